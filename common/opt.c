@@ -1,0 +1,45 @@
+/* opt.c: long options ("--name VALUE" or "--name=VALUE") without getopt_long */
+#include <string.h>
+
+#include "opt.h"
+#include "util.h"
+
+int
+opt_next(char **argv, int *i, const struct opt *opts, const char **arg)
+{
+	const char *word = argv[*i], *eq;
+	size_t len;
+
+	if (word == NULL)
+		return 0;
+	(*i)++;
+	if (strcmp(word, "-h") == 0)
+		word = "--help";
+	if (strncmp(word, "--", 2) != 0 || word[2] == '\0') {
+		warn("unexpected argument '%s'", word);
+		return -1;
+	}
+	word += 2;
+	eq = strchr(word, '=');
+	len = eq ? (size_t)(eq - word) : strlen(word);
+	for (; opts->name; opts++) {
+		if (strlen(opts->name) != len || strncmp(opts->name, word, len) != 0)
+			continue;
+		*arg = NULL;
+		if (opts->has_arg && eq) {
+			*arg = eq + 1;
+		} else if (opts->has_arg) {
+			if (argv[*i] == NULL) {
+				warn("option --%s needs a value", opts->name);
+				return -1;
+			}
+			*arg = argv[(*i)++];
+		} else if (eq) {
+			warn("option --%s takes no value", opts->name);
+			return -1;
+		}
+		return opts->id;
+	}
+	warn("unknown option --%.*s", (int)len, word);
+	return -1;
+}

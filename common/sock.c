@@ -1,0 +1,151 @@
+/* sock.c: socket helpers; they report with -1 and errno and never exit */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sock.h"
+
+int
+sock_addr(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof *ss);
+	if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(port);
+		*len = sizeof *in4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		*len = sizeof *in6;
+		return 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+void
+sock_addrstr(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+		snprintf(buf, len, "[%s]:%u", host, ntohs(in6->sin6_port));
+	} else {
+		const struct sockaddr_in *in4 = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &in4->sin_addr, host, sizeof host);
+		snprintf(buf, len, "%s:%u", host, ntohs(in4->sin_port));
+	}
+}
+
+static int
+name(int fd, int peer, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+
+	if ((peer ? getpeername(fd, (struct sockaddr *)&ss, &sl)
+	    : getsockname(fd, (struct sockaddr *)&ss, &sl)) == -1)
+		return -1;
+	sock_addrstr((struct sockaddr *)&ss, buf, len);
+	return 0;
+}
+
+int
+sock_local(int fd, char *buf, size_t len)
+{
+	return name(fd, 0, buf, len);
+}
+
+int
+sock_peer(int fd, char *buf, size_t len)
+{
+	return name(fd, 1, buf, len);
+}
+
+int
+sock_listen(const struct sockaddr *sa, socklen_t len, int backlog)
+{
+	int fd, err, on = 1;
+
+	if ((fd = socket(sa->sa_family, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (fd_cloexec(fd, 1) == -1 || fd_nonblock(fd, 1) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1 ||
+	    bind(fd, sa, len) == -1 || listen(fd, backlog) == -1) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+int
+sock_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
+		return -1;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+int
+sock_accept(int lfd)
+{
+	int fd, err;
+
+	do
+		fd = accept(lfd, NULL, NULL);
+	while (fd == -1 && errno == EINTR);
+	if (fd == -1)
+		return -1;
+	/*
+	 * accept4() is not POSIX; this process has one thread, so nothing can
+	 * fork between accept() and FD_CLOEXEC. BSDs pass O_NONBLOCK on from
+	 * the listener, Linux does not: clear it either way.
+	 */
+	if (fd_cloexec(fd, 1) == -1 || fd_nonblock(fd, 0) == -1) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+int
+fd_cloexec(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFD);
+
+	if (fl == -1)
+		return -1;
+	fl = on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC;
+	return fcntl(fd, F_SETFD, fl);
+}
+
+int
+fd_nonblock(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl == -1)
+		return -1;
+	fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+	return fcntl(fd, F_SETFL, fl);
+}

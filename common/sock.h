@@ -1,0 +1,32 @@
+/* sock.h: socket helpers; they report with -1 and errno and never exit */
+#ifndef SOCK_H
+#define SOCK_H
+
+#include <sys/socket.h>
+
+/* Longest "[ipv6]:port" string, with its NUL. */
+#define ADDRSTRLEN 64
+
+/* Fill ss from a numeric IPv4 or IPv6 address and a port; -1 if addr is not one. */
+int sock_addr(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len);
+/* Format sa as "1.2.3.4:80" or "[::1]:80". */
+void sock_addrstr(const struct sockaddr *sa, char *buf, size_t len);
+/* The local ("1.2.3.4:80") or peer address of a connected socket; -1 on error. */
+int sock_local(int fd, char *buf, size_t len);
+int sock_peer(int fd, char *buf, size_t len);
+
+/* A close-on-exec, non-blocking listening socket bound to sa; -1 on error. */
+int sock_listen(const struct sockaddr *sa, socklen_t len, int backlog);
+/* The port a socket is bound to; -1 on error. */
+int sock_port(int fd);
+/*
+ * Accept a connection on a non-blocking listener, retrying on EINTR: a
+ * blocking, close-on-exec socket; -1 with errno EAGAIN when none is waiting.
+ */
+int sock_accept(int lfd);
+
+/* Set or clear FD_CLOEXEC and O_NONBLOCK; -1 on error. */
+int fd_cloexec(int fd, int on);
+int fd_nonblock(int fd, int on);
+
+#endif

@@ -1,0 +1,117 @@
+/* util.c: messages, numbers and time shared by server and client */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+const char *argv0 = "closelab";
+
+static void
+vwarn(const char *fmt, va_list ap)
+{
+	int err = errno;
+	size_t n = strlen(fmt);
+
+	fprintf(stderr, "%s: ", argv0);
+	vfprintf(stderr, fmt, ap);
+	if (n > 0 && fmt[n - 1] == ':')
+		fprintf(stderr, " %s", strerror(err));
+	fputc('\n', stderr);
+	errno = err;
+}
+
+void
+warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+}
+
+void
+die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+int
+parse_num(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	/* strtol accepts leading blanks and signs: a number here is digits only */
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void
+sleep_ms(long ms)
+{
+	struct timespec left = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&left, &left) == -1 && errno == EINTR)
+		;
+}
+
+int
+ms_until(int64_t deadline)
+{
+	int64_t left = deadline - now_ns();
+
+	if (left <= 0)
+		return 0;
+	/* round up, so that a poll() with this timeout never wakes early */
+	left = (left + 999999) / 1000000;
+	return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+const char *
+errname(int err)
+{
+	static const struct { int err; const char *name; } names[] = {
+		{ EPIPE, "EPIPE" }, { ECONNRESET, "ECONNRESET" },
+		{ ECONNREFUSED, "ECONNREFUSED" }, { ECONNABORTED, "ECONNABORTED" },
+		{ ETIMEDOUT, "ETIMEDOUT" }, { ENOTCONN, "ENOTCONN" },
+		{ EAGAIN, "EAGAIN" }, { EINTR, "EINTR" }, { EBADF, "EBADF" },
+		{ EINVAL, "EINVAL" }, { EMFILE, "EMFILE" }, { ENFILE, "ENFILE" },
+		{ ENOBUFS, "ENOBUFS" }, { ENOMEM, "ENOMEM" }, { EHOSTUNREACH, "EHOSTUNREACH" },
+		{ ENETUNREACH, "ENETUNREACH" }, { EADDRINUSE, "EADDRINUSE" },
+		{ EADDRNOTAVAIL, "EADDRNOTAVAIL" },
+	};
+	static char num[16];
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].err == err)
+			return names[i].name;
+	snprintf(num, sizeof num, "%d", err);
+	return num;
+}

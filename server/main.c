@@ -1,0 +1,250 @@
+/* main.c: the server's options, its listening socket, and its start */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/opt.h"
+#include "../common/sock.h"
+#include "../common/util.h"
+#include "server.h"
+
+/* Longest --parent-keeps, --reply-delay and --end-after: an hour. */
+#define MAXMS 3600000L
+
+struct options opt = {
+	.addr = "127.0.0.1",
+	.port = 4500,
+	.model = MODEL_PREFORK,
+	.workers = 4,
+	.parent_keeps = 0,
+	.reads = READS_ECHO,
+	.reply_delay = 0,
+	.end_after = END_AT_PEER_EOF,
+	.end = &ends[0],
+};
+
+enum {
+	O_ADDR = 1, O_PORT, O_PORT_FILE, O_MODEL, O_WORKERS, O_PARENT_KEEPS,
+	O_READS, O_REPLY_DELAY, O_END_AFTER, O_END, O_LOG, O_HELP,
+};
+
+static const struct opt opts[] = {
+	{ "addr", 1, O_ADDR },
+	{ "port", 1, O_PORT },
+	{ "port-file", 1, O_PORT_FILE },
+	{ "model", 1, O_MODEL },
+	{ "workers", 1, O_WORKERS },
+	{ "parent-keeps", 1, O_PARENT_KEEPS },
+	{ "reads", 1, O_READS },
+	{ "reply-delay", 1, O_REPLY_DELAY },
+	{ "end-after", 1, O_END_AFTER },
+	{ "end", 1, O_END },
+	{ "log", 1, O_LOG },
+	{ "help", 0, O_HELP },
+	{ NULL, 0, 0 },
+};
+
+static const char synopsis[] =
+	"usage: server [--addr A] [--port P] [--port-file FILE] [--model prefork|fork]\n"
+	"              [--workers N] [--parent-keeps 0|MS|never|signal]\n"
+	"              [--reads echo|discard|none] [--reply-delay MS]\n"
+	"              [--end-after peer-eof|MS] [--end MODE] [--log FILE]\n";
+
+static void
+help(void)
+{
+	const struct end *e;
+
+	fputs(synopsis, stdout);
+	printf("\n"
+	    "A pre-forking TCP server whose parent and worker share each connection,\n"
+	    "to show when the FIN leaves. Times are in milliseconds (MS, up to %ld).\n"
+	    "\n"
+	    "  --addr A            listen on IPv4 or IPv6 address A (127.0.0.1)\n"
+	    "  --port P            listen on port P, 0 for any free port (4500)\n"
+	    "  --port-file FILE    once listening, write the port to FILE\n"
+	    "  --model prefork     fork the workers at start; the parent accepts and\n"
+	    "                      hands each connection to an idle one (SCM_RIGHTS)\n"
+	    "  --model fork        fork one child per connection, which inherits it\n"
+	    "  --workers N         prefork: workers in the pool; fork: most children\n"
+	    "                      at once (4, 1 to %d)\n"
+	    "  --parent-keeps WHEN when the parent closes its copy after the handoff:\n"
+	    "                      0 at once, MS later, never (until it exits), or\n"
+	    "                      signal (on SIGUSR1) (0)\n"
+	    "  --reads echo        worker echoes what it reads (default)\n"
+	    "  --reads discard     worker reads and drops it\n"
+	    "  --reads none        worker never reads (needs --end-after MS)\n"
+	    "  --reply-delay MS    worker waits MS before each echo (0)\n"
+	    "  --end-after WHEN    worker ends the connection at the peer's EOF\n"
+	    "                      (peer-eof, default) or MS after taking it\n"
+	    "  --end MODE          how the worker ends it (close):\n",
+	    MAXMS, (int)MAXWORKERS);
+	for (e = ends; e->name; e++)
+		printf("                        %-9s %s\n", e->name, e->help);
+	printf("  --log FILE          log one line per event to FILE (- for stderr)\n"
+	    "  --help              show this help\n"
+	    "\n"
+	    "SIGTERM or SIGINT stops the server; SIGUSR1 releases what the parent keeps\n"
+	    "for --parent-keeps signal. Exit status: 0 stopped by a signal, 1 runtime\n"
+	    "error, 2 usage error.\n");
+	exit(0);
+}
+
+/* After the line naming the problem: the synopsis, and exit 2. */
+static void
+usage(void)
+{
+	fprintf(stderr, "%sTry 'server --help' for more.\n", synopsis);
+	exit(EXIT_USAGE);
+}
+
+#define bad(...) (warn(__VA_ARGS__), usage())
+
+/* A number in [min, max] for option name, or a usage error. */
+static long
+num(const char *name, const char *arg, long min, long max)
+{
+	long v = 0;
+
+	if (parse_num(arg, min, max, &v) == -1)
+		bad("--%s needs a number from %ld to %ld, not '%s'", name, min, max, arg);
+	return v;
+}
+
+static void
+parse(char **argv)
+{
+	const struct end *e;
+	const char *arg;
+	int i = 1, id;
+
+	while ((id = opt_next(argv, &i, opts, &arg)) > 0) {
+		switch (id) {
+		case O_ADDR:
+			opt.addr = arg;
+			break;
+		case O_PORT:
+			opt.port = num("port", arg, 0, 65535);
+			break;
+		case O_PORT_FILE:
+			opt.port_file = arg;
+			break;
+		case O_MODEL:
+			if (strcmp(arg, "prefork") == 0)
+				opt.model = MODEL_PREFORK;
+			else if (strcmp(arg, "fork") == 0)
+				opt.model = MODEL_FORK;
+			else
+				bad("--model must be prefork or fork, not '%s'", arg);
+			break;
+		case O_WORKERS:
+			opt.workers = num("workers", arg, 1, MAXWORKERS);
+			break;
+		case O_PARENT_KEEPS:
+			if (strcmp(arg, "never") == 0)
+				opt.parent_keeps = KEEP_NEVER;
+			else if (strcmp(arg, "signal") == 0)
+				opt.parent_keeps = KEEP_SIGNAL;
+			else if (parse_num(arg, 0, MAXMS, &opt.parent_keeps) == -1)
+				bad("--parent-keeps must be 0, MS up to %ld, never or signal, not '%s'",
+				    MAXMS, arg);
+			break;
+		case O_READS:
+			if (strcmp(arg, "echo") == 0)
+				opt.reads = READS_ECHO;
+			else if (strcmp(arg, "discard") == 0)
+				opt.reads = READS_DISCARD;
+			else if (strcmp(arg, "none") == 0)
+				opt.reads = READS_NONE;
+			else
+				bad("--reads must be echo, discard or none, not '%s'", arg);
+			break;
+		case O_REPLY_DELAY:
+			opt.reply_delay = num("reply-delay", arg, 0, MAXMS);
+			break;
+		case O_END_AFTER:
+			if (strcmp(arg, "peer-eof") == 0)
+				opt.end_after = END_AT_PEER_EOF;
+			else
+				opt.end_after = num("end-after", arg, 0, MAXMS);
+			break;
+		case O_END:
+			for (e = ends; e->name && strcmp(e->name, arg) != 0; e++)
+				;
+			if (e->name == NULL)
+				bad("--end: no such mode '%s' (see --help)", arg);
+			opt.end = e;
+			break;
+		case O_LOG:
+			opt.log = arg;
+			break;
+		case O_HELP:
+			help();
+		}
+	}
+	if (id == -1)
+		usage();
+	if (opt.reads == READS_NONE && opt.end_after == END_AT_PEER_EOF)
+		bad("--reads none never sees the peer's EOF: give --end-after MS");
+}
+
+/* Write the port to path whole, via a temporary file and rename(). */
+static int
+write_port_file(const char *path, int port)
+{
+	char tmp[4096];
+	FILE *f;
+	int bad;
+
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((f = fopen(tmp, "w")) == NULL)
+		return -1;
+	bad = fprintf(f, "%d\n", port) < 0;
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, path) == -1) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char where[ADDRSTRLEN];
+	int lfd;
+
+	(void)argc;
+	argv0 = "server";
+	parse(argv);
+	if (sock_addr(opt.addr, opt.port, &ss, &sl) == -1)
+		bad("--addr needs an IPv4 or IPv6 address, not '%s'", opt.addr);
+	if (log_open(opt.log, "parent") == -1)
+		die(EXIT_RUNTIME, "cannot open log %s:", opt.log);
+	if ((lfd = sock_listen((struct sockaddr *)&ss, sl, 128)) == -1) {
+		sock_addrstr((struct sockaddr *)&ss, where, sizeof where);
+		die(EXIT_RUNTIME, "cannot listen on %s:", where);
+	}
+	/* with --port 0 the kernel chose the port: ask it */
+	sock_local(lfd, where, sizeof where);
+
+	if (parent_start(lfd) == -1)
+		return EXIT_RUNTIME;
+	if (opt.port_file && write_port_file(opt.port_file, sock_port(lfd)) == -1) {
+		warn("cannot write port file %s:", opt.port_file);
+		parent_stop();
+		return EXIT_RUNTIME;
+	}
+	logev(NULL, "listen", "addr=%s model=%s workers=%ld", where,
+	    opt.model == MODEL_PREFORK ? "prefork" : "fork", opt.workers);
+	fprintf(stderr, "listening on %s\n", where);
+	return parent_loop();
+}

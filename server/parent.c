@@ -1,0 +1,489 @@
+/*
+ * parent.c: the server's parent process. It accepts each connection and
+ * hands it to an idle pre-forked worker (SCM_RIGHTS) or forks a child for
+ * it, keeps its own copy as long as --parent-keeps says, and reaps children.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+#include "server.h"
+
+/* Connections the parent may hold at once: each needs a holders slot. */
+enum { MAXCONN = 1024 };
+
+/* A prefork worker, or (fork model) a place for one child at a time. */
+struct worker {
+	pid_t pid;	/* 0: none */
+	int chan;	/* prefork: the parent's end of the socketpair; else -1 */
+	int slot;	/* the connection it serves, or -1 when idle */
+};
+
+/* A connection the parent still holds, indexed by its holders slot. */
+struct held {
+	int fd;		/* -1: the parent holds no copy */
+	int waiting;	/* accepted, not yet given to a worker */
+	int64_t until;	/* when to close: ns, or KEEP_NEVER, KEEP_SIGNAL */
+	char id[ADDRSTRLEN];
+};
+
+static struct worker *workers;
+static struct held held[MAXCONN];
+static int nwaiting;	/* how many held[] are waiting */
+static int lfd = -1;
+static int sigpipe[2] = { -1, -1 };
+static int stopping;
+
+static void
+on_signal(int sig)
+{
+	unsigned char b = sig;
+	int err = errno;
+
+	if (write(sigpipe[1], &b, 1) == -1) {
+		/* the pipe is full: a wake-up is pending anyway */
+	}
+	errno = err;
+}
+
+static void
+set_signals(void (*handler)(int))
+{
+	struct sigaction sa;
+	int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGUSR1 };
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = handler;
+	sa.sa_flags = SA_NOCLDSTOP;
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/*
+ * In a new child: drop every descriptor of the parent's but log and keep,
+ * so that no child holds a socket it does not serve, and undo the parent's
+ * signal handling. SIGINT from a terminal is the parent's to handle.
+ */
+static void
+become_child(int keep)
+{
+	int i;
+
+	set_signals(SIG_DFL);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	log_role("worker");
+	close(lfd);
+	close(sigpipe[0]);
+	close(sigpipe[1]);
+	for (i = 0; i < opt.workers; i++)
+		if (workers[i].chan != -1 && workers[i].chan != keep)
+			close(workers[i].chan);
+	for (i = 0; i < MAXCONN; i++)
+		if (held[i].fd != -1 && held[i].fd != keep)
+			close(held[i].fd);
+}
+
+/* A worker's life: take a connection, serve it, say "free", again. */
+static void
+worker_loop(int chan)
+{
+	struct conn c;
+	char free = 'f';
+	int r;
+
+	while ((r = handoff_recv(chan, &c)) == 1) {
+		serve(&c);
+		if (write(chan, &free, 1) != 1)
+			break;
+	}
+	if (r == -1)
+		warn("worker: receiving a connection:");
+	_exit(r == -1);
+}
+
+/* Fork the prefork worker w with its socketpair; -1 on error. */
+static int
+spawn_worker(struct worker *w)
+{
+	int sv[2], err;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		return -1;
+	fd_cloexec(sv[0], 1);
+	fd_cloexec(sv[1], 1);
+	if ((pid = fork()) == -1) {
+		err = errno;
+		close(sv[0]);
+		close(sv[1]);
+		errno = err;
+		return -1;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		become_child(sv[1]);
+		worker_loop(sv[1]);
+	}
+	close(sv[1]);
+	*w = (struct worker){ pid, sv[0], -1 };
+	logev(NULL, "spawn", "worker=%ld", (long)pid);
+	return 0;
+}
+
+/* Close the parent's copy of a connection, logging the holders. */
+static void
+release(int slot, const char *why)
+{
+	struct held *h = &held[slot];
+	int before, after;
+	int64_t t;
+
+	if (holders_close(slot, PARENT, h->fd, &before, &after, &t) == -1)
+		logat(t, h->id, "close", "fd=%d err=%s", h->fd, errname(errno));
+	else
+		logat(t, h->id, "close", "fd=%d holders=%d->%d keep=%s",
+		    h->fd, before, after, why);
+	h->fd = -1;
+}
+
+/* After a handoff or fork: close now, or note when --parent-keeps says. */
+static void
+keep_or_release(int slot)
+{
+	struct held *h = &held[slot];
+
+	h->waiting = 0;
+	nwaiting--;
+	if (opt.parent_keeps == 0)
+		release(slot, "0");
+	else if (opt.parent_keeps > 0)
+		h->until = now_ns() + opt.parent_keeps * 1000000;
+	else
+		h->until = opt.parent_keeps;
+}
+
+/* An idle worker (prefork) or a free place for a child (fork); NULL if none. */
+static struct worker *
+idle_worker(void)
+{
+	int i;
+
+	for (i = 0; i < opt.workers; i++) {
+		struct worker *w = &workers[i];
+		if (opt.model == MODEL_PREFORK ? w->pid && w->chan != -1 && w->slot == -1
+		    : w->pid == 0)
+			return w;
+	}
+	return NULL;
+}
+
+/* Fork a child to serve the connection in slot; -1 if fork() failed. */
+static int
+fork_child(struct worker *w, int slot)
+{
+	struct conn c = { held[slot].fd, slot, "" };
+	int64_t t;
+	pid_t pid;
+
+	memcpy(c.id, held[slot].id, sizeof c.id);
+	holders_child(slot, 1);
+	t = now_ns();
+	if ((pid = fork()) == -1) {
+		holders_child(slot, 0);
+		return -1;
+	}
+	if (pid == 0) {
+		become_child(c.fd);
+		serve(&c);
+		_exit(0);
+	}
+	*w = (struct worker){ pid, -1, slot };
+	logat(t, c.id, "fork", "child=%ld fd=%d holders=1->2", (long)pid, c.fd);
+	return 0;
+}
+
+/* Send the connection in slot to worker w; -1 if the worker is gone. */
+static int
+hand_off(struct worker *w, int slot)
+{
+	struct conn c = { held[slot].fd, slot, "" };
+	int64_t t;
+
+	memcpy(c.id, held[slot].id, sizeof c.id);
+	/* count the worker before it can possibly close its copy */
+	holders_child(slot, 1);
+	t = now_ns();
+	if (handoff_send(w->chan, &c) == -1) {
+		holders_child(slot, 0);
+		logev(c.id, "handoff", "worker=%ld err=%s", (long)w->pid, errname(errno));
+		close(w->chan);
+		w->chan = -1;	/* dead or dying: the reaper replaces it */
+		return -1;
+	}
+	w->slot = slot;
+	logat(t, c.id, "handoff", "worker=%ld fd=%d holders=1->2", (long)w->pid, c.fd);
+	return 0;
+}
+
+/* Give waiting connections to idle workers, oldest slot first. */
+static void
+dispatch(void)
+{
+	struct worker *w;
+	int i;
+
+	for (i = 0; i < MAXCONN && nwaiting > 0; i++) {
+		if (!held[i].waiting)
+			continue;
+		if ((w = idle_worker()) == NULL)
+			return;
+		if (opt.model == MODEL_PREFORK) {
+			if (hand_off(w, i) == 0)
+				keep_or_release(i);
+			else
+				i--;	/* try the next idle worker */
+		} else if (fork_child(w, i) == 0) {
+			keep_or_release(i);
+		} else {
+			/* as s6 does: no child, no connection; never a leak */
+			logev(held[i].id, "fork", "err=%s", errname(errno));
+			held[i].waiting = 0;
+			nwaiting--;
+			release(i, "fork-failed");
+		}
+	}
+}
+
+/* Accept one connection if a worker is free to take it; 0 if none came. */
+static int
+accept_one(void)
+{
+	int fd, slot;
+	struct held *h;
+
+	if ((slot = holders_new()) == -1)
+		return 0;
+	if ((fd = sock_accept(lfd)) == -1) {
+		holders_drop(slot);
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED)
+			logev(NULL, "accept", "err=%s", errname(errno));
+		return 0;
+	}
+	h = &held[slot];
+	h->fd = fd;
+	h->waiting = 1;
+	nwaiting++;
+	if (sock_peer(fd, h->id, sizeof h->id) == -1)
+		strcpy(h->id, "?");
+	logev(h->id, "accept", "fd=%d holders=0->1", fd);
+	return 1;
+}
+
+/* The worker (or child) that serves slot has gone: count its copy closed. */
+static void
+child_gone(struct worker *w, int status)
+{
+	int before, after, slot = w->slot;
+	int64_t t;
+
+	if (WIFSIGNALED(status))
+		logev(NULL, "exit", "child=%ld signal=%d", (long)w->pid, WTERMSIG(status));
+	else
+		logev(NULL, "exit", "child=%ld status=%d", (long)w->pid, WEXITSTATUS(status));
+	if (slot != -1) {
+		holders_close(slot, CHILD, -1, &before, &after, &t);
+		if (before != after)
+			logat(t, held[slot].id, "close", "by=exit holders=%d->%d",
+			    before, after);
+	}
+	if (w->chan != -1)
+		close(w->chan);
+	*w = (struct worker){ 0, -1, -1 };
+}
+
+/* Reap every child that has exited, without blocking. */
+static void
+reap(int block)
+{
+	int status, i;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, block ? 0 : WNOHANG)) > 0 ||
+	    (pid == -1 && errno == EINTR)) {
+		for (i = 0; pid > 0 && i < opt.workers; i++)
+			if (workers[i].pid == pid)
+				child_gone(&workers[i], status);
+	}
+}
+
+/* Keep the pool at its size; -1 if a worker could not be forked. */
+static int
+fill_pool(void)
+{
+	int i;
+
+	for (i = 0; i < opt.workers; i++)
+		if (workers[i].pid == 0 && spawn_worker(&workers[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/* Close the parent's copies whose time has come; the next deadline, or 0. */
+static int64_t
+release_due(int all, int sig)
+{
+	int64_t now = now_ns(), next = 0;
+	int i;
+
+	for (i = 0; i < MAXCONN; i++) {
+		struct held *h = &held[i];
+		if (h->fd == -1 || (h->waiting && !all))
+			continue;
+		if (all)
+			release(i, "exit");
+		else if (sig && h->until == KEEP_SIGNAL)
+			release(i, "signal");
+		else if (h->until >= 0 && h->until <= now)
+			release(i, "timer");
+		else if (h->until >= 0 && (next == 0 || h->until < next))
+			next = h->until;
+	}
+	return next;
+}
+
+/* A worker's byte on its channel: it is free again (EOF: it died). */
+static void
+read_chan(struct worker *w)
+{
+	char buf[16];
+	ssize_t n = read(w->chan, buf, sizeof buf);
+
+	if (n > 0) {
+		w->slot = -1;
+	} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+		close(w->chan);
+		w->chan = -1;
+	}
+}
+
+/* Handle the signals noted on the self-pipe. */
+static void
+take_signals(void)
+{
+	unsigned char sig[64];
+	ssize_t n, i;
+
+	while ((n = read(sigpipe[0], sig, sizeof sig)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (sig[i] == SIGCHLD)
+				reap(0);
+			else if (sig[i] == SIGUSR1)
+				release_due(0, 1);
+			else
+				stopping = sig[i];
+		}
+	}
+}
+
+/* Stop: no more accepts, end the workers, reap them all, close the rest. */
+void
+parent_stop(void)
+{
+	int i;
+
+	logev(NULL, "stop", "signal=%d", stopping);
+	close(lfd);
+	for (i = 0; i < opt.workers; i++)
+		if (workers[i].pid)
+			kill(workers[i].pid, SIGTERM);
+	reap(1);
+	release_due(1, 0);
+}
+
+int
+parent_start(int listenfd)
+{
+	int i;
+
+	lfd = listenfd;
+	if (holders_init(MAXCONN) == -1) {
+		warn("cannot share the holders table:");
+		return -1;
+	}
+	for (i = 0; i < MAXCONN; i++)
+		held[i].fd = -1;
+	if ((workers = calloc(opt.workers, sizeof *workers)) == NULL) {
+		warn("out of memory");
+		return -1;
+	}
+	for (i = 0; i < opt.workers; i++)
+		workers[i] = (struct worker){ 0, -1, -1 };
+	if (pipe(sigpipe) == -1 ||
+	    fd_cloexec(sigpipe[0], 1) == -1 || fd_nonblock(sigpipe[0], 1) == -1 ||
+	    fd_cloexec(sigpipe[1], 1) == -1 || fd_nonblock(sigpipe[1], 1) == -1) {
+		warn("self-pipe:");
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	set_signals(on_signal);
+	if (opt.model == MODEL_PREFORK && fill_pool() == -1) {
+		warn("cannot fork the workers:");
+		stopping = SIGTERM;
+		parent_stop();
+		return -1;
+	}
+	return 0;
+}
+
+int
+parent_loop(void)
+{
+	struct pollfd pfd[2 + MAXWORKERS];
+	int i, n, timeout;
+	int64_t next;
+
+	while (!stopping) {
+		/* a dead worker is replaced; if fork fails, try again soon */
+		timeout = -1;
+		if (opt.model == MODEL_PREFORK && fill_pool() == -1) {
+			logev(NULL, "spawn", "err=%s", errname(errno));
+			timeout = 100;
+		}
+		dispatch();
+		next = release_due(0, 0);
+		if (next && (timeout == -1 || ms_until(next) < timeout))
+			timeout = ms_until(next);
+
+		n = 0;
+		pfd[n++] = (struct pollfd){ sigpipe[0], POLLIN, 0 };
+		/* no idle worker: leave connections in the listen backlog */
+		pfd[n++] = (struct pollfd){ idle_worker() && !nwaiting ? lfd : -1, POLLIN, 0 };
+		for (i = 0; i < opt.workers; i++)
+			pfd[n++] = (struct pollfd){ workers[i].chan, POLLIN, 0 };
+
+		if (poll(pfd, n, timeout) == -1 && errno != EINTR) {
+			warn("poll:");
+			break;
+		}
+		if (pfd[0].revents)
+			take_signals();
+		for (i = 0; i < opt.workers; i++)
+			if (pfd[2 + i].revents && workers[i].chan == pfd[2 + i].fd)
+				read_chan(&workers[i]);
+		if (pfd[1].revents)
+			accept_one();
+	}
+	parent_stop();
+	return 0;
+}
