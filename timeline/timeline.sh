@@ -36,7 +36,7 @@ function others(n) {
 	return n == 1 ? "1 other process still holds it" : n " other processes still hold it"
 }
 # What one event means, in words; wire is set to what went on the wire.
-function say(role, ev,    h, from, to, b, e) {
+function say(role, ev,    h, hh, to, b, e) {
 	b = val("bytes"); e = val("err"); h = val("holders")
 	wire = ""
 	if (ev == "connect")
@@ -78,17 +78,18 @@ function say(role, ev,    h, from, to, b, e) {
 			return "close()"
 		if (e != "")
 			return "close() fails: " e
-		split(h, hh, "->"); from = hh[1]; to = hh[2]
+		split(h, hh, "->"); to = hh[2]
 		if (val("by") == "exit")
 			b = "exits; the kernel closes its copy"
 		else if (val("keep") != "")
 			b = "close() its copy (keep: " val("keep") ")"
 		else
 			b = "close() fd " val("fd")
+		if (finsent[c])
+			return b ", holders " h ": the FIN left already"
 		if (to > 0)
 			return b ", holders " h ": no FIN, " others(to)
-		if (finsent[c])
-			return b ", holders " h ": last holder; the FIN left already"
+		finsent[c] = 1
 		wire = "<- FIN"
 		return b ", holders " h ": last holder, FIN to the client"
 	}
