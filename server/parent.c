@@ -70,18 +70,36 @@ set_signals(void (*handler)(int))
 }
 
 /*
- * In a new child: drop every descriptor of the parent's but log and keep,
- * so that no child holds a socket it does not serve, and undo the parent's
- * signal handling. SIGINT from a terminal is the parent's to handle.
+ * fork() with every signal blocked, so that the child never runs the
+ * parent's handlers: it takes the default actions before any signal can
+ * reach it. SIGINT from a terminal and SIGUSR1 are the parent's to handle.
+ */
+static pid_t
+fork_blocked(void)
+{
+	sigset_t all, old;
+	pid_t pid;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if ((pid = fork()) == 0) {
+		set_signals(SIG_DFL);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGUSR1, SIG_IGN);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
+}
+
+/*
+ * In a new child: drop every descriptor of the parent's but the log and
+ * keep, so that no child holds a socket it does not serve.
  */
 static void
 become_child(int keep)
 {
 	int i;
 
-	set_signals(SIG_DFL);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGUSR1, SIG_IGN);
 	log_role("worker");
 	close(lfd);
 	close(sigpipe[0]);
@@ -123,7 +141,7 @@ spawn_worker(struct worker *w)
 		return -1;
 	fd_cloexec(sv[0], 1);
 	fd_cloexec(sv[1], 1);
-	if ((pid = fork()) == -1) {
+	if ((pid = fork_blocked()) == -1) {
 		err = errno;
 		close(sv[0]);
 		close(sv[1]);
@@ -199,7 +217,7 @@ fork_child(struct worker *w, int slot)
 	memcpy(c.id, held[slot].id, sizeof c.id);
 	holders_child(slot, 1);
 	t = now_ns();
-	if ((pid = fork()) == -1) {
+	if ((pid = fork_blocked()) == -1) {
 		holders_child(slot, 0);
 		return -1;
 	}
@@ -404,9 +422,15 @@ parent_stop(void)
 
 	logev(NULL, "stop", "signal=%d", stopping);
 	close(lfd);
-	for (i = 0; i < opt.workers; i++)
+	/* an idle worker exits at the EOF of its channel, a busy one at SIGTERM */
+	for (i = 0; i < opt.workers; i++) {
+		if (workers[i].chan != -1) {
+			close(workers[i].chan);
+			workers[i].chan = -1;
+		}
 		if (workers[i].pid)
 			kill(workers[i].pid, SIGTERM);
+	}
 	reap(1);
 	release_due(1, 0);
 }

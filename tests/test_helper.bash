@@ -1,0 +1,154 @@
+# test_helper.bash: what every closelab test file loads.
+#
+# Servers start on port 0 and are waited for through their port file; every
+# wait has a deadline. Timestamps come from the logs (CLOCK_MONOTONIC, one
+# clock for every process on the host), so tests assert order and lower
+# bounds, never a sleep.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+# the programs under test: these, or another implementation of the contract
+SERVER=${SERVER:-$TOP/bin/server}
+CLIENT=${CLIENT:-$TOP/bin/client}
+
+# How long any wait may take before the test fails: far beyond what it needs.
+DEADLINE_S=10
+MS=1000000	# nanoseconds in a millisecond
+
+SLOG=$BATS_TEST_TMPDIR/server.log
+CLOG=$BATS_TEST_TMPDIR/client.log
+
+# start_server ARGS...: start a server on port 0 in the background and wait
+# for its port file. Sets PORT and SERVER_PID.
+start_server() {
+	rm -f "$BATS_TEST_TMPDIR/port"
+	# 3>&-: bats waits for fd 3 to close; a background server must not hold it
+	"$SERVER" --port 0 --port-file "$BATS_TEST_TMPDIR/port" --log "$SLOG" "$@" \
+	    2>"$BATS_TEST_TMPDIR/server.err" 3>&- &
+	SERVER_PID=$!
+	wait_until "the server's port file" listening
+	PORT=$(cat "$BATS_TEST_TMPDIR/port")
+}
+
+# listening: the port file is there; fails the test if the server died first.
+listening() {
+	[ -s "$BATS_TEST_TMPDIR/port" ] && return 0
+	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+		wait "$SERVER_PID" || echo "the server exited with status $? before listening" >&2
+		SERVER_PID=
+		return 255
+	fi
+	return 1
+}
+
+# wait_until WHAT COMMAND...: run COMMAND until it succeeds; fail at the
+# deadline, or at once when COMMAND returns 255.
+wait_until() {
+	local what=$1 end=$((SECONDS + DEADLINE_S)) status
+	shift
+	until "$@"; do
+		status=$?
+		# 255: the command says waiting is pointless
+		if [ $status -eq 255 ] || [ $SECONDS -ge $end ]; then
+			echo "gave up after ${DEADLINE_S}s waiting for $what" >&2
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+# wait_for_event FILE KEY=VALUE...: wait until FILE logs such an event.
+wait_for_event() {
+	wait_until "'${*:2}' in $(basename "$1")" has_event "$@"
+}
+
+# event FILE KEY=VALUE...: print the first logged line holding every pair.
+event() {
+	local file=$1
+	shift
+	[ -f "$file" ] || return 1
+	awk -v want="$*" '
+	BEGIN { n = split(want, w, " ") }
+	{
+		for (i = 1; i <= n; i++) {
+			for (j = 1; j <= NF && $j != w[i]; j++)
+				;
+			if (j > NF)
+				next
+		}
+		print
+		found = 1
+		exit
+	}
+	END { exit !found }' "$file"
+}
+
+has_event() {
+	event "$@" >/dev/null
+}
+
+# t_of FILE KEY=VALUE...: the t= (ns) of that event; fails if there is none.
+t_of() {
+	local line
+	if ! line=$(event "$@"); then
+		echo "no event '${*:2}' in $(basename "$1")" >&2
+		return 1
+	fi
+	line=${line#t=}
+	echo "${line%% *}"
+}
+
+# field LINE KEY: the value of KEY in a log or result line.
+field() {
+	local f
+	for f in $1; do
+		case $f in "$2"=*) echo "${f#*=}"; return 0 ;; esac
+	done
+	return 1
+}
+
+# client ARGS...: run the client against the server, logging to CLOG.
+client() {
+	run "$CLIENT" --port "$PORT" --log "$CLOG" "$@"
+}
+
+# The processes a server forked, from its log.
+server_children() {
+	[ -f "$SLOG" ] || return 0
+	sed -n 's/.* ev=spawn worker=\([0-9]*\).*/\1/p; s/.* ev=fork child=\([0-9]*\).*/\1/p' "$SLOG"
+}
+
+# stop_server: SIGTERM (unless a test signalled it already), wait; the
+# server must exit 0 and leave no child.
+stop_server() {
+	local pid=$SERVER_PID status=0 child
+	SERVER_PID=
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" || status=$?
+	for child in $(server_children); do
+		if kill -0 "$child" 2>/dev/null; then
+			echo "server child $child is still running" >&2
+			return 1
+		fi
+	done
+	if [ "$status" -ne 0 ]; then
+		echo "server exited with status $status" >&2
+		return 1
+	fi
+}
+
+teardown() {
+	if [ -n "${SERVER_PID:-}" ]; then
+		stop_server
+	fi
+	# shown by bats only when the test failed
+	local f
+	for f in server.err server.log client.log; do
+		if [ -s "$BATS_TEST_TMPDIR/$f" ]; then
+			echo "--- $f"
+			cat "$BATS_TEST_TMPDIR/$f"
+		fi
+	done
+}
