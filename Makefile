@@ -7,7 +7,7 @@ COMMON = common/util.o common/opt.o common/log.o common/sock.o
 SERVER = server/main.o server/parent.o server/worker.o server/handoff.o server/holders.o
 CLIENT = client/client.o
 
-all: bin/server bin/client
+all: bin/server bin/client bin/timeline
 
 bin/server: $(SERVER) $(COMMON)
 	@mkdir -p bin
@@ -16,6 +16,11 @@ bin/server: $(SERVER) $(COMMON)
 bin/client: $(CLIENT) $(COMMON)
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ $(CLIENT) $(COMMON)
+
+bin/timeline: timeline/timeline.sh
+	@mkdir -p bin
+	cp -f timeline/timeline.sh $@
+	chmod 755 $@
 
 .c.o:
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -30,15 +35,17 @@ test: all
 	sh tests/run.sh
 
 clean:
-	rm -f bin/server bin/client $(COMMON) $(SERVER) $(CLIENT)
+	rm -f bin/server bin/client bin/timeline $(COMMON) $(SERVER) $(CLIENT)
 
+# installed with a prefix, since "server" and "client" are too plain for a PATH
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin
 	cp -f bin/server $(DESTDIR)$(PREFIX)/bin/closelab-server
 	cp -f bin/client $(DESTDIR)$(PREFIX)/bin/closelab-client
-	chmod 755 $(DESTDIR)$(PREFIX)/bin/closelab-server $(DESTDIR)$(PREFIX)/bin/closelab-client
+	cp -f bin/timeline $(DESTDIR)$(PREFIX)/bin/closelab-timeline
+	cd $(DESTDIR)$(PREFIX)/bin && chmod 755 closelab-server closelab-client closelab-timeline
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/closelab-server $(DESTDIR)$(PREFIX)/bin/closelab-client
+	cd $(DESTDIR)$(PREFIX)/bin && rm -f closelab-server closelab-client closelab-timeline
 
 .PHONY: all demo test clean install uninstall

@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 deps=$top/tests/.deps
 BATS_LIB_PATH=${BATS_LIB_PATH:+$BATS_LIB_PATH:}/usr/lib/bats:/usr/local/lib/bats:$deps/node_modules
 export BATS_LIB_PATH
-PATH=$deps/node_modules/.bin:$PATH
+PATH=$deps/node_modules/bats/bin:$PATH
 
 have_lib() {
 	(
