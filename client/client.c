@@ -24,6 +24,7 @@
 enum { EXIT_RST = 3, EXIT_TIMEOUT = 4 };
 
 enum then { THEN_SHUTDOWN, THEN_CLOSE, THEN_NONE };
+static const char *const thens[] = { "shutdown", "close", "none", NULL };
 enum end { END_NONE, END_EOF, END_RST, END_TIMEOUT, END_CLOSED };
 static const char *endnames[] = { "none", "eof", "rst", "timeout", "closed" };
 
@@ -94,25 +95,6 @@ help(void)
 }
 
 static void
-usage(void)
-{
-	fprintf(stderr, "%sTry 'client --help' for more.\n", synopsis);
-	exit(EXIT_USAGE);
-}
-
-#define bad(...) (warn(__VA_ARGS__), usage())
-
-static long
-num(const char *name, const char *arg, long min, long max)
-{
-	long v = 0;
-
-	if (parse_num(arg, min, max, &v) == -1)
-		bad("--%s needs a number from %ld to %ld, not '%s'", name, min, max, arg);
-	return v;
-}
-
-static void
 parse(int argc, char **argv)
 {
 	const char *arg;
@@ -126,30 +108,23 @@ parse(int argc, char **argv)
 			opt.addr = arg;
 			break;
 		case O_PORT:
-			num("port", arg, 1, 65535);
+			opt_num("port", arg, 1, 65535);
 			opt.port = arg;
 			break;
 		case O_SEND:
 			opt.send[opt.nsend++] = (char *)arg;
 			break;
 		case O_INTERVAL:
-			opt.interval = num("interval", arg, 0, MAXMS);
+			opt.interval = opt_num("interval", arg, 0, MAXMS);
 			break;
 		case O_AFTER:
-			opt.after = num("after", arg, 0, MAXMS);
+			opt.after = opt_num("after", arg, 0, MAXMS);
 			break;
 		case O_THEN:
-			if (strcmp(arg, "shutdown") == 0)
-				opt.then = THEN_SHUTDOWN;
-			else if (strcmp(arg, "close") == 0)
-				opt.then = THEN_CLOSE;
-			else if (strcmp(arg, "none") == 0)
-				opt.then = THEN_NONE;
-			else
-				bad("--then must be shutdown, close or none, not '%s'", arg);
+			opt.then = opt_word("then", arg, thens);
 			break;
 		case O_TIMEOUT:
-			opt.timeout = num("timeout", arg, 1, MAXMS);
+			opt.timeout = opt_num("timeout", arg, 1, MAXMS);
 			break;
 		case O_LOG:
 			opt.log = arg;
@@ -159,9 +134,9 @@ parse(int argc, char **argv)
 		}
 	}
 	if (id == -1)
-		usage();
+		opt_usage();
 	if (opt.port == NULL)
-		bad("--port is required");
+		opt_bad("--port is required");
 }
 
 /* Connect to the first address of opt.addr that answers; exits on failure. */
@@ -313,6 +288,7 @@ main(int argc, char **argv)
 	int i;
 
 	argv0 = "client";
+	opt_synopsis = synopsis;
 	parse(argc, argv);
 	if (log_open(opt.log, "client") == -1)
 		die(EXIT_RUNTIME, "cannot open log %s:", opt.log);

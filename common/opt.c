@@ -1,4 +1,6 @@
 /* opt.c: long options ("--name VALUE" or "--name=VALUE") without getopt_long */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "opt.h"
@@ -41,5 +43,41 @@ opt_next(char **argv, int *i, const struct opt *opts, const char **arg)
 		return opts->id;
 	}
 	warn("unknown option --%.*s", (int)len, word);
+	return -1;
+}
+
+const char *opt_synopsis = "";
+
+void
+opt_usage(void)
+{
+	fprintf(stderr, "%sTry '%s --help' for more.\n", opt_synopsis, argv0);
+	exit(EXIT_USAGE);
+}
+
+long
+opt_num(const char *name, const char *arg, long min, long max)
+{
+	long v = 0;
+
+	if (parse_num(arg, min, max, &v) == -1)
+		opt_bad("--%s needs a number from %ld to %ld, not '%s'", name, min, max, arg);
+	return v;
+}
+
+int
+opt_word(const char *name, const char *arg, const char *const *words)
+{
+	char list[256] = "";
+	int i;
+
+	for (i = 0; words[i]; i++)
+		if (strcmp(arg, words[i]) == 0)
+			return i;
+	/* "a, b or c" */
+	for (i = 0; words[i]; i++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+		    i == 0 ? "" : words[i + 1] ? ", " : " or ", words[i]);
+	opt_bad("--%s must be %s, not '%s'", name, list, arg);
 	return -1;
 }

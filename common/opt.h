@@ -14,4 +14,15 @@ struct opt {
  */
 int opt_next(char **argv, int *i, const struct opt *opts, const char **arg);
 
+/* The program's synopsis, printed after a usage error. */
+extern const char *opt_synopsis;
+/* Print the synopsis and a pointer to --help on stderr; exit 2. */
+void opt_usage(void);
+/* A usage error: print the line naming the problem, then opt_usage(). */
+#define opt_bad(...) (warn(__VA_ARGS__), opt_usage())
+/* The value of option --name as a number in [min, max], or a usage error. */
+long opt_num(const char *name, const char *arg, long min, long max);
+/* The index of the value of --name in words (NULL-ended), or a usage error. */
+int opt_word(const char *name, const char *arg, const char *const *words);
+
 #endif

@@ -73,21 +73,28 @@ sock_peer(int fd, char *buf, size_t len)
 	return name(fd, 1, buf, len);
 }
 
+/* Close fd after a failure, keeping the failure's errno; -1. */
+static int
+fail_close(int fd)
+{
+	int err = errno;
+
+	close(fd);
+	errno = err;
+	return -1;
+}
+
 int
 sock_listen(const struct sockaddr *sa, socklen_t len, int backlog)
 {
-	int fd, err, on = 1;
+	int fd, on = 1;
 
 	if ((fd = socket(sa->sa_family, SOCK_STREAM, 0)) == -1)
 		return -1;
 	if (fd_cloexec(fd, 1) == -1 || fd_nonblock(fd, 1) == -1 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1 ||
-	    bind(fd, sa, len) == -1 || listen(fd, backlog) == -1) {
-		err = errno;
-		close(fd);
-		errno = err;
-		return -1;
-	}
+	    bind(fd, sa, len) == -1 || listen(fd, backlog) == -1)
+		return fail_close(fd);
 	return fd;
 }
 
@@ -107,7 +114,7 @@ sock_port(int fd)
 int
 sock_accept(int lfd)
 {
-	int fd, err;
+	int fd;
 
 	do
 		fd = accept(lfd, NULL, NULL);
@@ -119,12 +126,8 @@ sock_accept(int lfd)
 	 * fork between accept() and FD_CLOEXEC. BSDs pass O_NONBLOCK on from
 	 * the listener, Linux does not: clear it either way.
 	 */
-	if (fd_cloexec(fd, 1) == -1 || fd_nonblock(fd, 0) == -1) {
-		err = errno;
-		close(fd);
-		errno = err;
-		return -1;
-	}
+	if (fd_cloexec(fd, 1) == -1 || fd_nonblock(fd, 0) == -1)
+		return fail_close(fd);
 	return fd;
 }
 

@@ -26,6 +26,10 @@ struct options opt = {
 	.end = &ends[0],
 };
 
+/* Words for --model and --reads, in the order of their enums. */
+static const char *const models[] = { "prefork", "fork", NULL };
+static const char *const readses[] = { "echo", "discard", "none", NULL };
+
 enum {
 	O_ADDR = 1, O_PORT, O_PORT_FILE, O_MODEL, O_WORKERS, O_PARENT_KEEPS,
 	O_READS, O_REPLY_DELAY, O_END_AFTER, O_END, O_LOG, O_HELP,
@@ -93,27 +97,6 @@ help(void)
 	exit(0);
 }
 
-/* After the line naming the problem: the synopsis, and exit 2. */
-static void
-usage(void)
-{
-	fprintf(stderr, "%sTry 'server --help' for more.\n", synopsis);
-	exit(EXIT_USAGE);
-}
-
-#define bad(...) (warn(__VA_ARGS__), usage())
-
-/* A number in [min, max] for option name, or a usage error. */
-static long
-num(const char *name, const char *arg, long min, long max)
-{
-	long v = 0;
-
-	if (parse_num(arg, min, max, &v) == -1)
-		bad("--%s needs a number from %ld to %ld, not '%s'", name, min, max, arg);
-	return v;
-}
-
 static void
 parse(char **argv)
 {
@@ -127,21 +110,16 @@ parse(char **argv)
 			opt.addr = arg;
 			break;
 		case O_PORT:
-			opt.port = num("port", arg, 0, 65535);
+			opt.port = opt_num("port", arg, 0, 65535);
 			break;
 		case O_PORT_FILE:
 			opt.port_file = arg;
 			break;
 		case O_MODEL:
-			if (strcmp(arg, "prefork") == 0)
-				opt.model = MODEL_PREFORK;
-			else if (strcmp(arg, "fork") == 0)
-				opt.model = MODEL_FORK;
-			else
-				bad("--model must be prefork or fork, not '%s'", arg);
+			opt.model = opt_word("model", arg, models);
 			break;
 		case O_WORKERS:
-			opt.workers = num("workers", arg, 1, MAXWORKERS);
+			opt.workers = opt_num("workers", arg, 1, MAXWORKERS);
 			break;
 		case O_PARENT_KEEPS:
 			if (strcmp(arg, "never") == 0)
@@ -149,33 +127,26 @@ parse(char **argv)
 			else if (strcmp(arg, "signal") == 0)
 				opt.parent_keeps = KEEP_SIGNAL;
 			else if (parse_num(arg, 0, MAXMS, &opt.parent_keeps) == -1)
-				bad("--parent-keeps must be 0, MS up to %ld, never or signal, not '%s'",
+				opt_bad("--parent-keeps must be 0, MS up to %ld, never or signal, not '%s'",
 				    MAXMS, arg);
 			break;
 		case O_READS:
-			if (strcmp(arg, "echo") == 0)
-				opt.reads = READS_ECHO;
-			else if (strcmp(arg, "discard") == 0)
-				opt.reads = READS_DISCARD;
-			else if (strcmp(arg, "none") == 0)
-				opt.reads = READS_NONE;
-			else
-				bad("--reads must be echo, discard or none, not '%s'", arg);
+			opt.reads = opt_word("reads", arg, readses);
 			break;
 		case O_REPLY_DELAY:
-			opt.reply_delay = num("reply-delay", arg, 0, MAXMS);
+			opt.reply_delay = opt_num("reply-delay", arg, 0, MAXMS);
 			break;
 		case O_END_AFTER:
 			if (strcmp(arg, "peer-eof") == 0)
 				opt.end_after = END_AT_PEER_EOF;
 			else
-				opt.end_after = num("end-after", arg, 0, MAXMS);
+				opt.end_after = opt_num("end-after", arg, 0, MAXMS);
 			break;
 		case O_END:
 			for (e = ends; e->name && strcmp(e->name, arg) != 0; e++)
 				;
 			if (e->name == NULL)
-				bad("--end: no such mode '%s' (see --help)", arg);
+				opt_bad("--end: no such mode '%s' (see --help)", arg);
 			opt.end = e;
 			break;
 		case O_LOG:
@@ -186,9 +157,9 @@ parse(char **argv)
 		}
 	}
 	if (id == -1)
-		usage();
+		opt_usage();
 	if (opt.reads == READS_NONE && opt.end_after == END_AT_PEER_EOF)
-		bad("--reads none never sees the peer's EOF: give --end-after MS");
+		opt_bad("--reads none never sees the peer's EOF: give --end-after MS");
 }
 
 /* Write the port to path whole, via a temporary file and rename(). */
@@ -224,9 +195,10 @@ main(int argc, char **argv)
 
 	(void)argc;
 	argv0 = "server";
+	opt_synopsis = synopsis;
 	parse(argv);
 	if (sock_addr(opt.addr, opt.port, &ss, &sl) == -1)
-		bad("--addr needs an IPv4 or IPv6 address, not '%s'", opt.addr);
+		opt_bad("--addr needs an IPv4 or IPv6 address, not '%s'", opt.addr);
 	if (log_open(opt.log, "parent") == -1)
 		die(EXIT_RUNTIME, "cannot open log %s:", opt.log);
 	if ((lfd = sock_listen((struct sockaddr *)&ss, sl, 128)) == -1) {
