@@ -75,19 +75,33 @@ unlock(struct slot *s)
 	atomic_flag_clear(&s->lock);
 }
 
-int
-holders_new(void)
+/* A slot nobody holds, or -1. */
+static int
+find_free(void)
 {
 	int i;
 
-	/* only the parent hands out slots, so a free one stays free meanwhile */
-	for (i = 0; i < nslots; i++) {
-		if (!slots[i].holds[PARENT] && !slots[i].holds[CHILD]) {
-			slots[i].holds[PARENT] = 1;
+	for (i = 0; i < nslots; i++)
+		if (!slots[i].holds[PARENT] && !slots[i].holds[CHILD])
 			return i;
-		}
-	}
 	return -1;
+}
+
+int
+holders_new(void)
+{
+	int i = find_free();
+
+	/* only the parent hands out slots, so a free one stays free meanwhile */
+	if (i != -1)
+		slots[i].holds[PARENT] = 1;
+	return i;
+}
+
+int
+holders_full(void)
+{
+	return find_free() == -1;
 }
 
 void

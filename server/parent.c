@@ -254,7 +254,7 @@ hand_off(struct worker *w, int slot)
 	return 0;
 }
 
-/* Give waiting connections to idle workers, oldest slot first. */
+/* Give waiting connections to idle workers, in slot order. */
 static void
 dispatch(void)
 {
@@ -474,7 +474,7 @@ int
 parent_loop(void)
 {
 	struct pollfd pfd[2 + MAXWORKERS];
-	int i, n, timeout;
+	int i, n, timeout, can_accept;
 	int64_t next;
 
 	while (!stopping) {
@@ -489,10 +489,11 @@ parent_loop(void)
 		if (next && (timeout == -1 || ms_until(next) < timeout))
 			timeout = ms_until(next);
 
+		/* no idle worker or no slot: leave connections in the listen backlog */
+		can_accept = idle_worker() && !nwaiting && !holders_full();
 		n = 0;
 		pfd[n++] = (struct pollfd){ sigpipe[0], POLLIN, 0 };
-		/* no idle worker: leave connections in the listen backlog */
-		pfd[n++] = (struct pollfd){ idle_worker() && !nwaiting ? lfd : -1, POLLIN, 0 };
+		pfd[n++] = (struct pollfd){ can_accept ? lfd : -1, POLLIN, 0 };
 		for (i = 0; i < opt.workers; i++)
 			pfd[n++] = (struct pollfd){ workers[i].chan, POLLIN, 0 };
 

@@ -74,6 +74,8 @@ void holders_child(int slot, int on);
  * whoever logs "->0" is truly the last holder; *t is when close() was called.
  */
 int holders_close(int slot, int who, int fd, int *before, int *after, int64_t *t);
+/* Whether every slot is taken, so that no connection can be accepted. */
+int holders_full(void);
 /* Give up slot before anything holds it. */
 void holders_drop(int slot);
 /* How many of the server's processes hold slot's socket. */
