@@ -28,8 +28,12 @@ bin/timeline: timeline/timeline.sh
 $(COMMON) $(SERVER) $(CLIENT): config.mk common/util.h common/log.h common/sock.h common/opt.h
 $(SERVER): server/server.h
 
+# make demo: the headline comparison; make demo SCENARIO=NAME: one scenario
 demo: all
-	sh demo/demo.sh
+	sh demo/demo.sh $(SCENARIO)
+
+scenarios: all
+	sh demo/demo.sh list
 
 test: all
 	sh tests/run.sh
@@ -48,4 +52,4 @@ install: all
 uninstall:
 	cd $(DESTDIR)$(PREFIX)/bin && rm -f closelab-server closelab-client closelab-timeline
 
-.PHONY: all demo test clean install uninstall
+.PHONY: all demo scenarios test clean install uninstall

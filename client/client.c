@@ -23,8 +23,8 @@
 /* Exit codes for the ends (EXIT_RUNTIME and EXIT_USAGE are shared). */
 enum { EXIT_RST = 3, EXIT_TIMEOUT = 4 };
 
-enum then { THEN_SHUTDOWN, THEN_CLOSE, THEN_NONE };
-static const char *const thens[] = { "shutdown", "close", "none", NULL };
+enum then { THEN_SHUTDOWN, THEN_CLOSE, THEN_ABORT, THEN_NONE };
+static const char *const thens[] = { "shutdown", "close", "abort", "none", NULL };
 enum end { END_NONE, END_EOF, END_RST, END_TIMEOUT, END_CLOSED };
 static const char *endnames[] = { "none", "eof", "rst", "timeout", "closed" };
 
@@ -64,7 +64,7 @@ static const struct opt opts[] = {
 
 static const char synopsis[] =
 	"usage: client [--addr A] --port P [--send TEXT]... [--interval MS] [--after MS]\n"
-	"              [--then shutdown|close|none] [--timeout MS] [--log FILE]\n";
+	"              [--then shutdown|close|abort|none] [--timeout MS] [--log FILE]\n";
 
 static void
 help(void)
@@ -81,6 +81,7 @@ help(void)
 	    "  --after MS          wait MS after the last message (0)\n"
 	    "  --then shutdown     then shutdown(SHUT_WR) and read until the end (default)\n"
 	    "  --then close        then close(): nothing more is read\n"
+	    "  --then abort        then SO_LINGER {1, 0} and close(): RST, not FIN\n"
 	    "  --then none         then just read until the end\n"
 	    "  --timeout MS        stop reading after MS (10000)\n"
 	    "  --log FILE          log one line per event to FILE (- for stderr)\n"
@@ -303,25 +304,31 @@ main(int argc, char **argv)
 	}
 	read_until(now_ns() + opt.after * 1000000, 1);
 
-	/* sending events are logged at the time of the call, receiving ones at the return */
-	t = now_ns();
-	if (opt.then == THEN_SHUTDOWN && c.end == END_NONE) {
+	/*
+	 * The --then step, even after an EOF: the server may only have
+	 * half-closed. Events that send are logged at the time of the call,
+	 * events that receive at the return.
+	 */
+	if (opt.then == THEN_SHUTDOWN && c.end != END_RST) {
+		t = now_ns();
 		if (shutdown(c.fd, SHUT_WR) == -1)
 			logat(t, c.id, "shutdown", "how=SHUT_WR err=%s", errname(errno));
 		else
 			logat(t, c.id, "shutdown", "how=SHUT_WR");
 	}
-	if (opt.then == THEN_CLOSE) {
-		close(c.fd);
-		logat(t, c.id, "close", "fd=%d", c.fd);
-		finish(END_CLOSED, t);
-	} else {
+	if (opt.then == THEN_ABORT && setsockopt(c.fd, SOL_SOCKET, SO_LINGER,
+	    &(struct linger){ 1, 0 }, sizeof(struct linger)) == -1)
+		die(EXIT_RUNTIME, "SO_LINGER:");
+	if (opt.then != THEN_CLOSE && opt.then != THEN_ABORT) {
 		read_until(now_ns() + opt.timeout * 1000000, 0);
 		if (c.end == END_NONE)
 			logev(c.id, "timeout", "fd=%d ms=%ld", c.fd, opt.timeout);
 		finish(END_TIMEOUT, now_ns());
-		close(c.fd);
 	}
+	t = now_ns();
+	close(c.fd);
+	logat(t, c.id, "close", "fd=%d linger=%s", c.fd, opt.then == THEN_ABORT ? "0" : "off");
+	finish(END_CLOSED, t);
 
 	printf("result end=%s ms=%.3f sent=%lld received=%lld\n", endnames[c.end],
 	    (c.end_t - c.start) / 1e6, c.sent, c.received);

@@ -1,14 +1,16 @@
 #!/bin/sh
-# demo: the headline comparison. A prefork server hands each connection to a
-# worker and keeps its own copy of the socket for 500 ms. The worker ends the
-# connection with close() in one run and with shutdown(SHUT_WR) in the other;
-# the client measures when its EOF arrives.
+# demo.sh: the ways a TCP connection ends, each a named scenario run with
+# closelab's own server and client, shown as one timeline across processes.
+#
+# usage: demo.sh                  the headline: close vs shutdown under a shared socket
+#        demo.sh list             the scenarios, one a line
+#        demo.sh [--logs DIR] NAME...  run scenarios (keep their logs in DIR)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/bin
-keep=500
-dir=$(mktemp -d "${TMPDIR:-/tmp}/closelab-demo.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/closelab-demo.XXXXXX")
+logs=$work
 server=
 
 cleanup() {
@@ -16,30 +18,170 @@ cleanup() {
 		kill -TERM "$server" 2>/dev/null || :
 		wait "$server" 2>/dev/null || :
 	fi
-	rm -rf "$dir"
+	rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start_server NAME ARGS...: a server on a free port; sets $port
+NAMES="close-while-held shutdown-while-held orderly-release close-before-echo
+shutdown-rd shutdown-rdwr abort abort-while-held client-abort unread-close
+unread-while-held lingering leak spawn-inherits spawn-cloexec dup"
+
+# scenario NAME: set what the scenario is and how it runs:
+#   title    one line, for the list
+#   sargs    the server's options (besides port and log)
+#   cargs    the client's options (besides port and log)
+#   look     what to look at, printed under the timeline
+#   until    the server event (an ERE on its log) that ends the run
+scenario() {
+	until=' ev=close .*holders=[0-9]+->0( |$)'
+	case $1 in
+	close-while-held)
+		title="the worker close()s while the parent keeps its copy: EOF waits for the parent"
+		sargs="--parent-keeps 500 --end close"
+		cargs="--send hello"
+		look="The worker's close() sends nothing: the parent still holds the socket.
+The FIN leaves at the parent's close, 500 ms later, and only then the EOF." ;;
+	shutdown-while-held)
+		title="the worker calls shutdown(SHUT_WR) while the parent keeps its copy: EOF at once"
+		sargs="--parent-keeps 500 --end shutdown"
+		cargs="--send hello"
+		look="shutdown(SHUT_WR) sends the FIN whoever else holds the socket: the
+client's EOF comes at once, 500 ms before the parent lets go." ;;
+	orderly-release)
+		title="the article's first experiment: half-close, and both echoes still arrive"
+		sargs="--reply-delay 250"
+		cargs="--send ABCDEFG --interval 100 --send 1234567 --after 100 --then shutdown"
+		look="The client's FIN (shutdown) leaves before either echo; the server keeps
+answering on its half of the connection. Both echoes arrive, then EOF:
+as in the 15 segments of the article, the server's FIN last." ;;
+	close-before-echo)
+		title="the article's second experiment: close() instead, and the echo meets an RST"
+		sargs="--reply-delay 250"
+		cargs="--send ABCDEFG --interval 100 --send 1234567 --after 100 --then close"
+		look="The client close()s before the first echo. That echo reaches a socket
+nobody holds: the client's kernel answers RST. Linux still hands the
+worker the data already queued, and its next write fails with EPIPE
+(a reset in CLOSE_WAIT is reported as EPIPE, not ECONNRESET)." ;;
+	shutdown-rd)
+		title="shutdown(SHUT_RD): nothing is sent, and on Linux later data still arrives"
+		sargs="--reads discard --end-after 100 --end shutdown-rd --end-wait 200"
+		cargs="--send one --interval 200 --send two --after 200"
+		look="shutdown(SHUT_RD) sends no segment. The next read() returns 0 at once,
+yet on Linux the data the client sends afterwards is still queued and read
+(BSDs discard it). The close then sends the FIN." ;;
+	shutdown-rdwr)
+		title="shutdown(SHUT_RDWR): the FIN at once; data that comes after is answered by RST"
+		sargs="--reads discard --end-after 100 --end shutdown-rdwr --end-wait 200"
+		cargs="--send one --interval 200 --send two --after 200"
+		look="SHUT_RDWR sends the FIN like SHUT_WR: the client's EOF comes at once. When
+the client's next data arrives, Linux answers it with RST, since nobody will
+ever read it: the worker's next read() fails with ECONNRESET." ;;
+	abort)
+		title="SO_LINGER {1, 0} then close(): an abortive close, RST instead of FIN"
+		sargs="--end abort"
+		cargs="--send hello"
+		look="The worker is the last holder: its close() sends RST, and the client's
+read() fails with ECONNRESET (exit 3) instead of seeing EOF." ;;
+	abort-while-held)
+		title="SO_LINGER {1, 0} is the socket's: the RST waits for the parent's close"
+		sargs="--end abort --parent-keeps 300"
+		cargs="--send hello"
+		look="The worker sets SO_LINGER {1, 0} and close()s, but the parent still holds
+the socket: nothing is sent. The parent's close, 300 ms later, is the last,
+and sends the RST the worker asked for." ;;
+	client-abort)
+		title="the client aborts: SO_LINGER {1, 0} and close() send RST to the server"
+		sargs="--reply-delay 100"
+		cargs="--send hello --then abort"
+		look="The client's close() sends RST. The worker, about to echo, finds the
+connection reset: its write (or read) fails with ECONNRESET." ;;
+	unread-close)
+		title="close() with unread data sends RST, not FIN (RFC 1122 4.2.2.13)"
+		sargs="--reads none --end-after 100"
+		cargs="--send request --after 200"
+		look="The worker never reads the client's 7 bytes. Its close() finds them
+unread, so Linux sends RST, not FIN: the client's read fails with
+ECONNRESET (exit 3), and anything not yet read is lost." ;;
+	unread-while-held)
+		title="unread data and a shared socket: nothing until the last close, then RST"
+		sargs="--reads none --end-after 100 --parent-keeps 300"
+		cargs="--send request --after 50"
+		look="The worker's close() finds unread data but the parent still holds the
+socket: nothing is sent. The parent's close is the last; it sends the RST." ;;
+	lingering)
+		title="lingering close: shutdown(SHUT_WR), read until EOF, then close(): no RST"
+		sargs="--reads none --end-after 100 --end lingering --end-wait 2000"
+		cargs="--send request --after 200"
+		look="As Apache and nginx do: the worker sends its FIN with shutdown(SHUT_WR),
+then reads and drops what the client still sends until the client's FIN,
+and only then close()s. Nothing is left unread, so no RST wipes out what
+the client has not read yet. Compare unread-close." ;;
+	leak)
+		title="the worker never closes: CLOSE_WAIT on the server, FIN_WAIT2 on the client"
+		sargs="--end leak"
+		cargs="--send hello --timeout 500"
+		until=' ev=leak '
+		look="The client's FIN was acknowledged, but the server never answers with its
+own: the server's side waits in CLOSE_WAIT, the client's in FIN_WAIT2, and
+the client gives up (timeout, exit 4). Only the worker's exit ends it." ;;
+	spawn-inherits)
+		title="a helper program inherits the socket across exec: EOF waits for the helper"
+		sargs="--spawn 'sleep 0.3'"
+		cargs="--send hello"
+		look="The worker runs a helper (sh -c 'sleep 0.3'), as a CGI server would. The
+socket is not close-on-exec, so the helper holds it too: the worker's
+close() sends nothing, and the FIN leaves only when the helper exits." ;;
+	spawn-cloexec)
+		title="the same helper with close-on-exec: EOF at the worker's close"
+		sargs="--spawn 'sleep 0.3' --cloexec"
+		cargs="--send hello"
+		look="With FD_CLOEXEC the helper never holds the socket: the worker's close()
+is the last, and the FIN leaves at once." ;;
+	dup)
+		title="dup() in one process: closing one descriptor sends nothing, the last does"
+		sargs="--end dup --end-wait 200"
+		cargs="--send hello"
+		look="Two descriptors of one process refer to one socket. Closing the first
+sends nothing; closing the second, 200 ms later, sends the FIN." ;;
+	*)
+		return 1 ;;
+	esac
+}
+
+list() {
+	for name in $NAMES; do
+		scenario "$name"
+		printf '%-20s %s\n' "$name" "$title"
+	done
+}
+
+# start_server NAME ARGS...: a server on a free port; sets $port and $server
 start_server() {
 	name=$1
 	shift
-	"$bin/server" --port 0 --port-file "$dir/$name.port" \
-	    --log "$dir/$name.server.log" "$@" 2>"$dir/$name.err" &
+	"$bin/server" --port 0 --port-file "$work/$name.port" \
+	    --log "$logs/$name.server.log" "$@" 2>"$work/$name.err" &
 	server=$!
-	# wait for the port file, for 10 s at most
+	wait_for "the server to listen" test -s "$work/$name.port"
+	port=$(cat "$work/$name.port")
+}
+
+# wait_for WHAT COMMAND...: until COMMAND succeeds, for 10 s at most
+wait_for() {
+	what=$1
+	shift
 	tries=0
-	while [ ! -s "$dir/$name.port" ]; do
-		if ! kill -0 "$server" 2>/dev/null || [ $tries -ge 200 ]; then
-			echo "demo: the server did not start:" >&2
-			cat "$dir/$name.err" >&2
+	until "$@"; do
+		if [ -n "$server" ] && ! kill -0 "$server" 2>/dev/null; then
+			echo "demo: the server died waiting for $what:" >&2
+			cat "$work/$name.err" >&2
 			exit 1
 		fi
+		[ $tries -lt 500 ] || { echo "demo: gave up waiting for $what" >&2; exit 1; }
 		tries=$((tries + 1))
-		sleep 0.05
+		sleep 0.02
 	done
-	port=$(cat "$dir/$name.port")
 }
 
 stop_server() {
@@ -48,53 +190,89 @@ stop_server() {
 	server=
 }
 
-# run_case NAME END: one run; sets $ms to the client's EOF time
-run_case() {
-	name=$1
-	end=$2
-	start_server "$name" --parent-keeps "$keep" --end "$end"
-	"$bin/client" --port "$port" --send hello --log "$dir/$name.client.log" \
-	    >"$dir/$name.out" || :
-	# let the parent's keep run out, so the timeline shows its close
-	tries=0
-	until grep -q 'role=parent .* ev=close ' "$dir/$name.server.log"; do
-		[ $tries -lt 200 ] || { echo "demo: the parent never closed" >&2; exit 1; }
-		tries=$((tries + 1))
-		sleep 0.05
-	done
-	stop_server
-	sh "$top/timeline/timeline.sh" "$dir/$name.server.log" "$dir/$name.client.log"
-	result=$(tail -n 1 "$dir/$name.out")
-	echo "client: $result"
-	ms=$(echo "$result" | sed -n 's/.* end=eof ms=\([0-9.]*\) .*/\1/p')
-	[ -n "$ms" ] || { echo "demo: no EOF in case $name" >&2; exit 1; }
+# The TCP states of connections to the port, as the kernel has them.
+show_states() {
+	echo "TCP states now (ss -tan):"
+	if command -v ss >/dev/null 2>&1; then
+		ss -tan "( sport = :$1 or dport = :$1 )" | sed 's/^/  /'
+	else
+		echo "  (ss is not installed here)"
+	fi
 }
 
-cat <<EOF
+# run NAME: run one scenario and print its timeline; sets $result
+run() {
+	name=$1
+	scenario "$name" || { echo "demo: no scenario '$name' (try: demo.sh list)" >&2; exit 2; }
+	echo "== $name: $title"
+	eval "set -- $sargs"
+	start_server "$name" "$@"
+	echo "   bin/server $sargs"
+	echo "   bin/client $cargs"
+	eval "set -- $cargs"
+	"$bin/client" --port "$port" --log "$logs/$name.client.log" "$@" \
+	    >"$logs/$name.client.out" || :
+	# let the server finish its part (a timer, a helper), so the timeline is whole
+	wait_for "the end of the connection" grep -Eq "$until" "$logs/$name.server.log"
+	[ "$name" != leak ] || show_states "$port"
+	stop_server
+	echo
+	"$bin/timeline" "$logs/$name.server.log" "$logs/$name.client.log"
+	result=$(tail -n 1 "$logs/$name.client.out")
+	echo "client: $result"
+	echo
+	echo "$look"
+}
+
+# the client's EOF time, from its result line
+eof_ms() {
+	echo "$result" | sed -n 's/.* end=eof ms=\([0-9.]*\) .*/\1/p'
+}
+
+headline() {
+	cat <<EOF
 closelab demo: when does the client see EOF, if two processes hold the socket?
 
 The server's parent accept()s the connection and passes it to a worker over
 a UNIX socket (SCM_RIGHTS): both processes now hold the same socket
-("holders 2"). The parent keeps its copy for $keep ms. The client sends
+("holders 2"). The parent keeps its copy for 500 ms. The client sends
 "hello", calls shutdown(SHUT_WR), and waits for the server's EOF (its FIN).
 In the timelines, ms counts from the connection's first event; the wire
 column shows where a FIN leaves: "->" to the server, "<-" to the client.
 
-== 1. The worker ends with close() ==========================================
 EOF
-run_case close close
-close_ms=$ms
-
-cat <<EOF
-
-== 2. The worker ends with shutdown(SHUT_WR), then close() ==================
-EOF
-run_case shutdown shutdown
-shutdown_ms=$ms
-
-cat <<EOF
+	run close-while-held
+	close_ms=$(eof_ms)
+	echo
+	run shutdown-while-held
+	shutdown_ms=$(eof_ms)
+	[ -n "$close_ms" ] && [ -n "$shutdown_ms" ] || { echo "demo: no EOF measured" >&2; exit 1; }
+	cat <<EOF
 
 Verdict: with close() the client's EOF came after $close_ms ms, only when the
 parent let go of its copy; with shutdown(SHUT_WR) it came after $shutdown_ms ms,
 while the parent still held the socket.
+
+More endings: make demo SCENARIO=NAME, with a NAME from 'make scenarios'.
 EOF
+}
+
+make -s -C "$top" all
+case ${1:-} in
+"") headline ;;
+list) list ;;
+-h|--help) sed -n 's/^# \{0,1\}//; 2,6p' "$0" ;;
+*)
+	if [ "$1" = --logs ]; then
+		[ $# -ge 3 ] || { echo "usage: demo.sh --logs DIR NAME..." >&2; exit 2; }
+		logs=$2
+		shift 2
+	fi
+	for name; do
+		scenario "$name" || { echo "demo: no scenario '$name' (try: demo.sh list)" >&2; exit 2; }
+	done
+	for name; do
+		run "$name"
+		echo
+	done ;;
+esac

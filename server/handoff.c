@@ -10,13 +10,11 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "../common/sock.h"
 #include "server.h"
 
-/* What travels with the descriptor. */
+/* What travels with the descriptor: its slot in the holders table. */
 struct msg {
 	int slot;
-	char id[ADDRSTRLEN];
 };
 
 /* Room for one descriptor, aligned as the kernel wants it. */
@@ -39,14 +37,13 @@ cmsg_len_int(struct cmsghdr *h)
 int
 handoff_send(int chan, const struct conn *c)
 {
-	struct msg m = { c->slot, "" };
+	struct msg m = { c->slot };
 	union control u;
 	struct iovec iov = { &m, sizeof m };
 	struct msghdr mh;
 	struct cmsghdr *h;
 	ssize_t n;
 
-	memcpy(m.id, c->id, sizeof m.id);
 	memset(&u, 0, sizeof u);
 	memset(&mh, 0, sizeof mh);
 	mh.msg_iov = &iov;
@@ -102,7 +99,6 @@ handoff_recv(int chan, struct conn *c)
 	}
 	memcpy(&c->fd, CMSG_DATA(h), sizeof(int));
 	c->slot = m.slot;
-	memcpy(c->id, m.id, sizeof c->id);
-	c->id[sizeof c->id - 1] = '\0';
+	c->id = holders_id(m.slot);
 	return 1;
 }

@@ -3,22 +3,26 @@
  *
  * The table lives in memory shared by the parent and every child it forks,
  * so a process that closes its copy knows whether it was the last holder,
- * the one whose close() sends the FIN.
+ * the one whose close() sends the FIN (or the RST).
  */
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "../common/log.h"
 #include "../common/util.h"
 #include "server.h"
 
 struct slot {
 	atomic_flag lock;	/* held across close() and the count */
-	unsigned char holds[2];	/* [PARENT], [CHILD] */
+	pid_t pid[NHOLDERS];	/* [PARENT], [CHILD], [HELPER]: 0 none, -1 not yet known */
+	char id[ADDRSTRLEN];	/* the connection's peer, for the log */
 };
 
 static struct slot *slots;
@@ -75,6 +79,16 @@ unlock(struct slot *s)
 	atomic_flag_clear(&s->lock);
 }
 
+static int
+count(const struct slot *s)
+{
+	int i, n = 0;
+
+	for (i = 0; i < NHOLDERS; i++)
+		n += s->pid[i] != 0;
+	return n;
+}
+
 /* A slot nobody holds, or -1. */
 static int
 find_free(void)
@@ -82,20 +96,28 @@ find_free(void)
 	int i;
 
 	for (i = 0; i < nslots; i++)
-		if (!slots[i].holds[PARENT] && !slots[i].holds[CHILD])
+		if (count(&slots[i]) == 0)
 			return i;
 	return -1;
 }
 
 int
-holders_new(void)
+holders_new(const char *id)
 {
 	int i = find_free();
 
 	/* only the parent hands out slots, so a free one stays free meanwhile */
-	if (i != -1)
-		slots[i].holds[PARENT] = 1;
+	if (i != -1) {
+		slots[i].pid[PARENT] = getpid();
+		snprintf(slots[i].id, sizeof slots[i].id, "%s", id);
+	}
 	return i;
+}
+
+const char *
+holders_id(int slot)
+{
+	return slots[slot].id;
 }
 
 int
@@ -105,41 +127,101 @@ holders_full(void)
 }
 
 void
-holders_drop(int slot)
-{
-	slots[slot].holds[PARENT] = 0;
-}
-
-void
-holders_child(int slot, int on)
+holders_set(int slot, int who, pid_t pid)
 {
 	lock(&slots[slot]);
-	slots[slot].holds[CHILD] = on;
+	slots[slot].pid[who] = pid;
 	unlock(&slots[slot]);
-}
-
-int
-holders_close(int slot, int who, int fd, int *before, int *after, int64_t *t)
-{
-	struct slot *s = &slots[slot];
-	int r = 0, err;
-
-	lock(s);
-	*before = s->holds[PARENT] + s->holds[CHILD];
-	/* the time of the call: whatever close() sends leaves after it */
-	*t = now_ns();
-	if (fd != -1)
-		r = close(fd);
-	err = errno;
-	s->holds[who] = 0;
-	*after = s->holds[PARENT] + s->holds[CHILD];
-	unlock(s);
-	errno = err;
-	return r;
 }
 
 int
 holders_count(int slot)
 {
-	return slots[slot].holds[PARENT] + slots[slot].holds[CHILD];
+	return count(&slots[slot]);
+}
+
+/*
+ * What a close of fd would send if it is the last: bytes received but not
+ * read (Linux, like RFC 1122 4.2.2.13 allows, sends RST then) and whether
+ * SO_LINGER is {1, 0} (RST too). Only worth the system calls when logging.
+ */
+static void
+pending(int fd, int *unread, int *linger0)
+{
+	static char buf[65536];
+	struct pollfd p = { fd, POLLIN, 0 };
+	struct linger l;
+	socklen_t len = sizeof l;
+	ssize_t n;
+
+	*unread = 0;
+	if (poll(&p, 1, 0) == 1 && (n = recv(fd, buf, sizeof buf, MSG_PEEK)) > 0)
+		*unread = n;
+	*linger0 = getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0 &&
+	    l.l_onoff && l.l_linger == 0;
+}
+
+int
+holders_close(int slot, int who, int fd, const char *extra)
+{
+	struct slot *s = &slots[slot];
+	int r = 0, err = 0, before, after, unread = 0, linger0 = 0;
+	int64_t t;
+
+	if (fd != -1 && log_on())
+		pending(fd, &unread, &linger0);
+	lock(s);
+	before = count(s);
+	/* the time of the call: whatever close() sends leaves after it */
+	t = now_ns();
+	if (fd != -1 && (r = close(fd)) == -1)
+		err = errno;
+	s->pid[who] = 0;
+	after = count(s);
+	unlock(s);
+
+	if (r == -1)
+		logat(t, s->id, "close", "fd=%d err=%s%s", fd, errname(err), extra);
+	else
+		logat(t, s->id, "close", "fd=%d holders=%d->%d unread=%d linger=%s%s",
+		    fd, before, after, unread, linger0 ? "0" : "off", extra);
+	errno = err;
+	return r;
+}
+
+/* Whether pid holds s, or (maybe) is the child about to. Read unlocked. */
+static int
+holds(const struct slot *s, pid_t pid, int maybe)
+{
+	int w;
+
+	for (w = 0; w < NHOLDERS; w++)
+		if (s->pid[w] == pid || (maybe && w == CHILD && s->pid[w] == -1))
+			return 1;
+	return 0;
+}
+
+void
+holders_gone(pid_t pid, int maybe)
+{
+	int i, w, before, after;
+	int64_t t;
+
+	for (i = 0; i < nslots; i++) {
+		struct slot *s = &slots[i];
+		/* a quick look first: only the slots it may hold are worth the lock */
+		if (!holds(s, pid, i == maybe))
+			continue;
+		lock(s);
+		before = count(s);
+		t = now_ns();
+		for (w = 0; w < NHOLDERS; w++)
+			if (s->pid[w] == pid || (i == maybe && w == CHILD && s->pid[w] == -1))
+				s->pid[w] = 0;
+		after = count(s);
+		unlock(s);
+		if (after != before)
+			logat(t, s->id, "close", "by=exit exited=%ld holders=%d->%d",
+			    (long)pid, before, after);
+	}
 }

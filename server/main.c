@@ -24,6 +24,7 @@ struct options opt = {
 	.reply_delay = 0,
 	.end_after = END_AT_PEER_EOF,
 	.end = &ends[0],
+	.end_wait = 1000,
 };
 
 /* Words for --model and --reads, in the order of their enums. */
@@ -32,7 +33,8 @@ static const char *const readses[] = { "echo", "discard", "none", NULL };
 
 enum {
 	O_ADDR = 1, O_PORT, O_PORT_FILE, O_MODEL, O_WORKERS, O_PARENT_KEEPS,
-	O_READS, O_REPLY_DELAY, O_END_AFTER, O_END, O_LOG, O_HELP,
+	O_READS, O_REPLY_DELAY, O_END_AFTER, O_END, O_END_WAIT, O_SPAWN, O_CLOEXEC,
+	O_LOG, O_HELP,
 };
 
 static const struct opt opts[] = {
@@ -46,6 +48,9 @@ static const struct opt opts[] = {
 	{ "reply-delay", 1, O_REPLY_DELAY },
 	{ "end-after", 1, O_END_AFTER },
 	{ "end", 1, O_END },
+	{ "end-wait", 1, O_END_WAIT },
+	{ "spawn", 1, O_SPAWN },
+	{ "cloexec", 0, O_CLOEXEC },
 	{ "log", 1, O_LOG },
 	{ "help", 0, O_HELP },
 	{ NULL, 0, 0 },
@@ -55,7 +60,8 @@ static const char synopsis[] =
 	"usage: server [--addr A] [--port P] [--port-file FILE] [--model prefork|fork]\n"
 	"              [--workers N] [--parent-keeps 0|MS|never|signal]\n"
 	"              [--reads echo|discard|none] [--reply-delay MS]\n"
-	"              [--end-after peer-eof|MS] [--end MODE] [--log FILE]\n";
+	"              [--end-after peer-eof|MS] [--end MODE] [--end-wait MS]\n"
+	"              [--spawn CMD] [--cloexec] [--log FILE]\n";
 
 static void
 help(void)
@@ -87,8 +93,13 @@ help(void)
 	    "  --end MODE          how the worker ends it (close):\n",
 	    MAXMS, (int)MAXWORKERS);
 	for (e = ends; e->name; e++)
-		printf("                        %-9s %s\n", e->name, e->help);
-	printf("  --log FILE          log one line per event to FILE (- for stderr)\n"
+		printf("                        %-13s %s\n", e->name, e->help);
+	printf("  --end-wait MS       how long --end shutdown-rd, shutdown-rdwr and dup\n"
+	    "                      wait, and lingering waits at most (1000)\n"
+	    "  --spawn CMD         worker runs CMD with /bin/sh -c on taking a\n"
+	    "                      connection, before reading; the helper inherits it\n"
+	    "  --cloexec           the --spawn helper does not inherit the socket\n"
+	    "  --log FILE          log one line per event to FILE (- for stderr)\n"
 	    "  --help              show this help\n"
 	    "\n"
 	    "SIGTERM or SIGINT stops the server; SIGUSR1 releases what the parent keeps\n"
@@ -149,6 +160,15 @@ parse(char **argv)
 				opt_bad("--end: no such mode '%s' (see --help)", arg);
 			opt.end = e;
 			break;
+		case O_END_WAIT:
+			opt.end_wait = opt_num("end-wait", arg, 0, MAXMS);
+			break;
+		case O_SPAWN:
+			opt.spawn = arg;
+			break;
+		case O_CLOEXEC:
+			opt.cloexec = 1;
+			break;
 		case O_LOG:
 			opt.log = arg;
 			break;
@@ -158,6 +178,8 @@ parse(char **argv)
 	}
 	if (id == -1)
 		opt_usage();
+	if (opt.cloexec && !opt.spawn)
+		opt_bad("--cloexec is about the helper of --spawn CMD: give --spawn too");
 	if (opt.reads == READS_NONE && opt.end_after == END_AT_PEER_EOF)
 		opt_bad("--reads none never sees the peer's EOF: give --end-after MS");
 }

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -32,7 +33,6 @@ struct held {
 	int fd;		/* -1: the parent holds no copy */
 	int waiting;	/* accepted, not yet given to a worker */
 	int64_t until;	/* when to close: ns, or KEEP_NEVER, KEEP_SIGNAL */
-	char id[ADDRSTRLEN];
 };
 
 static struct worker *workers;
@@ -87,6 +87,10 @@ fork_blocked(void)
 		signal(SIGINT, SIG_IGN);
 		signal(SIGUSR1, SIG_IGN);
 	}
+	/* a process group of its own, on both sides to win the race, so that
+	 * stopping the child stops a helper it spawned too */
+	if (pid != -1)
+		setpgid(pid == 0 ? 0 : pid, 0);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return pid;
 }
@@ -163,16 +167,11 @@ spawn_worker(struct worker *w)
 static void
 release(int slot, const char *why)
 {
-	struct held *h = &held[slot];
-	int before, after;
-	int64_t t;
+	char keep[32];
 
-	if (holders_close(slot, PARENT, h->fd, &before, &after, &t) == -1)
-		logat(t, h->id, "close", "fd=%d err=%s", h->fd, errname(errno));
-	else
-		logat(t, h->id, "close", "fd=%d holders=%d->%d keep=%s",
-		    h->fd, before, after, why);
-	h->fd = -1;
+	snprintf(keep, sizeof keep, " keep=%s", why);
+	holders_close(slot, PARENT, held[slot].fd, keep);
+	held[slot].fd = -1;
 }
 
 /* After a handoff or fork: close now, or note when --parent-keeps says. */
@@ -210,15 +209,15 @@ idle_worker(void)
 static int
 fork_child(struct worker *w, int slot)
 {
-	struct conn c = { held[slot].fd, slot, "" };
+	struct conn c = { held[slot].fd, slot, holders_id(slot) };
 	int64_t t;
 	pid_t pid;
 
-	memcpy(c.id, held[slot].id, sizeof c.id);
-	holders_child(slot, 1);
+	/* count the child before it can possibly close its copy */
+	holders_set(slot, CHILD, -1);
 	t = now_ns();
 	if ((pid = fork_blocked()) == -1) {
-		holders_child(slot, 0);
+		holders_set(slot, CHILD, 0);
 		return -1;
 	}
 	if (pid == 0) {
@@ -235,15 +234,13 @@ fork_child(struct worker *w, int slot)
 static int
 hand_off(struct worker *w, int slot)
 {
-	struct conn c = { held[slot].fd, slot, "" };
+	struct conn c = { held[slot].fd, slot, holders_id(slot) };
 	int64_t t;
 
-	memcpy(c.id, held[slot].id, sizeof c.id);
-	/* count the worker before it can possibly close its copy */
-	holders_child(slot, 1);
+	holders_set(slot, CHILD, -1);
 	t = now_ns();
 	if (handoff_send(w->chan, &c) == -1) {
-		holders_child(slot, 0);
+		holders_set(slot, CHILD, 0);
 		logev(c.id, "handoff", "worker=%ld err=%s", (long)w->pid, errname(errno));
 		close(w->chan);
 		w->chan = -1;	/* dead or dying: the reaper replaces it */
@@ -275,7 +272,7 @@ dispatch(void)
 			keep_or_release(i);
 		} else {
 			/* as s6 does: no child, no connection; never a leak */
-			logev(held[i].id, "fork", "err=%s", errname(errno));
+			logev(holders_id(i), "fork", "err=%s", errname(errno));
 			held[i].waiting = 0;
 			nwaiting--;
 			release(i, "fork-failed");
@@ -283,48 +280,40 @@ dispatch(void)
 	}
 }
 
-/* Accept one connection if a worker is free to take it; 0 if none came. */
-static int
+/* Accept one connection, if one is waiting, for the next idle worker. */
+static void
 accept_one(void)
 {
+	char id[ADDRSTRLEN];
 	int fd, slot;
-	struct held *h;
 
-	if ((slot = holders_new()) == -1)
-		return 0;
 	if ((fd = sock_accept(lfd)) == -1) {
-		holders_drop(slot);
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED)
 			logev(NULL, "accept", "err=%s", errname(errno));
-		return 0;
+		return;
 	}
-	h = &held[slot];
-	h->fd = fd;
-	h->waiting = 1;
+	if (sock_peer(fd, id, sizeof id) == -1)
+		snprintf(id, sizeof id, "?");
+	/* the loop polls the listener only while a slot is free */
+	if ((slot = holders_new(id)) == -1) {
+		logev(id, "accept", "fd=%d err=no-slot", fd);
+		close(fd);
+		return;
+	}
+	held[slot] = (struct held){ fd, 1, 0 };
 	nwaiting++;
-	if (sock_peer(fd, h->id, sizeof h->id) == -1)
-		strcpy(h->id, "?");
-	logev(h->id, "accept", "fd=%d holders=0->1", fd);
-	return 1;
+	logev(id, "accept", "fd=%d holders=0->1", fd);
 }
 
-/* The worker (or child) that serves slot has gone: count its copy closed. */
+/* The worker (or child) w has exited: the kernel closed its copies. */
 static void
 child_gone(struct worker *w, int status)
 {
-	int before, after, slot = w->slot;
-	int64_t t;
-
 	if (WIFSIGNALED(status))
 		logev(NULL, "exit", "child=%ld signal=%d", (long)w->pid, WTERMSIG(status));
 	else
 		logev(NULL, "exit", "child=%ld status=%d", (long)w->pid, WEXITSTATUS(status));
-	if (slot != -1) {
-		holders_close(slot, CHILD, -1, &before, &after, &t);
-		if (before != after)
-			logat(t, held[slot].id, "close", "by=exit holders=%d->%d",
-			    before, after);
-	}
+	holders_gone(w->pid, w->slot);
 	if (w->chan != -1)
 		close(w->chan);
 	*w = (struct worker){ 0, -1, -1 };
@@ -428,7 +417,7 @@ parent_stop(void)
 			close(workers[i].chan);
 			workers[i].chan = -1;
 		}
-		if (workers[i].pid)
+		if (workers[i].pid && kill(-workers[i].pid, SIGTERM) == -1)
 			kill(workers[i].pid, SIGTERM);
 	}
 	reap(1);

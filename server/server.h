@@ -16,7 +16,7 @@ enum { KEEP_NEVER = -1, KEEP_SIGNAL = -2, END_AT_PEER_EOF = -1 };
 struct conn {
 	int fd;
 	int slot;		/* its entry in the holders table */
-	char id[ADDRSTRLEN];	/* the peer's address:port, as the client logs it */
+	const char *id;		/* the peer's address:port, as the client logs it */
 };
 
 /* A way for the worker to end a connection: one table entry per --end mode. */
@@ -38,6 +38,9 @@ struct options {
 	long reply_delay;	/* ms */
 	long end_after;		/* ms, or END_AT_PEER_EOF */
 	const struct end *end;
+	long end_wait;		/* ms: what it means depends on the --end mode */
+	const char *spawn;	/* a helper command, or NULL */
+	int cloexec;		/* the helper does not inherit the socket */
 	const char *log;
 };
 extern struct options opt;
@@ -62,23 +65,34 @@ int handoff_send(int chan, const struct conn *c);
 /* 1 with *c filled in, 0 at EOF (the parent is gone), -1 on error. */
 int handoff_recv(int chan, struct conn *c);
 
-/* holders.c: which of the server's processes hold each connection. */
-enum { PARENT, CHILD };
+/*
+ * holders.c: which of the server's processes hold each connection: the
+ * parent, the worker (or child), and a helper it spawned. A pid of -1
+ * holds already, though its pid is not known yet.
+ */
+enum { PARENT, CHILD, HELPER, NHOLDERS };
 int holders_init(int nslots);
 /* A free slot for a new connection held by the parent, or -1 if none. */
-int holders_new(void);
-/* Record that the child now holds (on = 1) or no longer holds slot's socket. */
-void holders_child(int slot, int on);
-/*
- * close(fd) as the parent or the child, atomically with the count, so that
- * whoever logs "->0" is truly the last holder; *t is when close() was called.
- */
-int holders_close(int slot, int who, int fd, int *before, int *after, int64_t *t);
+int holders_new(const char *id);
 /* Whether every slot is taken, so that no connection can be accepted. */
 int holders_full(void);
-/* Give up slot before anything holds it. */
-void holders_drop(int slot);
+/* The connection's id, as given to holders_new(). */
+const char *holders_id(int slot);
+/* Record that pid now holds slot's socket as who (pid 0: no longer). */
+void holders_set(int slot, int who, pid_t pid);
 /* How many of the server's processes hold slot's socket. */
 int holders_count(int slot);
+/*
+ * close(fd) as who and log it: the holders before and after, counted
+ * atomically with the close, so that the process that logs "->0" truly was
+ * the last holder; and what such a close sends. extra is appended to the
+ * line. fd -1 only logs.
+ */
+int holders_close(int slot, int who, int fd, const char *extra);
+/*
+ * Process pid has exited, and the kernel closed its copies: drop it from
+ * every slot, and from slot maybe if it was the child not yet known there.
+ */
+void holders_gone(pid_t pid, int maybe);
 
 #endif

@@ -87,7 +87,7 @@ usage_error() {
 	usage_error "$CLIENT" "--port is required" --send x
 	usage_error "$CLIENT" "unknown option --bogus" --port 1 --bogus
 	usage_error "$CLIENT" "--port needs a number from 1 to 65535, not '0'" --port 0
-	usage_error "$CLIENT" "--then must be shutdown, close or none, not 'slam'" --port 1 --then slam
+	usage_error "$CLIENT" "--then must be shutdown, close, abort or none, not 'slam'" --port 1 --then slam
 	usage_error "$CLIENT" "--timeout needs a number from 1 to 3600000, not '0'" --port 1 --timeout 0
 	usage_error "$CLIENT" "--interval needs a number from 0 to 3600000, not 'x'" --port 1 --interval x
 }
