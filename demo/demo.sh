@@ -37,26 +37,26 @@ scenario() {
 	until=' ev=close .*holders=[0-9]+->0( |$)'
 	case $1 in
 	close-while-held)
-		title="the worker close()s while the parent keeps its copy: EOF waits for the parent"
+		title="worker close()s, parent keeps its copy: EOF waits"
 		sargs="--parent-keeps 500 --end close"
 		cargs="--send hello"
 		look="The worker's close() sends nothing: the parent still holds the socket.
 The FIN leaves at the parent's close, 500 ms later, and only then the EOF." ;;
 	shutdown-while-held)
-		title="the worker calls shutdown(SHUT_WR) while the parent keeps its copy: EOF at once"
+		title="worker calls shutdown(SHUT_WR), parent keeps: EOF at once"
 		sargs="--parent-keeps 500 --end shutdown"
 		cargs="--send hello"
 		look="shutdown(SHUT_WR) sends the FIN whoever else holds the socket: the
 client's EOF comes at once, 500 ms before the parent lets go." ;;
 	orderly-release)
-		title="the article's first experiment: half-close, and both echoes still arrive"
+		title="the article's experiment 1: half-close, both echoes, EOF"
 		sargs="--reply-delay 250"
 		cargs="--send ABCDEFG --interval 100 --send 1234567 --after 100 --then shutdown"
 		look="The client's FIN (shutdown) leaves before either echo; the server keeps
 answering on its half of the connection. Both echoes arrive, then EOF:
 as in the 15 segments of the article, the server's FIN last." ;;
 	close-before-echo)
-		title="the article's second experiment: close() instead, and the echo meets an RST"
+		title="the article's experiment 2: close(), the echo meets RST"
 		sargs="--reply-delay 250"
 		cargs="--send ABCDEFG --interval 100 --send 1234567 --after 100 --then close"
 		look="The client close()s before the first echo. That echo reaches a socket
@@ -64,53 +64,53 @@ nobody holds: the client's kernel answers RST. Linux still hands the
 worker the data already queued, and its next write fails with EPIPE
 (a reset in CLOSE_WAIT is reported as EPIPE, not ECONNRESET)." ;;
 	shutdown-rd)
-		title="shutdown(SHUT_RD): nothing is sent, and on Linux later data still arrives"
+		title="shutdown(SHUT_RD): nothing sent; Linux still takes data"
 		sargs="--reads discard --end-after 100 --end shutdown-rd --end-wait 200"
 		cargs="--send one --interval 200 --send two --after 200"
 		look="shutdown(SHUT_RD) sends no segment. The next read() returns 0 at once,
 yet on Linux the data the client sends afterwards is still queued and read
 (BSDs discard it). The close then sends the FIN." ;;
 	shutdown-rdwr)
-		title="shutdown(SHUT_RDWR): the FIN at once; data that comes after is answered by RST"
+		title="shutdown(SHUT_RDWR): FIN at once; later data gets RST"
 		sargs="--reads discard --end-after 100 --end shutdown-rdwr --end-wait 200"
 		cargs="--send one --interval 200 --send two --after 200"
 		look="SHUT_RDWR sends the FIN like SHUT_WR: the client's EOF comes at once. When
 the client's next data arrives, Linux answers it with RST, since nobody will
 ever read it: the worker's next read() fails with ECONNRESET." ;;
 	abort)
-		title="SO_LINGER {1, 0} then close(): an abortive close, RST instead of FIN"
+		title="SO_LINGER {1, 0}, then close(): RST instead of FIN"
 		sargs="--end abort"
 		cargs="--send hello"
 		look="The worker is the last holder: its close() sends RST, and the client's
 read() fails with ECONNRESET (exit 3) instead of seeing EOF." ;;
 	abort-while-held)
-		title="SO_LINGER {1, 0} is the socket's: the RST waits for the parent's close"
+		title="SO_LINGER {1, 0} while held: RST at the parent's close"
 		sargs="--end abort --parent-keeps 300"
 		cargs="--send hello"
 		look="The worker sets SO_LINGER {1, 0} and close()s, but the parent still holds
 the socket: nothing is sent. The parent's close, 300 ms later, is the last,
 and sends the RST the worker asked for." ;;
 	client-abort)
-		title="the client aborts: SO_LINGER {1, 0} and close() send RST to the server"
+		title="the client aborts: the worker finds the connection reset"
 		sargs="--reply-delay 100"
 		cargs="--send hello --then abort"
 		look="The client's close() sends RST. The worker, about to echo, finds the
 connection reset: its write (or read) fails with ECONNRESET." ;;
 	unread-close)
-		title="close() with unread data sends RST, not FIN (RFC 1122 4.2.2.13)"
+		title="close() with unread data sends RST (RFC 1122 4.2.2.13)"
 		sargs="--reads none --end-after 100"
 		cargs="--send request --after 200"
 		look="The worker never reads the client's 7 bytes. Its close() finds them
 unread, so Linux sends RST, not FIN: the client's read fails with
 ECONNRESET (exit 3), and anything not yet read is lost." ;;
 	unread-while-held)
-		title="unread data and a shared socket: nothing until the last close, then RST"
+		title="unread data, shared socket: RST at the last close"
 		sargs="--reads none --end-after 100 --parent-keeps 300"
 		cargs="--send request --after 50"
 		look="The worker's close() finds unread data but the parent still holds the
 socket: nothing is sent. The parent's close is the last; it sends the RST." ;;
 	lingering)
-		title="lingering close: shutdown(SHUT_WR), read until EOF, then close(): no RST"
+		title="lingering close: shutdown, drain until EOF, close: no RST"
 		sargs="--reads none --end-after 100 --end lingering --end-wait 2000"
 		cargs="--send request --after 200"
 		look="As Apache and nginx do: the worker sends its FIN with shutdown(SHUT_WR),
@@ -118,7 +118,7 @@ then reads and drops what the client still sends until the client's FIN,
 and only then close()s. Nothing is left unread, so no RST wipes out what
 the client has not read yet. Compare unread-close." ;;
 	leak)
-		title="the worker never closes: CLOSE_WAIT on the server, FIN_WAIT2 on the client"
+		title="the worker never closes: CLOSE_WAIT and FIN_WAIT2 remain"
 		sargs="--end leak"
 		cargs="--send hello --timeout 500"
 		until=' ev=leak '
@@ -126,20 +126,22 @@ the client has not read yet. Compare unread-close." ;;
 own: the server's side waits in CLOSE_WAIT, the client's in FIN_WAIT2, and
 the client gives up (timeout, exit 4). Only the worker's exit ends it." ;;
 	spawn-inherits)
-		title="a helper program inherits the socket across exec: EOF waits for the helper"
+		title="a helper inherits the socket across exec: EOF waits"
 		sargs="--spawn 'sleep 0.3'"
 		cargs="--send hello"
+		until=' ev=close by=exit '
 		look="The worker runs a helper (sh -c 'sleep 0.3'), as a CGI server would. The
 socket is not close-on-exec, so the helper holds it too: the worker's
 close() sends nothing, and the FIN leaves only when the helper exits." ;;
 	spawn-cloexec)
-		title="the same helper with close-on-exec: EOF at the worker's close"
+		title="the same helper with close-on-exec: EOF at once"
 		sargs="--spawn 'sleep 0.3' --cloexec"
 		cargs="--send hello"
+		until=' ev=exit helper='
 		look="With FD_CLOEXEC the helper never holds the socket: the worker's close()
 is the last, and the FIN leaves at once." ;;
 	dup)
-		title="dup() in one process: closing one descriptor sends nothing, the last does"
+		title="dup(): one close sends nothing, the last sends the FIN"
 		sargs="--end dup --end-wait 200"
 		cargs="--send hello"
 		look="Two descriptors of one process refer to one socket. Closing the first
@@ -152,7 +154,7 @@ sends nothing; closing the second, 200 ms later, sends the FIN." ;;
 list() {
 	for name in $NAMES; do
 		scenario "$name"
-		printf '%-20s %s\n' "$name" "$title"
+		printf '%-19s %s\n' "$name" "$title"
 	done
 }
 

@@ -30,7 +30,7 @@ load test_helper
 	assert_failure 3
 	assert_line --regexp '^result end=rst ms=[0-9.]+ sent=6 received=0$'
 	has_event "$CLOG" ev=rst err=ECONNRESET
-	close=$(t_of "$SLOG" role=worker ev=close holders=1-\>0)
+	close=$(t_of "$SLOG" ev=close holders=1-\>0)
 	rst=$(t_of "$CLOG" ev=rst)
 	((rst >= close))
 }

@@ -6,9 +6,9 @@ load test_helper
 @test "the demo shows both cases and a verdict with two measured EOF times" {
 	run sh "$TOP/demo/demo.sh"
 	assert_success
-	assert_line --partial '== 1. The worker ends with close()'
-	assert_line --partial '== 2. The worker ends with shutdown(SHUT_WR)'
-	assert_line --regexp 'no FIN, 1 other process still holds it$'
+	assert_line --regexp '^== close-while-held: '
+	assert_line --regexp '^== shutdown-while-held: '
+	assert_line --regexp 'worker .* holders 2->1: nothing is sent, 1 other process still holds it$'
 	assert_line --regexp 'shutdown\(SHUT_WR\) with holders 2: FIN to the client at once$'
 	assert_line --regexp '^Verdict: with close\(\) the client.s EOF came after [0-9]+\.[0-9]{3} ms'
 	# the close case waited for the parent's 500 ms; the shutdown case did not

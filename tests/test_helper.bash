@@ -65,11 +65,12 @@ wait_for_event() {
 }
 
 # event FILE KEY=VALUE...: print the first logged line holding every pair.
+# With NTH=n in the environment, the n-th such line.
 event() {
 	local file=$1
 	shift
 	[ -f "$file" ] || return 1
-	awk -v want="$*" '
+	awk -v want="$*" -v nth="${NTH:-1}" '
 	BEGIN { n = split(want, w, " ") }
 	{
 		for (i = 1; i <= n; i++) {
@@ -78,6 +79,8 @@ event() {
 			if (j > NF)
 				next
 		}
+		if (++seen < nth)
+			next
 		print
 		found = 1
 		exit
@@ -89,7 +92,8 @@ has_event() {
 	event "$@" >/dev/null
 }
 
-# t_of FILE KEY=VALUE...: the t= (ns) of that event; fails if there is none.
+# t_of FILE KEY=VALUE...: the t= (ns) of that event (NTH=n: the n-th);
+# fails if there is none.
 t_of() {
 	local line
 	if ! line=$(event "$@"); then
@@ -117,22 +121,29 @@ client() {
 # The processes a server forked, from its log.
 server_children() {
 	[ -f "$SLOG" ] || return 0
-	sed -n 's/.* ev=spawn worker=\([0-9]*\).*/\1/p; s/.* ev=fork child=\([0-9]*\).*/\1/p' "$SLOG"
+	sed -n 's/.* ev=spawn worker=\([0-9]*\).*/\1/p; s/.* ev=spawn helper=\([0-9]*\).*/\1/p
+	    s/.* ev=fork child=\([0-9]*\).*/\1/p' "$SLOG"
 }
 
-# stop_server: SIGTERM (unless a test signalled it already), wait; the
-# server must exit 0 and leave no child.
-stop_server() {
-	local pid=$SERVER_PID status=0 child
-	SERVER_PID=
-	kill -TERM "$pid" 2>/dev/null || true
-	wait "$pid" || status=$?
+# children_gone: no process the server forked (from SLOG) is still running.
+children_gone() {
+	local child
 	for child in $(server_children); do
 		if kill -0 "$child" 2>/dev/null; then
 			echo "server child $child is still running" >&2
 			return 1
 		fi
 	done
+}
+
+# stop_server: SIGTERM (unless a test signalled it already), wait; the
+# server must exit 0 and leave no child.
+stop_server() {
+	local pid=$SERVER_PID status=0
+	SERVER_PID=
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" || status=$?
+	children_gone || return 1
 	if [ "$status" -ne 0 ]; then
 		echo "server exited with status $status" >&2
 		return 1
@@ -145,10 +156,10 @@ teardown() {
 	fi
 	# shown by bats only when the test failed
 	local f
-	for f in server.err server.log client.log; do
-		if [ -s "$BATS_TEST_TMPDIR/$f" ]; then
-			echo "--- $f"
-			cat "$BATS_TEST_TMPDIR/$f"
+	for f in "$BATS_TEST_TMPDIR"/*.err "$BATS_TEST_TMPDIR"/*.log "$BATS_TEST_TMPDIR"/*.out; do
+		if [ -s "$f" ]; then
+			echo "--- $(basename "$f")"
+			cat "$f"
 		fi
 	done
 }
