@@ -235,6 +235,7 @@ converse(struct conn *c, int64_t deadline)
 static pid_t
 spawn_helper(struct conn *c)
 {
+	int64_t t = now_ns();
 	pid_t pid;
 
 	if (!opt.cloexec)
@@ -253,7 +254,7 @@ spawn_helper(struct conn *c)
 	}
 	if (!opt.cloexec)
 		holders_set(c->slot, HELPER, pid);
-	logev(c->id, "spawn", "helper=%ld inherits=%s holders=%d", (long)pid,
+	logat(t, c->id, "spawn", "helper=%ld inherits=%s holders=%d", (long)pid,
 	    opt.cloexec ? "no" : "yes", holders_count(c->slot));
 	return pid;
 }

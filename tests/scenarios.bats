@@ -38,12 +38,13 @@ linux_only() {
 @test "close-while-held: EOF waits for the parent's close" {
 	scenario close-while-held
 	assert_equal "$RESULT" "$(grep '^result end=eof ' <<<"$RESULT")"
-	take=$(t_of "$SLOG" role=worker ev=take)
+	# the parent's keep runs from its handoff
+	handoff=$(t_of "$SLOG" role=parent ev=handoff)
 	worker_close=$(t_of "$SLOG" role=worker ev=close holders=2-\>1)
 	parent_close=$(t_of "$SLOG" role=parent ev=close holders=1-\>0 keep=timer)
 	eof=$(t_of "$CLOG" ev=eof)
 	((worker_close < parent_close && parent_close <= eof))
-	((eof - take >= 500 * MS))
+	((eof - handoff >= 500 * MS))
 }
 
 @test "shutdown-while-held: EOF at the worker's shutdown, before the parent's close" {
@@ -132,12 +133,12 @@ linux_only() {
 @test "abort-while-held: the worker's abortive close sends nothing; the parent's sends RST" {
 	scenario abort-while-held
 	[[ $RESULT == "result end=rst "* ]]
-	take=$(t_of "$SLOG" role=worker ev=take)
+	handoff=$(t_of "$SLOG" role=parent ev=handoff)
 	worker_close=$(t_of "$SLOG" role=worker ev=close holders=2-\>1 linger=0)
 	parent_close=$(t_of "$SLOG" role=parent ev=close holders=1-\>0 linger=0 keep=timer)
 	rst=$(t_of "$CLOG" ev=rst err=ECONNRESET)
 	((worker_close < parent_close && parent_close <= rst))
-	((rst - take >= 300 * MS))
+	((rst - handoff >= 300 * MS))
 }
 
 @test "client-abort: the worker finds the connection reset" {
@@ -166,8 +167,9 @@ linux_only() {
 	worker_close=$(t_of "$SLOG" role=worker ev=close holders=2-\>1 unread=7)
 	parent_close=$(t_of "$SLOG" role=parent ev=close holders=1-\>0 unread=7)
 	rst=$(t_of "$CLOG" ev=rst)
+	handoff=$(t_of "$SLOG" role=parent ev=handoff)
 	((worker_close < parent_close && parent_close <= rst))
-	((rst - worker_close >= 150 * MS))
+	((rst - handoff >= 300 * MS))
 }
 
 @test "lingering: the worker drains until the client's EOF, so no RST" {
