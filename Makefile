@@ -3,8 +3,9 @@
 
 include config.mk
 
-COMMON = common/util.o common/opt.o common/log.o common/sock.o
-SERVER = server/main.o server/parent.o server/worker.o server/handoff.o server/holders.o
+COMMON = common/util.o common/opt.o common/log.o common/sock.o common/kernel.o
+SERVER = server/main.o server/parent.o server/worker.o server/handoff.o server/holders.o \
+	server/wire.o
 CLIENT = client/client.o
 
 all: bin/server bin/client bin/timeline
@@ -25,7 +26,8 @@ bin/timeline: timeline/timeline.sh
 .c.o:
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(COMMON) $(SERVER) $(CLIENT): config.mk common/util.h common/log.h common/sock.h common/opt.h
+$(COMMON) $(SERVER) $(CLIENT): config.mk common/util.h common/log.h common/sock.h common/opt.h \
+	common/kernel.h
 $(SERVER): server/server.h
 
 # make demo: the headline comparison; make demo SCENARIO=NAME: one scenario

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../common/kernel.h"
 #include "../common/log.h"
 #include "../common/opt.h"
 #include "../common/sock.h"
@@ -177,6 +178,7 @@ dial(void)
 		die(EXIT_RUNTIME, "cannot connect to %s:", where);
 	}
 	sock_local(c.fd, c.id, sizeof c.id);
+	log_sock(c.fd);
 	logat(c.start, c.id, "connect", "fd=%d peer=%s", c.fd, where);
 }
 
@@ -285,6 +287,7 @@ int
 main(int argc, char **argv)
 {
 	static const int status[] = { 0, 0, EXIT_RST, EXIT_TIMEOUT, 0 };
+	const char *state;
 	int64_t t;
 	int i;
 
@@ -325,9 +328,13 @@ main(int argc, char **argv)
 			logev(c.id, "timeout", "fd=%d ms=%ld", c.fd, opt.timeout);
 		finish(END_TIMEOUT, now_ns());
 	}
+	/* the close line tells the state before the close itself */
+	state = kernel_tcp_state(c.fd);
+	log_sock(-1);
 	t = now_ns();
 	close(c.fd);
-	logat(t, c.id, "close", "fd=%d linger=%s", c.fd, opt.then == THEN_ABORT ? "0" : "off");
+	logat(t, c.id, "close", "fd=%d linger=%s%s%s", c.fd, opt.then == THEN_ABORT ? "0" : "off",
+	    state ? " state=" : "", state ? state : "");
 	finish(END_CLOSED, t);
 
 	printf("result end=%s ms=%.3f sent=%lld received=%lld\n", endnames[c.end],

@@ -6,10 +6,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernel.h"
 #include "log.h"
 #include "util.h"
 
 static int logfd = -1;
+static int sockfd = -1;
 static const char *logrole = "?";
 
 int
@@ -40,9 +42,16 @@ log_on(void)
 }
 
 void
+log_sock(int fd)
+{
+	sockfd = fd;
+}
+
+void
 logat(int64_t t, const char *conn, const char *ev, const char *fmt, ...)
 {
 	char line[1024];
+	const char *state;
 	int n, m = 0;
 	va_list ap;
 	int err = errno;
@@ -60,6 +69,8 @@ logat(int64_t t, const char *conn, const char *ev, const char *fmt, ...)
 	if (n < 0 || m < 0)
 		return;
 	n += m;
+	if (sockfd != -1 && (state = kernel_tcp_state(sockfd)) && (size_t)n < sizeof line)
+		n += snprintf(line + n, sizeof line - n, " state=%s", state);
 	if ((size_t)n >= sizeof line - 1)
 		n = sizeof line - 2;	/* truncated: still one line */
 	line[n++] = '\n';

@@ -10,6 +10,11 @@ int log_open(const char *path, const char *role);
 void log_role(const char *role);
 /* Whether events are being logged (callers may skip work when not). */
 int log_on(void);
+/*
+ * The socket this process is serving (-1: none): each line then ends with
+ * its TCP state, where the kernel tells it (state=ESTABLISHED, ...).
+ */
+void log_sock(int fd);
 
 /*
  * Append "t=<ns> pid=<pid> role=<role> conn=<conn> ev=<ev> <fmt...>" as one

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../common/kernel.h"
 #include "../common/log.h"
 #include "../common/util.h"
 #include "server.h"
@@ -166,10 +167,18 @@ holders_close(int slot, int who, int fd, const char *extra)
 {
 	struct slot *s = &slots[slot];
 	int r = 0, err = 0, before, after, unread = 0, linger0 = 0;
+	char kernel[256] = "", kbefore[112], kafter[112];
+	const char *state = NULL;
+	unsigned long sock = 0;
 	int64_t t;
 
-	if (fd != -1 && log_on())
+	if (fd != -1 && log_on()) {
 		pending(fd, &unread, &linger0);
+		state = kernel_tcp_state(fd);
+		sock = kernel_sock_id(fd);
+		if (kernel_holders(sock, kbefore, sizeof kbefore) == -1)
+			sock = 0;
+	}
 	lock(s);
 	before = count(s);
 	/* the time of the call: whatever close() sends leaves after it */
@@ -180,11 +189,15 @@ holders_close(int slot, int who, int fd, const char *extra)
 	after = count(s);
 	unlock(s);
 
+	/* the kernel's own list of holders, where it tells: before and after */
+	if (sock && kernel_holders(sock, kafter, sizeof kafter) == 0)
+		snprintf(kernel, sizeof kernel, " kernel=%s->%s", kbefore, kafter);
 	if (r == -1)
 		logat(t, s->id, "close", "fd=%d err=%s%s", fd, errname(err), extra);
 	else
-		logat(t, s->id, "close", "fd=%d holders=%d->%d unread=%d linger=%s%s",
-		    fd, before, after, unread, linger0 ? "0" : "off", extra);
+		logat(t, s->id, "close", "fd=%d holders=%d->%d unread=%d linger=%s%s%s%s%s",
+		    fd, before, after, unread, linger0 ? "0" : "off", kernel,
+		    state ? " state=" : "", state ? state : "", extra);
 	errno = err;
 	return r;
 }

@@ -41,6 +41,7 @@ static int nwaiting;	/* how many held[] are waiting */
 static int lfd = -1;
 static int sigpipe[2] = { -1, -1 };
 static int stopping;
+static pid_t wirepid;	/* the capture process, or 0 */
 
 static void
 on_signal(int sig)
@@ -305,32 +306,51 @@ accept_one(void)
 	logev(id, "accept", "fd=%d holders=0->1", fd);
 }
 
+static void log_exit(const char *what, pid_t pid, int status);
+
 /* The worker (or child) w has exited: the kernel closed its copies. */
 static void
 child_gone(struct worker *w, int status)
 {
-	if (WIFSIGNALED(status))
-		logev(NULL, "exit", "child=%ld signal=%d", (long)w->pid, WTERMSIG(status));
-	else
-		logev(NULL, "exit", "child=%ld status=%d", (long)w->pid, WEXITSTATUS(status));
+	log_exit("child", w->pid, status);
 	holders_gone(w->pid, w->slot);
 	if (w->chan != -1)
 		close(w->chan);
 	*w = (struct worker){ 0, -1, -1 };
 }
 
-/* Reap every child that has exited, without blocking. */
+/* Log how a child ended. */
+static void
+log_exit(const char *what, pid_t pid, int status)
+{
+	if (WIFSIGNALED(status))
+		logev(NULL, "exit", "%s=%ld signal=%d", what, (long)pid, WTERMSIG(status));
+	else
+		logev(NULL, "exit", "%s=%ld status=%d", what, (long)pid, WEXITSTATUS(status));
+}
+
+/* Reap the children that have exited; with block, wait until no worker is left. */
 static void
 reap(int block)
 {
-	int status, i;
+	int status, i, alive = block;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, block ? 0 : WNOHANG)) > 0 ||
-	    (pid == -1 && errno == EINTR)) {
-		for (i = 0; pid > 0 && i < opt.workers; i++)
+	while (alive) {
+		pid = waitpid(-1, &status, block ? 0 : WNOHANG);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			break;
+		if (pid == wirepid) {
+			log_exit("wire", pid, status);
+			wirepid = 0;
+		}
+		for (i = 0; i < opt.workers; i++)
 			if (workers[i].pid == pid)
 				child_gone(&workers[i], status);
+		for (alive = !block, i = 0; i < opt.workers; i++)
+			alive |= workers[i].pid != 0;
 	}
 }
 
@@ -422,6 +442,40 @@ parent_stop(void)
 	}
 	reap(1);
 	release_due(1, 0);
+	/* the capture goes last, to see the last segments */
+	if (wirepid) {
+		kill(wirepid, SIGTERM);
+		while (waitpid(wirepid, NULL, 0) == -1 && errno == EINTR)
+			;
+		logev(NULL, "exit", "wire=%ld", (long)wirepid);
+		wirepid = 0;
+	}
+}
+
+/* Fork the capture process, if capture is possible here; -1 on an error. */
+static int
+start_wire(int port)
+{
+	int fd = wire_open(opt.pcap);
+
+	if (fd == WIRE_NONE)
+		return 0;
+	if (fd == -1)
+		return -1;
+	if ((wirepid = fork_blocked()) == 0) {
+		become_child(fd);
+		log_role("wire");
+		wire_capture(fd, port);
+	}
+	close(fd);
+	wire_opened();
+	if (wirepid == -1) {
+		warn("cannot fork the capture process:");
+		wirepid = 0;
+		return -1;
+	}
+	logev(NULL, "spawn", "wire=%ld", (long)wirepid);
+	return 0;
 }
 
 int
@@ -452,6 +506,11 @@ parent_start(int listenfd)
 	set_signals(on_signal);
 	if (opt.model == MODEL_PREFORK && fill_pool() == -1) {
 		warn("cannot fork the workers:");
+		stopping = SIGTERM;
+		parent_stop();
+		return -1;
+	}
+	if (opt.wire && start_wire(sock_port(lfd)) == -1) {
 		stopping = SIGTERM;
 		parent_stop();
 		return -1;

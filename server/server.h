@@ -41,6 +41,8 @@ struct options {
 	long end_wait;		/* ms: what it means depends on the --end mode */
 	const char *spawn;	/* a helper command, or NULL */
 	int cloexec;		/* the helper does not inherit the socket */
+	int wire;		/* capture the segments */
+	const char *pcap;	/* and write them here */
 	const char *log;
 };
 extern struct options opt;
@@ -64,6 +66,18 @@ void conn_close(struct conn *c);
 int handoff_send(int chan, const struct conn *c);
 /* 1 with *c filled in, 0 at EOF (the parent is gone), -1 on error. */
 int handoff_recv(int chan, struct conn *c);
+
+/*
+ * wire.c: capture the server's segments (Linux, with CAP_NET_RAW). Open the
+ * packet socket (and the pcap file): its descriptor, WIRE_NONE if capture
+ * is not possible here (said on stderr), -1 on an error (said too).
+ */
+enum { WIRE_NONE = -2 };
+int wire_open(const char *pcap_path);
+/* In the parent, once the capture process is forked: drop its copy of the pcap. */
+void wire_opened(void);
+/* In the capture process: log every segment to or from port until SIGTERM. */
+void wire_capture(int fd, int port);
 
 /*
  * holders.c: which of the server's processes hold each connection: the

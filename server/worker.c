@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/kernel.h"
 #include "../common/log.h"
 #include "../common/util.h"
 #include "server.h"
@@ -16,6 +18,8 @@
 void
 conn_close(struct conn *c)
 {
+	/* the close line tells the state before the close itself */
+	log_sock(-1);
 	holders_close(c->slot, CHILD, c->fd, "");
 	c->fd = -1;
 }
@@ -57,12 +61,17 @@ wait_readable(int fd, int64_t deadline)
 static void
 logged_shutdown(struct conn *c, int how, const char *name)
 {
+	char kernel[128] = "";
 	int64_t t = now_ns();
 
-	if (shutdown(c->fd, how) == -1)
+	if (shutdown(c->fd, how) == -1) {
 		logat(t, c->id, "shutdown", "how=%s err=%s", name, errname(errno));
-	else
-		logat(t, c->id, "shutdown", "how=%s holders=%d", name, holders_count(c->slot));
+		return;
+	}
+	/* shutdown() acts on the socket, whoever holds it: the kernel's list */
+	if (log_on() && kernel_holders(kernel_sock_id(c->fd), kernel + 8, sizeof kernel - 8) == 0)
+		memcpy(kernel, " kernel=", 8);
+	logat(t, c->id, "shutdown", "how=%s holders=%d%s", name, holders_count(c->slot), kernel);
 }
 
 /*
@@ -155,6 +164,7 @@ end_dup(struct conn *c)
 		c->fd = first;
 	} else {
 		fd_cloexec(c->fd, 1);
+		log_sock(c->fd);
 		logev(c->id, "dup", "fd=%d dup=%d", first, c->fd);
 		/* one of two descriptors of this process: the socket stays open */
 		if (close(first) == -1)
@@ -280,6 +290,7 @@ serve(struct conn *c)
 
 	holders_set(c->slot, CHILD, getpid());
 	fd_cloexec(c->fd, 1);
+	log_sock(c->fd);
 	logev(c->id, "take", "fd=%d holders=%d", c->fd, holders_count(c->slot));
 	if (opt.end_after != END_AT_PEER_EOF)
 		deadline = now_ns() + opt.end_after * 1000000;
@@ -291,6 +302,7 @@ serve(struct conn *c)
 	if (deadline)
 		sleep_ms(ms_until(deadline));
 	opt.end->run(c);
+	log_sock(-1);
 	if (helper != -1)
 		reap_helper(c, helper);
 }
