@@ -173,13 +173,15 @@ holders_close(int slot, int who, int fd, const char *extra)
 	int64_t t;
 
 	if (fd != -1 && log_on()) {
-		pending(fd, &unread, &linger0);
 		state = kernel_tcp_state(fd);
 		sock = kernel_sock_id(fd);
 		if (kernel_holders(sock, kbefore, sizeof kbefore) == -1)
 			sock = 0;
 	}
 	lock(s);
+	/* under the lock: the last closer sees what the others did to the socket */
+	if (fd != -1 && log_on())
+		pending(fd, &unread, &linger0);
 	before = count(s);
 	/* the time of the call: whatever close() sends leaves after it */
 	t = now_ns();

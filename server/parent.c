@@ -333,10 +333,14 @@ log_exit(const char *what, pid_t pid, int status)
 static void
 reap(int block)
 {
-	int status, i, alive = block;
+	int status, i, alive;
 	pid_t pid;
 
-	while (alive) {
+	for (;;) {
+		for (alive = 0, i = 0; i < opt.workers; i++)
+			alive |= workers[i].pid != 0;
+		if (block && !alive)
+			break;
 		pid = waitpid(-1, &status, block ? 0 : WNOHANG);
 		if (pid == -1 && errno == EINTR)
 			continue;
@@ -349,8 +353,6 @@ reap(int block)
 		for (i = 0; i < opt.workers; i++)
 			if (workers[i].pid == pid)
 				child_gone(&workers[i], status);
-		for (alive = !block, i = 0; i < opt.workers; i++)
-			alive |= workers[i].pid != 0;
 	}
 }
 

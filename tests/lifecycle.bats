@@ -32,17 +32,27 @@ stops_on() {
 	wait "$client_pid" || true
 }
 
+# reaped N: the server has logged the exit of N children
+reaped() {
+	[ "$(grep -c ' ev=exit child=' "$SLOG")" -eq "$1" ]
+}
+
 @test "fork: every child is reaped as it exits, no zombie stays" {
 	start_server --model fork
 	for i in 1 2 3; do
 		client --send "hello $i"
 		assert_success
 	done
-	wait_until "three children reaped" test "$(grep -c ' ev=exit child=' "$SLOG")" -eq 3
+	wait_until "three children reaped" reaped 3
 	for child in $(server_children); do
 		run ps -o stat= -p "$child"
 		refute_output --regexp Z
 	done
+}
+
+# spawned N: the server has forked N workers
+spawned() {
+	[ "$(server_children | wc -l)" -eq "$1" ]
 }
 
 @test "prefork: a worker killed with SIGKILL is replaced" {
@@ -50,7 +60,7 @@ stops_on() {
 	victim=$(server_children | head -n 1)
 	kill -KILL "$victim"
 	wait_for_event "$SLOG" role=parent ev=exit child=$victim signal=9
-	wait_until "a third worker" test "$(server_children | wc -l)" -eq 3
+	wait_until "a third worker" spawned 3
 	for i in 1 2 3; do
 		client --send "hello $i"
 		assert_success
