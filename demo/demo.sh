@@ -94,8 +94,9 @@ and sends the RST the worker asked for." ;;
 		title="the client aborts: the worker finds the connection reset"
 		sargs="--reply-delay 100"
 		cargs="--send hello --then abort"
-		look="The client's close() sends RST. The worker, about to echo, finds the
-connection reset: its write (or read) fails with ECONNRESET." ;;
+		look="The client's close() sends RST. The worker still reads the 5 bytes that
+came before it; then, about to echo, finds the connection reset: its write
+fails with ECONNRESET (or EPIPE, once the reset has been reported)." ;;
 	unread-close)
 		title="close() with unread data sends RST (RFC 1122 4.2.2.13)"
 		sargs="--reads none --end-after 100"
@@ -162,7 +163,8 @@ list() {
 start_server() {
 	name=$1
 	shift
-	"$bin/server" --port 0 --port-file "$work/$name.port" \
+	# --wire: the segments too, where this user may capture them
+	"$bin/server" --port 0 --port-file "$work/$name.port" --wire \
 	    --log "$logs/$name.server.log" "$@" 2>"$work/$name.err" &
 	server=$!
 	wait_for "the server to listen" test -s "$work/$name.port"
@@ -207,6 +209,7 @@ run() {
 	name=$1
 	scenario "$name" || { echo "demo: no scenario '$name' (try: demo.sh list)" >&2; exit 2; }
 	echo "== $name: $title"
+	rm -f "$logs/$name.server.log" "$logs/$name.client.log"
 	eval "set -- $sargs"
 	start_server "$name" "$@"
 	echo "   bin/server $sargs"
@@ -220,6 +223,8 @@ run() {
 	stop_server
 	echo
 	"$bin/timeline" "$logs/$name.server.log" "$logs/$name.client.log"
+	grep -q ' role=wire ' "$logs/$name.server.log" ||
+	    echo "(no segments: capturing them needs Linux and root or CAP_NET_RAW)"
 	result=$(tail -n 1 "$logs/$name.client.out")
 	echo "client: $result"
 	echo
@@ -239,8 +244,10 @@ The server's parent accept()s the connection and passes it to a worker over
 a UNIX socket (SCM_RIGHTS): both processes now hold the same socket
 ("holders 2"). The parent keeps its copy for 500 ms. The client sends
 "hello", calls shutdown(SHUT_WR), and waits for the server's EOF (its FIN).
-In the timelines, ms counts from the connection's first event; the wire
-column shows where a FIN leaves: "->" to the server, "<-" to the client.
+Each timeline has a lane for each process (* marks its event) and one for
+the wire, where the segments are numbered as in the article's captures:
+"->" goes to the server, "<-" to the client; S is SYN, F FIN, R RST, P data,
+"." ACK. ms counts from the connection's first event.
 
 EOF
 	run close-while-held

@@ -6,11 +6,11 @@
  * the one whose close() sends the FIN (or the RST).
  */
 #include <errno.h>
-#include <poll.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -144,20 +144,17 @@ holders_count(int slot)
 /*
  * What a close of fd would send if it is the last: bytes received but not
  * read (Linux, like RFC 1122 4.2.2.13 allows, sends RST then) and whether
- * SO_LINGER is {1, 0} (RST too). Only worth the system calls when logging.
+ * SO_LINGER is {1, 0} (RST too). FIONREAD, unlike a peek, leaves a pending
+ * error (a reset) for the processes that hold the socket to see.
  */
 static void
 pending(int fd, int *unread, int *linger0)
 {
-	static char buf[65536];
-	struct pollfd p = { fd, POLLIN, 0 };
 	struct linger l;
 	socklen_t len = sizeof l;
-	ssize_t n;
 
-	*unread = 0;
-	if (poll(&p, 1, 0) == 1 && (n = recv(fd, buf, sizeof buf, MSG_PEEK)) > 0)
-		*unread = n;
+	if (ioctl(fd, FIONREAD, unread) == -1)
+		*unread = 0;
 	*linger0 = getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0 &&
 	    l.l_onoff && l.l_linger == 0;
 }
