@@ -37,6 +37,10 @@ demo: all
 scenarios: all
 	sh demo/demo.sh list
 
+# the diagrams in docs/, drawn from a run with the segments captured (root)
+diagrams: all
+	sh demo/demo.sh --svg docs close-while-held shutdown-while-held >/dev/null
+
 test: all
 	sh tests/run.sh
 
@@ -54,4 +58,4 @@ install: all
 uninstall:
 	cd $(DESTDIR)$(PREFIX)/bin && rm -f closelab-server closelab-client closelab-timeline
 
-.PHONY: all demo scenarios test clean install uninstall
+.PHONY: all demo scenarios diagrams test clean install uninstall

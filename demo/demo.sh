@@ -4,13 +4,15 @@
 #
 # usage: demo.sh                  the headline: close vs shutdown under a shared socket
 #        demo.sh list             the scenarios, one a line
-#        demo.sh [--logs DIR] NAME...  run scenarios (keep their logs in DIR)
+#        demo.sh [--logs DIR] [--svg DIR] NAME...
+#                                 run scenarios (keep their logs, draw them, in DIR)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/bin
 work=$(mktemp -d "${TMPDIR:-/tmp}/closelab-demo.XXXXXX")
 logs=$work
+svgdir=
 server=
 
 cleanup() {
@@ -223,6 +225,8 @@ run() {
 	stop_server
 	echo
 	"$bin/timeline" "$logs/$name.server.log" "$logs/$name.client.log"
+	[ -z "$svgdir" ] || "$bin/timeline" --svg "$svgdir/$name.svg" \
+	    "$logs/$name.server.log" "$logs/$name.client.log" >/dev/null
 	grep -q ' role=wire ' "$logs/$name.server.log" ||
 	    echo "(no segments: capturing them needs Linux and root or CAP_NET_RAW)"
 	result=$(tail -n 1 "$logs/$name.client.out")
@@ -270,13 +274,13 @@ make -s -C "$top" all
 case ${1:-} in
 "") headline ;;
 list) list ;;
--h|--help) sed -n 's/^# \{0,1\}//; 2,6p' "$0" ;;
+-h|--help) sed -n 's/^# \{0,1\}//; 2,7p' "$0" ;;
 *)
-	if [ "$1" = --logs ]; then
-		[ $# -ge 3 ] || { echo "usage: demo.sh --logs DIR NAME..." >&2; exit 2; }
-		logs=$2
+	while [ "$1" = --logs ] || [ "$1" = --svg ]; do
+		[ $# -ge 3 ] || { echo "usage: demo.sh [--logs DIR] [--svg DIR] NAME..." >&2; exit 2; }
+		if [ "$1" = --logs ]; then logs=$2; else svgdir=$2; fi
 		shift 2
-	fi
+	done
 	for name; do
 		scenario "$name" || { echo "demo: no scenario '$name' (try: demo.sh list)" >&2; exit 2; }
 	done

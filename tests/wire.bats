@@ -1,0 +1,194 @@
+#!/usr/bin/env bats
+# What goes on the wire, captured by the server's own --wire (a packet
+# socket: Linux, with the right to capture), and what the kernel says about
+# holders and states (Linux).
+
+load test_helper
+
+setup() {
+	[ "$(uname -s)" = Linux ] || skip "capture and /proc need Linux"
+}
+
+# start_wire ARGS...: a server with --wire, or skip if it may not capture
+start_wire() {
+	start_server --wire "$@"
+	if grep -q 'no right to capture' "$BATS_TEST_TMPDIR/server.err"; then
+		skip "capturing needs root or CAP_NET_RAW"
+	fi
+}
+
+# The segments the server logged, one line each: "dir flags len".
+segments() {
+	awk '/ role=wire / {
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			v[kv[1]] = kv[2]
+		}
+		print v["dir"], v["flags"], v["len"]
+	}' "$SLOG"
+}
+
+# t_seg DIR FLAGS: the t= of the first such segment
+t_seg() {
+	t_of "$SLOG" role=wire ev=segment "dir=$1" "flags=$2"
+}
+
+@test "worker close while the parent holds sends no FIN until the parent closes" {
+	start_wire --parent-keeps 300 --end close
+	client --send hello
+	assert_success
+	stop_server
+	worker_close=$(t_of "$SLOG" role=worker ev=close holders=2-\>1)
+	parent_close=$(t_of "$SLOG" role=parent ev=close holders=1-\>0)
+	fin=$(t_seg out F.)
+	((worker_close < parent_close && parent_close <= fin))
+	# one FIN from the server, no RST
+	assert_equal "$(segments | grep -c '^out F')" 1
+	run grep -c '^out R' <<<"$(segments)"
+	assert_output 0
+}
+
+@test "after shutdown(SHUT_WR) exactly one FIN leaves, before the parent closes" {
+	start_wire --parent-keeps 1000 --end shutdown
+	client --send hello
+	assert_success
+	wait_for_event "$SLOG" role=parent ev=close keep=timer
+	stop_server
+	shutdown=$(t_of "$SLOG" role=worker ev=shutdown how=SHUT_WR)
+	parent_close=$(t_of "$SLOG" role=parent ev=close keep=timer)
+	fin=$(t_seg out F.)
+	((shutdown <= fin && fin < parent_close))
+	assert_equal "$(segments | grep -c '^out F')" 1
+}
+
+@test "an abortive close sends RST, at the last close only" {
+	start_wire --end abort --parent-keeps 300
+	client --send hello
+	assert_failure 3
+	stop_server
+	parent_close=$(t_of "$SLOG" role=parent ev=close holders=1-\>0)
+	rst=$(t_seg out R.)
+	((rst >= parent_close))
+	run grep -c '^out F' <<<"$(segments)"
+	assert_output 0
+}
+
+@test "closing with unread data sends RST, not FIN" {
+	start_wire --reads none --end-after 100
+	client --send unread --then none
+	assert_failure 3
+	stop_server
+	segments | grep -q '^out R'
+	run grep -c '^out F' <<<"$(segments)"
+	assert_output 0
+}
+
+@test "the article's first experiment: the client's FIN, both echoes, then the server's FIN" {
+	start_wire --reply-delay 250
+	client --send ABCDEFG --interval 100 --send 1234567 --after 100 --then shutdown
+	assert_success
+	stop_server
+	# all but the pure ACKs, in order: as segments 4, 6, 8, 10, 12 and 14 of the article
+	run grep -v ' \. 0$' <<<"$(segments)"
+	assert_output "$(printf '%s\n' 'in S 0' 'out S. 0' 'in P. 7' 'in P. 7' 'in F. 0' \
+	    'out P. 7' 'out P. 7' 'out F. 0')"
+}
+
+@test "the article's second experiment: the client's close, an echo, and its RST" {
+	start_wire --reply-delay 250
+	client --send ABCDEFG --interval 100 --send 1234567 --after 100 --then close
+	assert_success
+	# the worker goes on after the client has gone: wait for its end
+	wait_for_event "$SLOG" ev=close holders=1-\>0
+	stop_server
+	# as segments 4, 6, 8, 10 and 11 of the article: the RST ends it
+	run grep -v ' \. 0$' <<<"$(segments)"
+	assert_output "$(printf '%s\n' 'in S 0' 'out S. 0' 'in P. 7' 'in P. 7' 'in F. 0' \
+	    'out P. 7' 'in R 0')"
+}
+
+@test "the kernel's holders go 2 -> 1 -> 0 across the worker's and the parent's close" {
+	start_server --parent-keeps 200 --end close
+	client --send hello
+	assert_success
+	wait_for_event "$SLOG" role=parent ev=close keep=timer
+	parent=$SERVER_PID
+	worker=$(field "$(event "$SLOG" role=worker ev=take)" pid)
+	has_event "$SLOG" role=worker ev=close "kernel=$parent,$worker->$parent"
+	has_event "$SLOG" role=parent ev=close "kernel=$parent->"
+}
+
+@test "both sides log the TCP states of closing" {
+	start_server --parent-keeps 200 --end close
+	client --send hello
+	assert_success
+	wait_for_event "$SLOG" role=parent ev=close keep=timer
+	has_event "$CLOG" ev=shutdown state=FIN_WAIT1
+	has_event "$SLOG" role=worker ev=eof state=CLOSE_WAIT
+	has_event "$SLOG" role=parent ev=close keep=timer state=CLOSE_WAIT
+}
+
+@test "--pcap writes the captured segments in a file tcpdump reads" {
+	start_wire --pcap "$BATS_TEST_TMPDIR/cap.pcap"
+	client --send hello
+	assert_success
+	stop_server
+	# the pcap header: magic a1b2c3d4, version 2.4, link type 101 (raw IP)
+	run od -A n -t x4 -N 24 "$BATS_TEST_TMPDIR/cap.pcap"
+	assert_output --regexp '^ *a1b2c3d4 00040002 00000000 00000000'
+	[[ $(od -A n -t u4 -j 20 -N 4 "$BATS_TEST_TMPDIR/cap.pcap") -eq 101 ]]
+	# as many records as logged segments
+	# as many records as logged segments: 16 bytes of header, then the packet
+	# (the file is in this machine's byte order: read as little-endian here)
+	records=$(od -A n -t u1 -v "$BATS_TEST_TMPDIR/cap.pcap" | tr -s ' ' '\n' | grep -v '^$' |
+	    awk '{ b[NR] = $1 } END {
+		for (pos = 25; pos + 15 <= NR; pos += 16 + len) {
+			len = b[pos + 8] + 256 * b[pos + 9] + 65536 * b[pos + 10]
+			n++
+		}
+		print n
+	    }')
+	assert_equal "$records" "$(segments | wc -l)"
+	if command -v tcpdump >/dev/null; then
+		run tcpdump -nn -r "$BATS_TEST_TMPDIR/cap.pcap"
+		assert_success
+		assert_line --regexp 'Flags \[F\.\]'
+	fi
+}
+
+@test "the timeline numbers the segments and draws them as SVG" {
+	start_wire --parent-keeps 100
+	client --send hello
+	assert_success
+	wait_for_event "$SLOG" role=parent ev=close keep=timer
+	stop_server
+	run sh "$TOP/timeline/timeline.sh" --svg "$BATS_TEST_TMPDIR/t.svg" "$SLOG" "$CLOG"
+	assert_success
+	n=$(segments | wc -l)
+	assert_line --regexp "#1 +->S +SYN"
+	assert_line --regexp "#$n +"
+	assert_line --regexp "#[0-9]+ +<-F\. +FIN"
+	run grep -c 'marker-end' "$BATS_TEST_TMPDIR/t.svg"
+	assert_output "$n"
+	run head -c 4 "$BATS_TEST_TMPDIR/t.svg"
+	assert_output '<svg'
+}
+
+@test "without the right to capture, the server says so once and goes on" {
+	[ "$(id -u)" -ne 0 ] || command -v setpriv >/dev/null || skip "needs setpriv to drop the right"
+	if [ "$(id -u)" -eq 0 ]; then
+		SERVER_WRAP="setpriv --inh-caps=-all --bounding-set=-net_raw --"
+	fi
+	rm -f "$BATS_TEST_TMPDIR/port"
+	$SERVER_WRAP "$SERVER" --port 0 --port-file "$BATS_TEST_TMPDIR/port" --wire \
+	    --log "$SLOG" 2>"$BATS_TEST_TMPDIR/server.err" 3>&- &
+	SERVER_PID=$!
+	wait_until "the server's port file" listening
+	PORT=$(cat "$BATS_TEST_TMPDIR/port")
+	client --send hello
+	assert_success
+	run grep -c 'no right to capture packets' "$BATS_TEST_TMPDIR/server.err"
+	assert_output 1
+	run has_event "$SLOG" role=wire
+	assert_failure
+}
