@@ -165,8 +165,8 @@ list() {
 start_server() {
 	name=$1
 	shift
-	# --wire: the segments too, where this user may capture them
-	"$bin/server" --port 0 --port-file "$work/$name.port" --wire \
+	# the kernel's holders, and the segments where this user may capture them
+	"$bin/server" --port 0 --port-file "$work/$name.port" --kernel-holders --wire \
 	    --log "$logs/$name.server.log" "$@" 2>"$work/$name.err" &
 	server=$!
 	wait_for "the server to listen" test -s "$work/$name.port"

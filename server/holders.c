@@ -169,8 +169,9 @@ holders_close(int slot, int who, int fd, const char *extra)
 	unsigned long sock = 0;
 	int64_t t;
 
-	if (fd != -1 && log_on()) {
+	if (fd != -1 && log_on())
 		state = kernel_tcp_state(fd);
+	if (fd != -1 && log_on() && opt.kernel_holders) {
 		sock = kernel_sock_id(fd);
 		if (kernel_holders(sock, kbefore, sizeof kbefore) == -1)
 			sock = 0;

@@ -34,7 +34,7 @@ static const char *const readses[] = { "echo", "discard", "none", NULL };
 enum {
 	O_ADDR = 1, O_PORT, O_PORT_FILE, O_MODEL, O_WORKERS, O_PARENT_KEEPS,
 	O_READS, O_REPLY_DELAY, O_END_AFTER, O_END, O_END_WAIT, O_SPAWN, O_CLOEXEC,
-	O_WIRE, O_PCAP, O_LOG, O_HELP,
+	O_KERNEL_HOLDERS, O_WIRE, O_PCAP, O_LOG, O_HELP,
 };
 
 static const struct opt opts[] = {
@@ -51,6 +51,7 @@ static const struct opt opts[] = {
 	{ "end-wait", 1, O_END_WAIT },
 	{ "spawn", 1, O_SPAWN },
 	{ "cloexec", 0, O_CLOEXEC },
+	{ "kernel-holders", 0, O_KERNEL_HOLDERS },
 	{ "wire", 0, O_WIRE },
 	{ "pcap", 1, O_PCAP },
 	{ "log", 1, O_LOG },
@@ -63,7 +64,8 @@ static const char synopsis[] =
 	"              [--workers N] [--parent-keeps 0|MS|never|signal]\n"
 	"              [--reads echo|discard|none] [--reply-delay MS]\n"
 	"              [--end-after peer-eof|MS] [--end MODE] [--end-wait MS]\n"
-	"              [--spawn CMD] [--cloexec] [--wire] [--pcap FILE] [--log FILE]\n";
+	"              [--spawn CMD] [--cloexec] [--kernel-holders] [--wire]\n"
+	"              [--pcap FILE] [--log FILE]\n";
 
 static void
 help(void)
@@ -101,6 +103,9 @@ help(void)
 	    "  --spawn CMD         worker runs CMD with /bin/sh -c on taking a\n"
 	    "                      connection, before reading; the helper inherits it\n"
 	    "  --cloexec           the --spawn helper does not inherit the socket\n"
+	    "  --kernel-holders    at each close and shutdown, log the processes that\n"
+	    "                      hold the socket, from /proc (Linux; a scan of every\n"
+	    "                      process: slow)\n"
 	    "  --wire              log every segment of the connections (role=wire);\n"
 	    "                      Linux, with the right to capture (CAP_NET_RAW)\n"
 	    "  --pcap FILE         --wire, and write the segments to FILE as pcap\n"
@@ -174,6 +179,9 @@ parse(char **argv)
 		case O_CLOEXEC:
 			opt.cloexec = 1;
 			break;
+		case O_KERNEL_HOLDERS:
+			opt.kernel_holders = 1;
+			break;
 		case O_WIRE:
 			opt.wire = 1;
 			break;
@@ -192,6 +200,8 @@ parse(char **argv)
 		opt_usage();
 	if (opt.wire && !opt.log)
 		opt_bad("--wire logs the segments: give --log FILE too");
+	if (opt.kernel_holders && !opt.log)
+		opt_bad("--kernel-holders logs the holders: give --log FILE too");
 	if (opt.cloexec && !opt.spawn)
 		opt_bad("--cloexec is about the helper of --spawn CMD: give --spawn too");
 	if (opt.reads == READS_NONE && opt.end_after == END_AT_PEER_EOF)

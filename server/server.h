@@ -41,6 +41,7 @@ struct options {
 	long end_wait;		/* ms: what it means depends on the --end mode */
 	const char *spawn;	/* a helper command, or NULL */
 	int cloexec;		/* the helper does not inherit the socket */
+	int kernel_holders;	/* at closes, ask /proc who holds the socket */
 	int wire;		/* capture the segments */
 	const char *pcap;	/* and write them here */
 	const char *log;

@@ -69,7 +69,8 @@ logged_shutdown(struct conn *c, int how, const char *name)
 		return;
 	}
 	/* shutdown() acts on the socket, whoever holds it: the kernel's list */
-	if (log_on() && kernel_holders(kernel_sock_id(c->fd), kernel + 8, sizeof kernel - 8) == 0)
+	if (log_on() && opt.kernel_holders &&
+	    kernel_holders(kernel_sock_id(c->fd), kernel + 8, sizeof kernel - 8) == 0)
 		memcpy(kernel, " kernel=", 8);
 	logat(t, c->id, "shutdown", "how=%s holders=%d%s", name, holders_count(c->slot), kernel);
 }

@@ -108,7 +108,7 @@ t_seg() {
 }
 
 @test "the kernel's holders go 2 -> 1 -> 0 across the worker's and the parent's close" {
-	start_server --parent-keeps 200 --end close
+	start_server --kernel-holders --parent-keeps 200 --end close
 	client --send hello
 	assert_success
 	wait_for_event "$SLOG" role=parent ev=close keep=timer
