@@ -6,7 +6,7 @@ include config.mk
 COMMON = common/util.o common/opt.o common/log.o common/sock.o common/kernel.o
 SERVER = server/main.o server/parent.o server/worker.o server/handoff.o server/holders.o \
 	server/wire.o
-CLIENT = client/client.o
+CLIENT = client/main.o client/exchange.o client/stats.o
 
 all: bin/server bin/client bin/timeline
 
@@ -29,6 +29,7 @@ bin/timeline: timeline/timeline.sh
 $(COMMON) $(SERVER) $(CLIENT): config.mk common/util.h common/log.h common/sock.h common/opt.h \
 	common/kernel.h
 $(SERVER): server/server.h
+$(CLIENT): client/client.h
 
 # make demo: the headline comparison; make demo SCENARIO=NAME: one scenario
 demo: all

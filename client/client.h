@@ -1,0 +1,71 @@
+/* client.h: options, one exchange, and the parts of the client */
+#ifndef CLIENT_H
+#define CLIENT_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "../common/sock.h"
+
+/* Exit codes for the ends (EXIT_RUNTIME and EXIT_USAGE are shared). */
+enum { EXIT_RST = 3, EXIT_TIMEOUT = 4 };
+
+enum then { THEN_SHUTDOWN, THEN_CLOSE, THEN_ABORT, THEN_NONE };
+enum end { END_NONE, END_EOF, END_RST, END_TIMEOUT, END_CLOSED, END_ERROR };
+extern const char *const endnames[];
+
+/* An address to connect to: a name may have several. */
+struct peer {
+	struct sockaddr_storage addr;
+	socklen_t len;
+	char where[ADDRSTRLEN];
+};
+
+enum { MAXPEERS = 8 };
+
+struct options {
+	struct peer peers[MAXPEERS];
+	int npeers;
+	char **send;		/* the --send values, in order */
+	int nsend;
+	long interval, after, timeout;
+	enum then then;
+	long repeat, concurrency;
+	const char *server_log;
+	const char *log;
+};
+extern struct options opt;
+
+/* One exchange: connect, send, the --then step, read until the end. */
+struct exchange {
+	int fd;
+	int step;		/* what it does next: see exchange.c */
+	int next_msg;		/* the next --send to write */
+	size_t off;		/* how much of it is written */
+	int64_t start;		/* connect() called */
+	int64_t wake;		/* when the step after a wait begins */
+	int64_t end_t;		/* the end: EOF, reset, timeout or close */
+	enum end end;
+	long long sent, received;
+	int mismatch;		/* an echoed byte differed from the one sent */
+	int peer;		/* which of opt.peers */
+	int err;		/* errno of an error, END_ERROR */
+	char id[ADDRSTRLEN];	/* our address:port, the server's conn= */
+};
+
+/*
+ * exchange.c: run opt.repeat exchanges, opt.concurrency at once, into ex[]
+ * (opt.repeat of them). With print, show what is received as it comes.
+ */
+void run_exchanges(struct exchange *ex, int print);
+
+/* stats.c: the summary of many exchanges, and the server's view of them. */
+void print_stats(const struct exchange *ex, long n, int64_t wall_ns);
+/*
+ * For each exchange, the time from the server's ending event (in its log:
+ * the shutdown or the last close) to the client's EOF or reset; printed
+ * per connection and as a distribution. -1 if the log cannot be read.
+ */
+int print_server_latency(const struct exchange *ex, long n, const char *server_log);
+
+#endif

@@ -1,0 +1,354 @@
+/*
+ * exchange.c: run exchanges, several at once, in one process with poll().
+ *
+ * Why poll and not threads: each exchange mostly waits, so one loop keeps
+ * hundreds in flight with no locks, takes every time stamp from one place,
+ * and leaves the machine's two cores to the server being measured.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../common/kernel.h"
+#include "../common/log.h"
+#include "../common/util.h"
+#include "client.h"
+
+/* The steps of an exchange, in order. */
+enum { CONNECTING, SENDING, AFTER, READING, DONE };
+
+static void
+finish(struct exchange *x, enum end end, int64_t t)
+{
+	if (x->end == END_NONE) {
+		x->end = end;
+		x->end_t = t;
+	}
+}
+
+/* Close the socket at the end of the exchange, logging its last state. */
+static void
+close_exchange(struct exchange *x)
+{
+	const char *state = kernel_tcp_state(x->fd);
+	int64_t t = now_ns();
+
+	log_sock(-1);
+	close(x->fd);
+	if (x->step != CONNECTING)
+		logat(t, x->id, "close", "fd=%d linger=%s%s%s", x->fd,
+		    opt.then == THEN_ABORT ? "0" : "off",
+		    state ? " state=" : "", state ? state : "");
+	x->fd = -1;
+	x->step = DONE;
+}
+
+/* Print received bytes as one line, escaping what is not printable. */
+static void
+print_recv(const unsigned char *buf, ssize_t n)
+{
+	ssize_t i;
+
+	printf("recv bytes=%zd data=", n);
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '\\')
+			fputs("\\\\", stdout);
+		else if (buf[i] >= 0x20 && buf[i] < 0x7f)
+			putchar(buf[i]);
+		else
+			printf("\\x%02x", buf[i]);
+	}
+	putchar('\n');
+}
+
+/* Whether buf, received at offset from, is what was sent there. */
+static int
+echoed(const char *buf, size_t n, long long from)
+{
+	long long pos = 0;
+	int i;
+	size_t len, k;
+
+	for (i = 0; i < opt.nsend && n > 0; i++) {
+		len = strlen(opt.send[i]);
+		if (from >= pos + (long long)len) {
+			pos += len;
+			continue;
+		}
+		k = len - (size_t)(from - pos);
+		if (k > n)
+			k = n;
+		if (memcmp(buf, opt.send[i] + (from - pos), k) != 0)
+			return 0;
+		buf += k;
+		n -= k;
+		from += k;
+		pos += len;
+	}
+	return n == 0;	/* more than was sent cannot be an echo */
+}
+
+/* Read what is there; note the end at EOF or a reset. */
+static void
+take(struct exchange *x, int print)
+{
+	char buf[16384];
+	ssize_t n;
+	int64_t t;
+
+	while ((n = read(x->fd, buf, sizeof buf)) == -1 && errno == EINTR)
+		;
+	t = now_ns();
+	if (n > 0) {
+		logat(t, x->id, "read", "fd=%d bytes=%zd", x->fd, n);
+		if (!echoed(buf, n, x->received))
+			x->mismatch = 1;
+		x->received += n;
+		if (print)
+			print_recv((unsigned char *)buf, n);
+	} else if (n == 0) {
+		logat(t, x->id, "eof", "fd=%d", x->fd);
+		finish(x, END_EOF, t);
+	} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+		logat(t, x->id, "rst", "fd=%d err=%s", x->fd, errname(errno));
+		finish(x, END_RST, t);
+	}
+}
+
+/* Connect to the address in x->peer, without blocking; -1 on an error. */
+static int
+dial(struct exchange *x)
+{
+	const struct peer *p = &opt.peers[x->peer];
+	int r;
+
+	if ((x->fd = socket(p->addr.ss_family, SOCK_STREAM, 0)) == -1 ||
+	    fd_cloexec(x->fd, 1) == -1 || fd_nonblock(x->fd, 1) == -1) {
+		x->err = errno;
+		if (x->fd != -1)
+			close(x->fd);
+		x->fd = -1;
+		return -1;
+	}
+	r = connect(x->fd, (const struct sockaddr *)&p->addr, p->len);
+	if (r == -1 && errno != EINPROGRESS && errno != EINTR) {
+		x->err = errno;
+		close(x->fd);
+		x->fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Start an exchange: connect to the first address that answers. */
+static void
+start(struct exchange *x)
+{
+	memset(x, 0, sizeof *x);
+	x->step = CONNECTING;
+	snprintf(x->id, sizeof x->id, "?");
+	x->start = now_ns();
+	while (dial(x) == -1) {
+		if (++x->peer == opt.npeers) {
+			finish(x, END_ERROR, now_ns());
+			x->step = DONE;
+			return;
+		}
+	}
+}
+
+/* Write what is left of the current message; 0 when it is all written. */
+static int
+send_some(struct exchange *x)
+{
+	const char *msg = opt.send[x->next_msg];
+	size_t len = strlen(msg);
+	ssize_t n;
+
+	if (x->off == 0)
+		x->wake = now_ns();	/* the time of the call, for the log */
+	while (x->off < len) {
+		n = write(x->fd, msg + x->off, len - x->off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return -1;
+		if (n == -1) {
+			/* EPIPE or ECONNRESET: the server reset the connection */
+			logat(x->wake, x->id, "write", "fd=%d err=%s", x->fd, errname(errno));
+			finish(x, END_RST, now_ns());
+			return 0;
+		}
+		x->off += n;
+	}
+	x->sent += len;
+	logat(x->wake, x->id, "write", "fd=%d bytes=%zu", x->fd, len);
+	return 0;
+}
+
+/* The --then step; the exchange reads on, or is done. */
+static void
+then(struct exchange *x)
+{
+	struct linger l = { 1, 0 };
+	int64_t t = now_ns();
+
+	/* even after an EOF: the server may only have half-closed */
+	if (opt.then == THEN_SHUTDOWN && x->end != END_RST) {
+		if (shutdown(x->fd, SHUT_WR) == -1)
+			logat(t, x->id, "shutdown", "how=SHUT_WR err=%s", errname(errno));
+		else
+			logat(t, x->id, "shutdown", "how=SHUT_WR");
+	}
+	if (opt.then == THEN_CLOSE || opt.then == THEN_ABORT) {
+		if (opt.then == THEN_ABORT &&
+		    setsockopt(x->fd, SOL_SOCKET, SO_LINGER, &l, sizeof l) == -1)
+			die(EXIT_RUNTIME, "SO_LINGER:");
+		finish(x, END_CLOSED, now_ns());
+		close_exchange(x);
+		return;
+	}
+	x->step = READING;
+	x->wake = now_ns() + opt.timeout * 1000000;
+}
+
+/* Take the exchange as far as it can go now; revents from poll(). */
+static void
+advance(struct exchange *x, short revents, int print)
+{
+	int64_t now;
+	socklen_t len = sizeof x->err;
+
+	if (x->step == CONNECTING) {
+		if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
+			return;
+		if (getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &x->err, &len) == -1)
+			x->err = errno;
+		if (x->err != 0) {
+			/* refused: the next address the name has, if any */
+			close(x->fd);
+			x->fd = -1;
+			while (++x->peer < opt.npeers)
+				if (dial(x) == 0)
+					return;
+			x->peer--;
+			finish(x, END_ERROR, now_ns());
+			x->step = DONE;
+			return;
+		}
+		sock_local(x->fd, x->id, sizeof x->id);
+		/* one exchange at a time: its lines end with the socket's state */
+		if (opt.concurrency == 1)
+			log_sock(x->fd);
+		logat(x->start, x->id, "connect", "fd=%d peer=%s", x->fd,
+		    opt.peers[x->peer].where);
+		x->step = SENDING;
+		x->wake = 0;
+	}
+	if (x->end == END_NONE && (revents & (POLLIN | POLLERR | POLLHUP)))
+		take(x, print);
+	for (;;) {
+		now = now_ns();
+		switch (x->step) {
+		case SENDING:
+			if (x->next_msg == opt.nsend || x->end == END_RST) {
+				x->step = AFTER;
+				x->wake = now + opt.after * 1000000;
+				continue;
+			}
+			if (x->off == 0 && now < x->wake)
+				return;		/* --interval */
+			if (send_some(x) == -1)
+				return;		/* the socket is full: wait for POLLOUT */
+			x->next_msg++;
+			x->off = 0;
+			x->wake = now_ns() + opt.interval * 1000000;
+			continue;
+		case AFTER:
+			if (now < x->wake)
+				return;
+			then(x);
+			continue;
+		case READING:
+			if (x->end == END_NONE && now < x->wake)
+				return;
+			if (x->end == END_NONE) {
+				logat(now, x->id, "timeout", "fd=%d ms=%ld", x->fd, opt.timeout);
+				finish(x, END_TIMEOUT, now);
+			}
+			close_exchange(x);
+			return;
+		default:
+			return;
+		}
+	}
+}
+
+/* What poll() should wait for, and until when (the earliest wake). */
+static short
+wants(const struct exchange *x, int64_t *wake)
+{
+	short ev = 0;
+
+	if (x->step == CONNECTING)
+		return POLLOUT;
+	if (x->end == END_NONE)
+		ev |= POLLIN;
+	if (x->step == SENDING && x->off > 0)
+		ev |= POLLOUT;
+	else if (x->step != DONE && x->wake && (*wake == 0 || x->wake < *wake))
+		*wake = x->wake;
+	return ev;
+}
+
+void
+run_exchanges(struct exchange *ex, int print)
+{
+	struct pollfd *pfd;
+	long *slot;		/* which exchange each pollfd serves */
+	long started = 0, done = 0, c = opt.concurrency, i, k;
+	int64_t wake;
+
+	pfd = calloc(c, sizeof *pfd);
+	slot = calloc(c, sizeof *slot);
+	if (pfd == NULL || slot == NULL)
+		die(EXIT_RUNTIME, "out of memory");
+	for (k = 0; k < c; k++)
+		slot[k] = -1;
+	while (done < opt.repeat) {
+		/* keep c exchanges in flight */
+		for (k = 0; k < c && started < opt.repeat; k++) {
+			if (slot[k] != -1)
+				continue;
+			slot[k] = started;
+			start(&ex[started++]);
+			advance(&ex[slot[k]], 0, print);
+		}
+		wake = 0;
+		for (k = 0; k < c; k++) {
+			pfd[k] = (struct pollfd){ -1, 0, 0 };
+			if (slot[k] == -1 || ex[slot[k]].step == DONE)
+				continue;
+			pfd[k].fd = ex[slot[k]].fd;
+			pfd[k].events = wants(&ex[slot[k]], &wake);
+		}
+		if (poll(pfd, c, wake ? ms_until(wake) : -1) == -1 && errno != EINTR)
+			die(EXIT_RUNTIME, "poll:");
+		for (k = 0; k < c; k++) {
+			if ((i = slot[k]) == -1)
+				continue;
+			if (ex[i].step != DONE)
+				advance(&ex[i], pfd[k].revents, print);
+			if (ex[i].step == DONE) {
+				slot[k] = -1;
+				done++;
+			}
+		}
+	}
+	free(pfd);
+	free(slot);
+}
