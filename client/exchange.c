@@ -34,7 +34,7 @@ finish(struct exchange *x, enum end end, int64_t t)
 static void
 close_exchange(struct exchange *x)
 {
-	const char *state = kernel_tcp_state(x->fd);
+	const char *state = log_on() ? kernel_tcp_state(x->fd) : NULL;
 	int64_t t = now_ns();
 
 	log_sock(-1);
@@ -126,8 +126,7 @@ dial(struct exchange *x)
 	const struct peer *p = &opt.peers[x->peer];
 	int r;
 
-	if ((x->fd = socket(p->addr.ss_family, SOCK_STREAM, 0)) == -1 ||
-	    fd_cloexec(x->fd, 1) == -1 || fd_nonblock(x->fd, 1) == -1) {
+	if ((x->fd = sock_stream(p->addr.ss_family, 1)) == -1) {
 		x->err = errno;
 		if (x->fd != -1)
 			close(x->fd);
@@ -240,7 +239,9 @@ advance(struct exchange *x, short revents, int print)
 			x->step = DONE;
 			return;
 		}
-		sock_local(x->fd, x->id, sizeof x->id);
+		/* the id names it in the logs; only they need it */
+		if (log_on() || opt.server_log || opt.repeat == 1)
+			sock_local(x->fd, x->id, sizeof x->id);
 		/* one exchange at a time: its lines end with the socket's state */
 		if (opt.concurrency == 1)
 			log_sock(x->fd);

@@ -85,14 +85,30 @@ fail_close(int fd)
 }
 
 int
+sock_stream(int family, int nonblock)
+{
+#if defined(SOCK_CLOEXEC) && defined(SOCK_NONBLOCK)
+	/* where the system has them (not POSIX.1-2008): flags at creation */
+	return socket(family, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+#else
+	int fd;
+
+	if ((fd = socket(family, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (fd_cloexec(fd, 1) == -1 || (nonblock && fd_nonblock(fd, 1) == -1))
+		return fail_close(fd);
+	return fd;
+#endif
+}
+
+int
 sock_listen(const struct sockaddr *sa, socklen_t len, int backlog)
 {
 	int fd, on = 1;
 
-	if ((fd = socket(sa->sa_family, SOCK_STREAM, 0)) == -1)
+	if ((fd = sock_stream(sa->sa_family, 1)) == -1)
 		return -1;
-	if (fd_cloexec(fd, 1) == -1 || fd_nonblock(fd, 1) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1 ||
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1 ||
 	    bind(fd, sa, len) == -1 || listen(fd, backlog) == -1)
 		return fail_close(fd);
 	return fd;

@@ -15,6 +15,8 @@ void sock_addrstr(const struct sockaddr *sa, char *buf, size_t len);
 int sock_local(int fd, char *buf, size_t len);
 int sock_peer(int fd, char *buf, size_t len);
 
+/* A close-on-exec TCP socket, non-blocking if asked; -1 on error. */
+int sock_stream(int family, int nonblock);
 /* A close-on-exec, non-blocking listening socket bound to sa; -1 on error. */
 int sock_listen(const struct sockaddr *sa, socklen_t len, int backlog);
 /* The port a socket is bound to; -1 on error. */

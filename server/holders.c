@@ -90,15 +90,20 @@ count(const struct slot *s)
 	return n;
 }
 
-/* A slot nobody holds, or -1. */
+/* A slot nobody holds, or -1; the search goes on from the last one found. */
 static int
 find_free(void)
 {
-	int i;
+	static int hint;
+	int i, k;
 
-	for (i = 0; i < nslots; i++)
-		if (count(&slots[i]) == 0)
+	for (k = 0; k < nslots; k++) {
+		i = (hint + k) % nslots;
+		if (count(&slots[i]) == 0) {
+			hint = i;
 			return i;
+		}
+	}
 	return -1;
 }
 

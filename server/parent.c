@@ -31,13 +31,13 @@ struct worker {
 /* A connection the parent still holds, indexed by its holders slot. */
 struct held {
 	int fd;		/* -1: the parent holds no copy */
-	int waiting;	/* accepted, not yet given to a worker */
 	int64_t until;	/* when to close: ns, or KEEP_NEVER, KEEP_SIGNAL */
 };
 
 static struct worker *workers;
 static struct held held[MAXCONN];
-static int nwaiting;	/* how many held[] are waiting */
+static int waiting = -1;	/* the slot accepted and not yet given to a worker */
+static int nkept;	/* how many held[] the parent keeps after the handoff */
 static int lfd = -1;
 static int sigpipe[2] = { -1, -1 };
 static int stopping;
@@ -181,11 +181,13 @@ keep_or_release(int slot)
 {
 	struct held *h = &held[slot];
 
-	h->waiting = 0;
-	nwaiting--;
-	if (opt.parent_keeps == 0)
+	waiting = -1;
+	if (opt.parent_keeps == 0) {
 		release(slot, "0");
-	else if (opt.parent_keeps > 0)
+		return;
+	}
+	nkept++;
+	if (opt.parent_keeps > 0)
 		h->until = now_ns() + opt.parent_keeps * 1000000;
 	else
 		h->until = opt.parent_keeps;
@@ -252,31 +254,28 @@ hand_off(struct worker *w, int slot)
 	return 0;
 }
 
-/* Give waiting connections to idle workers, in slot order. */
+/*
+ * Give the connection accepted to an idle worker. The parent accepts one
+ * only when a worker is idle, so there is at most one: it waits here only
+ * while a handoff fails (the worker died) and no other worker is idle.
+ */
 static void
 dispatch(void)
 {
 	struct worker *w;
-	int i;
+	int slot = waiting;
 
-	for (i = 0; i < MAXCONN && nwaiting > 0; i++) {
-		if (!held[i].waiting)
-			continue;
-		if ((w = idle_worker()) == NULL)
-			return;
+	while (waiting != -1 && (w = idle_worker()) != NULL) {
 		if (opt.model == MODEL_PREFORK) {
-			if (hand_off(w, i) == 0)
-				keep_or_release(i);
-			else
-				i--;	/* try the next idle worker */
-		} else if (fork_child(w, i) == 0) {
-			keep_or_release(i);
+			if (hand_off(w, slot) == 0)
+				keep_or_release(slot);
+		} else if (fork_child(w, slot) == 0) {
+			keep_or_release(slot);
 		} else {
 			/* as s6 does: no child, no connection; never a leak */
-			logev(holders_id(i), "fork", "err=%s", errname(errno));
-			held[i].waiting = 0;
-			nwaiting--;
-			release(i, "fork-failed");
+			logev(holders_id(slot), "fork", "err=%s", errname(errno));
+			waiting = -1;
+			release(slot, "fork-failed");
 		}
 	}
 }
@@ -301,8 +300,8 @@ accept_one(void)
 		close(fd);
 		return;
 	}
-	held[slot] = (struct held){ fd, 1, 0 };
-	nwaiting++;
+	held[slot] = (struct held){ fd, 0 };
+	waiting = slot;
 	logev(id, "accept", "fd=%d holders=0->1", fd);
 }
 
@@ -368,16 +367,22 @@ fill_pool(void)
 	return 0;
 }
 
-/* Close the parent's copies whose time has come; the next deadline, or 0. */
+/*
+ * Close the parent's copies whose time has come (all: every copy, the one
+ * waiting too; sig: those kept until SIGUSR1); the next deadline, or 0.
+ */
 static int64_t
 release_due(int all, int sig)
 {
-	int64_t now = now_ns(), next = 0;
+	int64_t now, next = 0;
 	int i;
 
+	if (nkept == 0 && !all)
+		return 0;
+	now = now_ns();
 	for (i = 0; i < MAXCONN; i++) {
 		struct held *h = &held[i];
-		if (h->fd == -1 || (h->waiting && !all))
+		if (h->fd == -1 || (i == waiting && !all))
 			continue;
 		if (all)
 			release(i, "exit");
@@ -387,6 +392,8 @@ release_due(int all, int sig)
 			release(i, "timer");
 		else if (h->until >= 0 && (next == 0 || h->until < next))
 			next = h->until;
+		if (h->fd == -1 && i != waiting)
+			nkept--;
 	}
 	return next;
 }
@@ -540,7 +547,7 @@ parent_loop(void)
 			timeout = ms_until(next);
 
 		/* no idle worker or no slot: leave connections in the listen backlog */
-		can_accept = idle_worker() && !nwaiting && !holders_full();
+		can_accept = idle_worker() && waiting == -1 && !holders_full();
 		n = 0;
 		pfd[n++] = (struct pollfd){ sigpipe[0], POLLIN, 0 };
 		pfd[n++] = (struct pollfd){ can_accept ? lfd : -1, POLLIN, 0 };
