@@ -45,6 +45,10 @@ diagrams: all
 test: all
 	sh tests/run.sh
 
+# a benchmark, not a test: it prints figures and judges none
+bench: all
+	sh bench/bench.sh
+
 clean:
 	rm -f bin/server bin/client bin/timeline $(COMMON) $(SERVER) $(CLIENT)
 
@@ -59,4 +63,4 @@ install: all
 uninstall:
 	cd $(DESTDIR)$(PREFIX)/bin && rm -f closelab-server closelab-client closelab-timeline
 
-.PHONY: all demo scenarios diagrams test clean install uninstall
+.PHONY: all demo scenarios diagrams test bench clean install uninstall

@@ -207,7 +207,7 @@ main(int argc, char **argv)
 	if (opt.server_log && print_server_latency(ex, opt.repeat, opt.server_log) == -1)
 		die(EXIT_RUNTIME, "cannot read server log %s:", opt.server_log);
 
-	if (opt.repeat == 1 && opt.concurrency == 1 && !opt.server_log) {
+	if (opt.repeat == 1) {
 		if (ex[0].end == END_ERROR) {
 			errno = ex[0].err;
 			die(EXIT_RUNTIME, "cannot connect to %s:", opt.peers[ex[0].peer].where);

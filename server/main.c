@@ -102,6 +102,7 @@ help(void)
 	    "                      wait, and lingering waits at most (1000)\n"
 	    "  --spawn CMD         worker runs CMD with /bin/sh -c on taking a\n"
 	    "                      connection, before reading; the helper inherits it\n"
+	    "                      as descriptor $CLOSELAB_FD\n"
 	    "  --cloexec           the --spawn helper does not inherit the socket\n"
 	    "  --kernel-holders    at each close and shutdown, log the processes that\n"
 	    "                      hold the socket, from /proc (Linux; a scan of every\n"

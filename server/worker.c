@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -252,9 +254,15 @@ spawn_helper(struct conn *c)
 	if (!opt.cloexec)
 		fd_cloexec(c->fd, 0);
 	if ((pid = fork()) == 0) {
+		char fd[16];
+
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGUSR1, SIG_DFL);
+		/* which descriptor is the connection, as a CGI script would want */
+		snprintf(fd, sizeof fd, "%d", c->fd);
+		if (!opt.cloexec)
+			setenv("CLOSELAB_FD", fd, 1);
 		execl("/bin/sh", "sh", "-c", opt.spawn, (char *)NULL);
 		_exit(127);
 	}

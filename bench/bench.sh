@@ -1,0 +1,110 @@
+#!/bin/sh
+# bench.sh: what make bench runs. For each model (prefork with the SCM_RIGHTS
+# handoff, fork per connection) and each end (close, shutdown): exchanges per
+# second with a 64-byte echo and 8 connections in flight, the time per
+# exchange, and the time from the server's close or shutdown to the client's
+# EOF. Then the cost of logging, and the workers' memory. Loopback only;
+# every run is bounded by its count. N=100000 make bench for longer runs.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin=$top/bin
+n=${N:-20000}		# exchanges a rate run
+fin_n=${FIN_N:-2000}	# exchanges a latency run, one at a time
+work=$(mktemp -d "${TMPDIR:-/tmp}/closelab-bench.XXXXXX")
+server=
+msg=$(printf '%064d' 0)
+
+cleanup() {
+	if [ -n "$server" ]; then
+		kill -TERM "$server" 2>/dev/null || :
+		wait "$server" 2>/dev/null || :
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start ARGS...: a server on a free port, logging off unless ARGS say
+start() {
+	rm -f "$work/port"
+	"$bin/server" --port 0 --port-file "$work/port" --workers 4 "$@" 2>"$work/err" &
+	server=$!
+	tries=0
+	until [ -s "$work/port" ]; do
+		kill -0 "$server" 2>/dev/null && [ $tries -lt 500 ] ||
+		    { echo "bench: the server did not start:" >&2; cat "$work/err" >&2; exit 1; }
+		tries=$((tries + 1))
+		sleep 0.02
+	done
+	port=$(cat "$work/port")
+}
+
+stop() {
+	kill -TERM "$server"
+	wait "$server" || :
+	server=
+}
+
+# field LINE KEY: the value of KEY= in LINE
+field() {
+	echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# rate ARGS...: a rate run; sets $stats, the client's last line
+rate() {
+	start "$@"
+	stats=$("$bin/client" --port "$port" --send "$msg" --repeat "$n" --concurrency 8 | tail -n 1)
+	[ "$(field "$stats" errors)" = 0 ] || { echo "bench: errors: $stats" >&2; exit 1; }
+	# the largest resident memory of the server's children, where /proc tells it
+	rss=
+	for st in /proc/[0-9]*/status; do
+		[ "$(sed -n 's/^PPid:[[:space:]]*//p' "$st" 2>/dev/null)" = "$server" ] || continue
+		kb=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "$st" 2>/dev/null)
+		[ -z "$kb" ] || { [ -n "$rss" ] && [ "$rss" -ge "$kb" ]; } || rss=$kb
+	done
+	stop
+}
+
+# fin ARGS...: a latency run, logging on; sets $fin, the client's fin line
+fin() {
+	rm -f "$work/fin.log"
+	start --log "$work/fin.log" "$@"
+	fin=$("$bin/client" --port "$port" --send "$msg" --repeat "$fin_n" \
+	    --server-log "$work/fin.log" | grep '^fin runs=')
+	stop
+}
+
+make -s -C "$top" all
+echo "closelab bench: $n exchanges of a 64-byte echo, 8 in flight, 4 workers;"
+echo "close-to-EOF over $fin_n exchanges one at a time. $(uname -sr), $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo ?) cpus."
+echo
+printf '%-8s %-9s %9s %8s %8s %12s %12s\n' model end "rate/s" "p50 ms" "p99 ms" "fin p50 us" "fin p99 us"
+for model in prefork fork; do
+	for end in close shutdown; do
+		rate --model "$model" --end "$end"
+		fin --model "$model" --end "$end"
+		printf '%-8s %-9s %9s %8s %8s %12s %12s\n' "$model" "$end" \
+		    "$(field "$stats" rate)" "$(field "$stats" ms_p50)" "$(field "$stats" ms_p99)" \
+		    "$(field "$fin" us_p50)" "$(field "$fin" us_p99)"
+		eval "rate_${model}_$end=$(field "$stats" rate)"
+	done
+done
+
+# the workers' memory after a prefork run; then logging on, every event written
+rate --model prefork
+worker_rss=$rss
+rm -f "$work/log"
+rate --log "$work/log"
+logged=$(field "$stats" rate)
+echo
+awk -v pc="$rate_prefork_close" -v fc="$rate_fork_close" -v ps="$rate_prefork_shutdown" \
+    -v fs="$rate_fork_shutdown" -v lg="$logged" 'BEGIN {
+	printf "prefork/fork: %.2fx with close, %.2fx with shutdown\n", pc / fc, ps / fs
+	printf "logging on: %.0f exchanges/s, %.0f%% of the rate without\n", lg, 100 * lg / pc
+}'
+if [ -n "$worker_rss" ]; then
+	echo "largest worker resident memory after $n exchanges: $worker_rss kB"
+fi
+echo "TIME_WAIT now (on the client's side, which sends the first FIN): $(
+	ss -tan state time-wait 2>/dev/null | tail -n +2 | wc -l || echo ?)"

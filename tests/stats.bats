@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# The client's statistics: many exchanges, several at once, every echoed
+# byte checked.
+
+load test_helper
+
+# sum of the ends in a stats line
+ends_sum() {
+	local line=$1
+	echo $(($(field "$line" eof) + $(field "$line" rst) + $(field "$line" timeout) +
+	    $(field "$line" closed) + $(field "$line" errors)))
+}
+
+@test "the counts add up, the percentiles are in order, and the histogram holds every run" {
+	start_server --workers 2
+	client --send hello --repeat 60 --concurrency 6
+	assert_success
+	stats=${lines[-1]}
+	[[ $stats == "stats runs=60 eof=60 rst=0 timeout=0 closed=0 errors=0 ms_min="* ]]
+	assert_equal "$(ends_sum "$stats")" 60
+	[[ $stats =~ rate=[0-9]+\.[0-9]$ ]]
+	# min <= p50 <= p90 <= p99 <= max, compared in microseconds
+	us() { local v; v=$(field "$stats" "$1"); echo $((10#${v/./})); }
+	(($(us ms_min) <= $(us ms_p50) && $(us ms_p50) <= $(us ms_p90)))
+	(($(us ms_p90) <= $(us ms_p99) && $(us ms_p99) <= $(us ms_max)))
+	assert_line 'time from connect() to the end, 60 exchanges:'
+	total=$(grep -E '^ +[0-9.]+-[0-9.]+ +ms \|' <<<"$output" | awk '{ n += $NF } END { print n }')
+	assert_equal "$total" 60
+	# every exchange was its own connection, served by the server
+	assert_equal "$(grep -c ' ev=accept ' "$SLOG")" 60
+}
+
+@test "an echo that differs from what was sent is an error" {
+	# the helper holds the connection too, and writes into it first
+	start_server --spawn 'printf wrong >&$CLOSELAB_FD'
+	client --send hello --repeat 3
+	assert_failure 1
+	assert_line --regexp '^stats runs=3 eof=3 .* errors=3 '
+	assert_line --partial 'client: exchange 1 ('
+	assert_line --partial '): the echo differs from what was sent'
+}
+
+@test "more bytes than were sent are an error too" {
+	start_server --spawn 'printf hello >&$CLOSELAB_FD'
+	client --send hello --repeat 2
+	assert_failure 1
+	assert_line --regexp '^stats runs=2 .* errors=2 '
+}
+
+@test "resets and timeouts are counted, and the worst decides the exit status" {
+	start_server --reads none --end-after 50
+	client --send unread --then none --repeat 4 --concurrency 4
+	assert_failure 3
+	assert_line --regexp '^stats runs=4 eof=0 rst=4 timeout=0 closed=0 errors=0 '
+	stop_server
+	start_server --parent-keeps never
+	client --send hello --repeat 2 --concurrency 2 --timeout 100
+	assert_failure 4
+	assert_line --regexp '^stats runs=2 eof=0 rst=0 timeout=2 '
+}
+
+@test "a refused connection counts as an error, said once" {
+	start_server
+	stop_server
+	run "$CLIENT" --port "$PORT" --send x --repeat 5
+	assert_failure 1
+	assert_line --regexp '^stats runs=5 eof=0 rst=0 timeout=0 closed=0 errors=5 rate='
+	assert_line "client: 5 exchanges failed; the first: 127.0.0.1:$PORT: Connection refused"
+}
+
+@test "with the server's log: the time from its close to each EOF" {
+	start_server --parent-keeps 20 --end close
+	client --send hello --repeat 10 --concurrency 2 --server-log "$SLOG"
+	assert_success
+	assert_equal "$(grep -c '^fin conn=.* server=close client=eof us=' <<<"$output")" 10
+	assert_line --regexp '^fin runs=10 us_min=[0-9.]+ us_p50='
+	# each latency is the client's EOF minus the server's last close, both logged
+	line=$(grep -m 1 '^fin conn=' <<<"$output")
+	id=$(field "$line" conn)
+	close=$(t_of "$SLOG" ev=close holders=1-\>0 "conn=$id")
+	eof=$(t_of "$CLOG" ev=eof "conn=$id")
+	us=$(field "$line" us)
+	assert_equal "$us" "$(awk -v d=$((eof - close)) 'BEGIN { printf "%.3f", d / 1e3 }')"
+	# the parent's 20 ms keep comes before every EOF
+	assert_line --regexp '^stats runs=10 eof=10 '
+}
+
+@test "the shutdown is the server's end when it sends the FIN" {
+	start_server --end shutdown --parent-keeps 1000
+	client --send hello --server-log "$SLOG"
+	assert_success
+	assert_line --regexp '^fin conn=.* server=shutdown client=eof us='
+	assert_line --index -1 --regexp '^result end=eof '
+}
+
+@test "too many connections for the descriptor limit is refused clearly" {
+	run bash -c "ulimit -n 64 && exec '$CLIENT' --port 1 --repeat 200 --concurrency 100"
+	assert_failure 1
+	assert_output "client: --concurrency 100 needs 116 descriptors, and the limit (ulimit -n) is 64"
+}
