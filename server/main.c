@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "../common/log.h"
@@ -19,6 +20,9 @@ struct options opt = {
 	.port = 4500,
 	.model = MODEL_PREFORK,
 	.workers = 4,
+	.queue = 0,
+	.grace = 3000,
+	.idle_timeout = 60000,
 	.parent_keeps = 0,
 	.reads = READS_ECHO,
 	.reply_delay = 0,
@@ -32,7 +36,8 @@ static const char *const models[] = { "prefork", "fork", NULL };
 static const char *const readses[] = { "echo", "discard", "none", NULL };
 
 enum {
-	O_ADDR = 1, O_PORT, O_PORT_FILE, O_MODEL, O_WORKERS, O_PARENT_KEEPS,
+	O_ADDR = 1, O_PORT, O_PORT_FILE, O_MODEL, O_WORKERS, O_QUEUE, O_GRACE,
+	O_IDLE_TIMEOUT, O_PARENT_KEEPS,
 	O_READS, O_REPLY_DELAY, O_END_AFTER, O_END, O_END_WAIT, O_SPAWN, O_CLOEXEC,
 	O_KERNEL_HOLDERS, O_WIRE, O_PCAP, O_LOG, O_HELP,
 };
@@ -43,6 +48,9 @@ static const struct opt opts[] = {
 	{ "port-file", 1, O_PORT_FILE },
 	{ "model", 1, O_MODEL },
 	{ "workers", 1, O_WORKERS },
+	{ "queue", 1, O_QUEUE },
+	{ "grace", 1, O_GRACE },
+	{ "idle-timeout", 1, O_IDLE_TIMEOUT },
 	{ "parent-keeps", 1, O_PARENT_KEEPS },
 	{ "reads", 1, O_READS },
 	{ "reply-delay", 1, O_REPLY_DELAY },
@@ -61,7 +69,8 @@ static const struct opt opts[] = {
 
 static const char synopsis[] =
 	"usage: server [--addr A] [--port P] [--port-file FILE] [--model prefork|fork]\n"
-	"              [--workers N] [--parent-keeps 0|MS|never|signal]\n"
+	"              [--workers N] [--queue N] [--grace MS] [--idle-timeout MS]\n"
+	"              [--parent-keeps 0|MS|never|signal]\n"
 	"              [--reads echo|discard|none] [--reply-delay MS]\n"
 	"              [--end-after peer-eof|MS] [--end MODE] [--end-wait MS]\n"
 	"              [--spawn CMD] [--cloexec] [--kernel-holders] [--wire]\n"
@@ -85,6 +94,11 @@ help(void)
 	    "  --model fork        fork one child per connection, which inherits it\n"
 	    "  --workers N         prefork: workers in the pool; fork: most children\n"
 	    "                      at once (4, 1 to %d)\n"
+	    "  --queue N           connections the parent may accept and hold while\n"
+	    "                      every worker is busy; past that they wait in the\n"
+	    "                      listen backlog (0, up to 1000)\n"
+	    "  --grace MS          on SIGTERM, how long connections may finish (3000)\n"
+	    "  --idle-timeout MS   end a connection silent for MS, 0: never (60000)\n"
 	    "  --parent-keeps WHEN when the parent closes its copy after the handoff:\n"
 	    "                      0 at once, MS later, never (until it exits), or\n"
 	    "                      signal (on SIGUSR1) (0)\n"
@@ -113,9 +127,10 @@ help(void)
 	    "  --log FILE          log one line per event to FILE (- for stderr)\n"
 	    "  --help              show this help\n"
 	    "\n"
-	    "SIGTERM or SIGINT stops the server; SIGUSR1 releases what the parent keeps\n"
-	    "for --parent-keeps signal. Exit status: 0 stopped by a signal, 1 runtime\n"
-	    "error, 2 usage error.\n");
+	    "SIGTERM or SIGINT stops accepting, lets connections finish for --grace,\n"
+	    "then ends the rest; a second one ends them at once. SIGUSR1 releases what\n"
+	    "the parent keeps for --parent-keeps signal. Exit status: 0 stopped by a\n"
+	    "signal, 1 runtime error, 2 usage error.\n");
 	exit(0);
 }
 
@@ -142,6 +157,15 @@ parse(char **argv)
 			break;
 		case O_WORKERS:
 			opt.workers = opt_num("workers", arg, 1, MAXWORKERS);
+			break;
+		case O_QUEUE:
+			opt.queue = opt_num("queue", arg, 0, 1000);
+			break;
+		case O_GRACE:
+			opt.grace = opt_num("grace", arg, 0, MAXMS);
+			break;
+		case O_IDLE_TIMEOUT:
+			opt.idle_timeout = opt_num("idle-timeout", arg, 0, MAXMS);
 			break;
 		case O_PARENT_KEEPS:
 			if (strcmp(arg, "never") == 0)
@@ -209,6 +233,27 @@ parse(char **argv)
 		opt_bad("--reads none never sees the peer's EOF: give --end-after MS");
 }
 
+/*
+ * The parent holds the log, the listener, its self-pipe, a channel for each
+ * worker, and every connection it has accepted or keeps: what is left of
+ * the descriptor limit for those, or a clear refusal.
+ */
+static void
+check_limits(void)
+{
+	struct rlimit rl;
+	long room, fixed = 16 + opt.workers;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return;
+	room = (long)rl.rlim_cur - fixed;
+	if (room < 1 + opt.queue)
+		die(EXIT_RUNTIME, "the descriptor limit (ulimit -n) is %ld: --workers %ld "
+		    "and --queue %ld need at least %ld", (long)rl.rlim_cur, opt.workers,
+		    opt.queue, fixed + 1 + opt.queue);
+	parent_limit(room);
+}
+
 /* Write the port to path whole, via a temporary file and rename(). */
 static int
 write_port_file(const char *path, int port)
@@ -246,9 +291,11 @@ main(int argc, char **argv)
 	parse(argv);
 	if (sock_addr(opt.addr, opt.port, &ss, &sl) == -1)
 		opt_bad("--addr needs an IPv4 or IPv6 address, not '%s'", opt.addr);
+	check_limits();
 	if (log_open(opt.log, "parent") == -1)
 		die(EXIT_RUNTIME, "cannot open log %s:", opt.log);
-	if ((lfd = sock_listen((struct sockaddr *)&ss, sl, 128)) == -1) {
+	/* a deep backlog: with every worker busy, connections wait there */
+	if ((lfd = sock_listen((struct sockaddr *)&ss, sl, SOMAXCONN)) == -1) {
 		sock_addrstr((struct sockaddr *)&ss, where, sizeof where);
 		die(EXIT_RUNTIME, "cannot listen on %s:", where);
 	}

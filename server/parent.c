@@ -18,7 +18,7 @@
 #include "../common/util.h"
 #include "server.h"
 
-/* Connections the parent may hold at once: each needs a holders slot. */
+/* Connections the parent may hold at once, at most: each needs a slot. */
 enum { MAXCONN = 1024 };
 
 /* A prefork worker, or (fork model) a place for one child at a time. */
@@ -36,7 +36,10 @@ struct held {
 
 static struct worker *workers;
 static struct held held[MAXCONN];
-static int waiting = -1;	/* the slot accepted and not yet given to a worker */
+/* Connections accepted and not yet given to a worker, oldest first. */
+static int waitq[MAXCONN];
+static int qhead, qlen;
+static int maxconn = MAXCONN;	/* lower where the descriptor limit says so */
 static int nkept;	/* how many held[] the parent keeps after the handoff */
 static int lfd = -1;
 static int sigpipe[2] = { -1, -1 };
@@ -181,11 +184,11 @@ keep_or_release(int slot)
 {
 	struct held *h = &held[slot];
 
-	waiting = -1;
 	if (opt.parent_keeps == 0) {
 		release(slot, "0");
 		return;
 	}
+	/* until != 0 marks a kept copy */
 	nkept++;
 	if (opt.parent_keeps > 0)
 		h->until = now_ns() + opt.parent_keeps * 1000000;
@@ -254,30 +257,42 @@ hand_off(struct worker *w, int slot)
 	return 0;
 }
 
-/*
- * Give the connection accepted to an idle worker. The parent accepts one
- * only when a worker is idle, so there is at most one: it waits here only
- * while a handoff fails (the worker died) and no other worker is idle.
- */
+/* Give the waiting connections to idle workers, oldest first. */
 static void
 dispatch(void)
 {
 	struct worker *w;
-	int slot = waiting;
+	int slot;
 
-	while (waiting != -1 && (w = idle_worker()) != NULL) {
-		if (opt.model == MODEL_PREFORK) {
-			if (hand_off(w, slot) == 0)
-				keep_or_release(slot);
-		} else if (fork_child(w, slot) == 0) {
+	while (qlen > 0 && (w = idle_worker()) != NULL) {
+		slot = waitq[qhead];
+		if (opt.model == MODEL_PREFORK && hand_off(w, slot) == -1)
+			continue;	/* that worker is gone: the next one */
+		qhead = (qhead + 1) % MAXCONN;
+		qlen--;
+		if (opt.model == MODEL_PREFORK || fork_child(w, slot) == 0) {
 			keep_or_release(slot);
 		} else {
 			/* as s6 does: no child, no connection; never a leak */
 			logev(holders_id(slot), "fork", "err=%s", errname(errno));
-			waiting = -1;
 			release(slot, "fork-failed");
 		}
 	}
+}
+
+/*
+ * Whether to accept now: when a worker is idle to take the connection, or
+ * while fewer than --queue connections wait for one. Otherwise they wait
+ * in the kernel's listen backlog.
+ */
+static int
+can_accept(void)
+{
+	if (stopping || holders_full() || qlen + nkept >= maxconn)
+		return 0;
+	if (qlen < opt.queue)
+		return 1;
+	return qlen == 0 && idle_worker() != NULL;
 }
 
 /* Accept one connection, if one is waiting, for the next idle worker. */
@@ -301,8 +316,8 @@ accept_one(void)
 		return;
 	}
 	held[slot] = (struct held){ fd, 0 };
-	waiting = slot;
-	logev(id, "accept", "fd=%d holders=0->1", fd);
+	waitq[(qhead + qlen++) % MAXCONN] = slot;
+	logev(id, "accept", "fd=%d holders=0->1 queued=%d", fd, qlen - 1);
 }
 
 static void log_exit(const char *what, pid_t pid, int status);
@@ -368,7 +383,7 @@ fill_pool(void)
 }
 
 /*
- * Close the parent's copies whose time has come (all: every copy, the one
+ * Close the parent's copies whose time has come (all: every copy, those
  * waiting too; sig: those kept until SIGUSR1); the next deadline, or 0.
  */
 static int64_t
@@ -382,8 +397,8 @@ release_due(int all, int sig)
 	now = now_ns();
 	for (i = 0; i < MAXCONN; i++) {
 		struct held *h = &held[i];
-		if (h->fd == -1 || (i == waiting && !all))
-			continue;
+		if (h->fd == -1 || (h->until == 0 && !all))
+			continue;	/* free, or still waiting for a worker */
 		if (all)
 			release(i, "exit");
 		else if (sig && h->until == KEEP_SIGNAL)
@@ -392,7 +407,7 @@ release_due(int all, int sig)
 			release(i, "timer");
 		else if (h->until >= 0 && (next == 0 || h->until < next))
 			next = h->until;
-		if (h->fd == -1 && i != waiting)
+		if (h->fd == -1 && h->until != 0)
 			nkept--;
 	}
 	return next;
@@ -413,9 +428,9 @@ read_chan(struct worker *w)
 	}
 }
 
-/* Handle the signals noted on the self-pipe. */
+/* Handle the signals noted on the self-pipe; a second stop (-1) cuts the drain. */
 static void
-take_signals(void)
+take_signals(int draining)
 {
 	unsigned char sig[64];
 	ssize_t n, i;
@@ -427,20 +442,25 @@ take_signals(void)
 			else if (sig[i] == SIGUSR1)
 				release_due(0, 1);
 			else
-				stopping = sig[i];
+				stopping = draining ? -1 : sig[i];
 		}
 	}
 }
 
-/* Stop: no more accepts, end the workers, reap them all, close the rest. */
+static int workers_alive(void);
+
+/* Stop now: end the workers left, reap them all, close the rest. */
 void
 parent_stop(void)
 {
 	int i;
 
-	logev(NULL, "stop", "signal=%d", stopping);
-	close(lfd);
+	if (lfd != -1)
+		close(lfd);
+	lfd = -1;
 	/* an idle worker exits at the EOF of its channel, a busy one at SIGTERM */
+	if (workers_alive())
+		logev(NULL, "abort", "workers=%d", workers_alive());
 	for (i = 0; i < opt.workers; i++) {
 		if (workers[i].chan != -1) {
 			close(workers[i].chan);
@@ -487,6 +507,13 @@ start_wire(int port)
 	return 0;
 }
 
+void
+parent_limit(long n)
+{
+	if (n < maxconn)
+		maxconn = n;
+}
+
 int
 parent_start(int listenfd)
 {
@@ -527,30 +554,72 @@ parent_start(int listenfd)
 	return 0;
 }
 
+/*
+ * Draining after SIGTERM or SIGINT: serve what was accepted, let an idle
+ * worker go (the EOF of its channel ends it), and wait for the busy ones,
+ * until none is left or --grace runs out. Another signal cuts it short.
+ */
+static void
+drain(void)
+{
+	int i;
+
+	for (i = 0; i < opt.workers; i++) {
+		struct worker *w = &workers[i];
+		if (w->chan != -1 && w->slot == -1 && qlen == 0) {
+			close(w->chan);
+			w->chan = -1;
+		}
+	}
+}
+
+static int
+workers_alive(void)
+{
+	int i, n = 0;
+
+	for (i = 0; i < opt.workers; i++)
+		n += workers[i].pid != 0;
+	return n;
+}
+
 int
 parent_loop(void)
 {
 	struct pollfd pfd[2 + MAXWORKERS];
-	int i, n, timeout, can_accept;
-	int64_t next;
+	int i, n, timeout, seen = 0;
+	int64_t next, grace_end = 0;
 
-	while (!stopping) {
-		/* a dead worker is replaced; if fork fails, try again soon */
+	for (;;) {
+		if (stopping && !seen) {
+			/* the first stop signal: no more accepts, drain */
+			seen = stopping;
+			logev(NULL, "stop", "signal=%d grace=%ld", stopping, opt.grace);
+			close(lfd);
+			lfd = -1;
+			grace_end = now_ns() + opt.grace * 1000000;
+		}
 		timeout = -1;
-		if (opt.model == MODEL_PREFORK && fill_pool() == -1) {
+		/* a dead worker is replaced; if fork fails, try again soon */
+		if (!stopping && opt.model == MODEL_PREFORK && fill_pool() == -1) {
 			logev(NULL, "spawn", "err=%s", errname(errno));
 			timeout = 100;
 		}
 		dispatch();
 		next = release_due(0, 0);
+		if (stopping) {
+			drain();
+			if (!workers_alive() || now_ns() >= grace_end || stopping == -1)
+				break;
+			if (next == 0 || grace_end < next)
+				next = grace_end;
+		}
 		if (next && (timeout == -1 || ms_until(next) < timeout))
 			timeout = ms_until(next);
 
-		/* no idle worker or no slot: leave connections in the listen backlog */
-		can_accept = idle_worker() && waiting == -1 && !holders_full();
 		n = 0;
 		pfd[n++] = (struct pollfd){ sigpipe[0], POLLIN, 0 };
-		pfd[n++] = (struct pollfd){ can_accept ? lfd : -1, POLLIN, 0 };
+		pfd[n++] = (struct pollfd){ can_accept() ? lfd : -1, POLLIN, 0 };
 		for (i = 0; i < opt.workers; i++)
 			pfd[n++] = (struct pollfd){ workers[i].chan, POLLIN, 0 };
 
@@ -559,7 +628,7 @@ parent_loop(void)
 			break;
 		}
 		if (pfd[0].revents)
-			take_signals();
+			take_signals(seen);
 		for (i = 0; i < opt.workers; i++)
 			if (pfd[2 + i].revents && workers[i].chan == pfd[2 + i].fd)
 				read_chan(&workers[i]);

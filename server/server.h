@@ -33,6 +33,9 @@ struct options {
 	const char *port_file;
 	enum model model;
 	long workers;
+	long queue;		/* connections the parent may hold for a busy pool */
+	long grace;		/* ms to let connections finish after SIGTERM */
+	long idle_timeout;	/* ms a connection may be silent, 0: forever */
 	long parent_keeps;	/* ms, KEEP_NEVER or KEEP_SIGNAL */
 	enum reads reads;
 	long reply_delay;	/* ms */
@@ -51,7 +54,9 @@ extern struct options opt;
 /* Most workers --workers allows. */
 enum { MAXWORKERS = 256 };
 
-/* parent.c: fork the pool (prefork) and take signals; -1 on error. */
+/* parent.c: hold at most n connections at once (accepted, queued, kept). */
+void parent_limit(long n);
+/* Fork the pool (prefork) and take signals; -1 on error. */
 int parent_start(int lfd);
 /* Accept, hand off or fork, reap, until SIGTERM or SIGINT; the exit status. */
 int parent_loop(void);

@@ -213,19 +213,28 @@ write_all(int fd, const char *buf, size_t len)
 }
 
 /*
- * Read and answer as --reads says until the peer's EOF, an error or the
- * deadline (0: none).
+ * Read and answer as --reads says until the peer's EOF, an error, the
+ * deadline (0: none) or --idle-timeout without a byte from the peer.
  */
 static void
 converse(struct conn *c, int64_t deadline)
 {
 	char buf[16384];
 	ssize_t n;
-	int64_t t;
+	int64_t t, wake;
 
-	while (!deadline || now_ns() < deadline) {
-		if (deadline && !wait_readable(c->fd, deadline))
-			break;
+	for (;;) {
+		wake = deadline;
+		if (opt.idle_timeout > 0) {
+			t = now_ns() + opt.idle_timeout * 1000000;
+			if (wake == 0 || t < wake)
+				wake = t;
+		}
+		if (wake && !wait_readable(c->fd, wake)) {
+			if (deadline == 0 || wake < deadline)
+				logev(c->id, "idle", "fd=%d ms=%ld", c->fd, opt.idle_timeout);
+			return;
+		}
 		if ((n = logged_read(c, buf, sizeof buf)) <= 0)
 			return;
 		if (opt.reads != READS_ECHO)
