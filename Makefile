@@ -45,6 +45,14 @@ diagrams: all
 test: all
 	sh tests/run.sh
 
+# the suite against an ASan+UBSan build, valgrind, cppcheck, shellcheck, fuzzing
+check: all
+	sh tests/check.sh
+
+# the fuzz target alone, for FUZZ_SECONDS (20)
+fuzz:
+	sh tests/check.sh fuzz
+
 # a benchmark, not a test: it prints figures and judges none
 bench: all
 	sh bench/bench.sh
@@ -63,4 +71,4 @@ install: all
 uninstall:
 	cd $(DESTDIR)$(PREFIX)/bin && rm -f closelab-server closelab-client closelab-timeline
 
-.PHONY: all demo scenarios diagrams test bench clean install uninstall
+.PHONY: all demo scenarios diagrams test check fuzz bench clean install uninstall

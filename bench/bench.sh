@@ -32,8 +32,11 @@ start() {
 	server=$!
 	tries=0
 	until [ -s "$work/port" ]; do
-		kill -0 "$server" 2>/dev/null && [ $tries -lt 500 ] ||
-		    { echo "bench: the server did not start:" >&2; cat "$work/err" >&2; exit 1; }
+		if ! kill -0 "$server" 2>/dev/null || [ $tries -ge 500 ]; then
+			echo "bench: the server did not start:" >&2
+			cat "$work/err" >&2
+			exit 1
+		fi
 		tries=$((tries + 1))
 		sleep 0.02
 	done
@@ -80,6 +83,7 @@ echo "closelab bench: $n exchanges of a 64-byte echo, 8 in flight, 4 workers;"
 echo "close-to-EOF over $fin_n exchanges one at a time. $(uname -sr), $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo ?) cpus."
 echo
 printf '%-8s %-9s %9s %8s %8s %12s %12s\n' model end "rate/s" "p50 ms" "p99 ms" "fin p50 us" "fin p99 us"
+rates=
 for model in prefork fork; do
 	for end in close shutdown; do
 		rate --model "$model" --end "$end"
@@ -87,7 +91,7 @@ for model in prefork fork; do
 		printf '%-8s %-9s %9s %8s %8s %12s %12s\n' "$model" "$end" \
 		    "$(field "$stats" rate)" "$(field "$stats" ms_p50)" "$(field "$stats" ms_p99)" \
 		    "$(field "$fin" us_p50)" "$(field "$fin" us_p99)"
-		eval "rate_${model}_$end=$(field "$stats" rate)"
+		rates="$rates $(field "$stats" rate)"
 	done
 done
 
@@ -98,8 +102,9 @@ rm -f "$work/log"
 rate --log "$work/log"
 logged=$(field "$stats" rate)
 echo
-awk -v pc="$rate_prefork_close" -v fc="$rate_fork_close" -v ps="$rate_prefork_shutdown" \
-    -v fs="$rate_fork_shutdown" -v lg="$logged" 'BEGIN {
+# the rates in the order of the table: prefork close, shutdown, fork close, shutdown
+echo "$rates" | awk -v lg="$logged" '{
+	pc = $1; ps = $2; fc = $3; fs = $4
 	printf "prefork/fork: %.2fx with close, %.2fx with shutdown\n", pc / fc, ps / fs
 	printf "logging on: %.0f exchanges/s, %.0f%% of the rate without\n", lg, 100 * lg / pc
 }'

@@ -208,13 +208,16 @@ main(int argc, char **argv)
 		die(EXIT_RUNTIME, "cannot read server log %s:", opt.server_log);
 
 	if (opt.repeat == 1) {
-		if (ex[0].end == END_ERROR) {
-			errno = ex[0].err;
-			die(EXIT_RUNTIME, "cannot connect to %s:", opt.peers[ex[0].peer].where);
+		struct exchange x = ex[0];
+
+		free(ex);
+		if (x.end == END_ERROR) {
+			errno = x.err;
+			die(EXIT_RUNTIME, "cannot connect to %s:", opt.peers[x.peer].where);
 		}
-		printf("result end=%s ms=%.3f sent=%lld received=%lld\n", endnames[ex[0].end],
-		    (ex[0].end_t - ex[0].start) / 1e6, ex[0].sent, ex[0].received);
-		return status[ex[0].end];
+		printf("result end=%s ms=%.3f sent=%lld received=%lld\n", endnames[x.end],
+		    (x.end_t - x.start) / 1e6, x.sent, x.received);
+		return status[x.end];
 	}
 	print_stats(ex, opt.repeat, now_ns() - began);
 	/* the worst end decides: an error, then a reset, then a timeout */
@@ -224,5 +227,6 @@ main(int argc, char **argv)
 		    (s == EXIT_TIMEOUT && worst == 0))
 			worst = s;
 	}
+	free(ex);
 	return worst;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/log.h"
 #include "../common/util.h"
 #include "client.h"
 
@@ -123,27 +124,6 @@ find(const long *order, long n, const char *id)
 	return lo < n && strcmp(sorted_ex[order[lo]].id, id) == 0 ? lo : -1;
 }
 
-/* The value of key in a log line, copied into buf; NULL if absent. */
-static const char *
-field(const char *line, const char *key, char *buf, size_t len)
-{
-	size_t k = strlen(key), n;
-	const char *p;
-
-	for (p = line; (p = strstr(p, key)) != NULL; p += k) {
-		if ((p == line || p[-1] == ' ') && p[k] == '=') {
-			p += k + 1;
-			n = strcspn(p, " \n");
-			if (n >= len)
-				n = len - 1;
-			memcpy(buf, p, n);
-			buf[n] = '\0';
-			return buf;
-		}
-	}
-	return NULL;
-}
-
 int
 print_server_latency(const struct exchange *ex, long n, const char *server_log)
 {
@@ -174,7 +154,7 @@ print_server_latency(const struct exchange *ex, long n, const char *server_log)
 	 * that sends a FIN, or its last close, is the server's end of it.
 	 */
 	while (fgets(line, sizeof line, f)) {
-		if (!field(line, "conn", id, sizeof id) || !field(line, "ev", ev, sizeof ev) ||
+		if (!log_field(line, "conn", id, sizeof id) || !log_field(line, "ev", ev, sizeof ev) ||
 		    (g = find(order, n, id)) == -1)
 			continue;
 		if (strcmp(ev, "accept") == 0) {
@@ -185,10 +165,10 @@ print_server_latency(const struct exchange *ex, long n, const char *server_log)
 		if (cursor[g] < 0 || i >= n || strcmp(ex[order[i]].id, id) != 0 ||
 		    server_t[order[i]])
 			continue;
-		if (strcmp(ev, "shutdown") == 0 && field(line, "how", how, sizeof how) &&
+		if (strcmp(ev, "shutdown") == 0 && log_field(line, "how", how, sizeof how) &&
 		    strcmp(how, "SHUT_RD") != 0 && !strstr(line, " err="))
 			what[order[i]] = "shutdown";
-		else if (strcmp(ev, "close") == 0 && field(line, "holders", holders, sizeof holders) &&
+		else if (strcmp(ev, "close") == 0 && log_field(line, "holders", holders, sizeof holders) &&
 		    strstr(holders, "->0"))
 			what[order[i]] = "close";
 		else

@@ -80,3 +80,23 @@ logat(int64_t t, const char *conn, const char *ev, const char *fmt, ...)
 	}
 	errno = err;
 }
+
+const char *
+log_field(const char *line, const char *key, char *buf, size_t len)
+{
+	size_t k = strlen(key), n;
+	const char *p;
+
+	for (p = line; (p = strstr(p, key)) != NULL; p += k) {
+		if ((p == line || p[-1] == ' ') && p[k] == '=') {
+			p += k + 1;
+			n = strcspn(p, " \n");
+			if (n >= len)
+				n = len - 1;
+			memcpy(buf, p, n);
+			buf[n] = '\0';
+			return buf;
+		}
+	}
+	return NULL;
+}

@@ -2,6 +2,7 @@
 #ifndef LOG_H
 #define LOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Log to path ("-": stderr; NULL: nowhere) as role; -1 if it cannot be opened. */
@@ -23,5 +24,8 @@ void log_sock(int fd);
 void logat(int64_t t, const char *conn, const char *ev, const char *fmt, ...);
 /* logat() at the present time. */
 #define logev(...) logat(now_ns(), __VA_ARGS__)
+
+/* The value of key in a log line, copied into buf (cut to len); NULL if absent. */
+const char *log_field(const char *line, const char *key, char *buf, size_t len);
 
 #endif

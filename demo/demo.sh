@@ -10,6 +10,9 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/bin
+# the programs: these, or others given as SERVER= and CLIENT= (make check does)
+server_bin=${SERVER:-$bin/server}
+client_bin=${CLIENT:-$bin/client}
 work=$(mktemp -d "${TMPDIR:-/tmp}/closelab-demo.XXXXXX")
 logs=$work
 svgdir=
@@ -166,7 +169,7 @@ start_server() {
 	name=$1
 	shift
 	# the kernel's holders, and the segments where this user may capture them
-	"$bin/server" --port 0 --port-file "$work/$name.port" --kernel-holders --wire \
+	"$server_bin" --port 0 --port-file "$work/$name.port" --kernel-holders --wire \
 	    --log "$logs/$name.server.log" "$@" 2>"$work/$name.err" &
 	server=$!
 	wait_for "the server to listen" test -s "$work/$name.port"
@@ -217,7 +220,7 @@ run() {
 	echo "   bin/server $sargs"
 	echo "   bin/client $cargs"
 	eval "set -- $cargs"
-	"$bin/client" --port "$port" --log "$logs/$name.client.log" "$@" \
+	"$client_bin" --port "$port" --log "$logs/$name.client.log" "$@" \
 	    >"$logs/$name.client.out" || :
 	# let the server finish its part (a timer, a helper), so the timeline is whole
 	wait_for "the end of the connection" grep -Eq "$until" "$logs/$name.server.log"
@@ -259,7 +262,10 @@ EOF
 	echo
 	run shutdown-while-held
 	shutdown_ms=$(eof_ms)
-	[ -n "$close_ms" ] && [ -n "$shutdown_ms" ] || { echo "demo: no EOF measured" >&2; exit 1; }
+	if [ -z "$close_ms" ] || [ -z "$shutdown_ms" ]; then
+		echo "demo: no EOF measured" >&2
+		exit 1
+	fi
 	cat <<EOF
 
 Verdict: with close() the client's EOF came after $close_ms ms, only when the

@@ -106,6 +106,7 @@ usage_error() {
 	for program in "$SERVER" "$CLIENT"; do
 		run "$program" --help
 		assert_success
+		# shellcheck disable=SC2013 # each word is an option
 		for opt in $(sed -n 's/^usage: [a-z]* //p; s/^ \{14\}//p' <<<"$output" |
 		    grep -o -- '--[a-z-]*' | sort -u); do
 			assert_line --regexp "^  $opt "

@@ -56,7 +56,7 @@ echo_integrity() {
 	((PORT > 0 && PORT < 65536))
 	run cat "$BATS_TEST_TMPDIR/server.err"
 	assert_output "listening on 127.0.0.1:$PORT"
-	has_event "$SLOG" role=parent ev=listen addr=127.0.0.1:$PORT
+	has_event "$SLOG" role=parent ev=listen "addr=127.0.0.1:$PORT"
 }
 
 @test "IPv6 loopback works too" {

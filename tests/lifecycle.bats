@@ -59,7 +59,7 @@ spawned() {
 	start_server --workers 2
 	victim=$(server_children | head -n 1)
 	kill -KILL "$victim"
-	wait_for_event "$SLOG" role=parent ev=exit child=$victim signal=9
+	wait_for_event "$SLOG" role=parent ev=exit "child=$victim" signal=9
 	wait_until "a third worker" spawned 3
 	for i in 1 2 3; do
 		client --send "hello $i"

@@ -18,7 +18,8 @@ pids_of() {
 snapshot() {
 	local pid
 	for pid in $(pids_of | sort -n); do
-		echo "$pid $(ls "/proc/$pid/fd" | wc -l) $(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")"
+		set -- "/proc/$pid/fd"/*
+		echo "$pid $# $(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")"
 	done
 }
 
@@ -105,7 +106,7 @@ spawned() {
 @test "--queue holds connections for a busy pool; past it they wait in the backlog" {
 	command -v ss >/dev/null || skip "needs ss to see the backlog"
 	start_server --workers 1 --queue 2 --reads discard --end-after 60000 --grace 0
-	for i in 1 2 3 4; do
+	for _ in 1 2 3 4; do
 		"$CLIENT" --port "$PORT" --then none --timeout 30000 >/dev/null 3>&- &
 	done
 	# one served, two accepted and queued, the fourth left in the listen backlog

@@ -24,6 +24,7 @@ have_lib() {
 # bats-core 1.8 or later: bats_load_library and $BATS_TEST_TMPDIR
 have_bats() {
 	v=$(bats --version 2>/dev/null | sed -n 's/^Bats \([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
+	# shellcheck disable=SC2086 # "MAJOR MINOR" into $1 and $2
 	[ -n "$v" ] && set -- $v && { [ "$1" -gt 1 ] || [ "$2" -ge 8 ]; }
 }
 
@@ -33,9 +34,9 @@ ready() {
 
 if ! ready && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "run.sh: installing bats, bats-support and bats-assert with apt-get" >&2
-	pkgs="bats bats-support bats-assert"
-	apt-get install -y -q $pkgs >/dev/null 2>&1 ||
-	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $pkgs >/dev/null; }
+	apt-get install -y -q bats bats-support bats-assert >/dev/null 2>&1 ||
+	    { apt-get update -q >/dev/null 2>&1 &&
+	    apt-get install -y -q bats bats-support bats-assert >/dev/null; }
 fi
 if ! ready && command -v npm >/dev/null 2>&1; then
 	echo "run.sh: installing bats-core, bats-support and bats-assert with npm" >&2

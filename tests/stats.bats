@@ -32,6 +32,7 @@ ends_sum() {
 
 @test "an echo that differs from what was sent is an error" {
 	# the helper holds the connection too, and writes into it first
+	# shellcheck disable=SC2016 # $CLOSELAB_FD is the helper's to expand
 	start_server --spawn 'printf wrong >&$CLOSELAB_FD'
 	client --send hello --repeat 3
 	assert_failure 1
@@ -41,6 +42,7 @@ ends_sum() {
 }
 
 @test "more bytes than were sent are an error too" {
+	# shellcheck disable=SC2016 # $CLOSELAB_FD is the helper's to expand
 	start_server --spawn 'printf hello >&$CLOSELAB_FD'
 	client --send hello --repeat 2
 	assert_failure 1

@@ -1,4 +1,5 @@
 # test_helper.bash: what every closelab test file loads.
+# shellcheck disable=SC2034 # SERVER, CLIENT, MS, PORT...: for the test files
 #
 # Servers start on port 0 and are waited for through their port file; every
 # wait has a deadline. Timestamps come from the logs (CLOCK_MONOTONIC, one

@@ -184,6 +184,7 @@ t_seg() {
 	    --log "$SLOG" 2>"$BATS_TEST_TMPDIR/server.err" 3>&- &
 	SERVER_PID=$!
 	wait_until "the server's port file" listening
+	# shellcheck disable=SC2034 # client() connects to it
 	PORT=$(cat "$BATS_TEST_TMPDIR/port")
 	client --send hello
 	assert_success
