@@ -58,7 +58,7 @@ asan() {
 	# every report goes to a file: the suite passing is not enough
 	ASAN_OPTIONS="log_path=$work/asan/report:detect_leaks=1" \
 	UBSAN_OPTIONS="log_path=$work/asan/report:print_stacktrace=1" \
-	SERVER="$work/asan/server" CLIENT="$work/asan/client" \
+	SERVER="$work/asan/server" CLIENT="$work/asan/client" CLOSELAB_SANITIZED=1 \
 	    sh "$top/tests/run.sh" >"$work/asan/suite" 2>&1
 	summary=$(tail -n 1 "$work/asan/suite")
 	grep -E '^not ok' "$work/asan/suite"

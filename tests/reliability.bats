@@ -167,7 +167,9 @@ backlog() {
 	after=$(snapshot)
 	# the same processes, each with the descriptors it had after the first
 	assert_equal "$(cut -d ' ' -f 1,2 <<<"$after")" "$(cut -d ' ' -f 1,2 <<<"$first")"
-	# and no more than 64 kB more memory each than after the warm-up
+	# and no more than 64 kB more memory each than after the warm-up; under
+	# ASan, whose quarantine holds freed memory on purpose, that says nothing
+	[ -z "${CLOSELAB_SANITIZED:-}" ] || return 0
 	paste -d ' ' <(echo "$warm") <(echo "$after") |
 	    awk '{ if ($6 - $3 > 64) { print "pid " $1 " grew " $6 - $3 " kB"; exit 1 } }'
 }
