@@ -101,6 +101,16 @@ usage_error() {
 	assert_output "client: cannot connect to 127.0.0.1:$PORT: Connection refused"
 }
 
+@test "client: a name that does not resolve is a runtime error" {
+	# in a network namespace of its own, with no interface up, a query to
+	# the resolver cannot leave this machine: no packet goes anywhere
+	command -v unshare >/dev/null && unshare -n true 2>/dev/null ||
+	    skip "needs unshare -n (root) to resolve with no network at all"
+	run unshare -n "$CLIENT" --addr no-such-host.invalid --port 4500
+	assert_failure 1
+	assert_output --regexp "^client: cannot resolve 'no-such-host\.invalid': "
+}
+
 @test "help describes every option and exits 0" {
 	local program opt
 	for program in "$SERVER" "$CLIENT"; do
