@@ -67,8 +67,13 @@ install: all
 	cp -f bin/client $(DESTDIR)$(PREFIX)/bin/closelab-client
 	cp -f bin/timeline $(DESTDIR)$(PREFIX)/bin/closelab-timeline
 	cd $(DESTDIR)$(PREFIX)/bin && chmod 755 closelab-server closelab-client closelab-timeline
+	mkdir -p $(DESTDIR)$(MANPREFIX)/man1
+	cp -f docs/server.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-server.1
+	cp -f docs/client.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-client.1
+	cd $(DESTDIR)$(MANPREFIX)/man1 && chmod 644 closelab-server.1 closelab-client.1
 
 uninstall:
 	cd $(DESTDIR)$(PREFIX)/bin && rm -f closelab-server closelab-client closelab-timeline
+	cd $(DESTDIR)$(MANPREFIX)/man1 && rm -f closelab-server.1 closelab-client.1
 
 .PHONY: all demo scenarios diagrams test check fuzz bench clean install uninstall
