@@ -3,20 +3,20 @@
 
 include config.mk
 
-COMMON = common/util.o common/opt.o common/log.o common/sock.o common/kernel.o
-SERVER = server/main.o server/parent.o server/worker.o server/handoff.o server/holders.o \
+COMMON_OBJ = common/util.o common/opt.o common/log.o common/sock.o common/kernel.o
+SERVER_OBJ = server/main.o server/parent.o server/worker.o server/handoff.o server/holders.o \
 	server/wire.o
-CLIENT = client/main.o client/exchange.o client/stats.o
+CLIENT_OBJ = client/main.o client/exchange.o client/stats.o
 
 all: bin/server bin/client bin/timeline
 
-bin/server: $(SERVER) $(COMMON)
+bin/server: $(SERVER_OBJ) $(COMMON_OBJ)
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ $(SERVER) $(COMMON)
+	$(CC) $(LDFLAGS) -o $@ $(SERVER_OBJ) $(COMMON_OBJ)
 
-bin/client: $(CLIENT) $(COMMON)
+bin/client: $(CLIENT_OBJ) $(COMMON_OBJ)
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ $(CLIENT) $(COMMON)
+	$(CC) $(LDFLAGS) -o $@ $(CLIENT_OBJ) $(COMMON_OBJ)
 
 bin/timeline: timeline/timeline.sh
 	@mkdir -p bin
@@ -26,10 +26,10 @@ bin/timeline: timeline/timeline.sh
 .c.o:
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(COMMON) $(SERVER) $(CLIENT): config.mk common/util.h common/log.h common/sock.h common/opt.h \
+$(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ): config.mk common/util.h common/log.h common/sock.h common/opt.h \
 	common/kernel.h
-$(SERVER): server/server.h
-$(CLIENT): client/client.h
+$(SERVER_OBJ): server/server.h
+$(CLIENT_OBJ): client/client.h
 
 # make demo: the headline comparison; make demo SCENARIO=NAME: one scenario
 demo: all
@@ -42,8 +42,10 @@ scenarios: all
 diagrams: all
 	sh demo/demo.sh --svg docs close-while-held shutdown-while-held >/dev/null
 
+# make test SERVER=path CLIENT=path grades another implementation of the
+# contract (docs/contract.md); TESTS="tests/x.bats ..." runs some files only
 test: all
-	sh tests/run.sh
+	SERVER="$(SERVER)" CLIENT="$(CLIENT)" sh tests/run.sh $(TESTS)
 
 # the suite against an ASan+UBSan build, valgrind, cppcheck, shellcheck, fuzzing
 check: all
@@ -58,7 +60,7 @@ bench: all
 	sh bench/bench.sh
 
 clean:
-	rm -f bin/server bin/client bin/timeline $(COMMON) $(SERVER) $(CLIENT)
+	rm -f bin/server bin/client bin/timeline $(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ)
 
 # installed with a prefix, since "server" and "client" are too plain for a PATH
 install: all

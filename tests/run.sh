@@ -50,6 +50,21 @@ if ! ready; then
 	exit 1
 fi
 
+# another implementation to grade: absolute paths, since bats changes directory
+absolute() {
+	case $1 in
+	/*) echo "$1" ;;
+	*) echo "$PWD/$1" ;;
+	esac
+}
+if [ -n "${SERVER:-}" ]; then
+	SERVER=$(absolute "$SERVER")
+	export SERVER
+fi
+if [ -n "${CLIENT:-}" ]; then
+	CLIENT=$(absolute "$CLIENT")
+	export CLIENT
+fi
 [ $# -gt 0 ] || set -- "$top"/tests/*.bats
 out=$(mktemp)
 trap 'rm -f "$out" "$out.status"' EXIT
