@@ -152,6 +152,12 @@ stop_server() {
 }
 
 teardown() {
+	closelab_teardown
+}
+
+# Stop the server if it runs, check it left nothing, show the logs (bats
+# shows them only when the test failed). A file with its own teardown calls it.
+closelab_teardown() {
 	if [ -n "${SERVER_PID:-}" ]; then
 		stop_server
 	fi

@@ -1,0 +1,82 @@
+#!/usr/bin/env bats
+# Two hosts: the server in one network namespace, the client in another,
+# joined by a veth pair. The close-while-held and shutdown cases again,
+# across a link that is not loopback. The addresses are TEST-NET-1
+# (192.0.2.0/24) and exist only inside these namespaces.
+
+load test_helper
+
+setup() {
+	[ "$(uname -s)" = Linux ] || skip "network namespaces need Linux"
+	[ "$(id -u)" -eq 0 ] || skip "creating network namespaces needs root"
+	command -v ip >/dev/null || skip "needs ip (iproute2)"
+	A=closelab-a-$$
+	B=closelab-b-$$
+	ip netns add "$A"
+	ip netns add "$B"
+	ip link add "cla$$" type veth peer name "clb$$"
+	ip link set "cla$$" netns "$A"
+	ip link set "clb$$" netns "$B"
+	ip -n "$A" addr add 192.0.2.1/24 dev "cla$$"
+	ip -n "$B" addr add 192.0.2.2/24 dev "clb$$"
+	for ns in "$A" "$B"; do
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$A" link set "cla$$" up
+	ip -n "$B" link set "clb$$" up
+}
+
+teardown() {
+	closelab_teardown
+	# deleting a namespace deletes its end of the veth pair, and the pair
+	ip netns del "closelab-a-$$" 2>/dev/null || true
+	ip netns del "closelab-b-$$" 2>/dev/null || true
+}
+
+# start_remote ARGS...: the server in namespace A, on 192.0.2.1
+start_remote() {
+	rm -f "$BATS_TEST_TMPDIR/port"
+	ip netns exec "$A" "$SERVER" --addr 192.0.2.1 --port 0 --port-file "$BATS_TEST_TMPDIR/port" \
+	    --log "$SLOG" --wire "$@" 2>"$BATS_TEST_TMPDIR/server.err" 3>&- &
+	SERVER_PID=$!
+	wait_until "the server's port file" listening
+	PORT=$(cat "$BATS_TEST_TMPDIR/port")
+}
+
+# remote_client ARGS...: the client in namespace B
+remote_client() {
+	run ip netns exec "$B" "$CLIENT" --addr 192.0.2.1 --port "$PORT" --log "$CLOG" "$@"
+}
+
+@test "across two hosts: the worker's close sends no FIN while the parent holds" {
+	start_remote --parent-keeps 300 --end close
+	remote_client --send hello
+	assert_success
+	assert_line --regexp '^result end=eof '
+	stop_server
+	handoff=$(t_of "$SLOG" role=parent ev=handoff)
+	worker_close=$(t_of "$SLOG" role=worker ev=close holders=2-\>1)
+	parent_close=$(t_of "$SLOG" role=parent ev=close holders=1-\>0)
+	eof=$(t_of "$CLOG" ev=eof)
+	((worker_close < parent_close && parent_close <= eof))
+	((eof - handoff >= 300 * MS))
+	# the segments crossed the veth: one FIN each way
+	assert_equal "$(grep -c ' role=wire .* dir=out flags=F' "$SLOG")" 1
+	assert_equal "$(grep -c ' role=wire .* dir=in flags=F' "$SLOG")" 1
+	fin=$(t_of "$SLOG" role=wire ev=segment dir=out flags=F.)
+	((fin >= parent_close))
+}
+
+@test "across two hosts: shutdown sends the FIN at once, while the parent holds" {
+	start_remote --parent-keeps 1000 --end shutdown
+	remote_client --send hello
+	assert_success
+	assert_line --regexp '^result end=eof '
+	wait_for_event "$SLOG" role=parent ev=close keep=timer
+	stop_server
+	shutdown=$(t_of "$SLOG" role=worker ev=shutdown how=SHUT_WR)
+	parent_close=$(t_of "$SLOG" role=parent ev=close keep=timer)
+	eof=$(t_of "$CLOG" ev=eof)
+	fin=$(t_of "$SLOG" role=wire ev=segment dir=out flags=F.)
+	((shutdown <= fin && fin <= eof && eof < parent_close))
+}
