@@ -4,7 +4,7 @@
  * both say "not known", and the log leaves the fields out.
  */
 #ifdef __linux__
-#define _DEFAULT_SOURCE		/* struct tcp_info is not POSIX */
+#define _GNU_SOURCE		/* struct tcp_info is not POSIX (musl: _GNU_SOURCE only) */
 #include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>

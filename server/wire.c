@@ -9,8 +9,8 @@
 #define _DEFAULT_SOURCE		/* AF_PACKET, struct tcphdr and friends */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/if_ether.h>
-#include <linux/if_packet.h>
+#include <netinet/if_ether.h>
+#include <netpacket/packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>

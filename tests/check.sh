@@ -139,9 +139,13 @@ lint() {
 	else
 		result 1 "shellcheck is installed"
 	fi
-	# both compilers, no warning (-Werror)
-	for cc in cc clang; do
-		command -v $cc >/dev/null 2>&1 || continue
+	# gcc, clang and musl, no warning (-Werror)
+	need musl-gcc musl-tools
+	for cc in cc clang musl-gcc; do
+		if ! command -v $cc >/dev/null 2>&1; then
+			result 1 "$cc is installed"
+			continue
+		fi
 		# shellcheck disable=SC2086 # lists of files and flags
 		(cd "$top" && $cc $CFLAGS_STRICT -O2 -o "$work/server-$cc" $SERVERS $COMMONS &&
 		    $cc $CFLAGS_STRICT -O2 -o "$work/client-$cc" $CLIENTS $COMMONS)

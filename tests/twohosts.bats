@@ -5,6 +5,7 @@
 # (192.0.2.0/24) and exist only inside these namespaces.
 
 load test_helper
+# shellcheck disable=SC2034 # SERVER_PID, PORT: for the helper's functions
 
 setup() {
 	[ "$(uname -s)" = Linux ] || skip "network namespaces need Linux"
