@@ -5,7 +5,6 @@
 # (192.0.2.0/24) and exist only inside these namespaces.
 
 load test_helper
-# shellcheck disable=SC2034 # SERVER_PID, PORT: for the helper's functions
 
 setup() {
 	[ "$(uname -s)" = Linux ] || skip "network namespaces need Linux"
@@ -35,6 +34,7 @@ teardown() {
 }
 
 # start_remote ARGS...: the server in namespace A, on 192.0.2.1
+# shellcheck disable=SC2034 # SERVER_PID, PORT: for the helper's functions
 start_remote() {
 	rm -f "$BATS_TEST_TMPDIR/port"
 	ip netns exec "$A" "$SERVER" --addr 192.0.2.1 --port 0 --port-file "$BATS_TEST_TMPDIR/port" \
