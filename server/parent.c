@@ -4,7 +4,6 @@
  * it, keeps its own copy as long as --parent-keeps says, and reaps children.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,7 +30,7 @@ struct worker {
 /* A connection the parent still holds, indexed by its holders slot. */
 struct held {
 	int fd;		/* -1: the parent holds no copy */
-	int64_t until;	/* when to close: ns, or KEEP_NEVER, KEEP_SIGNAL */
+	int64_t until;	/* when to close: ns, KEEP_NEVER or KEEP_SIGNAL; 0: queued */
 };
 
 static struct worker *workers;
@@ -542,12 +541,10 @@ parent_start(int listenfd)
 	set_signals(on_signal);
 	if (opt.model == MODEL_PREFORK && fill_pool() == -1) {
 		warn("cannot fork the workers:");
-		stopping = SIGTERM;
 		parent_stop();
 		return -1;
 	}
 	if (opt.wire && start_wire(sock_port(lfd)) == -1) {
-		stopping = SIGTERM;
 		parent_stop();
 		return -1;
 	}
