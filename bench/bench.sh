@@ -12,42 +12,10 @@ bin=$top/bin
 n=${N:-20000}		# exchanges a rate run
 fin_n=${FIN_N:-2000}	# exchanges a latency run, one at a time
 work=$(mktemp -d "${TMPDIR:-/tmp}/closelab-bench.XXXXXX")
-server=
 msg=$(printf '%064d' 0)
 
-cleanup() {
-	if [ -n "$server" ]; then
-		kill -TERM "$server" 2>/dev/null || :
-		wait "$server" 2>/dev/null || :
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# start ARGS...: a server on a free port, logging off unless ARGS say
-start() {
-	rm -f "$work/port"
-	"$bin/server" --port 0 --port-file "$work/port" --workers 4 "$@" 2>"$work/err" &
-	server=$!
-	tries=0
-	until [ -s "$work/port" ]; do
-		if ! kill -0 "$server" 2>/dev/null || [ $tries -ge 500 ]; then
-			echo "bench: the server did not start:" >&2
-			cat "$work/err" >&2
-			exit 1
-		fi
-		tries=$((tries + 1))
-		sleep 0.02
-	done
-	port=$(cat "$work/port")
-}
-
-stop() {
-	kill -TERM "$server"
-	wait "$server" || :
-	server=
-}
+me=bench
+. "$top/demo/serverctl.sh"
 
 # field LINE KEY: the value of KEY= in LINE
 field() {
@@ -56,7 +24,7 @@ field() {
 
 # rate ARGS...: a rate run; sets $stats, the client's last line
 rate() {
-	start "$@"
+	start_server --workers 4 "$@"
 	stats=$("$bin/client" --port "$port" --send "$msg" --repeat "$n" --concurrency 8 | tail -n 1)
 	[ "$(field "$stats" errors)" = 0 ] || { echo "bench: errors: $stats" >&2; exit 1; }
 	# the largest resident memory of the server's children, where /proc tells it
@@ -66,16 +34,16 @@ rate() {
 		kb=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "$st" 2>/dev/null)
 		[ -z "$kb" ] || { [ -n "$rss" ] && [ "$rss" -ge "$kb" ]; } || rss=$kb
 	done
-	stop
+	stop_server
 }
 
 # fin ARGS...: a latency run, logging on; sets $fin, the client's fin line
 fin() {
 	rm -f "$work/fin.log"
-	start --log "$work/fin.log" "$@"
+	start_server --workers 4 --log "$work/fin.log" "$@"
 	fin=$("$bin/client" --port "$port" --send "$msg" --repeat "$fin_n" \
 	    --server-log "$work/fin.log" | grep '^fin runs=')
-	stop
+	stop_server
 }
 
 make -s -C "$top" all

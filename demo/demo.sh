@@ -11,22 +11,13 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/bin
 # the programs: these, or others given as SERVER= and CLIENT= (make check does)
-server_bin=${SERVER:-$bin/server}
 client_bin=${CLIENT:-$bin/client}
 work=$(mktemp -d "${TMPDIR:-/tmp}/closelab-demo.XXXXXX")
 logs=$work
 svgdir=
-server=
 
-cleanup() {
-	if [ -n "$server" ]; then
-		kill -TERM "$server" 2>/dev/null || :
-		wait "$server" 2>/dev/null || :
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+me=demo
+. "$top/demo/serverctl.sh"
 
 NAMES="close-while-held shutdown-while-held orderly-release close-before-echo
 shutdown-rd shutdown-rdwr abort abort-while-held client-abort unread-close
@@ -164,41 +155,6 @@ list() {
 	done
 }
 
-# start_server NAME ARGS...: a server on a free port; sets $port and $server
-start_server() {
-	name=$1
-	shift
-	# the kernel's holders, and the segments where this user may capture them
-	"$server_bin" --port 0 --port-file "$work/$name.port" --kernel-holders --wire \
-	    --log "$logs/$name.server.log" "$@" 2>"$work/$name.err" &
-	server=$!
-	wait_for "the server to listen" test -s "$work/$name.port"
-	port=$(cat "$work/$name.port")
-}
-
-# wait_for WHAT COMMAND...: until COMMAND succeeds, for 10 s at most
-wait_for() {
-	what=$1
-	shift
-	tries=0
-	until "$@"; do
-		if [ -n "$server" ] && ! kill -0 "$server" 2>/dev/null; then
-			echo "demo: the server died waiting for $what:" >&2
-			cat "$work/$name.err" >&2
-			exit 1
-		fi
-		[ $tries -lt 500 ] || { echo "demo: gave up waiting for $what" >&2; exit 1; }
-		tries=$((tries + 1))
-		sleep 0.02
-	done
-}
-
-stop_server() {
-	kill -TERM "$server"
-	wait "$server" || :
-	server=
-}
-
 # The TCP states of connections to the port, as the kernel has them.
 show_states() {
 	echo "TCP states now (ss -tan):"
@@ -216,7 +172,8 @@ run() {
 	echo "== $name: $title"
 	rm -f "$logs/$name.server.log" "$logs/$name.client.log"
 	eval "set -- $sargs"
-	start_server "$name" "$@"
+	# the kernel's holders, and the segments where this user may capture them
+	start_server --kernel-holders --wire --log "$logs/$name.server.log" "$@"
 	echo "   bin/server $sargs"
 	echo "   bin/client $cargs"
 	eval "set -- $cargs"
