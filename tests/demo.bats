@@ -42,4 +42,11 @@ load test_helper
 	run sh "$TOP/timeline/timeline.sh" "$BATS_TEST_TMPDIR/none.log"
 	assert_failure 1
 	assert_output "timeline: cannot read $BATS_TEST_TMPDIR/none.log"
+	touch "$BATS_TEST_TMPDIR/empty.log"
+	run sh "$TOP/timeline/timeline.sh" --svg /nonexistent/t.svg "$BATS_TEST_TMPDIR/empty.log"
+	assert_failure 1
+	assert_output "timeline: cannot write /nonexistent/t.svg"
+	run sh "$TOP/timeline/timeline.sh" "$BATS_TEST_TMPDIR/empty.log"
+	assert_failure 1
+	assert_output "timeline: no connection events in the logs"
 }

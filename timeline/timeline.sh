@@ -32,7 +32,8 @@ done
 for f; do
 	[ -r "$f" ] || { echo "timeline: cannot read $f" >&2; exit 1; }
 done
-if [ -n "$svg" ] && ! : >"$svg" 2>/dev/null; then
+# in a subshell: a failed redirection of a special built-in ends the shell
+if [ -n "$svg" ] && ! (: >"$svg") 2>/dev/null; then
 	echo "timeline: cannot write $svg" >&2
 	exit 1
 fi
