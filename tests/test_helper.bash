@@ -22,11 +22,13 @@ SLOG=$BATS_TEST_TMPDIR/server.log
 CLOG=$BATS_TEST_TMPDIR/client.log
 
 # start_server ARGS...: start a server on port 0 in the background and wait
-# for its port file. Sets PORT and SERVER_PID.
+# for its port file. Sets PORT and SERVER_PID. SERVER_WRAP, if set, is a
+# command the server runs under (ip netns exec NS, setpriv ...).
 start_server() {
 	rm -f "$BATS_TEST_TMPDIR/port"
 	# 3>&-: bats waits for fd 3 to close; a background server must not hold it
-	"$SERVER" --port 0 --port-file "$BATS_TEST_TMPDIR/port" --log "$SLOG" "$@" \
+	# shellcheck disable=SC2086 # SERVER_WRAP is a command and its words
+	${SERVER_WRAP:-} "$SERVER" --port 0 --port-file "$BATS_TEST_TMPDIR/port" --log "$SLOG" "$@" \
 	    2>"$BATS_TEST_TMPDIR/server.err" 3>&- &
 	SERVER_PID=$!
 	wait_until "the server's port file" listening

@@ -34,14 +34,8 @@ teardown() {
 }
 
 # start_remote ARGS...: the server in namespace A, on 192.0.2.1
-# shellcheck disable=SC2034 # SERVER_PID, PORT: for the helper's functions
 start_remote() {
-	rm -f "$BATS_TEST_TMPDIR/port"
-	ip netns exec "$A" "$SERVER" --addr 192.0.2.1 --port 0 --port-file "$BATS_TEST_TMPDIR/port" \
-	    --log "$SLOG" --wire "$@" 2>"$BATS_TEST_TMPDIR/server.err" 3>&- &
-	SERVER_PID=$!
-	wait_until "the server's port file" listening
-	PORT=$(cat "$BATS_TEST_TMPDIR/port")
+	SERVER_WRAP="ip netns exec $A" start_server --addr 192.0.2.1 --wire "$@"
 }
 
 # remote_client ARGS...: the client in namespace B

@@ -177,15 +177,10 @@ t_seg() {
 @test "without the right to capture, the server says so once and goes on" {
 	[ "$(id -u)" -ne 0 ] || command -v setpriv >/dev/null || skip "needs setpriv to drop the right"
 	if [ "$(id -u)" -eq 0 ]; then
+		# shellcheck disable=SC2034 # start_server runs the server under it
 		SERVER_WRAP="setpriv --inh-caps=-all --bounding-set=-net_raw --"
 	fi
-	rm -f "$BATS_TEST_TMPDIR/port"
-	$SERVER_WRAP "$SERVER" --port 0 --port-file "$BATS_TEST_TMPDIR/port" --wire \
-	    --log "$SLOG" 2>"$BATS_TEST_TMPDIR/server.err" 3>&- &
-	SERVER_PID=$!
-	wait_until "the server's port file" listening
-	# shellcheck disable=SC2034 # client() connects to it
-	PORT=$(cat "$BATS_TEST_TMPDIR/port")
+	start_server --wire
 	client --send hello
 	assert_success
 	run grep -c 'no right to capture packets' "$BATS_TEST_TMPDIR/server.err"
