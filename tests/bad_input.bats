@@ -7,12 +7,16 @@ load test_helper
 
 # usage_error PROGRAM MESSAGE ARGS...: exit 2, MESSAGE first, then the usage
 usage_error() {
-	local program=$1 message=$2
+	local program=$1 message=$2 name
 	shift 2
-	run "$program" "$@"
-	assert_failure 2
-	assert_line --index 0 "$(basename "$program"): $message"
-	assert_line --index 1 --regexp "^usage: $(basename "$program") "
+	name=$(basename "$program")
+	HANG="bad input must be refused at once, with exit 2" run_program "$program" "$@"
+	assert_failure 2 ||
+	    mistake "$(who "$program") given '$*' exited $status: bad input must be refused with exit 2"
+	assert_line --index 0 "$name: $message" ||
+	    mistake "$(who "$program") given '$*' did not say '$name: $message' first"
+	assert_line --index 1 --regexp "^usage: $name " ||
+	    mistake "$(who "$program") given '$*' did not print its usage after the error"
 }
 
 @test "server: an unknown option is a usage error" {
@@ -52,35 +56,35 @@ usage_error() {
 
 @test "server: a port in use is a runtime error and starts nothing" {
 	start_server
-	run "$SERVER" --port "$PORT" --log "$BATS_TEST_TMPDIR/second.log"
-	assert_failure 1
-	assert_output "server: cannot listen on 127.0.0.1:$PORT: Address already in use"
+	run_program "$SERVER" --port "$PORT" --log "$BATS_TEST_TMPDIR/second.log"
+	assert_failure 1 || mistake "a second server on a port in use must exit 1"
+	assert_output "server: cannot listen on 127.0.0.1:$PORT: Address already in use" ||
+	    mistake "a port in use must be said in one line: 'server: cannot listen on 127.0.0.1:$PORT: Address already in use'"
 	run has_event "$BATS_TEST_TMPDIR/second.log" ev=spawn
-	assert_failure
+	assert_failure || mistake "a server that cannot listen must not start any worker"
 }
 
 @test "server: an address not on this host is a runtime error" {
 	# binding sends nothing: 192.0.2.1 (TEST-NET-1) only has to be absent here
-	run "$SERVER" --addr 192.0.2.1 --port 0
-	assert_failure 1
-	assert_output --regexp '^server: cannot listen on 192\.0\.2\.1:0: '
+	run_program "$SERVER" --addr 192.0.2.1 --port 0
+	assert_failure 1 || mistake "an address not on this host must make the server exit 1"
+	assert_output --regexp '^server: cannot listen on 192\.0\.2\.1:0: ' ||
+	    mistake "an address not on this host must be said in one line: 'server: cannot listen on 192.0.2.1:0: ...'"
 }
 
 @test "server: an unwritable port file stops the workers it started" {
-	run "$SERVER" --port 0 --port-file /nonexistent/dir/port --log "$SLOG"
-	assert_failure 1
-	assert_output --regexp '^server: cannot write port file /nonexistent/dir/port: '
-	has_event "$SLOG" ev=spawn
-	for child in $(server_children); do
-		run kill -0 "$child"
-		assert_failure
-	done
+	run_program "$SERVER" --port 0 --port-file /nonexistent/dir/port --log "$SLOG"
+	assert_failure 1 || mistake "an unwritable --port-file must make the server exit 1"
+	assert_output --regexp '^server: cannot write port file /nonexistent/dir/port: ' ||
+	    mistake "an unwritable --port-file must be said in one line: 'server: cannot write port file ...'"
+	children_gone || mistake "a server that failed to start left a worker running"
 }
 
 @test "server: an unwritable log is a runtime error" {
-	run "$SERVER" --port 0 --log /nonexistent/dir/log
-	assert_failure 1
-	assert_output --regexp '^server: cannot open log /nonexistent/dir/log: '
+	run_program "$SERVER" --port 0 --log /nonexistent/dir/log
+	assert_failure 1 || mistake "an unwritable --log must make the server exit 1"
+	assert_output --regexp '^server: cannot open log /nonexistent/dir/log: ' ||
+	    mistake "an unwritable --log must be said in one line: 'server: cannot open log ...'"
 }
 
 @test "client: usage errors" {
@@ -96,9 +100,10 @@ usage_error() {
 	# a port that was free a moment ago: the server took it and let it go
 	start_server
 	stop_server
-	run "$CLIENT" --port "$PORT" --send x
-	assert_failure 1
-	assert_output "client: cannot connect to 127.0.0.1:$PORT: Connection refused"
+	run_program "$CLIENT" --port "$PORT" --send x
+	assert_failure 1 || mistake "a refused connection must make the client exit 1"
+	assert_output "client: cannot connect to 127.0.0.1:$PORT: Connection refused" ||
+	    mistake "a refused connection must be said in one line: 'client: cannot connect to 127.0.0.1:$PORT: Connection refused'"
 }
 
 @test "client: a name that does not resolve is a runtime error" {
@@ -106,20 +111,22 @@ usage_error() {
 	# the resolver cannot leave this machine: no packet goes anywhere
 	command -v unshare >/dev/null && unshare -n true 2>/dev/null ||
 	    skip "needs unshare -n (root) to resolve with no network at all"
-	run unshare -n "$CLIENT" --addr no-such-host.invalid --port 4500
-	assert_failure 1
-	assert_output --regexp "^client: cannot resolve 'no-such-host\.invalid': "
+	run_program unshare -n "$CLIENT" --addr no-such-host.invalid --port 4500
+	assert_failure 1 || mistake "a name that does not resolve must make the client exit 1"
+	assert_output --regexp "^client: cannot resolve 'no-such-host\.invalid': " ||
+	    mistake "a name that does not resolve must be said in one line: 'client: cannot resolve ...'"
 }
 
 @test "help describes every option and exits 0" {
 	local program opt
 	for program in "$SERVER" "$CLIENT"; do
-		run "$program" --help
-		assert_success
+		run_program "$program" --help
+		assert_success || mistake "$(who "$program") --help must exit 0"
 		# shellcheck disable=SC2013 # each word is an option
 		for opt in $(sed -n 's/^usage: [a-z]* //p; s/^ \{14\}//p' <<<"$output" |
 		    grep -o -- '--[a-z-]*' | sort -u); do
-			assert_line --regexp "^  $opt "
+			assert_line --regexp "^  $opt " ||
+			    mistake "$(who "$program") --help names $opt in its usage but does not describe it"
 		done
 	done
 }

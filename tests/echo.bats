@@ -14,9 +14,11 @@ echo_integrity() {
 	big=$(head -c 100000 /dev/zero | tr '\0' x | sed 's/x\{10\}/0123456789/g')
 	start_server --model "$1"
 	client --send ABCDEFG --send 1234567 --send "$big" --send "tail end"
-	assert_success
-	assert_equal "$(received)" "ABCDEFG1234567${big}tail end"
-	assert_line --regexp "^result end=eof ms=[0-9]+\.[0-9]{3} sent=100022 received=100022$"
+	assert_success || mistake "the client did not get its echo and EOF"
+	[ "$(received)" = "ABCDEFG1234567${big}tail end" ] ||
+	    mistake "the echo differs from what the client sent: every byte must come back, in order, across short reads and writes"
+	assert_line --regexp "^result end=eof ms=[0-9]+\.[0-9]{3} sent=100022 received=100022$" ||
+	    mistake "the client's result line is not 'result end=eof ms=MS.USEC sent=100022 received=100022'"
 }
 
 @test "prefork: every byte comes back, in order" {
@@ -30,50 +32,57 @@ echo_integrity() {
 @test "echo follows the blog's schedule: two messages, a delay before each echo" {
 	start_server --reply-delay 50
 	client --send ABCDEFG --interval 20 --send 1234567 --after 20
-	assert_success
-	assert_equal "$(received)" "ABCDEFG1234567"
+	assert_success || mistake "the client did not get its echoes and EOF"
+	[ "$(received)" = "ABCDEFG1234567" ] ||
+	    mistake "the echoes differ from the two messages sent"
 
 	first=$(t_of "$SLOG" role=worker ev=read bytes=7)
 	echo1=$(t_of "$SLOG" role=worker ev=write bytes=7)
-	((echo1 - first >= 50 * MS))
+	((echo1 - first >= 50 * MS)) ||
+	    mistake "the worker echoed sooner than --reply-delay 50 after its read"
 	# the client's FIN came before the second echo, which still arrived
 	shutdown=$(t_of "$CLOG" ev=shutdown)
 	eof=$(t_of "$CLOG" ev=eof)
-	((eof > shutdown))
+	((eof > shutdown)) || mistake "the client's EOF came before its own shutdown"
 }
 
 @test "discard reads everything and answers nothing" {
 	start_server --reads discard
 	client --send hello --send world
-	assert_success
-	assert_line --regexp '^result end=eof .* sent=10 received=0$'
-	has_event "$SLOG" role=worker ev=eof
+	assert_success || mistake "the client did not get EOF from a server that discards"
+	assert_line --regexp '^result end=eof .* sent=10 received=0$' ||
+	    mistake "with --reads discard the worker must read and drop the data, answering nothing"
+	has_event "$SLOG" role=worker ev=eof ||
+	    mistake "the worker did not log 'eof' when the client's FIN came"
 }
 
 @test "port 0 gets a free port, written to the port file and announced" {
 	start_server
-	[[ $PORT =~ ^[0-9]+$ ]]
-	((PORT > 0 && PORT < 65536))
+	[[ $PORT =~ ^[0-9]+$ ]] && ((PORT > 0 && PORT < 65536)) ||
+	    mistake "the port file does not hold a port number: '$PORT'"
 	run cat "$BATS_TEST_TMPDIR/server.err"
-	assert_output "listening on 127.0.0.1:$PORT"
-	has_event "$SLOG" role=parent ev=listen "addr=127.0.0.1:$PORT"
+	assert_output "listening on 127.0.0.1:$PORT" ||
+	    mistake "the server did not print 'listening on 127.0.0.1:$PORT' on stderr"
+	has_event "$SLOG" role=parent ev=listen "addr=127.0.0.1:$PORT" ||
+	    mistake "the server did not log 'ev=listen addr=127.0.0.1:$PORT'"
 }
 
 @test "IPv6 loopback works too" {
 	start_server --addr ::1
 	run cat "$BATS_TEST_TMPDIR/server.err"
-	assert_output "listening on [::1]:$PORT"
-	run "$CLIENT" --addr ::1 --port "$PORT" --send six
-	assert_success
-	assert_line 'recv bytes=3 data=six'
+	assert_output "listening on [::1]:$PORT" ||
+	    mistake "with --addr ::1 the server did not print 'listening on [::1]:$PORT'"
+	run_program "$CLIENT" --addr ::1 --port "$PORT" --send six
+	assert_success || mistake "an exchange over IPv6 loopback (::1) failed"
+	assert_line 'recv bytes=3 data=six' || mistake "the echo over IPv6 differs from what was sent"
 }
 
 @test "the client's connection id matches the server's" {
 	start_server
 	client --send hello
-	assert_success
+	assert_success || mistake "the client did not get its echo and EOF"
 	line=$(event "$CLOG" ev=connect)
 	id=$(field "$line" conn)
-	has_event "$SLOG" role=parent ev=accept "conn=$id"
-	has_event "$SLOG" role=worker ev=close "conn=$id"
+	has_event "$SLOG" role=parent ev=accept "conn=$id" && has_event "$SLOG" role=worker ev=close "conn=$id" ||
+	    mistake "the server's conn= for the connection is not the client's address and port ($id)"
 }

@@ -8,9 +8,10 @@ load test_helper
 stops_on() {
 	start_server --model "$2"
 	client --send hello
-	assert_success
+	assert_success || mistake "the client did not get its echo and EOF"
 	kill "-$1" "$SERVER_PID"
-	wait_for_event "$SLOG" role=parent ev=stop
+	wait_for_event "$SLOG" role=parent ev=stop ||
+	    mistake "the server did not log 'ev=stop' on SIG$1: it must stop accepting and drain"
 	stop_server
 }
 
@@ -23,13 +24,12 @@ stops_on() {
 }
 
 @test "fork: SIGTERM stops the server, a child serving a connection too" {
-	start_server --model fork --end-after 60000 --reads discard
-	"$CLIENT" --port "$PORT" --then none --timeout 60000 >/dev/null 3>&- &
-	client_pid=$!
+	start_server --model fork --end-after 60000 --reads discard --grace 500
+	start_client --then none --timeout 60000
 	wait_for_event "$SLOG" role=worker ev=take
 	stop_server
 	# the child died with the server, and the kernel closed the connection
-	wait "$client_pid" || true
+	wait_client
 }
 
 # reaped N: the server has logged the exit of N children
@@ -41,12 +41,14 @@ reaped() {
 	start_server --model fork
 	for i in 1 2 3; do
 		client --send "hello $i"
-		assert_success
+		assert_success || mistake "the client did not get its echo and EOF"
 	done
-	wait_until "three children reaped" reaped 3
+	wait_until "three children reaped" reaped 3 ||
+	    mistake "the server did not log 'ev=exit child=PID' for each of its three children: a child that exits must be reaped (waitpid)"
 	for child in $(server_children); do
 		run ps -o stat= -p "$child"
-		refute_output --regexp Z
+		refute_output --regexp Z ||
+		    mistake "child $child stayed a zombie: the server must reap each child as it exits (SIGCHLD and waitpid)"
 	done
 }
 
@@ -59,29 +61,29 @@ spawned() {
 	start_server --workers 2
 	victim=$(server_children | head -n 1)
 	kill -KILL "$victim"
-	wait_for_event "$SLOG" role=parent ev=exit "child=$victim" signal=9
-	wait_until "a third worker" spawned 3
+	wait_for_event "$SLOG" role=parent ev=exit "child=$victim" signal=9 ||
+	    mistake "the server did not log the killed worker's exit ('ev=exit child=$victim signal=9')"
+	wait_until "a third worker" spawned 3 ||
+	    mistake "the server did not fork a new worker when one died: the pool must keep its size"
 	for i in 1 2 3; do
 		client --send "hello $i"
-		assert_success
+		assert_success || mistake "after a worker died, the server no longer served every connection"
 		assert_line --regexp '^result end=eof '
 	done
 }
 
 @test "prefork: with every worker busy, the next connection waits, never dropped" {
 	start_server --workers 1 --reply-delay 200
-	"$CLIENT" --port "$PORT" --send first --log "$BATS_TEST_TMPDIR/first.log" \
-	    >"$BATS_TEST_TMPDIR/first.out" 3>&- &
-	first=$!
+	start_client --send first --log "$BATS_TEST_TMPDIR/first.log"
 	wait_for_event "$SLOG" role=worker ev=read bytes=5
 	client --send second
-	assert_success
+	assert_success || mistake "with its one worker busy, the server dropped the second connection instead of making it wait"
 	assert_line 'recv bytes=6 data=second'
-	wait "$first"
-	run cat "$BATS_TEST_TMPDIR/first.out"
-	assert_line 'recv bytes=5 data=first'
+	second=$(t_of "$SLOG" role=parent ev=accept "conn=$(field "$(event "$CLOG" ev=connect)" conn)")
+	wait_client
+	assert_line 'recv bytes=5 data=first' || mistake "the first connection did not get its echo"
 	# the second connection was accepted only once the worker was free
 	free=$(t_of "$SLOG" role=worker ev=close)
-	second=$(t_of "$SLOG" role=parent ev=accept "conn=$(field "$(event "$CLOG" ev=connect)" conn)")
-	((second >= free))
+	((second >= free)) ||
+	    mistake "the server accepted a connection while its only worker was busy: with --queue 0 it must leave it in the listen backlog"
 }

@@ -2,9 +2,12 @@
 # shellcheck disable=SC2034 # SERVER, CLIENT, MS, PORT...: for the test files
 #
 # Servers start on port 0 and are waited for through their port file; every
-# wait has a deadline. Timestamps come from the logs (CLOCK_MONOTONIC, one
-# clock for every process on the host), so tests assert order and lower
-# bounds, never a sleep.
+# wait has a deadline, and so has every program under test. Timestamps come
+# from the logs (CLOCK_MONOTONIC, one clock for every process on the host),
+# so tests assert order and lower bounds, never a sleep.
+#
+# A check that fails says, with mistake(), what the program did wrong in one
+# sentence for a student, followed by where its logs are.
 
 bats_load_library bats-support
 bats_load_library bats-assert
@@ -14,12 +17,62 @@ TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 SERVER=${SERVER:-$TOP/bin/server}
 CLIENT=${CLIENT:-$TOP/bin/client}
 
-# How long any wait may take before the test fails: far beyond what it needs.
-DEADLINE_S=10
+# How long any wait, or any run of a program under test, may take before the
+# test fails: far beyond what it needs.
+DEADLINE_S=${DEADLINE_S:-10}
 MS=1000000	# nanoseconds in a millisecond
 
 SLOG=$BATS_TEST_TMPDIR/server.log
 CLOG=$BATS_TEST_TMPDIR/client.log
+
+# A grading run (grade/) runs the programs under test as an unprivileged uid:
+# they write their logs and port files in this test's directory.
+if [ -n "${CLOSELAB_SANDBOX_UID:-}" ]; then
+	chmod 711 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test"
+	chown "$CLOSELAB_SANDBOX_UID" "$BATS_TEST_TMPDIR"
+fi
+
+# mistake SENTENCE: say what the program under test did wrong, then where the
+# logs are; fails. With CLOSELAB_REASONS=FILE (a grading run), the first
+# sentence of a failed test is appended to FILE as "test<TAB>sentence".
+mistake() {
+	local f logs=
+	for f in "$SLOG" "$CLOG"; do
+		[ ! -s "$f" ] || logs="$logs $f"
+	done
+	echo "$1${logs:+ (logs:$logs)}" >&2
+	if [ -n "${CLOSELAB_REASONS:-}" ] && [ ! -e "$BATS_TEST_TMPDIR/.reason" ]; then
+		printf '%s\t%s\n' "$BATS_TEST_DESCRIPTION" "$1" >>"$CLOSELAB_REASONS"
+		: >"$BATS_TEST_TMPDIR/.reason"
+	fi
+	return 1
+}
+
+# who ARGS...: "the server" or "the client", whichever of them ARGS run
+who() {
+	local a
+	for a; do
+		case $a in
+		"$SERVER") echo "the server"; return ;;
+		"$CLIENT") echo "the client"; return ;;
+		esac
+	done
+	echo "the program"
+}
+
+# run_program COMMAND ARGS...: bats' run, bounded: killed after DEADLINE_S
+# seconds, which is a mistake; HANG= says what it should have done instead.
+run_program() {
+	run timeout -k 2 "$DEADLINE_S" "$@"
+	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+		mistake "$(who "$@") was still running ${DEADLINE_S} s after it was started with '${*:2}': ${HANG:-it should have ended by then}"
+	fi
+}
+
+# run_limited N PROGRAM ARGS...: run_program with the descriptor limit N
+run_limited() {
+	run_program bash -c 'ulimit -n "$1" && shift && exec "$@"' limited "$@"
+}
 
 # start_server ARGS...: start a server on port 0 in the background and wait
 # for its port file. Sets PORT and SERVER_PID. SERVER_WRAP, if set, is a
@@ -31,7 +84,8 @@ start_server() {
 	${SERVER_WRAP:-} "$SERVER" --port 0 --port-file "$BATS_TEST_TMPDIR/port" --log "$SLOG" "$@" \
 	    2>"$BATS_TEST_TMPDIR/server.err" 3>&- &
 	SERVER_PID=$!
-	wait_until "the server's port file" listening
+	wait_until "the server's port file" listening ||
+	    mistake "the server did not write its port file: with --port 0 --port-file FILE it must listen on a free port and write it to FILE"
 	PORT=$(cat "$BATS_TEST_TMPDIR/port")
 }
 
@@ -44,6 +98,28 @@ listening() {
 		return 255
 	fi
 	return 1
+}
+
+# start_client ARGS...: the client in the background, bounded, against the
+# server; CLIENT_PID, its output in client.out. wait_client waits for it.
+start_client() {
+	timeout -k 2 "$DEADLINE_S" "$CLIENT" --port "$PORT" "$@" >"$BATS_TEST_TMPDIR/client.out" \
+	    2>"$BATS_TEST_TMPDIR/client.err" 3>&- &
+	CLIENT_PID=$!
+}
+
+# wait_client: wait for the client of start_client; its exit status in
+# $status, its output in $output and $lines, as bats' run sets them.
+wait_client() {
+	status=0
+	wait "$CLIENT_PID" || status=$?
+	CLIENT_PID=
+	output=$(cat "$BATS_TEST_TMPDIR/client.out")
+	lines=()
+	[ -z "$output" ] || mapfile -t lines <<<"$output"
+	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+		mistake "the client was still running ${DEADLINE_S} s after it was started: it should have ended by then"
+	fi
 }
 
 # wait_until WHAT COMMAND...: run COMMAND until it succeeds; fail at the
@@ -118,7 +194,7 @@ field() {
 
 # client ARGS...: run the client against the server, logging to CLOG.
 client() {
-	run "$CLIENT" --port "$PORT" --log "$CLOG" "$@"
+	run_program "$CLIENT" --port "$PORT" --log "$CLOG" "$@"
 }
 
 # The processes a server forked, from its log.
@@ -139,17 +215,28 @@ children_gone() {
 	done
 }
 
-# stop_server: SIGTERM (unless a test signalled it already), wait; the
-# server must exit 0 and leave no child.
+# gone PID: no such process any more
+gone() {
+	! kill -0 "$1" 2>/dev/null
+}
+
+# stop_server: SIGTERM (unless a test signalled it already), wait at most
+# DEADLINE_S; the server must exit 0 and leave no child.
 stop_server() {
 	local pid=$SERVER_PID status=0
 	SERVER_PID=
 	kill -TERM "$pid" 2>/dev/null || true
+	if ! wait_until "the server to exit" gone "$pid"; then
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		mistake "the server was still running ${DEADLINE_S} s after SIGTERM: it must stop accepting, end its workers and exit"
+		return
+	fi
 	wait "$pid" || status=$?
-	children_gone || return 1
+	wait_until "the server's children to exit" children_gone ||
+	    mistake "a process the server forked was still running after the server exited: it must end and reap every child"
 	if [ "$status" -ne 0 ]; then
-		echo "server exited with status $status" >&2
-		return 1
+		mistake "the server exited with status $status after SIGTERM: a server stopped by a signal exits 0"
 	fi
 }
 
@@ -160,15 +247,25 @@ teardown() {
 # Stop the server if it runs, check it left nothing, show the logs (bats
 # shows them only when the test failed). A file with its own teardown calls it.
 closelab_teardown() {
+	local failed=0 f
+	if [ -n "${CLIENT_PID:-}" ]; then
+		kill -KILL "$CLIENT_PID" 2>/dev/null || true
+		wait "$CLIENT_PID" 2>/dev/null || true
+	fi
 	if [ -n "${SERVER_PID:-}" ]; then
-		stop_server
+		stop_server || failed=1
+	fi
+	# a grading run: whatever the programs under test left behind ends here
+	if [ -n "${CLOSELAB_SANDBOX_UID:-}" ]; then
+		setpriv --reuid="$CLOSELAB_SANDBOX_UID" --regid="$CLOSELAB_SANDBOX_UID" --clear-groups \
+		    kill -s KILL -- -1 2>/dev/null || true
 	fi
 	# shown by bats only when the test failed
-	local f
 	for f in "$BATS_TEST_TMPDIR"/*.err "$BATS_TEST_TMPDIR"/*.log "$BATS_TEST_TMPDIR"/*.out; do
 		if [ -s "$f" ]; then
 			echo "--- $(basename "$f")"
 			cat "$f"
 		fi
 	done
+	return $failed
 }
