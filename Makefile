@@ -3,10 +3,12 @@
 
 include config.mk
 
-COMMON_OBJ = common/util.o common/opt.o common/log.o common/sock.o common/kernel.o
-SERVER_OBJ = server/main.o server/parent.o server/worker.o server/handoff.o server/holders.o \
-	server/wire.o
-CLIENT_OBJ = client/main.o client/exchange.o client/stats.o
+COMMON_OBJ = common/util.o common/opt.o common/log.o common/events.o common/sock.o \
+	common/kernel.o
+SERVER_OBJ = server/main.o server/parent.o server/signals.o server/pool.o server/keep.o \
+	server/worker.o server/ends.o server/closing.o server/handoff.o server/holders.o \
+	server/wire.o server/filter.o
+CLIENT_OBJ = client/main.o client/exchange.o client/stats.o client/serverlog.o
 
 all: bin/server bin/client bin/timeline
 
@@ -18,16 +20,18 @@ bin/client: $(CLIENT_OBJ) $(COMMON_OBJ)
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ $(CLIENT_OBJ) $(COMMON_OBJ)
 
-bin/timeline: timeline/timeline.sh
+# the timeline finds its awk programs beside it in the tree (../timeline,
+# ../common); installed, in $(PREFIX)/share/closelab
+bin/timeline: timeline/timeline.sh config.mk
 	@mkdir -p bin
-	cp -f timeline/timeline.sh $@
+	sed 's/@VERSION@/$(VERSION)/' timeline/timeline.sh >$@
 	chmod 755 $@
 
 .c.o:
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ): config.mk common/util.h common/log.h common/sock.h common/opt.h \
-	common/kernel.h
+$(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ): config.mk common/util.h common/log.h common/events.h \
+	common/sock.h common/opt.h common/kernel.h
 $(SERVER_OBJ): server/server.h
 $(CLIENT_OBJ): client/client.h
 
@@ -67,8 +71,12 @@ install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin
 	cp -f bin/server $(DESTDIR)$(PREFIX)/bin/closelab-server
 	cp -f bin/client $(DESTDIR)$(PREFIX)/bin/closelab-client
-	cp -f bin/timeline $(DESTDIR)$(PREFIX)/bin/closelab-timeline
+	sed 's|^awkdir=$$|awkdir=$(PREFIX)/share/closelab|' bin/timeline \
+	    >$(DESTDIR)$(PREFIX)/bin/closelab-timeline
 	cd $(DESTDIR)$(PREFIX)/bin && chmod 755 closelab-server closelab-client closelab-timeline
+	mkdir -p $(DESTDIR)$(PREFIX)/share/closelab
+	cp -f timeline/timeline.awk timeline/check.awk common/log.awk $(DESTDIR)$(PREFIX)/share/closelab
+	cd $(DESTDIR)$(PREFIX)/share/closelab && chmod 644 timeline.awk check.awk log.awk
 	mkdir -p $(DESTDIR)$(MANPREFIX)/man1
 	cp -f docs/server.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-server.1
 	cp -f docs/client.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-client.1
@@ -76,6 +84,7 @@ install: all
 
 uninstall:
 	cd $(DESTDIR)$(PREFIX)/bin && rm -f closelab-server closelab-client closelab-timeline
+	rm -rf $(DESTDIR)$(PREFIX)/share/closelab
 	cd $(DESTDIR)$(MANPREFIX)/man1 && rm -f closelab-server.1 closelab-client.1
 
 .PHONY: all demo scenarios diagrams test check fuzz bench clean install uninstall

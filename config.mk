@@ -1,5 +1,5 @@
 # closelab version
-VERSION = 0.1
+VERSION = 0.2
 
 # paths
 PREFIX = /usr/local
@@ -7,7 +7,7 @@ MANPREFIX = $(PREFIX)/share/man
 
 # flags: C11 on POSIX.1-2008; _DARWIN_C_SOURCE only lets macOS show
 # CMSG_SPACE and friends under _POSIX_C_SOURCE, and changes nothing elsewhere
-CPPFLAGS = -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE
+CPPFLAGS = -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE -DVERSION=\"$(VERSION)\"
 CFLAGS = -std=c11 -pedantic -Wall -Wextra -Werror -O2
 LDFLAGS =
 

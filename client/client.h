@@ -64,8 +64,16 @@ void print_stats(const struct exchange *ex, long n, int64_t wall_ns);
 /*
  * For each exchange, the time from the server's ending event (in its log:
  * the shutdown or the last close) to the client's EOF or reset; printed
- * per connection and as a distribution. -1 if the log cannot be read.
+ * per connection and as a distribution.
  */
-int print_server_latency(const struct exchange *ex, long n, const char *server_log);
+void print_server_latency(const struct exchange *ex, long n, const char *server_log);
+
+/*
+ * serverlog.c: for each exchange that ended, the server's end in its log:
+ * when (server_t[i]) and what ("shutdown" or "close"). It waits for lines
+ * not yet written, up to a deadline; exits with a clear line on an error.
+ */
+void server_ends(const struct exchange *ex, long n, const char *path, int64_t *server_t,
+    const char **what);
 
 #endif

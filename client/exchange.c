@@ -40,7 +40,7 @@ close_exchange(struct exchange *x)
 	log_sock(-1);
 	close(x->fd);
 	if (x->step != CONNECTING)
-		logat(t, x->id, "close", "fd=%d linger=%s%s%s", x->fd,
+		logat(t, x->id, EV_CLOSE, "fd=%d linger=%s%s%s", x->fd,
 		    opt.then == THEN_ABORT ? "0" : "off",
 		    state ? " state=" : "", state ? state : "");
 	x->fd = -1;
@@ -102,19 +102,18 @@ take(struct exchange *x, int print)
 
 	while ((n = read(x->fd, buf, sizeof buf)) == -1 && errno == EINTR)
 		;
-	t = now_ns();
 	if (n > 0) {
-		logat(t, x->id, "read", "fd=%d bytes=%zd", x->fd, n);
+		logev(x->id, EV_READ, "fd=%d bytes=%zd", x->fd, n);
 		if (!echoed(buf, n, x->received))
 			x->mismatch = 1;
 		x->received += n;
 		if (print)
 			print_recv((unsigned char *)buf, n);
 	} else if (n == 0) {
-		logat(t, x->id, "eof", "fd=%d", x->fd);
+		t = logev(x->id, EV_EOF, "fd=%d", x->fd);
 		finish(x, END_EOF, t);
 	} else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-		logat(t, x->id, "rst", "fd=%d err=%s", x->fd, errname(errno));
+		t = logev(x->id, EV_RST, "fd=%d err=%s", x->fd, errname(errno));
 		finish(x, END_RST, t);
 	}
 }
@@ -143,6 +142,23 @@ dial(struct exchange *x)
 	return 0;
 }
 
+/*
+ * Connect to the address in x->peer, or to the next ones if it fails at
+ * once; when none is left, the exchange ends with the last one's error.
+ */
+static void
+dial_from(struct exchange *x)
+{
+	while (dial(x) == -1) {
+		if (x->peer + 1 == opt.npeers) {
+			finish(x, END_ERROR, now_ns());
+			x->step = DONE;
+			return;
+		}
+		x->peer++;
+	}
+}
+
 /* Start an exchange: connect to the first address that answers. */
 static void
 start(struct exchange *x)
@@ -151,13 +167,7 @@ start(struct exchange *x)
 	x->step = CONNECTING;
 	snprintf(x->id, sizeof x->id, "?");
 	x->start = now_ns();
-	while (dial(x) == -1) {
-		if (++x->peer == opt.npeers) {
-			finish(x, END_ERROR, now_ns());
-			x->step = DONE;
-			return;
-		}
-	}
+	dial_from(x);
 }
 
 /* Write what is left of the current message; 0 when it is all written. */
@@ -178,14 +188,14 @@ send_some(struct exchange *x)
 			return -1;
 		if (n == -1) {
 			/* EPIPE or ECONNRESET: the server reset the connection */
-			logat(x->wake, x->id, "write", "fd=%d err=%s", x->fd, errname(errno));
+			logat(x->wake, x->id, EV_WRITE, "fd=%d err=%s", x->fd, errname(errno));
 			finish(x, END_RST, now_ns());
 			return 0;
 		}
 		x->off += n;
 	}
 	x->sent += len;
-	logat(x->wake, x->id, "write", "fd=%d bytes=%zu", x->fd, len);
+	logat(x->wake, x->id, EV_WRITE, "fd=%d bytes=%zu", x->fd, len);
 	return 0;
 }
 
@@ -199,9 +209,9 @@ then(struct exchange *x)
 	/* even after an EOF: the server may only have half-closed */
 	if (opt.then == THEN_SHUTDOWN && x->end != END_RST) {
 		if (shutdown(x->fd, SHUT_WR) == -1)
-			logat(t, x->id, "shutdown", "how=SHUT_WR err=%s", errname(errno));
+			logat(t, x->id, EV_SHUTDOWN, "how=SHUT_WR err=%s", errname(errno));
 		else
-			logat(t, x->id, "shutdown", "how=SHUT_WR");
+			logat(t, x->id, EV_SHUTDOWN, "how=SHUT_WR");
 	}
 	if (opt.then == THEN_CLOSE || opt.then == THEN_ABORT) {
 		if (opt.then == THEN_ABORT &&
@@ -212,7 +222,7 @@ then(struct exchange *x)
 		return;
 	}
 	x->step = READING;
-	x->wake = now_ns() + opt.timeout * 1000000;
+	x->wake = deadline(opt.timeout);
 }
 
 /* Take the exchange as far as it can go now; revents from poll(). */
@@ -231,12 +241,13 @@ advance(struct exchange *x, short revents, int print)
 			/* refused: the next address the name has, if any */
 			close(x->fd);
 			x->fd = -1;
-			while (++x->peer < opt.npeers)
-				if (dial(x) == 0)
-					return;
-			x->peer--;
-			finish(x, END_ERROR, now_ns());
-			x->step = DONE;
+			if (x->peer + 1 == opt.npeers) {
+				finish(x, END_ERROR, now_ns());
+				x->step = DONE;
+				return;
+			}
+			x->peer++;
+			dial_from(x);
 			return;
 		}
 		/* the id names it in the logs; only they need it */
@@ -245,7 +256,7 @@ advance(struct exchange *x, short revents, int print)
 		/* one exchange at a time: its lines end with the socket's state */
 		if (opt.concurrency == 1)
 			log_sock(x->fd);
-		logat(x->start, x->id, "connect", "fd=%d peer=%s", x->fd,
+		logat(x->start, x->id, EV_CONNECT, "fd=%d peer=%s", x->fd,
 		    opt.peers[x->peer].where);
 		x->step = SENDING;
 		x->wake = 0;
@@ -258,7 +269,7 @@ advance(struct exchange *x, short revents, int print)
 		case SENDING:
 			if (x->next_msg == opt.nsend || x->end == END_RST) {
 				x->step = AFTER;
-				x->wake = now + opt.after * 1000000;
+				x->wake = deadline(opt.after);
 				continue;
 			}
 			if (x->off == 0 && now < x->wake)
@@ -267,7 +278,7 @@ advance(struct exchange *x, short revents, int print)
 				return;		/* the socket is full: wait for POLLOUT */
 			x->next_msg++;
 			x->off = 0;
-			x->wake = now_ns() + opt.interval * 1000000;
+			x->wake = deadline(opt.interval);
 			continue;
 		case AFTER:
 			if (now < x->wake)
@@ -278,7 +289,7 @@ advance(struct exchange *x, short revents, int print)
 			if (x->end == END_NONE && now < x->wake)
 				return;
 			if (x->end == END_NONE) {
-				logat(now, x->id, "timeout", "fd=%d ms=%ld", x->fd, opt.timeout);
+				logat(now, x->id, EV_TIMEOUT, "fd=%d ms=%ld", x->fd, opt.timeout);
 				finish(x, END_TIMEOUT, now);
 			}
 			close_exchange(x);
@@ -289,7 +300,11 @@ advance(struct exchange *x, short revents, int print)
 	}
 }
 
-/* What poll() should wait for, and until when (the earliest wake). */
+/*
+ * What poll() should wait for on the exchange's socket (0: nothing, and its
+ * socket is left out, so that a reset socket cannot wake the loop), and until
+ * when (the earliest wake).
+ */
 static short
 wants(const struct exchange *x, int64_t *wake)
 {
@@ -301,9 +316,26 @@ wants(const struct exchange *x, int64_t *wake)
 		ev |= POLLIN;
 	if (x->step == SENDING && x->off > 0)
 		ev |= POLLOUT;
-	else if (x->step != DONE && x->wake && (*wake == 0 || x->wake < *wake))
+	else if (x->wake && (*wake == 0 || x->wake < *wake))
 		*wake = x->wake;
 	return ev;
+}
+
+/* Start exchanges in slot k until one is in flight there, or none is left. */
+static void
+fill(long *slot, long k, struct exchange *ex, long *started, long *done, int print)
+{
+	while (slot[k] == -1 && *started < opt.repeat) {
+		struct exchange *x = &ex[*started];
+		start(x);
+		advance(x, 0, print);
+		/* one that failed at once (refused, EMFILE) is over at once */
+		if (x->step == DONE)
+			(*done)++;
+		else
+			slot[k] = *started;
+		(*started)++;
+	}
 }
 
 void
@@ -320,30 +352,26 @@ run_exchanges(struct exchange *ex, int print)
 		die(EXIT_RUNTIME, "out of memory");
 	for (k = 0; k < c; k++)
 		slot[k] = -1;
-	while (done < opt.repeat) {
+	for (;;) {
 		/* keep c exchanges in flight */
-		for (k = 0; k < c && started < opt.repeat; k++) {
-			if (slot[k] != -1)
-				continue;
-			slot[k] = started;
-			start(&ex[started++]);
-			advance(&ex[slot[k]], 0, print);
-		}
+		for (k = 0; k < c; k++)
+			fill(slot, k, ex, &started, &done, print);
+		if (done == opt.repeat)
+			break;
 		wake = 0;
 		for (k = 0; k < c; k++) {
 			pfd[k] = (struct pollfd){ -1, 0, 0 };
-			if (slot[k] == -1 || ex[slot[k]].step == DONE)
+			if (slot[k] == -1)
 				continue;
-			pfd[k].fd = ex[slot[k]].fd;
-			pfd[k].events = wants(&ex[slot[k]], &wake);
+			if ((pfd[k].events = wants(&ex[slot[k]], &wake)) != 0)
+				pfd[k].fd = ex[slot[k]].fd;
 		}
 		if (poll(pfd, c, wake ? ms_until(wake) : -1) == -1 && errno != EINTR)
 			die(EXIT_RUNTIME, "poll:");
 		for (k = 0; k < c; k++) {
 			if ((i = slot[k]) == -1)
 				continue;
-			if (ex[i].step != DONE)
-				advance(&ex[i], pfd[k].revents, print);
+			advance(&ex[i], pfd[k].revents, print);
 			if (ex[i].step == DONE) {
 				slot[k] = -1;
 				done++;

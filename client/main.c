@@ -4,6 +4,7 @@
  * arrives; once, or many times for statistics.
  */
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,7 +32,7 @@ static const char *addr = "127.0.0.1", *port;
 
 enum {
 	O_ADDR = 1, O_PORT, O_SEND, O_INTERVAL, O_AFTER, O_THEN, O_TIMEOUT, O_REPEAT,
-	O_CONCURRENCY, O_SERVER_LOG, O_LOG, O_HELP,
+	O_CONCURRENCY, O_SERVER_LOG, O_LOG, O_HELP, O_VERSION,
 };
 
 static const struct opt opts[] = {
@@ -47,28 +48,32 @@ static const struct opt opts[] = {
 	{ "server-log", 1, O_SERVER_LOG },
 	{ "log", 1, O_LOG },
 	{ "help", 0, O_HELP },
+	{ "version", 0, O_VERSION },
 	{ NULL, 0, 0 },
 };
 
 static const char synopsis[] =
-	"usage: client [--addr A] --port P [--send TEXT]... [--interval MS] [--after MS]\n"
-	"              [--then shutdown|close|abort|none] [--timeout MS] [--repeat N]\n"
-	"              [--concurrency C] [--server-log FILE] [--log FILE]\n";
+	"[--addr A] --port P [--send TEXT]... [--interval MS] [--after MS]\n"
+	"[--then shutdown|close|abort|none] [--timeout MS] [--repeat N]\n"
+	"[--concurrency C] [--server-log FILE] [--log FILE]\n"
+	"[--help] [--version]\n";
 
 static void
 help(void)
 {
-	fputs(synopsis, stdout);
+	opt_print_usage(stdout);
 	printf("\n"
 	    "Connect, send each TEXT, end the sending side, and measure when the\n"
-	    "server's EOF (or a reset) arrives. Times are in milliseconds (MS, up to %ld).\n"
+	    "server's EOF (or a reset) arrives. Times are in milliseconds (MS, up\n"
+	    "to %ld).\n"
 	    "\n"
 	    "  --addr A            connect to host or address A (127.0.0.1)\n"
 	    "  --port P            connect to port P (required)\n"
 	    "  --send TEXT         send TEXT; repeat for several messages\n"
 	    "  --interval MS       wait MS between two messages (0)\n"
 	    "  --after MS          wait MS after the last message (0)\n"
-	    "  --then shutdown     then shutdown(SHUT_WR) and read until the end (default)\n"
+	    "  --then shutdown     then shutdown(SHUT_WR) and read until the end\n"
+	    "                      (default)\n"
 	    "  --then close        then close(): nothing more is read\n"
 	    "  --then abort        then SO_LINGER {1, 0} and close(): RST, not FIN\n"
 	    "  --then none         then just read until the end\n"
@@ -79,15 +84,18 @@ help(void)
 	    "                      shutdown or last close to our EOF or reset\n"
 	    "  --log FILE          log one line per event to FILE (- for stderr)\n"
 	    "  --help              show this help\n"
+	    "  --version           show the version\n"
 	    "\n"
-	    "While it waits it reads, and prints what arrives as 'recv bytes=N data=TEXT'.\n"
-	    "The last line is 'result end=eof|rst|timeout|closed ms=MS sent=N received=N',\n"
-	    "ms counting from connect() to the end, to the microsecond. With --repeat\n"
-	    "or --concurrency, every echoed byte is checked, and the last line is\n"
+	    "While it waits it reads, and prints what arrives as\n"
+	    "'recv bytes=N data=TEXT'. The last line is\n"
+	    "'result end=eof|rst|timeout|closed ms=MS sent=N received=N', ms counting\n"
+	    "from connect() to the end, to the microsecond. With --repeat or\n"
+	    "--concurrency, every echoed byte is checked, and the last line is\n"
 	    "'stats runs=N eof=N rst=N timeout=N closed=N errors=N ms_min=... rate=R'.\n"
-	    "Exit status: 0 eof or closed, 1 runtime error (e.g. refused, or an echo that\n"
-	    "differs), 2 usage error, 3 rst (reset by the server), 4 timeout; with\n"
-	    "--repeat, the worst of all exchanges, in that order: 1, 3, 4, 0.\n", MAXMS);
+	    "Exit status: 0 eof or closed, 1 runtime error (e.g. refused, an echo that\n"
+	    "differs, or output or a log that could not be written), 2 usage error,\n"
+	    "3 rst (reset by the server), 4 timeout; with --repeat, the worst of all\n"
+	    "exchanges, in that order: 1, 3, 4, 0.\n", MAXMS);
 	exit(0);
 }
 
@@ -137,6 +145,9 @@ parse(int argc, char **argv)
 			break;
 		case O_HELP:
 			help();
+			break;
+		case O_VERSION:
+			opt_version();
 		}
 	}
 	if (id == -1)
@@ -168,17 +179,28 @@ resolve(void)
 	freeaddrinfo(res);
 }
 
+/* Descriptors of the client's own besides its connections: the log. */
+enum { CLIENT_OWN_FDS = 1 };
+
 /* Enough descriptors for the exchanges in flight, or a clear refusal. */
 static void
 check_limits(void)
 {
-	struct rlimit rl;
+	long open, limit = fds_limit(&open), need = opt.concurrency + CLIENT_OWN_FDS;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    (rlim_t)opt.concurrency + 16 > rl.rlim_cur)
-		die(EXIT_RUNTIME, "--concurrency %ld needs %ld descriptors, and the limit "
-		    "(ulimit -n) is %ld", opt.concurrency, opt.concurrency + 16,
-		    (long)rl.rlim_cur);
+	if (limit != LONG_MAX && limit - open < need)
+		die(EXIT_RUNTIME, "the descriptor limit (ulimit -n) is %ld and %ld are open: "
+		    "--concurrency %ld needs %ld more", limit, open, opt.concurrency, need);
+}
+
+/* Whatever was printed reached its reader, and the log is whole; or exit 1. */
+static void
+check_output(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die(EXIT_RUNTIME, "cannot write to standard output:");
+	if (!log_ok())
+		exit(EXIT_RUNTIME);
 }
 
 int
@@ -190,8 +212,7 @@ main(int argc, char **argv)
 	int worst = 0;
 	long i;
 
-	argv0 = "client";
-	opt_synopsis = synopsis;
+	opt_program(argv[0], synopsis);
 	parse(argc, argv);
 	check_limits();
 	resolve();
@@ -204,8 +225,8 @@ main(int argc, char **argv)
 
 	began = now_ns();
 	run_exchanges(ex, opt.repeat == 1);
-	if (opt.server_log && print_server_latency(ex, opt.repeat, opt.server_log) == -1)
-		die(EXIT_RUNTIME, "cannot read server log %s:", opt.server_log);
+	if (opt.server_log)
+		print_server_latency(ex, opt.repeat, opt.server_log);
 
 	if (opt.repeat == 1) {
 		struct exchange x = ex[0];
@@ -217,6 +238,7 @@ main(int argc, char **argv)
 		}
 		printf("result end=%s ms=%.3f sent=%lld received=%lld\n", endnames[x.end],
 		    (x.end_t - x.start) / 1e6, x.sent, x.received);
+		check_output();
 		return status[x.end];
 	}
 	print_stats(ex, opt.repeat, now_ns() - began);
@@ -228,5 +250,6 @@ main(int argc, char **argv)
 			worst = s;
 	}
 	free(ex);
+	check_output();
 	return worst;
 }

@@ -95,88 +95,16 @@ print_stats(const struct exchange *ex, long n, int64_t wall_ns)
 	free(ms);
 }
 
-/* Exchanges ordered by connection id, then by start: ports get reused. */
-static const struct exchange *sorted_ex;
-
-static int
-cmp_id(const void *a, const void *b)
-{
-	const struct exchange *x = &sorted_ex[*(const long *)a];
-	const struct exchange *y = &sorted_ex[*(const long *)b];
-	int c = strcmp(x->id, y->id);
-
-	return c ? c : (x->start > y->start) - (x->start < y->start);
-}
-
-/* The first of the sorted exchanges with this id, or -1. */
-static long
-find(const long *order, long n, const char *id)
-{
-	long lo = 0, hi = n;
-
-	while (lo < hi) {
-		long mid = (lo + hi) / 2;
-		if (strcmp(sorted_ex[order[mid]].id, id) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && strcmp(sorted_ex[order[lo]].id, id) == 0 ? lo : -1;
-}
-
-int
+void
 print_server_latency(const struct exchange *ex, long n, const char *server_log)
 {
-	char line[1024], id[ADDRSTRLEN], ev[32], how[16], holders[16];
-	long *order, *cursor, i, g, m = 0;
-	int64_t *server_t, *lat;
-	const char **what;
-	FILE *f;
+	int64_t *server_t = calloc(n, sizeof *server_t), *lat = malloc(n * sizeof *lat);
+	const char **what = calloc(n, sizeof *what);
+	long i, m = 0;
 
-	if ((f = fopen(server_log, "r")) == NULL)
-		return -1;
-	order = malloc(n * sizeof *order);
-	cursor = malloc(n * sizeof *cursor);
-	server_t = calloc(n, sizeof *server_t);
-	lat = malloc(n * sizeof *lat);
-	what = calloc(n, sizeof *what);
-	if (!order || !cursor || !server_t || !lat || !what)
+	if (!server_t || !lat || !what)
 		die(EXIT_RUNTIME, "out of memory");
-	sorted_ex = ex;
-	for (i = 0; i < n; i++) {
-		order[i] = i;
-		cursor[i] = -1;
-	}
-	qsort(order, n, sizeof *order, cmp_id);
-
-	/*
-	 * Each accept starts the next exchange of that id; its first shutdown
-	 * that sends a FIN, or its last close, is the server's end of it.
-	 */
-	while (fgets(line, sizeof line, f)) {
-		if (!log_field(line, "conn", id, sizeof id) || !log_field(line, "ev", ev, sizeof ev) ||
-		    (g = find(order, n, id)) == -1)
-			continue;
-		if (strcmp(ev, "accept") == 0) {
-			cursor[g]++;
-			continue;
-		}
-		i = g + cursor[g];
-		if (cursor[g] < 0 || i >= n || strcmp(ex[order[i]].id, id) != 0 ||
-		    server_t[order[i]])
-			continue;
-		if (strcmp(ev, "shutdown") == 0 && log_field(line, "how", how, sizeof how) &&
-		    strcmp(how, "SHUT_RD") != 0 && !strstr(line, " err="))
-			what[order[i]] = "shutdown";
-		else if (strcmp(ev, "close") == 0 && log_field(line, "holders", holders, sizeof holders) &&
-		    strstr(holders, "->0"))
-			what[order[i]] = "close";
-		else
-			continue;
-		server_t[order[i]] = strtoll(line + 2, NULL, 10);
-	}
-	fclose(f);
-
+	server_ends(ex, n, server_log, server_t, what);
 	for (i = 0; i < n; i++) {
 		if (!server_t[i] || (ex[i].end != END_EOF && ex[i].end != END_RST))
 			continue;
@@ -194,10 +122,7 @@ print_server_latency(const struct exchange *ex, long n, const char *server_log)
 	} else {
 		printf("fin runs=0\n");
 	}
-	free(order);
-	free(cursor);
 	free(server_t);
 	free(lat);
 	free(what);
-	return 0;
 }

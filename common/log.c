@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,12 +13,15 @@
 
 static int logfd = -1;
 static int sockfd = -1;
-static const char *logrole = "?";
+static int failed;
+static const char *logpath, *logrole = "?";
+static long logpid;
 
 int
 log_open(const char *path, const char *role)
 {
-	logrole = role;
+	log_role(role);
+	logpath = path;
 	if (path == NULL)
 		return 0;
 	if (strcmp(path, "-") == 0) {
@@ -33,6 +37,7 @@ void
 log_role(const char *role)
 {
 	logrole = role;
+	logpid = (long)getpid();
 }
 
 int
@@ -41,44 +46,125 @@ log_on(void)
 	return logfd != -1;
 }
 
+int
+log_ok(void)
+{
+	return !failed;
+}
+
 void
 log_sock(int fd)
 {
 	sockfd = fd;
 }
 
-void
-logat(int64_t t, const char *conn, const char *ev, const char *fmt, ...)
+/* The line, whole, in one write(); after a failure, nothing more. */
+static void
+emit(int64_t t, const char *state, const char *conn, enum event ev, const char *fmt, va_list ap)
 {
 	char line[1024];
-	const char *state;
 	int n, m = 0;
+	ssize_t w;
+
+	n = snprintf(line, sizeof line, "t=%lld pid=%ld role=%s conn=%s ev=%s",
+	    (long long)t, logpid, logrole, conn ? conn : "-", events[ev].name);
+	if (fmt && *fmt && n > 0 && (size_t)n < sizeof line - 2) {
+		line[n++] = ' ';
+		m = vsnprintf(line + n, sizeof line - n, fmt, ap);
+	}
+	if (n < 0 || m < 0)
+		return;
+	n += m;
+	if (state && (size_t)n < sizeof line)
+		n += snprintf(line + n, sizeof line - n, " state=%s", state);
+	if ((size_t)n >= sizeof line - 1)
+		n = sizeof line - 2;	/* truncated: still one line */
+	line[n++] = '\n';
+	/* a retry could split the line: a short write is a failure too */
+	if ((w = write(logfd, line, n)) != n) {
+		if (w >= 0)
+			errno = ENOSPC;
+		warn("cannot write log %s (it is incomplete from here on):",
+		    strcmp(logpath, "-") == 0 ? "on stderr" : logpath);
+		failed = 1;
+		logfd = -1;
+	}
+}
+
+void
+logat(int64_t t, const char *conn, enum event ev, const char *fmt, ...)
+{
+	const char *state;
 	va_list ap;
 	int err = errno;
 
 	if (logfd == -1)
 		return;
-	n = snprintf(line, sizeof line, "t=%lld pid=%ld role=%s conn=%s ev=%s",
-	    (long long)t, (long)getpid(), logrole, conn ? conn : "-", ev);
-	if (fmt && *fmt && n > 0 && (size_t)n < sizeof line - 2) {
-		line[n++] = ' ';
-		va_start(ap, fmt);
-		m = vsnprintf(line + n, sizeof line - n, fmt, ap);
-		va_end(ap);
-	}
-	if (n < 0 || m < 0)
-		return;
-	n += m;
-	if (sockfd != -1 && (state = kernel_tcp_state(sockfd)) && (size_t)n < sizeof line)
-		n += snprintf(line + n, sizeof line - n, " state=%s", state);
-	if ((size_t)n >= sizeof line - 1)
-		n = sizeof line - 2;	/* truncated: still one line */
-	line[n++] = '\n';
-	/* a short write to a log is not worth a retry loop that could split lines */
-	if (write(logfd, line, n) == -1) {
-		/* nothing sensible to do; the program's own work goes on */
-	}
+	state = sockfd != -1 ? kernel_tcp_state(sockfd) : NULL;
+	va_start(ap, fmt);
+	emit(t, state, conn, ev, fmt, ap);
+	va_end(ap);
 	errno = err;
+}
+
+int64_t
+logev(const char *conn, enum event ev, const char *fmt, ...)
+{
+	const char *state;
+	int64_t t;
+	va_list ap;
+	int err = errno;
+
+	if (logfd == -1)
+		return now_ns();
+	state = sockfd != -1 ? kernel_tcp_state(sockfd) : NULL;
+	t = now_ns();
+	va_start(ap, fmt);
+	emit(t, state, conn, ev, fmt, ap);
+	va_end(ap);
+	errno = err;
+	return t;
+}
+
+/* Copy the value of "key=" at p (a word up to a space) into buf; its end, or NULL. */
+static const char *
+word(const char *p, const char *key, char *buf, size_t len)
+{
+	size_t k = strlen(key), n;
+
+	if (strncmp(p, key, k) != 0 || p[k] != '=')
+		return NULL;
+	p += k + 1;
+	n = strcspn(p, " \n");
+	if (n == 0 || n >= len)
+		return NULL;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return p[n] == ' ' ? p + n + 1 : p + n;
+}
+
+/* Whether s is all decimal digits, at least one. */
+static int
+digits(const char *s)
+{
+	return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+int
+log_parse(const char *line, struct logline *l)
+{
+	char t[19], pid[10];
+	const char *p = line;
+
+	/* common/log.awk's log_parse() says the same of every line */
+	if ((p = word(p, "t", t, sizeof t)) == NULL || (p = word(p, "pid", pid, sizeof pid)) == NULL ||
+	    (p = word(p, "role", l->role, sizeof l->role)) == NULL ||
+	    (p = word(p, "conn", l->conn, sizeof l->conn)) == NULL ||
+	    word(p, "ev", l->ev, sizeof l->ev) == NULL || !digits(t) || !digits(pid))
+		return -1;
+	l->t = strtoll(t, NULL, 10);
+	l->pid = strtol(pid, NULL, 10);
+	return 0;
 }
 
 const char *

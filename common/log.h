@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "events.h"
+
 /* Log to path ("-": stderr; NULL: nowhere) as role; -1 if it cannot be opened. */
 int log_open(const char *path, const char *role);
 /* Change the role of this process, e.g. after fork(). */
@@ -12,19 +14,37 @@ void log_role(const char *role);
 /* Whether events are being logged (callers may skip work when not). */
 int log_on(void);
 /*
+ * Whether every line so far was written whole. The first line that could
+ * not be is said once on stderr, and the log is incomplete from then on.
+ */
+int log_ok(void);
+/*
  * The socket this process is serving (-1: none): each line then ends with
  * its TCP state, where the kernel tells it (state=ESTABLISHED, ...).
  */
 void log_sock(int fd);
 
 /*
- * Append "t=<ns> pid=<pid> role=<role> conn=<conn> ev=<ev> <fmt...>" as one
+ * Append "t=<ns> pid=<pid> role=<role> conn=<conn> ev=<name> <fmt...>" as one
  * write(), so lines of several processes sharing the file never interleave.
+ * For an event that sends, stamped at the call: its state= is the one after.
  */
-void logat(int64_t t, const char *conn, const char *ev, const char *fmt, ...);
-/* logat() at the present time. */
-#define logev(...) logat(now_ns(), __VA_ARGS__)
+void logat(int64_t t, const char *conn, enum event ev, const char *fmt, ...);
+/*
+ * logat() for an event that has just happened: the state is sampled before
+ * the stamp is taken, so that no line shows a state from after its time.
+ * The stamp, logged or not.
+ */
+int64_t logev(const char *conn, enum event ev, const char *fmt, ...);
 
+/* A log line taken apart: the fields every line has. */
+struct logline {
+	int64_t t;
+	long pid;
+	char role[16], conn[64], ev[16];
+};
+/* Parse the fixed fields of a line; -1 if it is not a closelab event line. */
+int log_parse(const char *line, struct logline *l);
 /* The value of key in a log line, copied into buf (cut to len); NULL if absent. */
 const char *log_field(const char *line, const char *key, char *buf, size_t len);
 

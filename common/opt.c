@@ -46,13 +46,45 @@ opt_next(char **argv, int *i, const struct opt *opts, const char **arg)
 	return -1;
 }
 
-const char *opt_synopsis = "";
+static const char *synopsis = "";
+
+void
+opt_program(const char *path, const char *text)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	if (path && *path)
+		argv0 = slash && slash[1] ? slash + 1 : path;
+	synopsis = text;
+}
+
+void
+opt_print_usage(FILE *f)
+{
+	int indent = (int)strlen("usage: ") + (int)strlen(argv0) + 1;
+	const char *p = synopsis;
+	size_t n;
+
+	fprintf(f, "usage: %s ", argv0);
+	for (; *p; p += n + (p[n] == '\n')) {
+		n = strcspn(p, "\n");
+		fprintf(f, "%*s%.*s\n", p == synopsis ? 0 : indent, "", (int)n, p);
+	}
+}
 
 void
 opt_usage(void)
 {
-	fprintf(stderr, "%sTry '%s --help' for more.\n", opt_synopsis, argv0);
+	opt_print_usage(stderr);
+	fprintf(stderr, "Try '%s --help' for more.\n", argv0);
 	exit(EXIT_USAGE);
+}
+
+void
+opt_version(void)
+{
+	printf("%s (closelab) %s\n", argv0, VERSION);
+	exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : EXIT_RUNTIME);
 }
 
 long

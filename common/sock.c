@@ -1,10 +1,14 @@
 /* sock.c: socket helpers; they report with -1 and errno and never exit */
+#ifdef __linux__
+#define _GNU_SOURCE		/* accept4(): not POSIX, but no fcntl() after accept */
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "sock.h"
@@ -128,23 +132,60 @@ sock_port(int fd)
 }
 
 int
-sock_accept(int lfd)
+sock_accept(int lfd, struct sockaddr_storage *ss)
 {
+	socklen_t len = sizeof *ss;
 	int fd;
 
-	do
-		fd = accept(lfd, NULL, NULL);
-	while (fd == -1 && errno == EINTR);
-	if (fd == -1)
-		return -1;
+	do {
+#ifdef __linux__
+		/* Linux passes no O_NONBLOCK from the listener: blocking, as asked */
+		fd = accept4(lfd, (struct sockaddr *)ss, &len, SOCK_CLOEXEC);
+#else
+		fd = accept(lfd, (struct sockaddr *)ss, &len);
+#endif
+	} while (fd == -1 && errno == EINTR);
+#ifndef __linux__
 	/*
-	 * accept4() is not POSIX; this process has one thread, so nothing can
-	 * fork between accept() and FD_CLOEXEC. BSDs pass O_NONBLOCK on from
-	 * the listener, Linux does not: clear it either way.
+	 * This process has one thread, so nothing can fork between accept()
+	 * and FD_CLOEXEC. The BSDs pass O_NONBLOCK on from the listener.
 	 */
-	if (fd_cloexec(fd, 1) == -1 || fd_nonblock(fd, 0) == -1)
+	if (fd != -1 && (fd_cloexec(fd, 1) == -1 || fd_nonblock(fd, 0) == -1))
 		return fail_close(fd);
+#endif
 	return fd;
+}
+
+int
+sock_pair(int sv[2])
+{
+#ifdef SOCK_CLOEXEC
+	return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+#else
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		return -1;
+	if (fd_cloexec(sv[0], 1) == -1 || fd_cloexec(sv[1], 1) == -1) {
+		fail_close(sv[1]);
+		return fail_close(sv[0]);
+	}
+	return 0;
+#endif
+}
+
+int
+sock_dup(int fd)
+{
+	return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
+int
+sock_timeouts(int fd, long ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1)
+		return -1;
+	return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
 int

@@ -23,9 +23,19 @@ int sock_listen(const struct sockaddr *sa, socklen_t len, int backlog);
 int sock_port(int fd);
 /*
  * Accept a connection on a non-blocking listener, retrying on EINTR: a
- * blocking, close-on-exec socket; -1 with errno EAGAIN when none is waiting.
+ * blocking, close-on-exec socket, and the peer's address in ss; -1 with
+ * errno EAGAIN when none is waiting.
  */
-int sock_accept(int lfd);
+int sock_accept(int lfd, struct sockaddr_storage *ss);
+/* A close-on-exec UNIX stream socketpair; -1 on error. */
+int sock_pair(int sv[2]);
+/* A close-on-exec duplicate of fd; -1 on error. */
+int sock_dup(int fd);
+/*
+ * A read or write on fd that gets nothing done for ms fails with EAGAIN
+ * (SO_RCVTIMEO, SO_SNDTIMEO). Accepted sockets inherit it from a listener.
+ */
+int sock_timeouts(int fd, long ms);
 
 /* Set or clear FD_CLOEXEC and O_NONBLOCK; -1 on error. */
 int fd_cloexec(int fd, int on);

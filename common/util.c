@@ -1,10 +1,12 @@
 /* util.c: messages, numbers and time shared by server and client */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "util.h"
@@ -72,6 +74,12 @@ now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t
+deadline(long ms)
+{
+	return now_ns() + (int64_t)ms * 1000000;
+}
+
 void
 sleep_ms(long ms)
 {
@@ -114,4 +122,37 @@ errname(int err)
 			return names[i].name;
 	snprintf(num, sizeof num, "%d", err);
 	return num;
+}
+
+int
+tmp_path(char *buf, size_t len, const char *name)
+{
+	const char *dir = getenv("TMPDIR");
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	if ((size_t)snprintf(buf, len, "%s/%s", dir, name) >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* Descriptors probed at most: a limit higher than that is room enough. */
+enum { FDS_PROBED = 65536 };
+
+long
+fds_limit(long *open)
+{
+	struct rlimit rl;
+	long fd;
+
+	*open = 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > FDS_PROBED)
+		return LONG_MAX;
+	/* inherited descriptors can be anywhere below the limit: ask for each */
+	for (fd = 0; fd < (long)rl.rlim_cur; fd++)
+		*open += fcntl((int)fd, F_GETFD) != -1;
+	return (long)rl.rlim_cur;
 }

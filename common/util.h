@@ -2,6 +2,7 @@
 #ifndef UTIL_H
 #define UTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Exit codes shared by both programs (documented in README.md). */
@@ -19,6 +20,8 @@ int parse_num(const char *s, long min, long max, long *out);
 
 /* CLOCK_MONOTONIC in nanoseconds: one clock for every process on the host. */
 int64_t now_ns(void);
+/* now_ns() ms milliseconds from now: 64-bit arithmetic, where long may be 32. */
+int64_t deadline(long ms);
 /* Sleep for ms milliseconds, resuming after signals. */
 void sleep_ms(long ms);
 /* Milliseconds left until deadline (ns), clamped to [0, INT_MAX]. */
@@ -26,5 +29,13 @@ int ms_until(int64_t deadline);
 
 /* "EPIPE" for EPIPE: the symbolic name of an errno value, or its number. */
 const char *errname(int err);
+
+/* "$TMPDIR/name" (or /tmp/name) in buf; -1 (ENAMETOOLONG) if it does not fit. */
+int tmp_path(char *buf, size_t len, const char *name);
+/*
+ * The descriptor limit (ulimit -n), LONG_MAX for none worth counting; and in
+ * *open how many descriptors are open now, inherited ones included.
+ */
+long fds_limit(long *open);
 
 #endif

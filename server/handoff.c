@@ -4,6 +4,9 @@
  * holds a reference of its own; once it is received, parent and worker
  * share one open socket.
  */
+#ifdef __linux__
+#define _GNU_SOURCE		/* MSG_CMSG_CLOEXEC: the descriptor arrives close-on-exec */
+#endif
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -11,6 +14,12 @@
 #include <unistd.h>
 
 #include "server.h"
+
+#ifdef MSG_CMSG_CLOEXEC
+#define RECV_CLOEXEC MSG_CMSG_CLOEXEC
+#else
+#define RECV_CLOEXEC 0
+#endif
 
 /* What travels with the descriptor: its slot in the holders table. */
 struct msg {
@@ -87,7 +96,7 @@ handoff_recv(int chan, struct conn *c)
 	mh.msg_control = u.buf;
 	mh.msg_controllen = sizeof u.buf;
 	do
-		n = recvmsg(chan, &mh, 0);
+		n = recvmsg(chan, &mh, RECV_CLOEXEC);
 	while (n == -1 && errno == EINTR);
 	if (n <= 0)
 		return n;
@@ -100,5 +109,11 @@ handoff_recv(int chan, struct conn *c)
 	memcpy(&c->fd, CMSG_DATA(h), sizeof(int));
 	c->slot = m.slot;
 	c->id = holders_id(m.slot);
+	if (!RECV_CLOEXEC && fd_cloexec(c->fd, 1) == -1) {
+		int err = errno;
+		close(c->fd);
+		errno = err;
+		return -1;
+	}
 	return 1;
 }

@@ -1,44 +1,50 @@
 /*
  * holders.c: which of the server's processes hold each connection's socket.
  *
- * The table lives in memory shared by the parent and every child it forks,
- * so a process that closes its copy knows whether it was the last holder,
- * the one whose close() sends the FIN (or the RST).
+ * A table in memory shared by the parent and every child it forks. Each
+ * slot has a lock, the pids of its holders, and the connection's name. A
+ * close and the count around it happen under the lock, so the process that
+ * counts "->0" truly was the last holder, the one whose close() sent the
+ * FIN (or the RST).
  */
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
+#include <string.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include "../common/kernel.h"
-#include "../common/log.h"
 #include "../common/util.h"
 #include "server.h"
 
+/* Spins between two looks at whether a lock's owner is still alive. */
+enum { SPINS_PER_LOOK = 1024 };
+
 struct slot {
-	atomic_flag lock;	/* held across close() and the count */
-	pid_t pid[NHOLDERS];	/* [PARENT], [CHILD], [HELPER]: 0 none, -1 not yet known */
-	char id[ADDRSTRLEN];	/* the connection's peer, for the log */
+	atomic_int owner;		/* the pid that holds the lock, 0: free */
+	atomic_int pid[NHOLDERS];	/* [PARENT], [CHILD], [HELPER]: 0 none, -1 not yet known */
+	char id[ADDRSTRLEN];		/* the connection's peer, for the log */
 };
 
 static struct slot *slots;
 static int nslots;
+static pid_t self, parent;	/* this process, and its parent when it was forked */
 
 int
 holders_init(int n)
 {
-	char path[] = "/tmp/closelab-holders-XXXXXX";
+	char path[4096];
 	size_t size = (size_t)n * sizeof *slots;
 	void *p;
-	int fd, i, err;
+	int fd, err;
 
 	/* MAP_ANONYMOUS is not POSIX.1-2008: share an unlinked file instead */
-	if ((fd = mkstemp(path)) == -1)
+	if (tmp_path(path, sizeof path, "closelab-holders-XXXXXX") == -1 ||
+	    (fd = mkstemp(path)) == -1)
 		return -1;
 	unlink(path);
 	p = ftruncate(fd, size) == -1 ? MAP_FAILED
@@ -49,44 +55,76 @@ holders_init(int n)
 		errno = err;
 		return -1;
 	}
+	/* a new file reads as zeros: every lock free, every slot empty */
 	slots = p;
 	nslots = n;
-	for (i = 0; i < n; i++)
-		atomic_flag_clear(&slots[i].lock);
+	holders_forked();
 	return 0;
 }
 
-static void
-lock(struct slot *s)
+void
+holders_forked(void)
 {
-	int64_t give_up = 0;
-	unsigned spins = 0;
+	parent = self ? self : getppid();
+	self = getpid();
+}
 
-	while (atomic_flag_test_and_set(&s->lock)) {
-		/* a holder killed inside the lock must not hang the others */
-		if (++spins % 1024 == 0) {
-			if (give_up == 0)
-				give_up = now_ns() + 1000000000;
-			else if (now_ns() > give_up)
-				return;
-		}
+/*
+ * Whether pid, which holds a lock, is dead: gone (reaped), a zombie child
+ * of ours (still unreaped: waitid() with WNOWAIT leaves it to the reaper),
+ * or our parent, which has exited since it forked us. A stopped process is
+ * alive: its lock waits for it.
+ */
+static int
+dead(pid_t pid)
+{
+	siginfo_t si;
+
+	if (kill(pid, 0) == -1 && errno == ESRCH)
+		return 1;
+	if (pid == parent)
+		return getppid() != parent;
+	memset(&si, 0, sizeof si);
+	return waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
+void
+holders_lock(int slot)
+{
+	atomic_int *owner = &slots[slot].owner;
+	unsigned spins = 0;
+	int was;
+
+	for (;;) {
+		was = 0;
+		if (atomic_compare_exchange_strong(owner, &was, self))
+			return;
+		/* killed inside the lock, its owner must not hang the others:
+		 * take the lock over from exactly that owner, never from another */
+		if (++spins % SPINS_PER_LOOK == 0 && was != 0 && dead(was) &&
+		    atomic_compare_exchange_strong(owner, &was, self))
+			return;
 		sched_yield();
 	}
 }
 
-static void
-unlock(struct slot *s)
+void
+holders_unlock(int slot)
 {
-	atomic_flag_clear(&s->lock);
+	int was = self;
+
+	/* a lock that is not ours (taken over from us: impossible while we
+	 * live) is left alone */
+	atomic_compare_exchange_strong(&slots[slot].owner, &was, 0);
 }
 
-static int
-count(const struct slot *s)
+int
+holders_count(int slot)
 {
-	int i, n = 0;
+	int w, n = 0;
 
-	for (i = 0; i < NHOLDERS; i++)
-		n += s->pid[i] != 0;
+	for (w = 0; w < NHOLDERS; w++)
+		n += atomic_load(&slots[slot].pid[w]) != 0;
 	return n;
 }
 
@@ -99,7 +137,7 @@ find_free(void)
 
 	for (k = 0; k < nslots; k++) {
 		i = (hint + k) % nslots;
-		if (count(&slots[i]) == 0) {
+		if (holders_count(i) == 0) {
 			hint = i;
 			return i;
 		}
@@ -108,22 +146,16 @@ find_free(void)
 }
 
 int
-holders_new(const char *id)
+holders_new(void)
 {
 	int i = find_free();
 
 	/* only the parent hands out slots, so a free one stays free meanwhile */
 	if (i != -1) {
-		slots[i].pid[PARENT] = getpid();
-		snprintf(slots[i].id, sizeof slots[i].id, "%s", id);
+		atomic_store(&slots[i].pid[PARENT], self);
+		slots[i].id[0] = '\0';
 	}
 	return i;
-}
-
-const char *
-holders_id(int slot)
-{
-	return slots[slot].id;
 }
 
 int
@@ -132,114 +164,65 @@ holders_full(void)
 	return find_free() == -1;
 }
 
+char *
+holders_id(int slot)
+{
+	return slots[slot].id;
+}
+
 void
 holders_set(int slot, int who, pid_t pid)
 {
-	lock(&slots[slot]);
-	slots[slot].pid[who] = pid;
-	unlock(&slots[slot]);
+	atomic_store(&slots[slot].pid[who], pid);
+}
+
+pid_t
+holders_pid(int slot, int who)
+{
+	return atomic_load(&slots[slot].pid[who]);
 }
 
 int
-holders_count(int slot)
+holders_close(int slot, int who, int fd, struct tally *tl)
 {
-	return count(&slots[slot]);
-}
+	int r;
 
-/*
- * What a close of fd would send if it is the last: bytes received but not
- * read (Linux, like RFC 1122 4.2.2.13 allows, sends RST then) and whether
- * SO_LINGER is {1, 0} (RST too). FIONREAD, unlike a peek, leaves a pending
- * error (a reset) for the processes that hold the socket to see.
- */
-static void
-pending(int fd, int *unread, int *linger0)
-{
-	struct linger l;
-	socklen_t len = sizeof l;
-
-	if (ioctl(fd, FIONREAD, unread) == -1)
-		*unread = 0;
-	*linger0 = getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0 &&
-	    l.l_onoff && l.l_linger == 0;
-}
-
-int
-holders_close(int slot, int who, int fd, const char *extra)
-{
-	struct slot *s = &slots[slot];
-	int r = 0, err = 0, before, after, unread = 0, linger0 = 0;
-	char kernel[256] = "", kbefore[112], kafter[112];
-	const char *state = NULL;
-	unsigned long sock = 0;
-	int64_t t;
-
-	if (fd != -1 && log_on())
-		state = kernel_tcp_state(fd);
-	if (fd != -1 && log_on() && opt.kernel_holders) {
-		sock = kernel_sock_id(fd);
-		if (kernel_holders(sock, kbefore, sizeof kbefore) == -1)
-			sock = 0;
-	}
-	lock(s);
-	/* under the lock: the last closer sees what the others did to the socket */
-	if (fd != -1 && log_on())
-		pending(fd, &unread, &linger0);
-	before = count(s);
-	/* the time of the call: whatever close() sends leaves after it */
-	t = now_ns();
-	if (fd != -1 && (r = close(fd)) == -1)
-		err = errno;
-	s->pid[who] = 0;
-	after = count(s);
-	unlock(s);
-
-	/* the kernel's own list of holders, where it tells: before and after */
-	if (sock && kernel_holders(sock, kafter, sizeof kafter) == 0)
-		snprintf(kernel, sizeof kernel, " kernel=%s->%s", kbefore, kafter);
-	if (r == -1)
-		logat(t, s->id, "close", "fd=%d err=%s%s", fd, errname(err), extra);
-	else
-		logat(t, s->id, "close", "fd=%d holders=%d->%d unread=%d linger=%s%s%s%s%s",
-		    fd, before, after, unread, linger0 ? "0" : "off", kernel,
-		    state ? " state=" : "", state ? state : "", extra);
-	errno = err;
+	holders_lock(slot);
+	if (tl->look)
+		tl->look(fd, tl);
+	tl->before = holders_count(slot);
+	tl->t = now_ns();
+	r = close(fd);
+	tl->err = r == -1 ? errno : 0;
+	atomic_store(&slots[slot].pid[who], 0);
+	tl->after = holders_count(slot);
+	holders_unlock(slot);
+	errno = tl->err;
 	return r;
 }
 
-/* Whether pid holds s, or (maybe) is the child about to. Read unlocked. */
-static int
-holds(const struct slot *s, pid_t pid, int maybe)
+int
+holders_drop(int slot, pid_t pid, int unknown_child, struct tally *tl)
 {
-	int w;
+	int w, dropped = 0;
 
-	for (w = 0; w < NHOLDERS; w++)
-		if (s->pid[w] == pid || (maybe && w == CHILD && s->pid[w] == -1))
-			return 1;
-	return 0;
+	holders_lock(slot);
+	tl->before = holders_count(slot);
+	tl->t = now_ns();
+	for (w = 0; w < NHOLDERS; w++) {
+		pid_t p = atomic_load(&slots[slot].pid[w]);
+		if (p == pid || (unknown_child && w == CHILD && p == -1)) {
+			atomic_store(&slots[slot].pid[w], 0);
+			dropped = 1;
+		}
+	}
+	tl->after = holders_count(slot);
+	holders_unlock(slot);
+	return dropped;
 }
 
-void
-holders_gone(pid_t pid, int maybe)
+int
+holders_slots(void)
 {
-	int i, w, before, after;
-	int64_t t;
-
-	for (i = 0; i < nslots; i++) {
-		struct slot *s = &slots[i];
-		/* a quick look first: only the slots it may hold are worth the lock */
-		if (!holds(s, pid, i == maybe))
-			continue;
-		lock(s);
-		before = count(s);
-		t = now_ns();
-		for (w = 0; w < NHOLDERS; w++)
-			if (s->pid[w] == pid || (i == maybe && w == CHILD && s->pid[w] == -1))
-				s->pid[w] = 0;
-		after = count(s);
-		unlock(s);
-		if (after != before)
-			logat(t, s->id, "close", "by=exit exited=%ld holders=%d->%d",
-			    (long)pid, before, after);
-	}
+	return nslots;
 }

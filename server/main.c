@@ -1,9 +1,11 @@
 /* main.c: the server's options, its listening socket, and its start */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../common/log.h"
@@ -39,7 +41,7 @@ enum {
 	O_ADDR = 1, O_PORT, O_PORT_FILE, O_MODEL, O_WORKERS, O_QUEUE, O_GRACE,
 	O_IDLE_TIMEOUT, O_PARENT_KEEPS,
 	O_READS, O_REPLY_DELAY, O_END_AFTER, O_END, O_END_WAIT, O_SPAWN, O_CLOEXEC,
-	O_KERNEL_HOLDERS, O_WIRE, O_PCAP, O_LOG, O_HELP,
+	O_KERNEL_HOLDERS, O_WIRE, O_PCAP, O_LOG, O_HELP, O_VERSION,
 };
 
 static const struct opt opts[] = {
@@ -64,24 +66,25 @@ static const struct opt opts[] = {
 	{ "pcap", 1, O_PCAP },
 	{ "log", 1, O_LOG },
 	{ "help", 0, O_HELP },
+	{ "version", 0, O_VERSION },
 	{ NULL, 0, 0 },
 };
 
 static const char synopsis[] =
-	"usage: server [--addr A] [--port P] [--port-file FILE] [--model prefork|fork]\n"
-	"              [--workers N] [--queue N] [--grace MS] [--idle-timeout MS]\n"
-	"              [--parent-keeps 0|MS|never|signal]\n"
-	"              [--reads echo|discard|none] [--reply-delay MS]\n"
-	"              [--end-after peer-eof|MS] [--end MODE] [--end-wait MS]\n"
-	"              [--spawn CMD] [--cloexec] [--kernel-holders] [--wire]\n"
-	"              [--pcap FILE] [--log FILE]\n";
+	"[--addr A] [--port P] [--port-file FILE] [--model prefork|fork]\n"
+	"[--workers N] [--queue N] [--grace MS] [--idle-timeout MS]\n"
+	"[--parent-keeps 0|MS|never|signal]\n"
+	"[--reads echo|discard|none] [--reply-delay MS]\n"
+	"[--end-after peer-eof|MS] [--end MODE] [--end-wait MS]\n"
+	"[--spawn CMD] [--cloexec] [--kernel-holders] [--wire]\n"
+	"[--pcap FILE] [--log FILE] [--help] [--version]\n";
 
 static void
 help(void)
 {
 	const struct end *e;
 
-	fputs(synopsis, stdout);
+	opt_print_usage(stdout);
 	printf("\n"
 	    "A pre-forking TCP server whose parent and worker share each connection,\n"
 	    "to show when the FIN leaves. Times are in milliseconds (MS, up to %ld).\n"
@@ -98,7 +101,8 @@ help(void)
 	    "                      every worker is busy; past that they wait in the\n"
 	    "                      listen backlog (0, up to 1000)\n"
 	    "  --grace MS          on SIGTERM, how long connections may finish (3000)\n"
-	    "  --idle-timeout MS   end a connection silent for MS, 0: never (60000)\n"
+	    "  --idle-timeout MS   end a connection when a read gets nothing, or a\n"
+	    "                      write sends nothing, for MS; 0: never (60000)\n"
 	    "  --parent-keeps WHEN when the parent closes its copy after the handoff:\n"
 	    "                      0 at once, MS later, never (until it exits), or\n"
 	    "                      signal (on SIGUSR1) (0)\n"
@@ -111,7 +115,7 @@ help(void)
 	    "  --end MODE          how the worker ends it (close):\n",
 	    MAXMS, (int)MAXWORKERS);
 	for (e = ends; e->name; e++)
-		printf("                        %-13s %s\n", e->name, e->help);
+		printf("      %-14s%s\n", e->name, e->help);
 	printf("  --end-wait MS       how long --end shutdown-rd, shutdown-rdwr and dup\n"
 	    "                      wait, and lingering waits at most (1000)\n"
 	    "  --spawn CMD         worker runs CMD with /bin/sh -c on taking a\n"
@@ -123,14 +127,17 @@ help(void)
 	    "                      process: slow)\n"
 	    "  --wire              log every segment of the connections (role=wire);\n"
 	    "                      Linux, with the right to capture (CAP_NET_RAW)\n"
-	    "  --pcap FILE         --wire, and write the segments to FILE as pcap\n"
+	    "  --pcap FILE         capture the segments into FILE (pcap), with or\n"
+	    "                      without --log\n"
 	    "  --log FILE          log one line per event to FILE (- for stderr)\n"
 	    "  --help              show this help\n"
+	    "  --version           show the version\n"
 	    "\n"
-	    "SIGTERM or SIGINT stops accepting, lets connections finish for --grace,\n"
-	    "then ends the rest; a second one ends them at once. SIGUSR1 releases what\n"
-	    "the parent keeps for --parent-keeps signal. Exit status: 0 stopped by a\n"
-	    "signal, 1 runtime error, 2 usage error.\n");
+	    "SIGTERM, SIGINT or SIGHUP stops accepting, lets connections finish for\n"
+	    "--grace, then ends the rest (SIGTERM, then SIGKILL a second later); a\n"
+	    "second one ends them at once. SIGUSR1 releases what the parent keeps for\n"
+	    "--parent-keeps signal. Exit status: 0 stopped by a signal, 1 runtime\n"
+	    "error, 2 usage error.\n");
 	exit(0);
 }
 
@@ -219,12 +226,15 @@ parse(char **argv)
 			break;
 		case O_HELP:
 			help();
+			break;
+		case O_VERSION:
+			opt_version();
 		}
 	}
 	if (id == -1)
 		opt_usage();
-	if (opt.wire && !opt.log)
-		opt_bad("--wire logs the segments: give --log FILE too");
+	if (opt.wire && !opt.log && !opt.pcap)
+		opt_bad("--wire logs the segments: give --log FILE (or --pcap FILE) too");
 	if (opt.kernel_holders && !opt.log)
 		opt_bad("--kernel-holders logs the holders: give --log FILE too");
 	if (opt.cloexec && !opt.spawn)
@@ -234,44 +244,69 @@ parse(char **argv)
 }
 
 /*
- * The parent holds the log, the listener, its self-pipe, a channel for each
- * worker, and every connection it has accepted or keeps: what is left of
- * the descriptor limit for those, or a clear refusal.
+ * Descriptors of the parent's own besides the workers' channels and the
+ * connections: the listener, the log, the self-pipe (2), a worker's end of
+ * a socketpair while it is forked, the capture's packet socket and its pcap
+ * file while they are opened.
  */
-static void
-check_limits(void)
-{
-	struct rlimit rl;
-	long room, fixed = 16 + opt.workers;
+enum { PARENT_OWN_FDS = 7 };
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
-		return;
-	room = (long)rl.rlim_cur - fixed;
-	if (room < 1 + opt.queue)
-		die(EXIT_RUNTIME, "the descriptor limit (ulimit -n) is %ld: --workers %ld "
-		    "and --queue %ld need at least %ld", (long)rl.rlim_cur, opt.workers,
-		    opt.queue, fixed + 1 + opt.queue);
-	parent_limit(room);
+/*
+ * The parent holds its own descriptors, a channel for each worker, and
+ * every connection it has accepted or keeps: how many connections the
+ * descriptor limit leaves room for, counting those open already (inherited
+ * ones too), or a clear refusal.
+ */
+static long
+connection_room(void)
+{
+	long open, limit = fds_limit(&open), need = PARENT_OWN_FDS + opt.workers + 1 + opt.queue;
+
+	if (limit == LONG_MAX)
+		return MAXCONN;
+	if (limit - open < need)
+		die(EXIT_RUNTIME, "the descriptor limit (ulimit -n) is %ld and %ld are open: "
+		    "--workers %ld and --queue %ld need %ld more", limit, open, opt.workers,
+		    opt.queue, need);
+	return limit - open - (need - 1 - opt.queue);
 }
 
-/* Write the port to path whole, via a temporary file and rename(). */
+/* A port file replaces a regular file, never anything else (a device, say). */
+static void
+check_port_file(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		die(EXIT_RUNTIME, "cannot write port file %s: it exists and is not a regular file",
+		    path);
+}
+
+/* Write the port to path whole: a new file beside it, renamed over it. */
 static int
 write_port_file(const char *path, int port)
 {
 	char tmp[4096];
 	FILE *f;
-	int bad;
+	int fd, bad;
 
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if ((f = fopen(tmp, "w")) == NULL)
+	if ((fd = mkstemp(tmp)) == -1)
 		return -1;
-	bad = fprintf(f, "%d\n", port) < 0;
+	if ((f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	bad = fchmod(fd, 0644) == -1 || fprintf(f, "%d\n", port) < 0;
 	bad |= fclose(f) != 0;
 	if (bad || rename(tmp, path) == -1) {
+		int err = errno;
 		unlink(tmp);
+		errno = err;
 		return -1;
 	}
 	return 0;
@@ -283,15 +318,17 @@ main(int argc, char **argv)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	char where[ADDRSTRLEN];
+	long room;
 	int lfd;
 
 	(void)argc;
-	argv0 = "server";
-	opt_synopsis = synopsis;
+	opt_program(argv[0], synopsis);
 	parse(argv);
 	if (sock_addr(opt.addr, opt.port, &ss, &sl) == -1)
 		opt_bad("--addr needs an IPv4 or IPv6 address, not '%s'", opt.addr);
-	check_limits();
+	room = connection_room();
+	if (opt.port_file)
+		check_port_file(opt.port_file);
 	if (log_open(opt.log, "parent") == -1)
 		die(EXIT_RUNTIME, "cannot open log %s:", opt.log);
 	/* a deep backlog: with every worker busy, connections wait there */
@@ -299,18 +336,24 @@ main(int argc, char **argv)
 		sock_addrstr((struct sockaddr *)&ss, where, sizeof where);
 		die(EXIT_RUNTIME, "cannot listen on %s:", where);
 	}
+	/* every connection inherits the listener's timeouts: --idle-timeout */
+	if (opt.idle_timeout > 0 && sock_timeouts(lfd, opt.idle_timeout) == -1)
+		die(EXIT_RUNTIME, "--idle-timeout: SO_RCVTIMEO:");
 	/* with --port 0 the kernel chose the port: ask it */
 	sock_local(lfd, where, sizeof where);
+	logev(NULL, EV_LISTEN, "addr=%s model=%s workers=%ld", where,
+	    opt.model == MODEL_PREFORK ? "prefork" : "fork", opt.workers);
+	/* a log that cannot be written is said before anything starts */
+	if (!log_ok())
+		return EXIT_RUNTIME;
 
-	if (parent_start(lfd) == -1)
+	if (parent_start(lfd, room) == -1)
 		return EXIT_RUNTIME;
 	if (opt.port_file && write_port_file(opt.port_file, sock_port(lfd)) == -1) {
 		warn("cannot write port file %s:", opt.port_file);
 		parent_stop();
 		return EXIT_RUNTIME;
 	}
-	logev(NULL, "listen", "addr=%s model=%s workers=%ld", where,
-	    opt.model == MODEL_PREFORK ? "prefork" : "fork", opt.workers);
 	fprintf(stderr, "listening on %s\n", where);
 	return parent_loop();
 }

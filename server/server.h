@@ -1,8 +1,10 @@
-/* server.h: options and the parts of the server */
+/* server.h: options and the parts of the server, one file each */
 #ifndef SERVER_H
 #define SERVER_H
 
+#include <poll.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../common/sock.h"
 
@@ -11,6 +13,11 @@ enum reads { READS_ECHO, READS_DISCARD, READS_NONE };
 
 /* --parent-keeps and --end-after values that are not milliseconds */
 enum { KEEP_NEVER = -1, KEEP_SIGNAL = -2, END_AT_PEER_EOF = -1 };
+
+/* Connections the parent may hold at once, at most: each needs a slot. */
+enum { MAXCONN = 1024 };
+/* Most workers --workers allows. */
+enum { MAXWORKERS = 256 };
 
 /* One accepted connection, as a worker sees it. */
 struct conn {
@@ -25,7 +32,6 @@ struct end {
 	const char *help;
 	void (*run)(struct conn *c);
 };
-extern const struct end ends[];
 
 struct options {
 	const char *addr;
@@ -51,22 +57,99 @@ struct options {
 };
 extern struct options opt;
 
-/* Most workers --workers allows. */
-enum { MAXWORKERS = 256 };
-
-/* parent.c: hold at most n connections at once (accepted, queued, kept). */
-void parent_limit(long n);
-/* Fork the pool (prefork) and take signals; -1 on error. */
-int parent_start(int lfd);
-/* Accept, hand off or fork, reap, until SIGTERM or SIGINT; the exit status. */
+/* parent.c: accept each connection and give it to a worker or a child. */
+/* Start with the listener, holding at most room connections; -1 on error. */
+int parent_start(int lfd, long room);
+/* Accept, hand off or fork, reap, until a stop signal; the exit status. */
 int parent_loop(void);
-/* Stop accepting, end the workers, reap them all, close what the parent holds. */
+/* End the workers (SIGTERM, then SIGKILL), reap them, close what it holds. */
 void parent_stop(void);
+/* Reap the children that have exited, if any has (SIGCHLD seen). */
+void parent_reap(void);
+/* In a new child: drop every descriptor of the parent's but keep; log as role. */
+void become_child(int keep, const char *role);
 
-/* worker.c: serve one connection as opt says, then end it with opt.end. */
+/* signals.c: signals through a self-pipe, and forking without them. */
+int signals_open(void);
+int signals_fd(void);
+/* The next signal noted, or 0 when none is left. */
+int signals_take(void);
+/* Whether SIGCHLD came since the last call. */
+int signals_child_exited(void);
+/*
+ * fork() with every signal blocked, so that the child never runs the
+ * parent's handlers. The child starts with the default actions, ignores
+ * SIGINT and SIGUSR1 (the parent's to handle), has no self-pipe, and leads
+ * a process group of its own.
+ */
+pid_t fork_quiet(void);
+
+/* pool.c: the workers (prefork) or places for children (fork). */
+int pool_open(void);
+/* Fork the prefork workers missing from the pool; -1 if one could not be. */
+int pool_fill(void);
+/* Whether a worker is idle, or a child may be forked. */
+int pool_idle(void);
+/* Give the connection to an idle worker, or fork a child for it: 0 given,
+ * -1 no worker could take it (it waits), -2 fork() failed (errno). */
+int pool_give(int slot, int fd);
+/* The workers' channels, for poll(): fills pfd, returns how many. */
+int pool_poll(struct pollfd *pfd);
+/* Read the channels that poll() found ready: a worker is free again. */
+void pool_ready(const struct pollfd *pfd, int n);
+/* A child was reaped: 1 if it was one of the pool's. */
+int pool_exited(pid_t pid, int status);
+/* How many workers (or children) live. */
+int pool_alive(void);
+/* Draining: let the idle workers go (the EOF of their channel ends them). */
+void pool_release_idle(void);
+/* Close every channel and send sig to every process group of the pool:
+ * each worker's, with its helpers, and those of helpers whose worker died. */
+void pool_signal(int sig);
+/* How many processes or process groups of the pool are left. */
+int pool_lingers(void);
+void pool_forget(int keep);
+
+/* keep.c: the parent's own copy of each connection, until it lets go. */
+void keep_open(void);
+/* The parent holds fd, just accepted, as slot's copy. */
+void keep_hold(int slot, int fd);
+int keep_fd(int slot);
+/* After the handoff or fork: close now, or note when, as --parent-keeps says. */
+void keep_after_handoff(int slot);
+/* Close the copies whose time has come; the next deadline (ns), or 0. */
+int64_t keep_release_due(void);
+/* SIGUSR1: close the copies kept for --parent-keeps signal. */
+void keep_release_signalled(void);
+/* Close one copy now, saying why (keep=WHY). */
+void keep_release(int slot, const char *why);
+/* Close every copy, at exit. */
+void keep_release_all(void);
+/* How many copies the parent keeps after their handoff. */
+int keep_count(void);
+void keep_forget(int keep);
+
+/* worker.c: a prefork worker's life; serving one connection. */
+void worker_loop(int chan);
 void serve(struct conn *c);
-/* Close the worker's copy of c, logging the holders before and after. */
-void conn_close(struct conn *c);
+/* Before a count: a helper or parent that has exited holds nothing. */
+void worker_recount(struct conn *c);
+/* read() once and log what it returned: bytes, EOF, idle or an error. */
+ssize_t logged_read(struct conn *c, char *buf, size_t len);
+/* Whether fd becomes readable before until (ns). */
+int wait_readable(int fd, int64_t until);
+
+/* ends.c: the --end modes. */
+extern const struct end ends[];
+
+/* closing.c: the logged close of one process's copy, and holders that exit. */
+/* close(fd) as who, counted in the holders table; logs what it sent. */
+int conn_close(int slot, int who, int fd, const char *extra);
+/* Process pid has exited: the kernel closed its copies. Count them closed
+ * in every slot it held (and in slot maybe as the child not yet known). */
+void conn_holder_exited(pid_t pid, int maybe);
+/* " kernel=PIDS" (shutdown) for --kernel-holders, or "" */
+const char *conn_kernel_holders(int fd, char *buf, size_t len);
 
 /* handoff.c: pass a connection over a UNIX socket with SCM_RIGHTS. */
 int handoff_send(int chan, const struct conn *c);
@@ -74,16 +157,20 @@ int handoff_send(int chan, const struct conn *c);
 int handoff_recv(int chan, struct conn *c);
 
 /*
- * wire.c: capture the server's segments (Linux, with CAP_NET_RAW). Open the
- * packet socket (and the pcap file): its descriptor, WIRE_NONE if capture
- * is not possible here (said on stderr), -1 on an error (said too).
+ * wire.c: capture the server's segments (Linux, with CAP_NET_RAW). Open a
+ * packet socket that the kernel filters for the server's address and port
+ * (and the pcap file): its descriptor, WIRE_NONE if capture is not possible
+ * here (said on stderr), -1 on an error (said too).
  */
 enum { WIRE_NONE = -2 };
-int wire_open(const char *pcap_path);
+int wire_open(const struct sockaddr *addr, const char *pcap_path);
+/* filter.c: make the kernel pass fd only the segments of the server at sa
+ * (lo: loopback's interface index, whose copies of what it sends are dropped). */
+int filter_attach(int fd, const struct sockaddr *sa, int lo);
 /* In the parent, once the capture process is forked: drop its copy of the pcap. */
 void wire_opened(void);
-/* In the capture process: log every segment to or from port until SIGTERM. */
-void wire_capture(int fd, int port);
+/* In the capture process: log every segment until SIGTERM or the parent's end. */
+void wire_capture(int fd, pid_t parent);
 
 /*
  * holders.c: which of the server's processes hold each connection: the
@@ -91,28 +178,39 @@ void wire_capture(int fd, int port);
  * holds already, though its pid is not known yet.
  */
 enum { PARENT, CHILD, HELPER, NHOLDERS };
+
+/* What a close counted, and what look() saw just before it, under the lock. */
+struct tally {
+	int64_t t;		/* the time of the close() call */
+	int before, after;	/* holders */
+	int err;		/* errno of a failed close, or 0 */
+	void (*look)(int fd, struct tally *tl);
+	int unread, linger0;
+	const char *state;
+};
+
 int holders_init(int nslots);
-/* A free slot for a new connection held by the parent, or -1 if none. */
-int holders_new(const char *id);
-/* Whether every slot is taken, so that no connection can be accepted. */
+/* After fork(), in the child: who this process and its parent are. */
+void holders_forked(void);
+/* A free slot for a new connection, held by the parent; -1 if none. */
+int holders_new(void);
 int holders_full(void);
-/* The connection's id, as given to holders_new(). */
-const char *holders_id(int slot);
-/* Record that pid now holds slot's socket as who (pid 0: no longer). */
+/* The connection's name (the peer's address), for the log: ADDRSTRLEN bytes. */
+char *holders_id(int slot);
+/* Record that pid now holds slot's socket as who (0: no longer). */
 void holders_set(int slot, int who, pid_t pid);
-/* How many of the server's processes hold slot's socket. */
+pid_t holders_pid(int slot, int who);
 int holders_count(int slot);
-/*
- * close(fd) as who and log it: the holders before and after, counted
- * atomically with the close, so that the process that logs "->0" truly was
- * the last holder; and what such a close sends. extra is appended to the
- * line. fd -1 only logs.
- */
-int holders_close(int slot, int who, int fd, const char *extra);
-/*
- * Process pid has exited, and the kernel closed its copies: drop it from
- * every slot, and from slot maybe if it was the child not yet known there.
- */
-void holders_gone(pid_t pid, int maybe);
+/* The slot's lock. It never unlocks what it does not hold, and takes over
+ * only from an owner that has died inside it. */
+void holders_lock(int slot);
+void holders_unlock(int slot);
+/* close(fd) as who, counting the holders just before and after, under the
+ * lock: the process that counts "->0" truly was the last holder. */
+int holders_close(int slot, int who, int fd, struct tally *tl);
+/* pid exited: drop it from slot (and unknown_child: a CHILD not yet known);
+ * 1 if it held it. */
+int holders_drop(int slot, pid_t pid, int unknown_child, struct tally *tl);
+int holders_slots(void);
 
 #endif

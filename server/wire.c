@@ -1,23 +1,26 @@
 /*
- * wire.c: --wire and --pcap. A capture process reads every TCP segment to
- * or from the server's port with a packet socket, logs each one as a
- * role=wire event, and writes it to a pcap file. Linux only (AF_PACKET);
- * it needs the right to capture (CAP_NET_RAW). Elsewhere, or without that
- * right, the server says so once and goes on without it.
+ * wire.c: --wire and --pcap. A capture process reads the server's TCP
+ * segments with a packet socket that the kernel filters (filter.c), logs
+ * each one as a role=wire event, and writes it to a pcap file. What the
+ * kernel had to drop (its socket was full) is counted and logged, never
+ * silent. Linux only (AF_PACKET), with the right to capture (CAP_NET_RAW).
+ * Elsewhere, or without that right, the server says so once and goes on.
  */
 #ifdef __linux__
-#define _DEFAULT_SOURCE		/* AF_PACKET, struct tcphdr and friends */
+#define _GNU_SOURCE		/* AF_PACKET, ppoll(), prctl() and getifaddrs() */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/if_ether.h>
-#include <netpacket/packet.h>
+#include <ifaddrs.h>
 #include <net/if.h>
+#include <netinet/if_ether.h>
 #include <netinet/in.h>
+#include <netpacket/packet.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,13 +40,22 @@ struct flow {
 	int known[2];
 };
 
+/* What the kernel counts for a packet socket (PACKET_STATISTICS). */
+struct packet_stats {
+	unsigned packets, drops;
+};
+
+/* Flows remembered for relative sequence numbers; the oldest is forgotten. */
 enum { NFLOWS = 256 };
+/* The packet socket's buffer: room for bursts while the log is written. */
+enum { CAPTURE_BUFFER = 8 << 20 };
 
 static struct flow flows[NFLOWS];
 static int nextflow;
 static volatile sig_atomic_t done;
 static FILE *pcap;
-static int64_t real_minus_mono;	/* to turn kernel timestamps into CLOCK_MONOTONIC */
+static struct sockaddr_storage server;	/* its address and port */
+static unsigned server_port;
 
 static void
 on_term(int sig)
@@ -96,14 +108,8 @@ pcap_write(const struct timespec *real, const unsigned char *pkt, size_t len)
 	uint32_t rec[4] = { (uint32_t)real->tv_sec, (uint32_t)(real->tv_nsec / 1000),
 	    (uint32_t)len, (uint32_t)len };
 
-	if (pcap == NULL)
-		return;
-	if (fwrite(rec, sizeof rec, 1, pcap) != 1 || fwrite(pkt, len, 1, pcap) != 1 ||
-	    fflush(pcap) != 0) {
+	if (fwrite(rec, sizeof rec, 1, pcap) != 1 || fwrite(pkt, len, 1, pcap) != 1)
 		warn("wire: writing the pcap file:");
-		fclose(pcap);
-		pcap = NULL;
-	}
 }
 
 /* Flags in tcpdump's letters and order: "S", "S.", "P.", "F.", "R"... */
@@ -122,12 +128,27 @@ flagstr(unsigned f, char *buf)
 	*buf = '\0';
 }
 
-/* Log one IP packet if it is a TCP segment to or from port. */
-static void
-segment(const unsigned char *p, size_t len, int port, int64_t t)
+/* Whether the address at a is the server's (or the server's is a wildcard). */
+static int
+is_server(const unsigned char *a, int six)
+{
+	if (six && server.ss_family == AF_INET6) {
+		const struct in6_addr *s = &((struct sockaddr_in6 *)&server)->sin6_addr;
+		return IN6_IS_ADDR_UNSPECIFIED(s) || memcmp(a, s, 16) == 0;
+	}
+	if (server.ss_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&server)->sin6_addr);
+	return !six && (((struct sockaddr_in *)&server)->sin_addr.s_addr == htonl(INADDR_ANY) ||
+	    memcmp(a, &((struct sockaddr_in *)&server)->sin_addr, 4) == 0);
+}
+
+/* Log one IP packet if it is a segment of the server's; 0 if it is not one. */
+static int
+segment(const unsigned char *p, size_t len, int64_t t)
 {
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], id[ADDRSTRLEN], flags[12];
-	const unsigned char *tcp;
+	unsigned port = server_port;
+	const unsigned char *tcp, *saddr, *daddr;
 	size_t iphl, tcphl, total;
 	unsigned sport, dport, f;
 	uint32_t seq, ack;
@@ -135,39 +156,42 @@ segment(const unsigned char *p, size_t len, int port, int64_t t)
 	int in, six;
 
 	if (len < 20)
-		return;
+		return 0;
 	six = (p[0] >> 4) == 6;
 	if (six) {
 		if (len < 40 || p[6] != IPPROTO_TCP)
-			return;	/* extension headers are not followed */
+			return 0;	/* extension headers are not followed */
 		iphl = 40;
 		total = 40 + ((size_t)p[4] << 8 | p[5]);
-		inet_ntop(AF_INET6, p + 8, src, sizeof src);
-		inet_ntop(AF_INET6, p + 24, dst, sizeof dst);
+		saddr = p + 8;
+		daddr = p + 24;
 	} else {
 		if ((p[0] >> 4) != 4 || p[9] != IPPROTO_TCP)
-			return;
+			return 0;
 		iphl = (size_t)(p[0] & 0x0f) * 4;
 		total = (size_t)p[2] << 8 | p[3];
-		inet_ntop(AF_INET, p + 12, src, sizeof src);
-		inet_ntop(AF_INET, p + 16, dst, sizeof dst);
+		saddr = p + 12;
+		daddr = p + 16;
 	}
 	if (total > len || iphl + 20 > total)
-		return;
+		return 0;
 	tcp = p + iphl;
 	sport = (unsigned)tcp[0] << 8 | tcp[1];
 	dport = (unsigned)tcp[2] << 8 | tcp[3];
-	if (sport != (unsigned)port && dport != (unsigned)port)
-		return;
-	in = dport == (unsigned)port;
+	/* the kernel's filter chose already; this says the same of each one */
+	in = dport == port && is_server(daddr, six);
+	if (!in && !(sport == port && is_server(saddr, six)))
+		return 0;
 	seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
 	ack = (uint32_t)tcp[8] << 24 | (uint32_t)tcp[9] << 16 | (uint32_t)tcp[10] << 8 | tcp[11];
 	tcphl = (size_t)(tcp[12] >> 4) * 4;
 	f = tcp[13];
 	if (iphl + tcphl > total)
-		return;
+		return 0;
 
 	/* the connection is named by the client's end, as in every log */
+	inet_ntop(six ? AF_INET6 : AF_INET, saddr, src, sizeof src);
+	inet_ntop(six ? AF_INET6 : AF_INET, daddr, dst, sizeof dst);
 	snprintf(id, sizeof id, six ? "[%s]:%u" : "%s:%u", in ? src : dst, in ? sport : dport);
 	fl = flow(id, f & 0x02);
 	if (fl && (f & 0x02) && !fl->known[!in]) {
@@ -180,46 +204,49 @@ segment(const unsigned char *p, size_t len, int port, int64_t t)
 	if (fl && (f & 0x10) && fl->known[in])
 		ack -= fl->isn[in];
 	flagstr(f, flags);
-	logat(t, id, "segment", "dir=%s flags=%s seq=%lu ack=%lu len=%zu",
+	logat(t, id, EV_SEGMENT, "dir=%s flags=%s seq=%lu ack=%lu len=%zu",
 	    in ? "in" : "out", flags, (unsigned long)seq,
 	    (unsigned long)((f & 0x10) ? ack : 0), total - iphl - tcphl);
+	return 1;
 }
 
-void
-wire_capture(int fd, int port)
+/* Log what the kernel dropped since the last look (the count starts over). */
+static void
+log_drops(int fd)
 {
-	int lo = if_nametoindex("lo");
+	struct packet_stats st;
+	socklen_t len = sizeof st;
+
+	if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0 && st.drops > 0)
+		logev(NULL, EV_DROPS, "dropped=%u", st.drops);
+}
+
+/* Read, log and write every packet queued now; the kernel's time of each. */
+static void
+take_queued(int fd)
+{
 	unsigned char pkt[65536];
 	char control[64];
-	struct sockaddr_ll from;
 	struct iovec iov = { pkt, sizeof pkt };
 	struct msghdr mh;
 	struct cmsghdr *h;
-	struct timespec real;
-	struct pollfd pfd = { fd, POLLIN, 0 };
+	struct timespec real, mono;
+	int64_t real_minus_mono, t;
 	ssize_t n;
-	int64_t t;
 
-	signal(SIGTERM, on_term);
+	/* kernel stamps are CLOCK_REALTIME: turned into CLOCK_MONOTONIC */
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	real_minus_mono = (int64_t)(real.tv_sec - mono.tv_sec) * 1000000000 +
+	    (real.tv_nsec - mono.tv_nsec);
 	for (;;) {
-		/* after SIGTERM: what is queued already, then stop */
-		if (poll(&pfd, 1, done ? 0 : -1) <= 0) {
-			if (done || errno != EINTR)
-				break;
-			continue;
-		}
 		memset(&mh, 0, sizeof mh);
-		mh.msg_name = &from;
-		mh.msg_namelen = sizeof from;
 		mh.msg_iov = &iov;
 		mh.msg_iovlen = 1;
 		mh.msg_control = control;
 		mh.msg_controllen = sizeof control;
-		if ((n = recvmsg(fd, &mh, 0)) <= 0)
-			continue;
-		/* loopback shows each packet twice: as sent and as received */
-		if (from.sll_ifindex == lo && from.sll_pkttype == PACKET_OUTGOING)
-			continue;
+		if ((n = recvmsg(fd, &mh, MSG_DONTWAIT)) <= 0)
+			break;
 		t = now_ns();
 		clock_gettime(CLOCK_REALTIME, &real);
 		for (h = CMSG_FIRSTHDR(&mh); h; h = CMSG_NXTHDR(&mh, h)) {
@@ -228,23 +255,77 @@ wire_capture(int fd, int port)
 				t = (int64_t)real.tv_sec * 1000000000 + real.tv_nsec - real_minus_mono;
 			}
 		}
-		segment(pkt, n, port, t);
-		if (pcap)
+		if (segment(pkt, n, t) && pcap)
 			pcap_write(&real, pkt, n);
 	}
-	if (pcap)
-		fclose(pcap);
+	if (pcap && fflush(pcap) != 0)
+		warn("wire: writing the pcap file:");
+	log_drops(fd);
+}
+
+void
+wire_capture(int fd, pid_t parent)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	sigset_t term, none;
+
+	/* SIGTERM only while waiting in ppoll(): it cannot slip in before */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
+	signal(SIGTERM, on_term);
+	/* a parent killed outright takes the capture with it */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		done = 1;
+	sigemptyset(&none);
+	while (!done) {
+		if (ppoll(&pfd, 1, NULL, &none) > 0)
+			take_queued(fd);
+		else if (errno != EINTR)
+			break;
+	}
+	/* after SIGTERM: what is queued already, then stop */
+	take_queued(fd);
+	if (pcap && fclose(pcap) != 0)
+		warn("wire: writing the pcap file:");
 	_exit(0);
 }
 
+/* The interface that holds the address; 0 (every one) for a wildcard. */
+static int
+interface_of(const struct sockaddr *sa)
+{
+	struct ifaddrs *all, *i;
+	int index = 0;
+	size_t len = sa->sa_family == AF_INET6 ? 16 : 4;
+	const void *a = sa->sa_family == AF_INET6
+	    ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+	    : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+
+	if (getifaddrs(&all) == -1)
+		return 0;
+	for (i = all; i && !index; i = i->ifa_next) {
+		const struct sockaddr *ia = i->ifa_addr;
+		if (ia == NULL || ia->sa_family != sa->sa_family)
+			continue;
+		if (memcmp(a, ia->sa_family == AF_INET6
+		    ? (const void *)&((const struct sockaddr_in6 *)ia)->sin6_addr
+		    : (const void *)&((const struct sockaddr_in *)ia)->sin_addr, len) == 0)
+			index = (int)if_nametoindex(i->ifa_name);
+	}
+	freeifaddrs(all);
+	return index;
+}
+
 int
-wire_open(const char *pcap_path)
+wire_open(const struct sockaddr *addr, const char *pcap_path)
 {
 	struct sockaddr_ll ll;
-	struct timespec real;
-	int fd, on = 1;
+	int fd, on = 1, size = CAPTURE_BUFFER;
 
-	if ((fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ALL))) == -1) {
+	/* protocol 0: nothing is queued before bind(), which comes after the filter */
+	if ((fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
 		if (errno != EPERM && errno != EACCES) {
 			warn("wire: packet socket:");
 			return -1;
@@ -252,13 +333,21 @@ wire_open(const char *pcap_path)
 		warn("no right to capture packets (CAP_NET_RAW): going on without --wire");
 		return WIRE_NONE;
 	}
-	fd_cloexec(fd, 1);
-	/* every interface: a server on a veth address is captured too */
+	memcpy(&server, addr, addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+	    : sizeof(struct sockaddr_in));
+	server_port = ntohs(addr->sa_family == AF_INET6
+	    ? ((const struct sockaddr_in6 *)addr)->sin6_port
+	    : ((const struct sockaddr_in *)addr)->sin_port);
+	/* the filter, then the interface and protocol: nothing else is queued */
 	memset(&ll, 0, sizeof ll);
 	ll.sll_family = AF_PACKET;
 	ll.sll_protocol = htons(ETH_P_ALL);
-	if (bind(fd, (struct sockaddr *)&ll, sizeof ll) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == -1) {
+	ll.sll_ifindex = interface_of(addr);
+	if (filter_attach(fd, addr, (int)if_nametoindex("lo")) == -1 ||
+	    (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) == -1 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) == -1) ||
+	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == -1 ||
+	    bind(fd, (struct sockaddr *)&ll, sizeof ll) == -1) {
 		warn("wire: packet socket:");
 		close(fd);
 		return -1;
@@ -268,8 +357,6 @@ wire_open(const char *pcap_path)
 		close(fd);
 		return -1;
 	}
-	clock_gettime(CLOCK_REALTIME, &real);
-	real_minus_mono = (int64_t)real.tv_sec * 1000000000 + real.tv_nsec - now_ns();
 	return fd;
 }
 
@@ -285,17 +372,17 @@ wire_opened(void)
 #else
 
 int
-wire_open(const char *pcap_path)
+wire_open(const struct sockaddr *addr, const char *pcap_path)
 {
-	(void)pcap_path;
+	(void)addr, (void)pcap_path;
 	warn("packet capture needs Linux: going on without --wire");
 	return WIRE_NONE;
 }
 
 void
-wire_capture(int fd, int port)
+wire_capture(int fd, pid_t parent)
 {
-	(void)fd, (void)port;
+	(void)fd, (void)parent;
 	_exit(1);
 }
 

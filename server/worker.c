@@ -1,37 +1,52 @@
 /*
- * worker.c: what a worker (or a forked child) does with one connection:
- * read and answer as --reads says, then end it the --end way.
+ * worker.c: a worker's life and what it does with one connection: take it,
+ * run the --spawn helper, read and answer as --reads says, then end it the
+ * --end way (ends.c). A forked child (--model fork) serves one and exits.
+ *
+ * --idle-timeout is the listener's SO_RCVTIMEO and SO_SNDTIMEO, which every
+ * accepted socket inherits: a read that gets nothing, or a write that sends
+ * nothing, for that long fails with EAGAIN, and the connection is ended.
  */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../common/kernel.h"
 #include "../common/log.h"
 #include "../common/util.h"
 #include "server.h"
 
+/* The --spawn helper of the connection being served, or -1. */
+static pid_t helper = -1;
+
 void
-conn_close(struct conn *c)
+worker_loop(int chan)
 {
-	/* the close line tells the state before the close itself */
-	log_sock(-1);
-	holders_close(c->slot, CHILD, c->fd, "");
-	c->fd = -1;
+	static const char ready = 'r';
+	struct conn c;
+	int r;
+
+	while ((r = handoff_recv(chan, &c)) == 1) {
+		serve(&c);
+		if (write(chan, &ready, 1) != 1)
+			break;
+	}
+	if (r == -1)
+		warn("worker: receiving a connection:");
+	_exit(r == -1);
 }
 
-/*
- * read() once and log what it returned: bytes, EOF (0) or an error.
- * Events that receive are logged at the return, events that send at the
- * call, so that cause comes before effect across processes.
- */
-static ssize_t
+/* Log that fd is ending because the peer was silent, or read nothing, for long. */
+static void
+log_idle(struct conn *c, const char *waiting)
+{
+	logev(c->id, EV_IDLE, "fd=%d ms=%ld waiting=%s", c->fd, opt.idle_timeout, waiting);
+}
+
+ssize_t
 logged_read(struct conn *c, char *buf, size_t len)
 {
 	ssize_t n;
@@ -39,201 +54,76 @@ logged_read(struct conn *c, char *buf, size_t len)
 	while ((n = read(c->fd, buf, len)) == -1 && errno == EINTR)
 		;
 	if (n > 0)
-		logev(c->id, "read", "fd=%d bytes=%zd", c->fd, n);
+		logev(c->id, EV_READ, "fd=%d bytes=%zd", c->fd, n);
 	else if (n == 0)
-		logev(c->id, "eof", "fd=%d", c->fd);
+		logev(c->id, EV_EOF, "fd=%d", c->fd);
+	else if (errno == EAGAIN || errno == EWOULDBLOCK)
+		log_idle(c, "read");
 	else
-		logev(c->id, "read", "fd=%d err=%s", c->fd, errname(errno));
+		logev(c->id, EV_READ, "fd=%d err=%s", c->fd, errname(errno));
 	return n;
 }
 
-/* Wait until fd is readable or the deadline (0: none) passes; 1 if readable. */
+/* Write all of buf, across short writes; log it, stamped at the call; -1 on error. */
 static int
-wait_readable(int fd, int64_t deadline)
+logged_write(struct conn *c, const char *buf, size_t len)
+{
+	int64_t t = now_ns();
+	size_t left = len;
+	ssize_t n;
+
+	while (left > 0) {
+		if ((n = write(c->fd, buf, left)) == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			log_idle(c, "write");
+			return -1;
+		}
+		if (n == -1) {
+			logat(t, c->id, EV_WRITE, "fd=%d err=%s", c->fd, errname(errno));
+			return -1;
+		}
+		buf += n;
+		left -= n;
+	}
+	logat(t, c->id, EV_WRITE, "fd=%d bytes=%zu", c->fd, len);
+	return 0;
+}
+
+int
+wait_readable(int fd, int64_t until)
 {
 	struct pollfd p = { fd, POLLIN, 0 };
 	int r;
 
 	do
-		r = poll(&p, 1, deadline ? ms_until(deadline) : -1);
+		r = poll(&p, 1, ms_until(until));
 	while (r == -1 && errno == EINTR);
 	return r > 0;
 }
 
-static void
-logged_shutdown(struct conn *c, int how, const char *name)
-{
-	char kernel[128] = "";
-	int64_t t = now_ns();
-
-	if (shutdown(c->fd, how) == -1) {
-		logat(t, c->id, "shutdown", "how=%s err=%s", name, errname(errno));
-		return;
-	}
-	/* shutdown() acts on the socket, whoever holds it: the kernel's list */
-	if (log_on() && opt.kernel_holders &&
-	    kernel_holders(kernel_sock_id(c->fd), kernel + 8, sizeof kernel - 8) == 0)
-		memcpy(kernel, " kernel=", 8);
-	logat(t, c->id, "shutdown", "how=%s holders=%d%s", name, holders_count(c->slot), kernel);
-}
-
 /*
- * After shutting down the reading side: read now, then once more after
- * --end-wait, to show what became of data the peer sent meanwhile.
+ * Read and answer as --reads says until the peer's EOF, an error, --end-after
+ * (end_at, 0: none) or --idle-timeout.
  */
 static void
-read_after_shutdown(struct conn *c)
+converse(struct conn *c, int64_t end_at)
 {
 	char buf[16384];
-
-	if (wait_readable(c->fd, now_ns()))
-		logged_read(c, buf, sizeof buf);
-	sleep_ms(opt.end_wait);
-	if (wait_readable(c->fd, now_ns()))
-		logged_read(c, buf, sizeof buf);
-	else
-		logev(c->id, "read", "fd=%d nothing=1", c->fd);
-}
-
-static void
-end_close(struct conn *c)
-{
-	conn_close(c);
-}
-
-static void
-end_shutdown(struct conn *c)
-{
-	logged_shutdown(c, SHUT_WR, "SHUT_WR");
-	conn_close(c);
-}
-
-static void
-end_shutdown_rd(struct conn *c)
-{
-	logged_shutdown(c, SHUT_RD, "SHUT_RD");
-	read_after_shutdown(c);
-	conn_close(c);
-}
-
-static void
-end_shutdown_rdwr(struct conn *c)
-{
-	logged_shutdown(c, SHUT_RDWR, "SHUT_RDWR");
-	read_after_shutdown(c);
-	conn_close(c);
-}
-
-static void
-end_abort(struct conn *c)
-{
-	struct linger l = { 1, 0 };
-
-	/* linger belongs to the socket, not to this descriptor: all holders share it */
-	if (setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &l, sizeof l) == -1)
-		logev(c->id, "linger", "fd=%d err=%s", c->fd, errname(errno));
-	else
-		logev(c->id, "linger", "fd=%d onoff=1 secs=0", c->fd);
-	conn_close(c);
-}
-
-static void
-end_lingering(struct conn *c)
-{
-	int64_t deadline = now_ns() + opt.end_wait * 1000000;
-	char buf[16384];
-
-	logged_shutdown(c, SHUT_WR, "SHUT_WR");
-	/* drain what the peer still sends, so that the last close sends no RST */
-	while (wait_readable(c->fd, deadline) && logged_read(c, buf, sizeof buf) > 0)
-		;
-	conn_close(c);
-}
-
-static void
-end_leak(struct conn *c)
-{
-	/* the descriptor stays open for the rest of this process's life */
-	logev(c->id, "leak", "fd=%d holders=%d", c->fd, holders_count(c->slot));
-}
-
-static void
-end_dup(struct conn *c)
-{
-	int first = c->fd;
-
-	if ((c->fd = dup(first)) == -1) {
-		logev(c->id, "dup", "fd=%d err=%s", first, errname(errno));
-		c->fd = first;
-	} else {
-		fd_cloexec(c->fd, 1);
-		log_sock(c->fd);
-		logev(c->id, "dup", "fd=%d dup=%d", first, c->fd);
-		/* one of two descriptors of this process: the socket stays open */
-		if (close(first) == -1)
-			logev(c->id, "close", "fd=%d err=%s", first, errname(errno));
-		else
-			logev(c->id, "close", "fd=%d dups=2->1 holders=%d",
-			    first, holders_count(c->slot));
-		sleep_ms(opt.end_wait);
-	}
-	conn_close(c);
-}
-
-const struct end ends[] = {
-	{ "close", "close(fd): FIN only if no other process holds it", end_close },
-	{ "shutdown", "shutdown(fd, SHUT_WR), then close(fd): FIN at once", end_shutdown },
-	{ "shutdown-rd", "shutdown(fd, SHUT_RD), read, wait, read, close", end_shutdown_rd },
-	{ "shutdown-rdwr", "shutdown(fd, SHUT_RDWR), read, wait, read, close",
-	    end_shutdown_rdwr },
-	{ "abort", "SO_LINGER {1, 0}, then close(fd): RST at the last close", end_abort },
-	{ "lingering", "shutdown(SHUT_WR), read until EOF (at most the wait), close",
-	    end_lingering },
-	{ "leak", "never close(fd): CLOSE_WAIT until the worker exits", end_leak },
-	{ "dup", "dup(fd), close one, wait, close the other: FIN at the last", end_dup },
-	{ NULL, NULL, NULL },
-};
-
-/* Write all of buf, across short writes and signals; -1 on error. */
-static int
-write_all(int fd, const char *buf, size_t len)
-{
+	int64_t wake;
 	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/*
- * Read and answer as --reads says until the peer's EOF, an error, the
- * deadline (0: none) or --idle-timeout without a byte from the peer.
- */
-static void
-converse(struct conn *c, int64_t deadline)
-{
-	char buf[16384];
-	ssize_t n;
-	int64_t t, wake;
 
 	for (;;) {
-		wake = deadline;
-		if (opt.idle_timeout > 0) {
-			t = now_ns() + opt.idle_timeout * 1000000;
-			if (wake == 0 || t < wake)
-				wake = t;
-		}
-		if (wake && !wait_readable(c->fd, wake)) {
-			if (deadline == 0 || wake < deadline)
-				logev(c->id, "idle", "fd=%d ms=%ld", c->fd, opt.idle_timeout);
-			return;
+		/* --end-after: wait for data no later than then */
+		if (end_at) {
+			wake = end_at;
+			if (opt.idle_timeout > 0 && deadline(opt.idle_timeout) < wake)
+				wake = deadline(opt.idle_timeout);
+			if (!wait_readable(c->fd, wake)) {
+				if (wake != end_at)
+					log_idle(c, "read");
+				return;
+			}
 		}
 		if ((n = logged_read(c, buf, sizeof buf)) <= 0)
 			return;
@@ -241,27 +131,24 @@ converse(struct conn *c, int64_t deadline)
 			continue;
 		if (opt.reply_delay > 0)
 			sleep_ms(opt.reply_delay);
-		t = now_ns();
-		if (write_all(c->fd, buf, n) == -1) {
-			logat(t, c->id, "write", "fd=%d err=%s", c->fd, errname(errno));
+		if (logged_write(c, buf, n) == -1)
 			return;
-		}
-		logat(t, c->id, "write", "fd=%d bytes=%zd", c->fd, n);
 	}
 }
 
 /*
  * Start --spawn CMD with /bin/sh, as a CGI server starts a script. Unless
- * --cloexec, the socket is inheritable, and the helper holds it too.
+ * --cloexec, the helper inherits the socket, and holds it too.
  */
-static pid_t
+static void
 spawn_helper(struct conn *c)
 {
 	int64_t t = now_ns();
 	pid_t pid;
 
+	/* counted before it can possibly close its copy */
 	if (!opt.cloexec)
-		fd_cloexec(c->fd, 0);
+		holders_set(c->slot, HELPER, -1);
 	if ((pid = fork()) == 0) {
 		char fd[16];
 
@@ -269,58 +156,77 @@ spawn_helper(struct conn *c)
 		signal(SIGINT, SIG_DFL);
 		signal(SIGUSR1, SIG_DFL);
 		/* which descriptor is the connection, as a CGI script would want */
-		snprintf(fd, sizeof fd, "%d", c->fd);
-		if (!opt.cloexec)
+		if (!opt.cloexec) {
+			snprintf(fd, sizeof fd, "%d", c->fd);
 			setenv("CLOSELAB_FD", fd, 1);
+			fd_cloexec(c->fd, 0);
+		}
 		execl("/bin/sh", "sh", "-c", opt.spawn, (char *)NULL);
 		_exit(127);
 	}
-	fd_cloexec(c->fd, 1);
 	if (pid == -1) {
-		logev(c->id, "spawn", "err=%s", errname(errno));
-		return -1;
+		holders_set(c->slot, HELPER, 0);
+		logev(c->id, EV_SPAWN, "err=%s", errname(errno));
+		return;
 	}
+	helper = pid;
 	if (!opt.cloexec)
 		holders_set(c->slot, HELPER, pid);
-	logat(t, c->id, "spawn", "helper=%ld inherits=%s holders=%d", (long)pid,
+	logat(t, c->id, EV_SPAWN, "helper=%ld inherits=%s holders=%d", (long)pid,
 	    opt.cloexec ? "no" : "yes", holders_count(c->slot));
-	return pid;
 }
 
-/* Wait for the helper and count its copy closed. */
+/* Reap the helper (waiting for it, or only if it has exited), and count it closed. */
 static void
-reap_helper(struct conn *c, pid_t pid)
+reap_helper(struct conn *c, int wait)
 {
 	int status;
+	pid_t r;
 
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+	if (helper == -1)
+		return;
+	while ((r = waitpid(helper, &status, wait ? 0 : WNOHANG)) == -1 && errno == EINTR)
 		;
-	logev(c->id, "exit", "helper=%ld status=%d", (long)pid,
+	if (r != helper)
+		return;
+	logev(c->id, EV_EXIT, "helper=%ld status=%d", (long)helper,
 	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	holders_gone(pid, -1);
+	conn_holder_exited(helper, -1);
+	helper = -1;
+}
+
+void
+worker_recount(struct conn *c)
+{
+	pid_t parent = holders_pid(c->slot, PARENT);
+
+	reap_helper(c, 0);
+	/* a parent that died (the kernel closed its copy) has left us to init */
+	if (parent > 0 && getppid() != parent)
+		conn_holder_exited(parent, -1);
 }
 
 void
 serve(struct conn *c)
 {
-	int64_t deadline = 0;
-	pid_t helper = -1;
+	static pid_t me;
+	int64_t end_at = 0;
 
-	holders_set(c->slot, CHILD, getpid());
-	fd_cloexec(c->fd, 1);
+	if (me == 0)
+		me = getpid();
+	holders_set(c->slot, CHILD, me);
 	log_sock(c->fd);
-	logev(c->id, "take", "fd=%d holders=%d", c->fd, holders_count(c->slot));
+	logev(c->id, EV_TAKE, "fd=%d holders=%d", c->fd, holders_count(c->slot));
 	if (opt.end_after != END_AT_PEER_EOF)
-		deadline = now_ns() + opt.end_after * 1000000;
+		end_at = deadline(opt.end_after);
 	if (opt.spawn)
-		helper = spawn_helper(c);
+		spawn_helper(c);
 	if (opt.reads != READS_NONE)
-		converse(c, deadline);
+		converse(c, end_at);
 	/* --end-after MS: end then, whatever the peer did meanwhile */
-	if (deadline)
-		sleep_ms(ms_until(deadline));
+	if (end_at)
+		sleep_ms(ms_until(end_at));
 	opt.end->run(c);
 	log_sock(-1);
-	if (helper != -1)
-		reap_helper(c, helper);
+	reap_helper(c, 1);
 }

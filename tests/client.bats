@@ -42,7 +42,7 @@ load test_helper
 }
 
 @test "no EOF before --timeout ends with end=timeout, exit 4" {
-	start_server --reads discard --end-after 60000
+	start_server --reads discard --end-after 60000 --grace 100
 	client --send hello --then none --timeout 200
 	assert_failure 4 || mistake "no EOF within --timeout must make the client exit 4"
 	assert_line --regexp '^result end=timeout ms=[0-9.]+ sent=5 received=0$' ||
@@ -66,4 +66,55 @@ load test_helper
 	[ "${ms/./}" = "$(printf '%d%03d' $((us / 1000)) $((us % 1000)))" ] ||
 	    mistake "ms= ($ms) is not the logged time from connect to EOF"
 	((eof - connect >= 100 * MS)) || mistake "the EOF came sooner than --end-after 100"
+}
+
+@test "a connect() that fails at once ends the exchange with its error, never a hang" {
+	command -v unshare >/dev/null && unshare -n true 2>/dev/null ||
+	    skip "needs unshare -n (root): a namespace with no network at all"
+	# no interface is up in a new network namespace: 127.0.0.1 is unreachable
+	run_program unshare -n "$CLIENT" --port 4500 --send x
+	assert_failure 1 || mistake "a connect() that fails at once must end the client with exit 1"
+	assert_output 'client: cannot connect to 127.0.0.1:4500: Network is unreachable'
+	run_program unshare -n "$CLIENT" --port 4500 --send x --repeat 3 --concurrency 2
+	assert_failure 1
+	assert_line --regexp '^stats runs=3 eof=0 rst=0 timeout=0 closed=0 errors=3 '
+	assert_line 'client: 3 exchanges failed; the first: 127.0.0.1:4500: Network is unreachable'
+}
+
+@test "a socket() that fails ends the exchange with its error, for every address of a name" {
+	use_faults
+	# localhost has two addresses here or one; each fails, and is named
+	LD_PRELOAD=$FAULTS CLOSELAB_FAULT=socket:1+:EMFILE run_program "$CLIENT" --addr localhost \
+	    --port 4500 --send x --repeat 4 --concurrency 2
+	assert_failure 1
+	assert_line --regexp '^stats runs=4 eof=0 rst=0 timeout=0 closed=0 errors=4 '
+	assert_line --regexp '^client: 4 exchanges failed; the first: (127\.0\.0\.1|\[::1\]):4500: Too many open files$'
+}
+
+@test "after a reset the client waits out --after without spinning" {
+	start_server --reads none --end-after 50
+	# user and system CPU seconds of a client that waits 2 s after the reset
+	run_program bash -c 'TIMEFORMAT="%U %S"; time "$@" >/dev/null' cpu "$CLIENT" --port "$PORT" \
+	    --send unread --after 2000 --then none
+	cpu=$(tail -n 1 <<<"$output")
+	# a spinning client burns the 2 s; a waiting one, about a millisecond
+	awk -v u="${cpu% *}" -v s="${cpu#* }" 'BEGIN { exit !(u + s < 0.2) }' ||
+	    mistake "the client used $cpu s of CPU while it waited after a reset: it spins"
+}
+
+@test "a result that cannot be written is an error, not a silent exit 0" {
+	[ -w /dev/full ] || skip "needs /dev/full"
+	start_server
+	run_program bash -c '"$@" >/dev/full' full "$CLIENT" --port "$PORT" --send hello
+	assert_failure 1
+	assert_output 'client: cannot write to standard output: No space left on device'
+}
+
+@test "a client log that cannot be written is said, and the exit status says so" {
+	[ -w /dev/full ] || skip "needs /dev/full"
+	start_server
+	run_program "$CLIENT" --port "$PORT" --send hello --log /dev/full
+	assert_failure 1
+	assert_line 'client: cannot write log /dev/full (it is incomplete from here on): No space left on device'
+	assert_line --regexp '^result end=eof '
 }

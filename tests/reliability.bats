@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # A server that drains on stop, survives its workers, bounds what it holds,
-# and neither leaks a descriptor nor grows under load.
+# cannot be held by a peer that never reads, says every failure, leaves
+# nothing running, and neither leaks a descriptor nor grows under load.
 
 load test_helper
 
@@ -27,34 +28,53 @@ linux_only() {
 	[ -d /proc/self/fd ] || skip "needs /proc"
 }
 
-@test "SIGTERM drains: a connection in flight finishes with an orderly release" {
+# spawned N: the server has forked N workers
+spawned() {
+	[ "$(server_children | wc -l)" -eq "$1" ]
+}
+
+accepted() {
+	[ "$(grep -c ' ev=accept fd=' "$SLOG")" -eq "$1" ]
+}
+
+backlog() {
+	[ "$(ss -tln "( sport = :$PORT )" | awk 'NR == 2 { print $2 }')" = "$1" ]
+}
+
+drains_on() {
 	start_server --reply-delay 300
-	"$CLIENT" --port "$PORT" --send hello --log "$CLOG" >"$BATS_TEST_TMPDIR/out" 3>&- &
-	client_pid=$!
+	start_client --send hello --log "$CLOG"
 	wait_for_event "$SLOG" role=worker ev=read bytes=5
-	kill -TERM "$SERVER_PID"
-	wait "$client_pid"
-	run tail -n 1 "$BATS_TEST_TMPDIR/out"
-	assert_output --regexp '^result end=eof .* sent=5 received=5$'
+	kill "-$1" "$SERVER_PID"
+	wait_client
+	assert_line --index -1 --regexp '^result end=eof .* sent=5 received=5$' ||
+	    mistake "a connection in flight at SIG$1 did not finish with its echo and EOF"
 	stop_server
 	stop=$(t_of "$SLOG" role=parent ev=stop)
 	close=$(t_of "$SLOG" role=worker ev=close)
-	((stop < close))
+	((stop < close)) || mistake "the worker closed before the stop"
 	run has_event "$SLOG" role=parent ev=abort
-	assert_failure
+	assert_failure || mistake "the drain after SIG$1 ended a connection that could finish"
+}
+
+@test "SIGTERM drains: a connection in flight finishes with an orderly release" {
+	drains_on TERM
+}
+
+@test "SIGHUP drains too: a hangup does not kill connections in flight" {
+	drains_on HUP
 }
 
 @test "what is still open after --grace is ended, and logged" {
 	start_server --grace 200 --reads discard --end-after 60000
-	"$CLIENT" --port "$PORT" --then none --timeout 30000 --log "$CLOG" >/dev/null 3>&- &
-	client_pid=$!
+	start_client --then none --timeout 30000 --log "$CLOG"
 	wait_for_event "$SLOG" role=worker ev=take
 	kill -TERM "$SERVER_PID"
-	wait "$client_pid" || true
+	wait_client
 	stop_server
 	stop=$(t_of "$SLOG" role=parent ev=stop grace=200)
 	abort=$(t_of "$SLOG" role=parent ev=abort workers=1)
-	((abort - stop >= 200 * MS))
+	((abort - stop >= 200 * MS)) || mistake "the server ended the connection before --grace 200 was over"
 	# the client's end came with the worker's, long before its own timeout
 	has_event "$SLOG" role=parent ev=close by=exit
 	end=$(grep -E ' ev=(eof|rst) ' "$CLOG")
@@ -63,35 +83,43 @@ linux_only() {
 
 @test "a second SIGTERM ends the drain at once" {
 	start_server --grace 60000 --reads discard --end-after 60000
-	"$CLIENT" --port "$PORT" --then none --timeout 30000 >/dev/null 3>&- &
-	client_pid=$!
+	start_client --then none --timeout 30000
 	wait_for_event "$SLOG" role=worker ev=take
 	kill -TERM "$SERVER_PID"
 	wait_for_event "$SLOG" role=parent ev=stop
 	kill -TERM "$SERVER_PID"
-	wait "$client_pid" || true
+	wait_client
 	stop_server
 	has_event "$SLOG" role=parent ev=abort workers=1
+}
+
+@test "a helper that ignores SIGTERM does not outlive the server" {
+	# shellcheck disable=SC2016 # the helper's shell runs it
+	start_server --spawn 'trap "" TERM; sleep 60' --grace 100
+	start_client --send hello --timeout 30000
+	wait_for_event "$SLOG" role=worker ev=close
+	worker=$(field "$(event "$SLOG" role=worker ev=take)" pid)
+	stop_server
+	# the helper's whole process group, its sleep too, is gone
+	! kill -0 -- "-$worker" 2>/dev/null ||
+	    mistake "a --spawn helper that ignores SIGTERM was still running after the server stopped"
+	# and with it the last copy of the socket: the client saw its EOF
+	wait_client
+	assert_line --index -1 --regexp '^result end=eof '
 }
 
 @test "a worker killed while it serves: the parent logs the close, the pool keeps its size" {
 	linux_only
 	start_server --workers 2 --reads discard --end-after 60000
-	"$CLIENT" --port "$PORT" --then none --timeout 30000 --log "$CLOG" >/dev/null 3>&- &
-	client_pid=$!
+	start_client --then none --timeout 30000 --log "$CLOG"
 	wait_for_event "$SLOG" role=worker ev=take
 	victim=$(field "$(event "$SLOG" role=worker ev=take)" pid)
 	kill -KILL "$victim"
-	wait "$client_pid"
+	wait_client
 	wait_for_event "$SLOG" role=parent ev=close by=exit "exited=$victim" holders=1-\>0
 	wait_until "a new worker" spawned 3
 	has_event "$CLOG" ev=eof
 	assert_equal "$(pids_of | wc -l)" 3
-}
-
-# spawned N: the server has forked N workers
-spawned() {
-	[ "$(server_children | wc -l)" -eq "$1" ]
 }
 
 @test "when the parent dies, its workers notice and exit: no orphans" {
@@ -103,11 +131,29 @@ spawned() {
 	wait_until "the workers to exit" children_gone
 }
 
+@test "a worker whose parent was killed counts it gone: its own close is the last" {
+	start_server --parent-keeps never --reply-delay 500 --end close
+	start_client --send hello --log "$CLOG"
+	wait_for_event "$SLOG" role=worker ev=read bytes=5
+	kill -KILL "$SERVER_PID"
+	wait "$SERVER_PID" || true
+	parent=$SERVER_PID
+	SERVER_PID=
+	wait_client
+	assert_line --index -1 --regexp '^result end=eof '
+	wait_until "the workers to exit" children_gone
+	has_event "$SLOG" role=worker ev=close by=exit "exited=$parent" holders=2-\>1
+	close=$(t_of "$SLOG" role=worker ev=close holders=1-\>0) ||
+	    mistake "the worker's close was not counted the last, though the parent was dead"
+	eof=$(t_of "$CLOG" ev=eof)
+	((close <= eof))
+}
+
 @test "--queue holds connections for a busy pool; past it they wait in the backlog" {
 	command -v ss >/dev/null || skip "needs ss to see the backlog"
 	start_server --workers 1 --queue 2 --reads discard --end-after 60000 --grace 0
 	for _ in 1 2 3 4; do
-		"$CLIENT" --port "$PORT" --then none --timeout 30000 >/dev/null 3>&- &
+		timeout -k 2 "$DEADLINE_S" "$CLIENT" --port "$PORT" --then none --timeout 30000 >/dev/null 3>&- &
 	done
 	# one served, two accepted and queued, the fourth left in the listen backlog
 	wait_until "three accepts" accepted 3
@@ -117,35 +163,89 @@ spawned() {
 	wait
 }
 
-accepted() {
-	[ "$(grep -c ' ev=accept ' "$SLOG")" -eq "$1" ]
-}
-
-backlog() {
-	[ "$(ss -tln "( sport = :$PORT )" | awk 'NR == 2 { print $2 }')" = "$1" ]
-}
-
 @test "--idle-timeout ends a connection that sends nothing" {
 	start_server --idle-timeout 200
 	client --then none --timeout 30000
 	assert_success
 	assert_line --regexp '^result end=eof '
-	idle=$(t_of "$SLOG" role=worker ev=idle ms=200)
+	idle=$(t_of "$SLOG" role=worker ev=idle ms=200 waiting=read)
 	take=$(t_of "$SLOG" role=worker ev=take)
 	eof=$(t_of "$CLOG" ev=eof)
 	((idle - take >= 200 * MS && eof >= idle))
 }
 
-@test "the descriptor limit is checked at start, clearly" {
-	run bash -c "ulimit -n 20 && exec '$SERVER' --port 0 --workers 8"
+@test "--idle-timeout frees a worker from a peer that sends and never reads" {
+	start_server --workers 1 --idle-timeout 300
+	# 64 MiB to an echo server, and not a byte read back: the echo fills up
+	timeout -k 2 "$DEADLINE_S" bash -c 'exec 5<>"/dev/tcp/127.0.0.1/$1" &&
+	    head -c 67108864 /dev/zero >&5' writer "$PORT" 2>/dev/null 3>&- &
+	writer=$!
+	wait_for_event "$SLOG" role=worker ev=idle ms=300 waiting=write ||
+	    mistake "a worker whose writes could not go anywhere was never freed by --idle-timeout"
+	# the only worker is free again
+	client --send after
+	assert_success
+	assert_line 'recv bytes=5 data=after'
+	wait "$writer" || true
+}
+
+@test "a failing accept() is logged once, and the parent rests instead of spinning" {
+	use_faults
+	# the first five accept()s fail as if the descriptors had run out
+	LD_PRELOAD=$FAULTS CLOSELAB_FAULT=accept4:1-5:EMFILE start_server
+	client --send hello
+	assert_success
+	assert_equal "$(grep -c ' ev=accept err=EMFILE' "$SLOG")" 1
+	failed=$(t_of "$SLOG" ev=accept err=EMFILE)
+	accepted=$(t_of "$SLOG" ev=accept queued=0)
+	# four rests of 100 ms between five failed tries
+	((accepted - failed >= 400 * MS))
+}
+
+@test "a failing poll() in the parent stops the workers and exits 1" {
+	use_faults
+	LD_PRELOAD=$FAULTS CLOSELAB_FAULT=poll:1:ENOMEM run_program "$SERVER" --port 0 --log "$SLOG"
 	assert_failure 1
-	assert_output "server: the descriptor limit (ulimit -n) is 20: --workers 8 and --queue 0 need at least 25"
+	assert_line 'server: poll: Cannot allocate memory'
+	has_event "$SLOG" ev=spawn
+	children_gone
+}
+
+@test "the descriptor limit is checked at start, clearly" {
+	run_limited 20 "$SERVER" --port 0 --workers 16
+	assert_failure 1
+	assert_output --regexp '^server: the descriptor limit \(ulimit -n\) is 20 and [0-9]+ are open: --workers 16 and --queue 0 need 24 more$'
+}
+
+@test "descriptors inherited at start count against the limit" {
+	# 30 open descriptors (3 to 32), then a limit of 40
+	run_program bash -c 'for fd in $(seq 3 32); do eval "exec $fd</dev/null"; done
+	    ulimit -n 40 && exec "$1" --port 0 --workers 8' with-fds "$SERVER"
+	assert_failure 1
+	assert_output --regexp '^server: the descriptor limit \(ulimit -n\) is 40 and 3[0-9] are open: '
+}
+
+@test "--port-file never replaces what is not a regular file" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	run_program "$SERVER" --port 0 --port-file "$BATS_TEST_TMPDIR/fifo"
+	assert_failure 1
+	assert_output "server: cannot write port file $BATS_TEST_TMPDIR/fifo: it exists and is not a regular file"
+	[ -p "$BATS_TEST_TMPDIR/fifo" ]
+	# nothing left beside it either
+	assert_equal "$(ls "$BATS_TEST_TMPDIR" | grep -c fifo)" 1
+}
+
+@test "a log that cannot be written is said once, and the server starts nothing" {
+	[ -w /dev/full ] || skip "needs /dev/full"
+	run_program "$SERVER" --port 0 --log /dev/full
+	assert_failure 1
+	assert_output 'server: cannot write log /dev/full (it is incomplete from here on): No space left on device'
 }
 
 @test "1,000 clients at once: each sends, half-closes and gets its echo, every byte right" {
 	start_server
-	run bash -c "ulimit -n 4096 && exec '$CLIENT' --port $PORT --send 'a thousand at once' \
-	    --send ' and every byte checked' --repeat 1000 --concurrency 1000"
+	run_limited 4096 "$CLIENT" --port "$PORT" --send 'a thousand at once' \
+	    --send ' and every byte checked' --repeat 1000 --concurrency 1000
 	assert_success
 	assert_line --regexp '^stats runs=1000 eof=1000 rst=0 timeout=0 closed=0 errors=0 '
 }
@@ -153,15 +253,16 @@ backlog() {
 @test "20,000 exchanges: no growth in descriptors, memory or processes" {
 	linux_only
 	start_server
-	run "$CLIENT" --port "$PORT" --send first
+	run_program "$CLIENT" --port "$PORT" --send first
 	assert_success
 	first=$(snapshot)
 	# a warm-up that touches every slot of the tables, so that memory is
 	# compared with all of them paged in
-	run "$CLIENT" --port "$PORT" --send warm --repeat 2000 --concurrency 8
+	run_program "$CLIENT" --port "$PORT" --send warm --repeat 2000 --concurrency 8
 	assert_success
 	warm=$(snapshot)
-	run "$CLIENT" --port "$PORT" --send "$(printf '%064d' 0)" --repeat 20000 --concurrency 8
+	DEADLINE_S=60 run_program "$CLIENT" --port "$PORT" --send "$(printf '%064d' 0)" \
+	    --repeat 20000 --concurrency 8
 	assert_success
 	assert_line --regexp ' errors=0 '
 	after=$(snapshot)
@@ -172,4 +273,15 @@ backlog() {
 	[ -z "${CLOSELAB_SANITIZED:-}" ] || return 0
 	paste -d ' ' <(echo "$warm") <(echo "$after") |
 	    awk '{ if ($6 - $3 > 64) { print "pid " $1 " grew " $6 - $3 " kB"; exit 1 } }'
+}
+
+@test "the holders lock is never taken from a live owner, and taken over from a dead one" {
+	command -v cc >/dev/null || skip "needs cc to build the lock's test"
+	cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE -o "$BATS_TEST_TMPDIR/lock" \
+	    "$TOP/tests/units/holders_lock.c" "$TOP/server/holders.c" "$TOP/common/util.c"
+	run_program "$BATS_TEST_TMPDIR/lock"
+	assert_success
+	assert_output "$(printf '%s: yes\n' 'a stopped owner keeps its lock' \
+	    'the owner lets go, then the waiter goes in' 'the lock of a killed child is taken over' \
+	    'the lock of a killed parent is taken over')"
 }

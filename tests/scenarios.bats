@@ -230,3 +230,15 @@ linux_only() {
 	eof=$(t_of "$CLOG" ev=eof)
 	((first < last && last <= eof && eof - first >= 200 * MS))
 }
+
+@test "a helper that has exited holds nothing: the worker's close is counted the last" {
+	start_server --spawn true --end close
+	client --send hello --after 300
+	assert_success
+	helper=$(field "$(event "$SLOG" role=worker ev=spawn)" helper)
+	exited=$(t_of "$SLOG" role=worker ev=exit "helper=$helper")
+	close=$(t_of "$SLOG" role=worker ev=close holders=1-\>0) ||
+	    mistake "the worker's close was not counted the last, though its helper had exited"
+	eof=$(t_of "$CLOG" ev=eof)
+	((exited < close && close <= eof))
+}

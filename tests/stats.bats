@@ -96,7 +96,55 @@ ends_sum() {
 }
 
 @test "too many connections for the descriptor limit is refused clearly" {
-	run bash -c "ulimit -n 64 && exec '$CLIENT' --port 1 --repeat 200 --concurrency 100"
+	run_limited 64 "$CLIENT" --port 1 --repeat 200 --concurrency 100
 	assert_failure 1
-	assert_output "client: --concurrency 100 needs 116 descriptors, and the limit (ulimit -n) is 64"
+	assert_output --regexp '^client: the descriptor limit \(ulimit -n\) is 64 and [0-9]+ are open: --concurrency 100 needs 101 more$'
+}
+
+@test "a server log that cannot be read is an error" {
+	start_server
+	client --send hello --server-log "$BATS_TEST_TMPDIR"
+	assert_failure 1
+	assert_output --partial "client: cannot read server log $BATS_TEST_TMPDIR: Is a directory"
+}
+
+# late_server_log COPY: wait until the client has logged all its ends, then
+# write COPY into the server log the client reads, late.log
+late_server_log() {
+	wait_until "the client's ten ends" ends 10
+	"$@" >"$BATS_TEST_TMPDIR/late.log"
+}
+
+# ends N: the client has logged N EOFs
+ends() {
+	[ "$(grep -c ' ev=eof ' "$CLOG")" -eq "$1" ]
+}
+
+@test "the server's lines may come after the client's ends: it waits for them" {
+	start_server --parent-keeps 20 --end close
+	: >"$BATS_TEST_TMPDIR/late.log"
+	start_client --send hello --repeat 10 --log "$CLOG" --server-log "$BATS_TEST_TMPDIR/late.log"
+	late_server_log cat "$SLOG"
+	wait_client
+	assert_success
+	assert_line --regexp '^fin runs=10 '
+}
+
+@test "lines of an earlier run in the server's log are not taken for this one's" {
+	start_server --parent-keeps 20 --end close
+	: >"$BATS_TEST_TMPDIR/late.log"
+	start_client --send hello --repeat 10 --log "$CLOG" --server-log "$BATS_TEST_TMPDIR/late.log"
+	# an earlier run with the same addresses, 1000 s before: every line again
+	late_server_log awk '{ t = substr($1, 3) - 1000000000000; $1 = "t=" t; print }
+	    END { while ((getline l < FILENAME) > 0) print l }' "$SLOG"
+	wait_client
+	assert_success
+	assert_line --regexp '^fin runs=10 '
+	# each latency is the client's EOF minus the server's last close of this run
+	while read -r line; do
+		id=$(field "$line" conn)
+		close=$(t_of "$SLOG" ev=close holders=1-\>0 "conn=$id")
+		eof=$(t_of "$CLOG" ev=eof "conn=$id")
+		assert_equal "$(field "$line" us)" "$(awk -v d=$((eof - close)) 'BEGIN { printf "%.3f", d / 1e3 }')"
+	done < <(grep '^fin conn=' <<<"$output")
 }

@@ -74,14 +74,27 @@ run_limited() {
 	run_program bash -c 'ulimit -n "$1" && shift && exec "$@"' limited "$@"
 }
 
+# use_faults: sets FAULTS, the library that makes system calls fail on
+# purpose (tests/fault/fault.c: LD_PRELOAD=$FAULTS CLOSELAB_FAULT=CALL:N:ERRNO),
+# built once a run; skips where it cannot be loaded.
+use_faults() {
+	FAULTS=$BATS_RUN_TMPDIR/fault.so
+	[ -z "${CLOSELAB_SANITIZED:-}" ] || skip "a sanitizer's runtime must come first in LD_PRELOAD"
+	[ "$(uname -s)" = Linux ] || skip "fault injection with LD_PRELOAD is tried on Linux"
+	[ -f "$FAULTS" ] && return
+	command -v cc >/dev/null || skip "needs cc to build the fault library"
+	cc -shared -fPIC -o "$FAULTS.$$" "$TOP/tests/fault/fault.c" && mv "$FAULTS.$$" "$FAULTS"
+}
+
 # start_server ARGS...: start a server on port 0 in the background and wait
-# for its port file. Sets PORT and SERVER_PID. SERVER_WRAP, if set, is a
-# command the server runs under (ip netns exec NS, setpriv ...).
+# for its port file. Sets PORT and SERVER_PID. It logs to SLOG, unless SLOG
+# is empty. SERVER_WRAP, if set, is a command the server runs under (ip
+# netns exec NS, setpriv ...).
 start_server() {
 	rm -f "$BATS_TEST_TMPDIR/port"
 	# 3>&-: bats waits for fd 3 to close; a background server must not hold it
 	# shellcheck disable=SC2086 # SERVER_WRAP is a command and its words
-	${SERVER_WRAP:-} "$SERVER" --port 0 --port-file "$BATS_TEST_TMPDIR/port" --log "$SLOG" "$@" \
+	${SERVER_WRAP:-} "$SERVER" --port 0 --port-file "$BATS_TEST_TMPDIR/port" ${SLOG:+--log "$SLOG"} "$@" \
 	    2>"$BATS_TEST_TMPDIR/server.err" 3>&- &
 	SERVER_PID=$!
 	wait_until "the server's port file" listening ||
@@ -143,8 +156,9 @@ wait_for_event() {
 	wait_until "'${*:2}' in $(basename "$1")" has_event "$@"
 }
 
-# event FILE KEY=VALUE...: print the first logged line holding every pair.
-# With NTH=n in the environment, the n-th such line.
+# event FILE KEY=VALUE...: print the first logged line holding every pair
+# (KEY= alone: the key, whatever its value). With NTH=n in the environment,
+# the n-th such line.
 event() {
 	local file=$1
 	shift
@@ -153,7 +167,8 @@ event() {
 	BEGIN { n = split(want, w, " ") }
 	{
 		for (i = 1; i <= n; i++) {
-			for (j = 1; j <= NF && $j != w[i]; j++)
+			any = w[i] ~ /=$/
+			for (j = 1; j <= NF && $j != w[i] && !(any && index($j, w[i]) == 1); j++)
 				;
 			if (j > NF)
 				next
@@ -208,16 +223,17 @@ server_children() {
 children_gone() {
 	local child
 	for child in $(server_children); do
-		if kill -0 "$child" 2>/dev/null; then
+		if ! gone "$child"; then
 			echo "server child $child is still running" >&2
 			return 1
 		fi
 	done
 }
 
-# gone PID: no such process any more
+# gone PID: the process has exited (a zombie that nobody has reaped yet,
+# for want of a prompt init, has exited too)
 gone() {
-	! kill -0 "$1" 2>/dev/null
+	! kill -0 "$1" 2>/dev/null || [ "$(cut -d ' ' -f 3 "/proc/$1/stat" 2>/dev/null)" = Z ]
 }
 
 # stop_server: SIGTERM (unless a test signalled it already), wait at most

@@ -128,6 +128,19 @@ t_seg() {
 	has_event "$SLOG" role=parent ev=close keep=timer state=CLOSE_WAIT
 }
 
+# pcap_records FILE: how many packets the pcap file holds (16 bytes of
+# header each, then the packet; in this machine's byte order: little-endian)
+pcap_records() {
+	od -A n -t u1 -v "$1" | tr -s ' ' '\n' | grep -v '^$' |
+	    awk '{ b[NR] = $1 } END {
+		for (pos = 25; pos + 15 <= NR; pos += 16 + len) {
+			len = b[pos + 8] + 256 * b[pos + 9] + 65536 * b[pos + 10]
+			n++
+		}
+		print n + 0
+	    }'
+}
+
 @test "--pcap writes the captured segments in a file tcpdump reads" {
 	start_wire --pcap "$BATS_TEST_TMPDIR/cap.pcap"
 	client --send hello
@@ -138,22 +151,93 @@ t_seg() {
 	assert_output --regexp '^ *a1b2c3d4 00040002 00000000 00000000'
 	[[ $(od -A n -t u4 -j 20 -N 4 "$BATS_TEST_TMPDIR/cap.pcap") -eq 101 ]]
 	# as many records as logged segments
-	# as many records as logged segments: 16 bytes of header, then the packet
-	# (the file is in this machine's byte order: read as little-endian here)
-	records=$(od -A n -t u1 -v "$BATS_TEST_TMPDIR/cap.pcap" | tr -s ' ' '\n' | grep -v '^$' |
-	    awk '{ b[NR] = $1 } END {
-		for (pos = 25; pos + 15 <= NR; pos += 16 + len) {
-			len = b[pos + 8] + 256 * b[pos + 9] + 65536 * b[pos + 10]
-			n++
-		}
-		print n
-	    }')
-	assert_equal "$records" "$(segments | wc -l)"
+	assert_equal "$(pcap_records "$BATS_TEST_TMPDIR/cap.pcap")" "$(segments | wc -l)"
 	if command -v tcpdump >/dev/null; then
 		run tcpdump -nn -r "$BATS_TEST_TMPDIR/cap.pcap"
 		assert_success
 		assert_line --regexp 'Flags \[F\.\]'
 	fi
+}
+
+@test "--pcap alone captures, with no log at all" {
+	SLOG='' start_wire --pcap "$BATS_TEST_TMPDIR/cap.pcap"
+	client --send hello
+	assert_success
+	stop_server
+	# one exchange: at least the handshake, the data, both FINs
+	(($(pcap_records "$BATS_TEST_TMPDIR/cap.pcap") >= 7))
+	[ ! -e "$SLOG" ]
+}
+
+@test "the capture holds its own server's segments only: not another address's, on the same port" {
+	start_wire --pcap "$BATS_TEST_TMPDIR/cap.pcap"
+	# a second server on 127.0.0.2, with the same port number
+	"$SERVER" --addr 127.0.0.2 --port "$PORT" --log "$BATS_TEST_TMPDIR/other.log" \
+	    2>"$BATS_TEST_TMPDIR/other.err" 3>&- &
+	other=$!
+	wait_until "the other server" has_event "$BATS_TEST_TMPDIR/other.log" ev=listen
+	run_program "$CLIENT" --addr 127.0.0.2 --port "$PORT" --send elsewhere --repeat 5
+	assert_success
+	client --send hello --repeat 3
+	assert_success
+	kill -TERM "$other"
+	wait "$other"
+	stop_server
+	# three connections: every segment is one of theirs
+	assert_equal "$(segments | grep -c '^in S ')" 3
+	run awk '
+	FNR == NR { if (/ ev=accept fd=/) ours[$4] = 1; next }
+	/ role=wire / && !($4 in ours) { print "not ours: " $0; bad = 1 }
+	END { exit bad }' "$SLOG" "$SLOG"
+	assert_success
+	assert_equal "$(pcap_records "$BATS_TEST_TMPDIR/cap.pcap")" "$(segments | wc -l)"
+}
+
+@test "under unrelated loopback load the capture loses nothing" {
+	# another server and 4,000 exchanges with it, all the while
+	"$SERVER" --port 0 --port-file "$BATS_TEST_TMPDIR/load.port" 2>/dev/null 3>&- &
+	load_server=$!
+	wait_until "the load's server" [ -s "$BATS_TEST_TMPDIR/load.port" ]
+	timeout -k 2 60 "$CLIENT" --port "$(cat "$BATS_TEST_TMPDIR/load.port")" --send load \
+	    --repeat 4000 --concurrency 8 >/dev/null 2>&1 3>&- &
+	load=$!
+	start_wire --end abort --parent-keeps 300
+	client --send hello --repeat 10 --concurrency 2
+	assert_failure 3
+	stop_server
+	wait "$load" || true
+	kill -TERM "$load_server"
+	wait "$load_server"
+	# ten connections, each with its one SYN in and its RST out: all seen
+	assert_equal "$(segments | grep -c '^in S ')" 10
+	assert_equal "$(segments | grep -c '^out R')" 10
+	run has_event "$SLOG" role=wire ev=drops
+	assert_failure
+}
+
+@test "what the capture could not keep is counted and logged" {
+	start_wire --pcap "$BATS_TEST_TMPDIR/cap.pcap"
+	capture=$(field "$(event "$SLOG" ev=spawn wire=)" wire)
+	kill -STOP "$capture"
+	# far more than its buffer of 8 MiB, while it is stopped
+	client --send "$(head -c 100000 /dev/zero | tr '\0' x)" --repeat 100 --concurrency 4
+	kill -CONT "$capture"
+	assert_success
+	stop_server
+	dropped=$(field "$(event "$SLOG" role=wire ev=drops)" dropped) ||
+	    mistake "the capture lost segments and said nothing"
+	((dropped > 0))
+}
+
+@test "the capture ends with its parent, even one killed outright" {
+	start_wire
+	capture=$(field "$(event "$SLOG" ev=spawn wire=)" wire)
+	kill -KILL "$SERVER_PID"
+	wait "$SERVER_PID" || true
+	SERVER_PID=
+	wait_until "the capture to end" gone "$capture" ||
+	    mistake "the capture process went on after its parent was killed"
+	wait_until "the workers to exit" children_gone
 }
 
 @test "the timeline numbers the segments and draws them as SVG" {
@@ -162,7 +246,7 @@ t_seg() {
 	assert_success
 	wait_for_event "$SLOG" role=parent ev=close keep=timer
 	stop_server
-	run sh "$TOP/timeline/timeline.sh" --svg "$BATS_TEST_TMPDIR/t.svg" "$SLOG" "$CLOG"
+	run "$TOP/bin/timeline" --svg "$BATS_TEST_TMPDIR/t.svg" "$SLOG" "$CLOG"
 	assert_success
 	n=$(segments | wc -l)
 	assert_line --regexp "#1 +->S +SYN"
@@ -187,4 +271,24 @@ t_seg() {
 	assert_output 1
 	run has_event "$SLOG" role=wire
 	assert_failure
+}
+
+@test "no line shows a TCP state from after its stamp" {
+	start_server --end close
+	client --send hello --repeat 200
+	assert_success
+	# a worker's socket is in CLOSE_WAIT only once the client's FIN has
+	# come, which is after the client's shutdown() was called
+	run awk '
+	FNR == NR {
+		if ($0 ~ / ev=shutdown /)
+			fin[$4] = substr($1, 3)
+		next
+	}
+	/ role=worker / && / state=CLOSE_WAIT/ && !($4 in fin && substr($1, 3) + 0 >= fin[$4] + 0) {
+		print "before the FIN: " $0
+		bad = 1
+	}
+	END { exit bad }' "$CLOG" "$SLOG"
+	assert_success
 }

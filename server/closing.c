@@ -1,0 +1,102 @@
+/*
+ * closing.c: one process closes its copy of a connection, or exits holding
+ * it, and says so: the holders before and after (holders.c counts them with
+ * the close itself), what a last close sends, and, with --kernel-holders,
+ * the processes that the kernel lists as holding the socket.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "../common/kernel.h"
+#include "../common/log.h"
+#include "../common/util.h"
+#include "server.h"
+
+/*
+ * Under the slot's lock, just before the close: what a last close of fd
+ * would send. Bytes received but not read (Linux, as RFC 1122 4.2.2.13
+ * allows, sends RST then) and SO_LINGER {1, 0} (RST too), and the state.
+ * FIONREAD, unlike a peek, leaves a pending error (a reset) for the
+ * processes that hold the socket to see. The last closer sees what the
+ * others did to the socket.
+ */
+static void
+look(int fd, struct tally *tl)
+{
+	struct linger l;
+	socklen_t len = sizeof l;
+
+	if (ioctl(fd, FIONREAD, &tl->unread) == -1)
+		tl->unread = 0;
+	tl->linger0 = getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0 &&
+	    l.l_onoff && l.l_linger == 0;
+	tl->state = kernel_tcp_state(fd);
+}
+
+/* " kernel=PIDS", the processes the kernel lists as holding fd's socket, or "". */
+static const char *
+kernel_list(unsigned long sock, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (sock && len > 8 && kernel_holders(sock, buf + 8, len - 8) == 0)
+		memcpy(buf, " kernel=", 8);
+	return buf;
+}
+
+const char *
+conn_kernel_holders(int fd, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (!log_on() || !opt.kernel_holders)
+		return buf;
+	return kernel_list(kernel_sock_id(fd), buf, len);
+}
+
+int
+conn_close(int slot, int who, int fd, const char *extra)
+{
+	struct tally tl = { 0 };
+	char before[112] = "", after[112] = "", kernel[240] = "";
+	const char *id = holders_id(slot);
+	unsigned long sock = 0;
+	int r;
+
+	if (log_on()) {
+		tl.look = look;
+		if (opt.kernel_holders)
+			kernel_list(sock = kernel_sock_id(fd), before, sizeof before);
+	}
+	r = holders_close(slot, who, fd, &tl);
+	if (!log_on())
+		return r;
+	if (r == -1) {
+		logat(tl.t, id, EV_CLOSE, "fd=%d err=%s%s", fd, errname(tl.err), extra);
+		return r;
+	}
+	/* the kernel's list before and after: " kernel=A,B->A" */
+	if (before[0] && kernel_list(sock, after, sizeof after)[0])
+		snprintf(kernel, sizeof kernel, "%s->%s", before, after + 8);
+	logat(tl.t, id, EV_CLOSE, "fd=%d holders=%d->%d unread=%d linger=%s%s%s%s%s", fd,
+	    tl.before, tl.after, tl.unread, tl.linger0 ? "0" : "off", kernel,
+	    tl.state ? " state=" : "", tl.state ? tl.state : "", extra);
+	return r;
+}
+
+void
+conn_holder_exited(pid_t pid, int maybe)
+{
+	struct tally tl;
+	int i;
+
+	for (i = 0; i < holders_slots(); i++) {
+		/* a quick look first: only the slots it may hold are worth the lock */
+		if (holders_pid(i, PARENT) != pid && holders_pid(i, CHILD) != pid &&
+		    holders_pid(i, HELPER) != pid && !(i == maybe && holders_pid(i, CHILD) == -1))
+			continue;
+		if (holders_drop(i, pid, i == maybe, &tl) && tl.after != tl.before)
+			logat(tl.t, holders_id(i), EV_CLOSE, "by=exit exited=%ld holders=%d->%d",
+			    (long)pid, tl.before, tl.after);
+	}
+}

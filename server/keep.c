@@ -1,0 +1,126 @@
+/*
+ * keep.c: the parent's own copy of each connection. It holds the copy from
+ * accept() to the handoff (or fork), then lets go at once, later, never, or
+ * on SIGUSR1, as --parent-keeps says. While it keeps it, no close() of the
+ * worker's can send the FIN.
+ */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "../common/util.h"
+#include "server.h"
+
+/* A connection the parent holds, indexed by its holders slot. */
+static struct held {
+	int fd;		/* -1: the parent holds no copy */
+	int kept;	/* handed off, and kept as --parent-keeps says */
+	int64_t until;	/* when to close: ns, KEEP_NEVER or KEEP_SIGNAL */
+} held[MAXCONN];
+
+static int nkept;
+
+void
+keep_open(void)
+{
+	int i;
+
+	for (i = 0; i < MAXCONN; i++)
+		held[i] = (struct held){ -1, 0, 0 };
+}
+
+void
+keep_hold(int slot, int fd)
+{
+	held[slot] = (struct held){ fd, 0, 0 };
+}
+
+int
+keep_fd(int slot)
+{
+	return held[slot].fd;
+}
+
+void
+keep_release(int slot, const char *why)
+{
+	char extra[32];
+
+	snprintf(extra, sizeof extra, " keep=%s", why);
+	/* a worker that has exited holds nothing: not counted as a holder */
+	parent_reap();
+	conn_close(slot, PARENT, held[slot].fd, extra);
+	if (held[slot].kept)
+		nkept--;
+	held[slot] = (struct held){ -1, 0, 0 };
+}
+
+void
+keep_after_handoff(int slot)
+{
+	struct held *h = &held[slot];
+
+	if (opt.parent_keeps == 0) {
+		keep_release(slot, "0");
+		return;
+	}
+	h->kept = 1;
+	h->until = opt.parent_keeps > 0 ? deadline(opt.parent_keeps) : opt.parent_keeps;
+	nkept++;
+}
+
+int64_t
+keep_release_due(void)
+{
+	int64_t now, next = 0;
+	int i;
+
+	if (nkept == 0)
+		return 0;
+	now = now_ns();
+	for (i = 0; i < MAXCONN; i++) {
+		struct held *h = &held[i];
+		if (!h->kept || h->until < 0)
+			continue;	/* not kept, or kept for ever or for a signal */
+		if (h->until <= now)
+			keep_release(i, "timer");
+		else if (next == 0 || h->until < next)
+			next = h->until;
+	}
+	return next;
+}
+
+void
+keep_release_signalled(void)
+{
+	int i;
+
+	for (i = 0; i < MAXCONN && nkept > 0; i++)
+		if (held[i].kept && held[i].until == KEEP_SIGNAL)
+			keep_release(i, "signal");
+}
+
+void
+keep_release_all(void)
+{
+	int i;
+
+	for (i = 0; i < MAXCONN; i++)
+		if (held[i].fd != -1)
+			keep_release(i, "exit");
+}
+
+int
+keep_count(void)
+{
+	return nkept;
+}
+
+void
+keep_forget(int keep)
+{
+	int i;
+
+	for (i = 0; i < MAXCONN; i++)
+		if (held[i].fd != -1 && held[i].fd != keep)
+			close(held[i].fd);
+}
