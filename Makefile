@@ -63,6 +63,12 @@ fuzz:
 bench: all
 	sh bench/bench.sh
 
+# each program's sources, for the builds of tests/check.sh
+sources:
+	@echo "server $(SERVER_OBJ:.o=.c) $(COMMON_OBJ:.o=.c)"
+	@echo "client $(CLIENT_OBJ:.o=.c) $(COMMON_OBJ:.o=.c)"
+	@echo "common $(COMMON_OBJ:.o=.c)"
+
 clean:
 	rm -f bin/server bin/client bin/timeline $(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ)
 
@@ -87,4 +93,4 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/closelab
 	cd $(DESTDIR)$(MANPREFIX)/man1 && rm -f closelab-server.1 closelab-client.1
 
-.PHONY: all demo scenarios diagrams test check fuzz bench clean install uninstall
+.PHONY: all demo scenarios diagrams test check fuzz bench sources clean install uninstall

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "../common/log.h"
 #include "../common/sock.h"
 
 /* Exit codes for the ends (EXIT_RUNTIME and EXIT_USAGE are shared). */
@@ -44,6 +45,7 @@ struct exchange {
 	size_t off;		/* how much of it is written */
 	int64_t start;		/* connect() called */
 	int64_t wake;		/* when the step after a wait begins */
+	struct stamp sending;	/* the first write() of the current message */
 	int64_t end_t;		/* the end: EOF, reset, timeout or close */
 	enum end end;
 	long long sent, received;

@@ -179,7 +179,7 @@ send_some(struct exchange *x)
 	ssize_t n;
 
 	if (x->off == 0)
-		x->wake = now_ns();	/* the time of the call, for the log */
+		x->sending = log_stamp();	/* the call's time, for the log */
 	while (x->off < len) {
 		n = write(x->fd, msg + x->off, len - x->off);
 		if (n == -1 && errno == EINTR)
@@ -188,14 +188,14 @@ send_some(struct exchange *x)
 			return -1;
 		if (n == -1) {
 			/* EPIPE or ECONNRESET: the server reset the connection */
-			logat(x->wake, x->id, EV_WRITE, "fd=%d err=%s", x->fd, errname(errno));
+			logsent(x->sending, x->id, EV_WRITE, "fd=%d err=%s", x->fd, errname(errno));
 			finish(x, END_RST, now_ns());
 			return 0;
 		}
 		x->off += n;
 	}
 	x->sent += len;
-	logat(x->wake, x->id, EV_WRITE, "fd=%d bytes=%zu", x->fd, len);
+	logsent(x->sending, x->id, EV_WRITE, "fd=%d bytes=%zu", x->fd, len);
 	return 0;
 }
 
@@ -204,14 +204,14 @@ static void
 then(struct exchange *x)
 {
 	struct linger l = { 1, 0 };
-	int64_t t = now_ns();
+	struct stamp st = log_stamp();
 
 	/* even after an EOF: the server may only have half-closed */
 	if (opt.then == THEN_SHUTDOWN && x->end != END_RST) {
 		if (shutdown(x->fd, SHUT_WR) == -1)
-			logat(t, x->id, EV_SHUTDOWN, "how=SHUT_WR err=%s", errname(errno));
+			logsent(st, x->id, EV_SHUTDOWN, "how=SHUT_WR err=%s", errname(errno));
 		else
-			logat(t, x->id, EV_SHUTDOWN, "how=SHUT_WR");
+			logsent(st, x->id, EV_SHUTDOWN, "how=SHUT_WR");
 	}
 	if (opt.then == THEN_CLOSE || opt.then == THEN_ABORT) {
 		if (opt.then == THEN_ABORT &&
@@ -256,7 +256,8 @@ advance(struct exchange *x, short revents, int print)
 		/* one exchange at a time: its lines end with the socket's state */
 		if (opt.concurrency == 1)
 			log_sock(x->fd);
-		logat(x->start, x->id, EV_CONNECT, "fd=%d peer=%s", x->fd,
+		/* stamped at the call, when nobody looked at its state */
+		logsent((struct stamp){ x->start, NULL }, x->id, EV_CONNECT, "fd=%d peer=%s", x->fd,
 		    opt.peers[x->peer].where);
 		x->step = SENDING;
 		x->wake = 0;
@@ -288,10 +289,9 @@ advance(struct exchange *x, short revents, int print)
 		case READING:
 			if (x->end == END_NONE && now < x->wake)
 				return;
-			if (x->end == END_NONE) {
-				logat(now, x->id, EV_TIMEOUT, "fd=%d ms=%ld", x->fd, opt.timeout);
-				finish(x, END_TIMEOUT, now);
-			}
+			if (x->end == END_NONE)
+				finish(x, END_TIMEOUT, logev(x->id, EV_TIMEOUT, "fd=%d ms=%ld", x->fd,
+				    opt.timeout));
 			close_exchange(x);
 			return;
 		default:

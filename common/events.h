@@ -21,7 +21,8 @@
 	X(FORK, "fork", "parent", "child= fd= holders= err=", \
 	    "a child forked for the connection, which it inherits") \
 	X(TAKE, "take", "worker", "fd= holders=", "the worker has the connection") \
-	X(CONNECT, "connect", "client", "fd= peer=", "the client's connect() (stamped at the call)") \
+	X(CONNECT, "connect", "client", "fd= peer=", \
+	    "the client's connect(), stamped at the call; then= the state it reached") \
 	X(READ, "read", "worker client", "fd= bytes= err= nothing=1", \
 	    "read() returned bytes, or failed (nothing=1: nothing came)") \
 	X(WRITE, "write", "worker client", "fd= bytes= err=", "write() of bytes, or its failure") \

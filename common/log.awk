@@ -6,12 +6,13 @@
 # key=value fields; the vocabulary is common/events.h.
 
 # log_fields(LINE, F): F[key] = value for each key=value word of LINE (any
-# line of such words: a log line, or the client's result and stats lines).
+# line of such words: a log line, or the client's result and stats lines);
+# a key's first value, as log.c's log_field() finds it.
 function log_fields(line, f,    n, i, w, k) {
 	split("", f)
 	n = split(line, w, / /)
 	for (i = 1; i <= n; i++)
-		if ((k = index(w[i], "=")) > 1)
+		if ((k = index(w[i], "=")) > 1 && !(substr(w[i], 1, k - 1) in f))
 			f[substr(w[i], 1, k - 1)] = substr(w[i], k + 1)
 	return n
 }
@@ -29,15 +30,23 @@ function log_parse(line, f) {
 }
 
 # log_has(F, PAIRS): whether F holds every KEY=VALUE of the space-separated
-# PAIRS ("KEY=" alone: the key, with any value).
-function log_has(f, pairs,    n, i, p, k) {
+# PAIRS: "KEY=" alone, the key with any value; "KEY=*END", a value that ends
+# with END.
+function log_has(f, pairs,    n, i, p, k, key, v, end) {
 	n = split(pairs, p, " ")
 	for (i = 1; i <= n; i++) {
 		k = index(p[i], "=")
-		if (!(substr(p[i], 1, k - 1) in f))
+		key = substr(p[i], 1, k - 1)
+		v = substr(p[i], k + 1)
+		if (!(key in f))
 			return 0
-		if (k < length(p[i]) && f[substr(p[i], 1, k - 1)] != substr(p[i], k + 1))
+		if (substr(v, 1, 1) == "*") {
+			end = substr(v, 2)
+			if (substr(f[key], length(f[key]) - length(end) + 1) != end)
+				return 0
+		} else if (v != "" && f[key] != v) {
 			return 0
+		}
 	}
 	return 1
 }

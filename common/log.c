@@ -58,9 +58,47 @@ log_sock(int fd)
 	sockfd = fd;
 }
 
+#ifdef LOG_CHECK
+/*
+ * A build for the checks (make check): every field of every line is one
+ * that events.h lists for its event (or state= and then=), or the program
+ * stops here.
+ */
+static void
+check_fields(enum event ev, const char *line)
+{
+	const char *p = strstr(line, " ev="), *f;
+	size_t k;
+
+	for (p = strchr(p + 1, ' '); p != NULL; p = strchr(p + 1, ' ')) {
+		k = strcspn(p + 1, "= \n");
+		if ((k == 5 && strncmp(p + 1, "state", 5) == 0) ||
+		    (k == 4 && strncmp(p + 1, "then", 4) == 0))
+			continue;
+		for (f = events[ev].fields; (f = strstr(f, "=")) != NULL; f++)
+			if ((size_t)(f - events[ev].fields) >= k && strncmp(f - k, p + 1, k) == 0 &&
+			    (f - k == events[ev].fields || f[-(long)k - 1] == ' '))
+				break;
+		if (f == NULL) {
+			fprintf(stderr, "log: ev=%s has no field '%.*s' in events.h\n",
+			    events[ev].name, (int)k, p + 1);
+			abort();
+		}
+	}
+}
+#endif
+
+/* The state of the socket being served, or NULL. */
+static const char *
+state_now(void)
+{
+	return sockfd != -1 ? kernel_tcp_state(sockfd) : NULL;
+}
+
 /* The line, whole, in one write(); after a failure, nothing more. */
 static void
-emit(int64_t t, const char *state, const char *conn, enum event ev, const char *fmt, va_list ap)
+emit(int64_t t, const char *state, const char *then, const char *conn, enum event ev,
+    const char *fmt, va_list ap)
 {
 	char line[1024];
 	int n, m = 0;
@@ -77,9 +115,15 @@ emit(int64_t t, const char *state, const char *conn, enum event ev, const char *
 	n += m;
 	if (state && (size_t)n < sizeof line)
 		n += snprintf(line + n, sizeof line - n, " state=%s", state);
+	if (then && (!state || strcmp(then, state) != 0) && (size_t)n < sizeof line)
+		n += snprintf(line + n, sizeof line - n, " then=%s", then);
 	if ((size_t)n >= sizeof line - 1)
 		n = sizeof line - 2;	/* truncated: still one line */
 	line[n++] = '\n';
+#ifdef LOG_CHECK
+	line[n] = '\0';
+	check_fields(ev, line);
+#endif
 	/* a retry could split the line: a short write is a failure too */
 	if ((w = write(logfd, line, n)) != n) {
 		if (w >= 0)
@@ -94,15 +138,13 @@ emit(int64_t t, const char *state, const char *conn, enum event ev, const char *
 void
 logat(int64_t t, const char *conn, enum event ev, const char *fmt, ...)
 {
-	const char *state;
 	va_list ap;
 	int err = errno;
 
 	if (logfd == -1)
 		return;
-	state = sockfd != -1 ? kernel_tcp_state(sockfd) : NULL;
 	va_start(ap, fmt);
-	emit(t, state, conn, ev, fmt, ap);
+	emit(t, NULL, NULL, conn, ev, fmt, ap);
 	va_end(ap);
 	errno = err;
 }
@@ -117,13 +159,38 @@ logev(const char *conn, enum event ev, const char *fmt, ...)
 
 	if (logfd == -1)
 		return now_ns();
-	state = sockfd != -1 ? kernel_tcp_state(sockfd) : NULL;
+	state = state_now();
 	t = now_ns();
 	va_start(ap, fmt);
-	emit(t, state, conn, ev, fmt, ap);
+	emit(t, state, NULL, conn, ev, fmt, ap);
 	va_end(ap);
 	errno = err;
 	return t;
+}
+
+struct stamp
+log_stamp(void)
+{
+	struct stamp st = { 0, NULL };
+
+	if (logfd != -1)
+		st.state = state_now();
+	st.t = now_ns();
+	return st;
+}
+
+void
+logsent(struct stamp st, const char *conn, enum event ev, const char *fmt, ...)
+{
+	va_list ap;
+	int err = errno;
+
+	if (logfd == -1)
+		return;
+	va_start(ap, fmt);
+	emit(st.t, st.state, state_now(), conn, ev, fmt, ap);
+	va_end(ap);
+	errno = err;
 }
 
 /* Copy the value of "key=" at p (a word up to a space) into buf; its end, or NULL. */

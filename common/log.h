@@ -27,15 +27,27 @@ void log_sock(int fd);
 /*
  * Append "t=<ns> pid=<pid> role=<role> conn=<conn> ev=<name> <fmt...>" as one
  * write(), so lines of several processes sharing the file never interleave.
- * For an event that sends, stamped at the call: its state= is the one after.
+ * A line's state= is the socket's state at its stamp, never later.
  */
 void logat(int64_t t, const char *conn, enum event ev, const char *fmt, ...);
 /*
- * logat() for an event that has just happened: the state is sampled before
- * the stamp is taken, so that no line shows a state from after its time.
- * The stamp, logged or not.
+ * logat() for an event that has just happened: the state is sampled, then
+ * the stamp taken. The stamp, logged or not.
  */
 int64_t logev(const char *conn, enum event ev, const char *fmt, ...);
+
+/* The stamp of a call that sends, taken just before it, with the state. */
+struct stamp {
+	int64_t t;
+	const char *state;
+};
+struct stamp log_stamp(void);
+/*
+ * Log the event of a call stamped by log_stamp(): state= at the stamp, and
+ * then= the state it left, where that differs. Stamped at the call, a send
+ * comes before its effect in every other process's log.
+ */
+void logsent(struct stamp st, const char *conn, enum event ev, const char *fmt, ...);
 
 /* A log line taken apart: the fields every line has. */
 struct logline {

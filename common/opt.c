@@ -6,6 +6,10 @@
 #include "opt.h"
 #include "util.h"
 
+#ifndef VERSION
+#define VERSION "unknown"	/* config.mk defines it for every build of make's */
+#endif
+
 int
 opt_next(char **argv, int *i, const struct opt *opts, const char **arg)
 {

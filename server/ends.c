@@ -35,14 +35,14 @@ static void
 logged_shutdown(struct conn *c, int how, const char *name)
 {
 	char kernel[128];
-	int64_t t = now_ns();
+	struct stamp st = log_stamp();
 
 	if (shutdown(c->fd, how) == -1) {
-		logat(t, c->id, EV_SHUTDOWN, "how=%s err=%s", name, errname(errno));
+		logsent(st, c->id, EV_SHUTDOWN, "how=%s err=%s", name, errname(errno));
 		return;
 	}
 	/* shutdown() acts on the socket, whoever holds it */
-	logat(t, c->id, EV_SHUTDOWN, "how=%s holders=%d%s", name, holders_now(c),
+	logsent(st, c->id, EV_SHUTDOWN, "how=%s holders=%d%s", name, holders_now(c),
 	    conn_kernel_holders(c->fd, kernel, sizeof kernel));
 }
 

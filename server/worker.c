@@ -68,7 +68,7 @@ logged_read(struct conn *c, char *buf, size_t len)
 static int
 logged_write(struct conn *c, const char *buf, size_t len)
 {
-	int64_t t = now_ns();
+	struct stamp st = log_stamp();
 	size_t left = len;
 	ssize_t n;
 
@@ -80,13 +80,13 @@ logged_write(struct conn *c, const char *buf, size_t len)
 			return -1;
 		}
 		if (n == -1) {
-			logat(t, c->id, EV_WRITE, "fd=%d err=%s", c->fd, errname(errno));
+			logsent(st, c->id, EV_WRITE, "fd=%d err=%s", c->fd, errname(errno));
 			return -1;
 		}
 		buf += n;
 		left -= n;
 	}
-	logat(t, c->id, EV_WRITE, "fd=%d bytes=%zu", c->fd, len);
+	logsent(st, c->id, EV_WRITE, "fd=%d bytes=%zu", c->fd, len);
 	return 0;
 }
 
@@ -143,7 +143,7 @@ converse(struct conn *c, int64_t end_at)
 static void
 spawn_helper(struct conn *c)
 {
-	int64_t t = now_ns();
+	struct stamp st = log_stamp();
 	pid_t pid;
 
 	/* counted before it can possibly close its copy */
@@ -172,7 +172,7 @@ spawn_helper(struct conn *c)
 	helper = pid;
 	if (!opt.cloexec)
 		holders_set(c->slot, HELPER, pid);
-	logat(t, c->id, EV_SPAWN, "helper=%ld inherits=%s holders=%d", (long)pid,
+	logsent(st, c->id, EV_SPAWN, "helper=%ld inherits=%s holders=%d", (long)pid,
 	    opt.cloexec ? "no" : "yes", holders_count(c->slot));
 }
 

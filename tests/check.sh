@@ -1,10 +1,12 @@
 #!/bin/sh
 # check.sh: what make check runs besides make test. The bats suite against
-# an ASan+UBSan build, valgrind's memcheck over the core exchanges (children
-# traced, descriptors tracked), cppcheck and shellcheck, and the fuzz target
-# for a bounded time. Ends with "N passed, N failed".
+# an ASan+UBSan build that also checks every logged field against the log's
+# vocabulary, valgrind's memcheck over the core exchanges (children traced,
+# descriptors tracked), cppcheck, shellcheck and an awk lint, builds with
+# gcc, clang and musl, a 32-bit build that runs part of the suite, and the
+# fuzz target for a bounded time. Ends with "N passed, N failed".
 #
-# usage: check.sh [asan] [valgrind] [lint] [fuzz]    (default: all four)
+# usage: check.sh [asan] [valgrind] [lint] [m32] [fuzz]    (default: all)
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,9 +15,13 @@ trap 'rm -rf "$work"' EXIT
 passed=0
 failed=0
 fuzz_seconds=${FUZZ_SECONDS:-20}
-SERVERS="server/main.c server/parent.c server/worker.c server/handoff.c server/holders.c server/wire.c"
-CLIENTS="client/main.c client/exchange.c client/stats.c"
-COMMONS="common/util.c common/opt.c common/log.c common/sock.c common/kernel.c"
+# each program's sources, as the Makefile lists them
+sources() {
+	make -s -C "$top" sources | sed -n "s/^$1 //p"
+}
+SERVERS=$(sources server)
+CLIENTS=$(sources client)
+COMMONS=$(sources common)
 CFLAGS_STRICT="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE -Wall -Wextra -Werror -pedantic"
 
 result() {
@@ -28,14 +34,18 @@ result() {
 	fi
 }
 
-# need COMMAND PACKAGE: install PACKAGE where COMMAND is missing and apt-get can
-need() {
-	command -v "$1" >/dev/null 2>&1 && return 0
+# install PACKAGE: with apt-get, where it can be used
+install() {
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		echo "check.sh: installing $2 with apt-get" >&2
-		apt-get install -y -q "$2" >/dev/null 2>&1 ||
-		    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "$2" >/dev/null 2>&1; }
+		echo "check.sh: installing $1 with apt-get" >&2
+		apt-get install -y -q "$1" >/dev/null 2>&1 ||
+		    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "$1" >/dev/null 2>&1; }
 	fi
+}
+
+# need COMMAND PACKAGE: install PACKAGE where COMMAND is missing
+need() {
+	command -v "$1" >/dev/null 2>&1 || install "$2"
 	command -v "$1" >/dev/null 2>&1
 }
 
@@ -46,11 +56,13 @@ sancc() {
 
 asan() {
 	cc=$(sancc)
-	flags="$CFLAGS_STRICT -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
+	# LOG_CHECK: a line with a field events.h does not list stops the program
+	flags="$CFLAGS_STRICT -DLOG_CHECK -g -O1 -fno-omit-frame-pointer
+	    -fsanitize=address,undefined -fno-sanitize-recover=all"
 	mkdir -p "$work/asan"
 	# shellcheck disable=SC2086 # lists of files and flags
-	if ! (cd "$top" && $cc $flags -o "$work/asan/server" $SERVERS $COMMONS &&
-	    $cc $flags -o "$work/asan/client" $CLIENTS $COMMONS); then
+	if ! (cd "$top" && $cc $flags -o "$work/asan/server" $SERVERS &&
+	    $cc $flags -o "$work/asan/client" $CLIENTS); then
 		result 1 "ASan+UBSan build"
 		return
 	fi
@@ -133,11 +145,19 @@ lint() {
 		result 1 "cppcheck is installed"
 	fi
 	if need shellcheck shellcheck; then
-		(cd "$top" && shellcheck -x demo/demo.sh demo/serverctl.sh bench/bench.sh timeline/timeline.sh \
+		(cd "$top" && shellcheck -x demo/*.sh bench/*.sh timeline/timeline.sh \
 		    tests/run.sh tests/check.sh .ci/run tests/*.bats tests/test_helper.bash)
 		result $? "shellcheck"
 	else
 		result 1 "shellcheck is installed"
+	fi
+	# the awk programs: gawk's lint, and mawk and busybox awk reading them
+	if need gawk gawk; then
+		(cd "$top" && gawk --lint=fatal -f common/log.awk -f timeline/check.awk \
+		    -f timeline/timeline.awk /dev/null 2>&1 | grep -v 'no connection events')
+		result $? "gawk --lint on the timeline's awk"
+	else
+		result 1 "gawk is installed"
 	fi
 	# gcc, clang and musl, no warning (-Werror)
 	need musl-gcc musl-tools
@@ -147,10 +167,37 @@ lint() {
 			continue
 		fi
 		# shellcheck disable=SC2086 # lists of files and flags
-		(cd "$top" && $cc $CFLAGS_STRICT -O2 -o "$work/server-$cc" $SERVERS $COMMONS &&
-		    $cc $CFLAGS_STRICT -O2 -o "$work/client-$cc" $CLIENTS $COMMONS)
+		(cd "$top" && $cc $CFLAGS_STRICT -O2 -o "$work/server-$cc" $SERVERS &&
+		    $cc $CFLAGS_STRICT -O2 -o "$work/client-$cc" $CLIENTS)
 		result $? "builds with $cc, no warning"
 	done
+}
+
+# A 32-bit build, where long is 32 bits: every time in nanoseconds must be
+# 64-bit arithmetic. It runs the core's shared-socket and client tests.
+m32_builds() {
+	echo 'int main(void) { return 0; }' | cc -m32 -x c -o "$work/m32-probe" - 2>/dev/null
+}
+
+m32() {
+	m32_builds || install gcc-multilib
+	if ! m32_builds; then
+		result 1 "a 32-bit build is possible (gcc-multilib)"
+		return
+	fi
+	mkdir -p "$work/m32"
+	# shellcheck disable=SC2086 # lists of files and flags
+	if ! (cd "$top" && cc -m32 $CFLAGS_STRICT -O2 -o "$work/m32/server" $SERVERS &&
+	    cc -m32 $CFLAGS_STRICT -O2 -o "$work/m32/client" $CLIENTS); then
+		result 1 "a 32-bit build"
+		return
+	fi
+	SERVER="$work/m32/server" CLIENT="$work/m32/client" sh "$top/tests/run.sh" \
+	    "$top/tests/shared_socket.bats" "$top/tests/client.bats" >"$work/m32/suite" 2>&1
+	summary=$(tail -n 1 "$work/m32/suite")
+	grep -E '^not ok' "$work/m32/suite"
+	result "$(echo "$summary" | sed -n 's/^[0-9]* passed, \([0-9]*\) failed.*/\1/p' |
+	    grep -qx 0; echo $?)" "a 32-bit build passes the shared-socket and client tests ($summary)"
 }
 
 fuzz() {
@@ -162,8 +209,8 @@ fuzz() {
 	mkdir -p "$work/fuzz/corpus"
 	# shellcheck disable=SC2086 # a list of files
 	if ! (cd "$top" && clang -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -D_POSIX_C_SOURCE=200809L -o "$work/fuzz/parsers" tests/fuzz/parsers.c \
-	    common/opt.c common/util.c common/log.c common/kernel.c); then
+	    -D_POSIX_C_SOURCE=200809L -o "$work/fuzz/parsers" \
+	    tests/fuzz/parsers.c $COMMONS); then
 		result 1 "the fuzz target builds"
 		return
 	fi
@@ -176,14 +223,15 @@ fuzz() {
 	result $status "fuzzing the option and log parsers for ${fuzz_seconds}s"
 }
 
-[ $# -gt 0 ] || set -- asan valgrind lint fuzz
+[ $# -gt 0 ] || set -- asan valgrind lint m32 fuzz
 for step; do
 	case $step in
 	asan) asan ;;
 	valgrind) valgrind_all ;;
 	lint) lint ;;
+	m32) m32 ;;
 	fuzz) fuzz ;;
-	*) echo "usage: check.sh [asan] [valgrind] [lint] [fuzz]" >&2; exit 2 ;;
+	*) echo "usage: check.sh [asan] [valgrind] [lint] [m32] [fuzz]" >&2; exit 2 ;;
 	esac
 done
 echo "$passed passed, $failed failed"

@@ -94,6 +94,7 @@ load test_helper
 @test "after a reset the client waits out --after without spinning" {
 	start_server --reads none --end-after 50
 	# user and system CPU seconds of a client that waits 2 s after the reset
+	# shellcheck disable=SC2016 # for the inner shell or awk to expand
 	run_program bash -c 'TIMEFORMAT="%U %S"; time "$@" >/dev/null' cpu "$CLIENT" --port "$PORT" \
 	    --send unread --after 2000 --then none
 	cpu=$(tail -n 1 <<<"$output")
@@ -105,6 +106,7 @@ load test_helper
 @test "a result that cannot be written is an error, not a silent exit 0" {
 	[ -w /dev/full ] || skip "needs /dev/full"
 	start_server
+	# shellcheck disable=SC2016 # for the inner shell or awk to expand
 	run_program bash -c '"$@" >/dev/full' full "$CLIENT" --port "$PORT" --send hello
 	assert_failure 1
 	assert_output 'client: cannot write to standard output: No space left on device'

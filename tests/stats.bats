@@ -135,6 +135,7 @@ ends() {
 	: >"$BATS_TEST_TMPDIR/late.log"
 	start_client --send hello --repeat 10 --log "$CLOG" --server-log "$BATS_TEST_TMPDIR/late.log"
 	# an earlier run with the same addresses, 1000 s before: every line again
+	# shellcheck disable=SC2016 # for the inner shell or awk to expand
 	late_server_log awk '{ t = substr($1, 3) - 1000000000000; $1 = "t=" t; print }
 	    END { while ((getline l < FILENAME) > 0) print l }' "$SLOG"
 	wait_client

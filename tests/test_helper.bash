@@ -22,6 +22,10 @@ CLIENT=${CLIENT:-$TOP/bin/client}
 DEADLINE_S=${DEADLINE_S:-10}
 MS=1000000	# nanoseconds in a millisecond
 
+# starting, waiting for and stopping a server: as the demo and bench do
+# shellcheck source=common/serverctl.sh
+. "$TOP/common/serverctl.sh"
+
 SLOG=$BATS_TEST_TMPDIR/server.log
 CLOG=$BATS_TEST_TMPDIR/client.log
 
@@ -71,6 +75,7 @@ run_program() {
 
 # run_limited N PROGRAM ARGS...: run_program with the descriptor limit N
 run_limited() {
+	# shellcheck disable=SC2016 # for the inner shell or awk to expand
 	run_program bash -c 'ulimit -n "$1" && shift && exec "$@"' limited "$@"
 }
 
@@ -88,29 +93,10 @@ use_faults() {
 
 # start_server ARGS...: start a server on port 0 in the background and wait
 # for its port file. Sets PORT and SERVER_PID. It logs to SLOG, unless SLOG
-# is empty. SERVER_WRAP, if set, is a command the server runs under (ip
-# netns exec NS, setpriv ...).
+# is empty. SERVER_WRAP, if set, is a command the server runs under.
 start_server() {
-	rm -f "$BATS_TEST_TMPDIR/port"
-	# 3>&-: bats waits for fd 3 to close; a background server must not hold it
-	# shellcheck disable=SC2086 # SERVER_WRAP is a command and its words
-	${SERVER_WRAP:-} "$SERVER" --port 0 --port-file "$BATS_TEST_TMPDIR/port" ${SLOG:+--log "$SLOG"} "$@" \
-	    2>"$BATS_TEST_TMPDIR/server.err" 3>&- &
-	SERVER_PID=$!
-	wait_until "the server's port file" listening ||
+	server_start "$BATS_TEST_TMPDIR" ${SLOG:+--log "$SLOG"} "$@" ||
 	    mistake "the server did not write its port file: with --port 0 --port-file FILE it must listen on a free port and write it to FILE"
-	PORT=$(cat "$BATS_TEST_TMPDIR/port")
-}
-
-# listening: the port file is there; fails the test if the server died first.
-listening() {
-	[ -s "$BATS_TEST_TMPDIR/port" ] && return 0
-	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-		wait "$SERVER_PID" || echo "the server exited with status $? before listening" >&2
-		SERVER_PID=
-		return 255
-	fi
-	return 1
 }
 
 # start_client ARGS...: the client in the background, bounded, against the
@@ -135,55 +121,9 @@ wait_client() {
 	fi
 }
 
-# wait_until WHAT COMMAND...: run COMMAND until it succeeds; fail at the
-# deadline, or at once when COMMAND returns 255.
-wait_until() {
-	local what=$1 end=$((SECONDS + DEADLINE_S)) status
-	shift
-	until "$@"; do
-		status=$?
-		# 255: the command says waiting is pointless
-		if [ $status -eq 255 ] || [ $SECONDS -ge $end ]; then
-			echo "gave up after ${DEADLINE_S}s waiting for $what" >&2
-			return 1
-		fi
-		sleep 0.02
-	done
-}
-
 # wait_for_event FILE KEY=VALUE...: wait until FILE logs such an event.
 wait_for_event() {
 	wait_until "'${*:2}' in $(basename "$1")" has_event "$@"
-}
-
-# event FILE KEY=VALUE...: print the first logged line holding every pair
-# (KEY= alone: the key, whatever its value). With NTH=n in the environment,
-# the n-th such line.
-event() {
-	local file=$1
-	shift
-	[ -f "$file" ] || return 1
-	awk -v want="$*" -v nth="${NTH:-1}" '
-	BEGIN { n = split(want, w, " ") }
-	{
-		for (i = 1; i <= n; i++) {
-			any = w[i] ~ /=$/
-			for (j = 1; j <= NF && $j != w[i] && !(any && index($j, w[i]) == 1); j++)
-				;
-			if (j > NF)
-				next
-		}
-		if (++seen < nth)
-			next
-		print
-		found = 1
-		exit
-	}
-	END { exit !found }' "$file"
-}
-
-has_event() {
-	event "$@" >/dev/null
 }
 
 # t_of FILE KEY=VALUE...: the t= (ns) of that event (NTH=n: the n-th);
@@ -198,15 +138,6 @@ t_of() {
 	echo "${line%% *}"
 }
 
-# field LINE KEY: the value of KEY in a log or result line.
-field() {
-	local f
-	for f in $1; do
-		case $f in "$2"=*) echo "${f#*=}"; return 0 ;; esac
-	done
-	return 1
-}
-
 # client ARGS...: run the client against the server, logging to CLOG.
 client() {
 	run_program "$CLIENT" --port "$PORT" --log "$CLOG" "$@"
@@ -214,9 +145,8 @@ client() {
 
 # The processes a server forked, from its log.
 server_children() {
-	[ -f "$SLOG" ] || return 0
-	sed -n 's/.* ev=spawn worker=\([0-9]*\).*/\1/p; s/.* ev=spawn helper=\([0-9]*\).*/\1/p
-	    s/.* ev=fork child=\([0-9]*\).*/\1/p' "$SLOG"
+	values "$SLOG" "worker helper wire" ev=spawn
+	values "$SLOG" child ev=fork
 }
 
 # children_gone: no process the server forked (from SLOG) is still running.
@@ -230,25 +160,24 @@ children_gone() {
 	done
 }
 
-# gone PID: the process has exited (a zombie that nobody has reaped yet,
-# for want of a prompt init, has exited too)
-gone() {
-	! kill -0 "$1" 2>/dev/null || [ "$(cut -d ' ' -f 3 "/proc/$1/stat" 2>/dev/null)" = Z ]
+# kill_server: SIGKILL the server's parent, outright, and reap it; teardown
+# then only checks what it left. KILLED_PID: its pid.
+kill_server() {
+	KILLED_PID=$SERVER_PID
+	SERVER_PID=
+	kill -KILL "$KILLED_PID"
+	wait "$KILLED_PID" || true
 }
 
 # stop_server: SIGTERM (unless a test signalled it already), wait at most
 # DEADLINE_S; the server must exit 0 and leave no child.
 stop_server() {
-	local pid=$SERVER_PID status=0
-	SERVER_PID=
-	kill -TERM "$pid" 2>/dev/null || true
-	if ! wait_until "the server to exit" gone "$pid"; then
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" || true
+	local status=0
+	server_stop || status=$?
+	if [ "$status" -eq 124 ]; then
 		mistake "the server was still running ${DEADLINE_S} s after SIGTERM: it must stop accepting, end its workers and exit"
 		return
 	fi
-	wait "$pid" || status=$?
 	wait_until "the server's children to exit" children_gone ||
 	    mistake "a process the server forked was still running after the server exited: it must end and reap every child"
 	if [ "$status" -ne 0 ]; then

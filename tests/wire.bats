@@ -19,13 +19,7 @@ start_wire() {
 
 # The segments the server logged, one line each: "dir flags len".
 segments() {
-	awk '/ role=wire / {
-		for (i = 1; i <= NF; i++) {
-			split($i, kv, "=")
-			v[kv[1]] = kv[2]
-		}
-		print v["dir"], v["flags"], v["len"]
-	}' "$SLOG"
+	values "$SLOG" "dir flags len" role=wire ev=segment
 }
 
 # t_seg DIR FLAGS: the t= of the first such segment
@@ -123,7 +117,7 @@ t_seg() {
 	client --send hello
 	assert_success
 	wait_for_event "$SLOG" role=parent ev=close keep=timer
-	has_event "$CLOG" ev=shutdown state=FIN_WAIT1
+	has_event "$CLOG" ev=shutdown then=FIN_WAIT1
 	has_event "$SLOG" role=worker ev=eof state=CLOSE_WAIT
 	has_event "$SLOG" role=parent ev=close keep=timer state=CLOSE_WAIT
 }
@@ -232,9 +226,7 @@ pcap_records() {
 @test "the capture ends with its parent, even one killed outright" {
 	start_wire
 	capture=$(field "$(event "$SLOG" ev=spawn wire=)" wire)
-	kill -KILL "$SERVER_PID"
-	wait "$SERVER_PID" || true
-	SERVER_PID=
+	kill_server
 	wait_until "the capture to end" gone "$capture" ||
 	    mistake "the capture process went on after its parent was killed"
 	wait_until "the workers to exit" children_gone

@@ -321,8 +321,9 @@ function draw(f,    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp
 		me = col[p]
 		text = say(f, r, ev, c)
 		w = captured ? "" : wire
-		# the socket state, where it changed for this side
-		st = f["state"]
+		# the socket state, where it changed for this side: the state a
+		# call left (then=), or the state at the event
+		st = ("then" in f) ? f["then"] : f["state"]
 		side = c (r == "client" ? " client" : " server")
 		if (st != "" && st != state[side]) {
 			text = text " [" st "]"

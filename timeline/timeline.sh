@@ -62,7 +62,11 @@ EOF
 done
 [ $# -ge 1 ] || bad "no LOG given"
 for f; do
-	[ -f "$f" ] && [ -r "$f" ] || { echo "$me: cannot read $f" >&2; exit 1; }
+	if ! [ -f "$f" ] || ! [ -r "$f" ]; then
+		echo "$me: cannot read $f" >&2
+		exit 1
+	fi
+	# shellcheck disable=SC3013 # -ef: POSIX.1-2024, and every sh before it
 	if [ -n "$svg" ] && [ "$svg" -ef "$f" ]; then
 		bad "--svg $svg is one of the logs: it would be overwritten"
 	fi

@@ -22,6 +22,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text, *argv[64], value[64], *p;
+	struct logline line;
 	const char *arg;
 	long v;
 	int argc = 0, i = 0, id;
@@ -33,6 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* the whole input as a number, and as a log line */
 	parse_num(text, 0, 65535, &v);
+	log_parse(text, &line);
 	log_field(text, "conn", value, sizeof value);
 	log_field(text, "t", value, sizeof value);
 
