@@ -7,19 +7,32 @@
 # every run is bounded by its count. N=100000 make bench for longer runs.
 set -eu
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-bin=$top/bin
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+bin=$TOP/bin
 n=${N:-20000}		# exchanges a rate run
 fin_n=${FIN_N:-2000}	# exchanges a latency run, one at a time
 work=$(mktemp -d "${TMPDIR:-/tmp}/closelab-bench.XXXXXX")
 msg=$(printf '%064d' 0)
+SERVER=$bin/server
+SERVER_PID=
 
-me=bench
-. "$top/demo/serverctl.sh"
+# shellcheck source=common/serverctl.sh
+. "$TOP/common/serverctl.sh"
 
-# field LINE KEY: the value of KEY= in LINE
-field() {
-	echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+cleanup() {
+	[ -z "$SERVER_PID" ] || server_stop
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start_server() {
+	server_start "$work" "$@" || { cat "$work/server.err" >&2; exit 1; }
+	server=$SERVER_PID port=$PORT
+}
+
+stop_server() {
+	server_stop || :
 }
 
 # rate ARGS...: a rate run; sets $stats, the client's last line
@@ -46,7 +59,7 @@ fin() {
 	stop_server
 }
 
-make -s -C "$top" all
+make -s -C "$TOP" all
 echo "closelab bench: $n exchanges of a 64-byte echo, 8 in flight, 4 workers;"
 echo "close-to-EOF over $fin_n exchanges one at a time. $(uname -sr), $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo ?) cpus."
 echo

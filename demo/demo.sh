@@ -6,18 +6,35 @@
 #        demo.sh list             the scenarios, one a line
 #        demo.sh [--logs DIR] [--svg DIR] NAME...
 #                                 run scenarios (keep their logs, draw them, in DIR)
+# With LOGS=1 in the environment, each timeline is followed by the raw log
+# lines it was drawn from, every field of them.
 set -eu
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-bin=$top/bin
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+bin=$TOP/bin
 # the programs: these, or others given as SERVER= and CLIENT= (make check does)
+SERVER=${SERVER:-$bin/server}
 client_bin=${CLIENT:-$bin/client}
 work=$(mktemp -d "${TMPDIR:-/tmp}/closelab-demo.XXXXXX")
 logs=$work
 svgdir=
+SERVER_PID=
 
-me=demo
-. "$top/demo/serverctl.sh"
+# shellcheck source=common/serverctl.sh
+. "$TOP/common/serverctl.sh"
+
+cleanup() {
+	[ -z "$SERVER_PID" ] || server_stop
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die() {
+	echo "demo: $1" >&2
+	[ ! -s "$work/server.err" ] || sed 's/^/  server: /' "$work/server.err" >&2
+	exit 1
+}
 
 NAMES="close-while-held shutdown-while-held orderly-release close-before-echo
 shutdown-rd shutdown-rdwr abort abort-while-held client-abort unread-close
@@ -28,9 +45,9 @@ unread-while-held lingering leak spawn-inherits spawn-cloexec dup"
 #   sargs    the server's options (besides port and log)
 #   cargs    the client's options (besides port and log)
 #   look     what to look at, printed under the timeline
-#   until    the server event (an ERE on its log) that ends the run
+#   until    the server's event that ends the run (KEY=VALUE pairs)
 scenario() {
-	until=' ev=close .*holders=[0-9]+->0( |$)'
+	until='ev=close holders=*->0'
 	case $1 in
 	close-while-held)
 		title="worker close()s, parent keeps its copy: EOF waits"
@@ -118,7 +135,7 @@ the client has not read yet. Compare unread-close." ;;
 		title="the worker never closes: CLOSE_WAIT and FIN_WAIT2 remain"
 		sargs="--end leak"
 		cargs="--send hello --timeout 500"
-		until=' ev=leak '
+		until='ev=leak'
 		look="The client's FIN was acknowledged, but the server never answers with its
 own: the server's side waits in CLOSE_WAIT, the client's in FIN_WAIT2, and
 the client gives up (timeout, exit 4). Only the worker's exit ends it." ;;
@@ -126,7 +143,7 @@ the client gives up (timeout, exit 4). Only the worker's exit ends it." ;;
 		title="a helper inherits the socket across exec: EOF waits"
 		sargs="--spawn 'sleep 0.3'"
 		cargs="--send hello"
-		until=' ev=close by=exit '
+		until='ev=close by=exit'
 		look="The worker runs a helper (sh -c 'sleep 0.3'), as a CGI server would. The
 socket is not close-on-exec, so the helper holds it too: the worker's
 close() sends nothing, and the FIN leaves only when the helper exits." ;;
@@ -134,7 +151,7 @@ close() sends nothing, and the FIN leaves only when the helper exits." ;;
 		title="the same helper with close-on-exec: EOF at once"
 		sargs="--spawn 'sleep 0.3' --cloexec"
 		cargs="--send hello"
-		until=' ev=exit helper='
+		until='ev=exit helper='
 		look="With FD_CLOEXEC the helper never holds the socket: the worker's close()
 is the last, and the FIN leaves at once." ;;
 	dup)
@@ -168,36 +185,45 @@ show_states() {
 # run NAME: run one scenario and print its timeline; sets $result
 run() {
 	name=$1
+	slog=$logs/$name.server.log
+	clog=$logs/$name.client.log
 	scenario "$name" || { echo "demo: no scenario '$name' (try: demo.sh list)" >&2; exit 2; }
 	echo "== $name: $title"
-	rm -f "$logs/$name.server.log" "$logs/$name.client.log"
+	rm -f "$slog" "$clog"
 	eval "set -- $sargs"
 	# the kernel's holders, and the segments where this user may capture them
-	start_server --kernel-holders --wire --log "$logs/$name.server.log" "$@"
+	server_start "$work" --kernel-holders --wire --log "$slog" "$@" ||
+	    die "the server did not start"
 	echo "   bin/server $sargs"
 	echo "   bin/client $cargs"
 	eval "set -- $cargs"
-	"$client_bin" --port "$port" --log "$logs/$name.client.log" "$@" \
-	    >"$logs/$name.client.out" || :
+	status=0
+	"$client_bin" --port "$PORT" --log "$clog" "$@" >"$logs/$name.client.out" || status=$?
 	# let the server finish its part (a timer, a helper), so the timeline is whole
-	wait_for "the end of the connection" grep -Eq "$until" "$logs/$name.server.log"
-	[ "$name" != leak ] || show_states "$port"
-	stop_server
+	# shellcheck disable=SC2086 # the pairs, one a word
+	wait_until "the end of the connection" has_event "$slog" $until ||
+	    die "the server never logged the end of the connection ($until)"
+	[ "$name" != leak ] || show_states "$PORT"
+	server_stop || die "the server did not stop cleanly"
 	echo
-	"$bin/timeline" "$logs/$name.server.log" "$logs/$name.client.log"
-	[ -z "$svgdir" ] || "$bin/timeline" --svg "$svgdir/$name.svg" \
-	    "$logs/$name.server.log" "$logs/$name.client.log" >/dev/null
-	grep -q ' role=wire ' "$logs/$name.server.log" ||
+	"$bin/timeline" "$slog" "$clog"
+	[ -z "$svgdir" ] || "$bin/timeline" --svg "$svgdir/$name.svg" "$slog" "$clog" >/dev/null
+	has_event "$slog" role=wire ||
 	    echo "(no segments: capturing them needs Linux and root or CAP_NET_RAW)"
+	if [ -n "${LOGS:-}" ]; then
+		echo
+		echo "The logs it was drawn from, as written, server then client:"
+		sed 's/^/  /' "$slog" "$clog"
+	fi
 	result=$(tail -n 1 "$logs/$name.client.out")
-	echo "client: $result"
+	echo "client: $result (exit status $status)"
 	echo
 	echo "$look"
 }
 
 # the client's EOF time, from its result line
 eof_ms() {
-	echo "$result" | sed -n 's/.* end=eof ms=\([0-9.]*\) .*/\1/p'
+	[ "$(field "$result" end)" != eof ] || field "$result" ms
 }
 
 headline() {
@@ -220,8 +246,7 @@ EOF
 	run shutdown-while-held
 	shutdown_ms=$(eof_ms)
 	if [ -z "$close_ms" ] || [ -z "$shutdown_ms" ]; then
-		echo "demo: no EOF measured" >&2
-		exit 1
+		die "no EOF measured"
 	fi
 	cat <<EOF
 
@@ -233,7 +258,7 @@ More endings: make demo SCENARIO=NAME, with a NAME from 'make scenarios'.
 EOF
 }
 
-make -s -C "$top" all
+make -s -C "$TOP" all
 case ${1:-} in
 "") headline ;;
 list) list ;;

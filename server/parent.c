@@ -175,7 +175,7 @@ take_signals(void)
 
 	while ((sig = signals_take()) != 0) {
 		if (sig == SIGCHLD)
-			parent_reap();
+			reap_all();
 		else if (sig == SIGUSR1)
 			keep_release_signalled();
 		else

@@ -78,10 +78,12 @@ signals_take(void)
 int
 signals_child_exited(void)
 {
-	int was = child_exited;
-
+	/* cleared only when seen: a SIGCHLD that comes meanwhile is reaped
+	 * by the caller, or seen next time */
+	if (!child_exited)
+		return 0;
 	child_exited = 0;
-	return was;
+	return 1;
 }
 
 pid_t

@@ -32,11 +32,6 @@ stops_on() {
 	wait_client
 }
 
-# reaped N: the server has logged the exit of N children
-reaped() {
-	[ "$(grep -c ' ev=exit child=' "$SLOG")" -eq "$1" ]
-}
-
 @test "fork: every child is reaped as it exits, no zombie stays" {
 	start_server --model fork
 	for i in 1 2 3; do

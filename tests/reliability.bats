@@ -248,6 +248,14 @@ drains_on() {
 	assert_line --regexp '^stats runs=1000 eof=1000 rst=0 timeout=0 closed=0 errors=0 '
 }
 
+@test "fork model under load: no child's exit is missed, no place is lost" {
+	start_server --model fork --workers 4
+	DEADLINE_S=60 run_program "$CLIENT" --port "$PORT" --send hello --repeat 3000 --concurrency 8
+	assert_success || mistake "a fork-model server under load stopped serving: a child's exit was missed"
+	assert_line --regexp '^stats runs=3000 eof=3000 '
+	wait_until "every child reaped" reaped 3000
+}
+
 @test "20,000 exchanges: no growth in descriptors, memory or processes" {
 	linux_only
 	start_server

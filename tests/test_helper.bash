@@ -149,6 +149,11 @@ server_children() {
 	values "$SLOG" child ev=fork
 }
 
+# reaped N: the server has logged the exit of N children
+reaped() {
+	[ "$(values "$SLOG" child ev=exit | wc -l)" -eq "$1" ]
+}
+
 # children_gone: no process the server forked (from SLOG) is still running.
 children_gone() {
 	local child
