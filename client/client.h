@@ -43,8 +43,10 @@ struct exchange {
 	int step;		/* what it does next: see exchange.c */
 	int next_msg;		/* the next --send to write */
 	size_t off;		/* how much of it is written */
-	int64_t start;		/* connect() called */
-	int64_t wake;		/* when the step after a wait begins */
+	int64_t start;		/* the first connect() called */
+	int64_t dialed;		/* the connect() that answered, called */
+	int64_t wake;		/* when the step after a wait begins, or a wait ends */
+	int blocked;		/* a write found the socket full: wait for room */
 	struct stamp sending;	/* the first write() of the current message */
 	int64_t end_t;		/* the end: EOF, reset, timeout or close */
 	enum end end;

@@ -125,6 +125,11 @@ dial(struct exchange *x)
 	const struct peer *p = &opt.peers[x->peer];
 	int r;
 
+	/* --timeout bounds the wait for the connection too */
+	x->dialed = now_ns();
+	if (x->start == 0)
+		x->start = x->dialed;
+	x->wake = deadline(opt.timeout);
 	if ((x->fd = sock_stream(p->addr.ss_family, 1)) == -1) {
 		x->err = errno;
 		if (x->fd != -1)
@@ -166,7 +171,6 @@ start(struct exchange *x)
 	memset(x, 0, sizeof *x);
 	x->step = CONNECTING;
 	snprintf(x->id, sizeof x->id, "?");
-	x->start = now_ns();
 	dial_from(x);
 }
 
@@ -184,8 +188,13 @@ send_some(struct exchange *x)
 		n = write(x->fd, msg + x->off, len - x->off);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* the socket is full: wait for room, --timeout at most */
+			if (!x->blocked)
+				x->wake = deadline(opt.timeout);
+			x->blocked = 1;
 			return -1;
+		}
 		if (n == -1) {
 			/* EPIPE or ECONNRESET: the server reset the connection */
 			logsent(x->sending, x->id, EV_WRITE, "fd=%d err=%s", x->fd, errname(errno));
@@ -193,6 +202,7 @@ send_some(struct exchange *x)
 			return 0;
 		}
 		x->off += n;
+		x->blocked = 0;
 	}
 	x->sent += len;
 	logsent(x->sending, x->id, EV_WRITE, "fd=%d bytes=%zu", x->fd, len);
@@ -208,7 +218,10 @@ then(struct exchange *x)
 
 	/* even after an EOF: the server may only have half-closed */
 	if (opt.then == THEN_SHUTDOWN && x->end != END_RST) {
-		if (shutdown(x->fd, SHUT_WR) == -1)
+		int r = shutdown(x->fd, SHUT_WR);
+
+		log_then(&st);
+		if (r == -1)
 			logsent(st, x->id, EV_SHUTDOWN, "how=SHUT_WR err=%s", errname(errno));
 		else
 			logsent(st, x->id, EV_SHUTDOWN, "how=SHUT_WR");
@@ -225,6 +238,14 @@ then(struct exchange *x)
 	x->wake = deadline(opt.timeout);
 }
 
+/* Nothing came for --timeout: the exchange ends there. */
+static void
+time_out(struct exchange *x)
+{
+	finish(x, END_TIMEOUT, logev(x->id, EV_TIMEOUT, "fd=%d ms=%ld", x->fd, opt.timeout));
+	close_exchange(x);
+}
+
 /* Take the exchange as far as it can go now; revents from poll(). */
 static void
 advance(struct exchange *x, short revents, int print)
@@ -233,8 +254,11 @@ advance(struct exchange *x, short revents, int print)
 	socklen_t len = sizeof x->err;
 
 	if (x->step == CONNECTING) {
-		if (!(revents & (POLLOUT | POLLERR | POLLHUP)))
+		if (!(revents & (POLLOUT | POLLERR | POLLHUP))) {
+			if (now_ns() >= x->wake)
+				time_out(x);	/* no answer, not even a refusal */
 			return;
+		}
 		if (getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &x->err, &len) == -1)
 			x->err = errno;
 		if (x->err != 0) {
@@ -257,7 +281,7 @@ advance(struct exchange *x, short revents, int print)
 		if (opt.concurrency == 1)
 			log_sock(x->fd);
 		/* stamped at the call, when nobody looked at its state */
-		logsent((struct stamp){ x->start, NULL }, x->id, EV_CONNECT, "fd=%d peer=%s", x->fd,
+		logsent((struct stamp){ x->dialed, NULL, NULL }, x->id, EV_CONNECT, "fd=%d peer=%s", x->fd,
 		    opt.peers[x->peer].where);
 		x->step = SENDING;
 		x->wake = 0;
@@ -273,7 +297,11 @@ advance(struct exchange *x, short revents, int print)
 				x->wake = deadline(opt.after);
 				continue;
 			}
-			if (x->off == 0 && now < x->wake)
+			if (x->blocked && now >= x->wake) {
+				time_out(x);	/* no room for --timeout */
+				return;
+			}
+			if (!x->blocked && x->off == 0 && now < x->wake)
 				return;		/* --interval */
 			if (send_some(x) == -1)
 				return;		/* the socket is full: wait for POLLOUT */
@@ -290,9 +318,9 @@ advance(struct exchange *x, short revents, int print)
 			if (x->end == END_NONE && now < x->wake)
 				return;
 			if (x->end == END_NONE)
-				finish(x, END_TIMEOUT, logev(x->id, EV_TIMEOUT, "fd=%d ms=%ld", x->fd,
-				    opt.timeout));
-			close_exchange(x);
+				time_out(x);
+			else
+				close_exchange(x);
 			return;
 		default:
 			return;
@@ -310,13 +338,11 @@ wants(const struct exchange *x, int64_t *wake)
 {
 	short ev = 0;
 
-	if (x->step == CONNECTING)
-		return POLLOUT;
-	if (x->end == END_NONE)
-		ev |= POLLIN;
-	if (x->step == SENDING && x->off > 0)
+	if (x->step == CONNECTING || (x->step == SENDING && x->blocked))
 		ev |= POLLOUT;
-	else if (x->wake && (*wake == 0 || x->wake < *wake))
+	if (x->step != CONNECTING && x->end == END_NONE)
+		ev |= POLLIN;
+	if (x->wake && (*wake == 0 || x->wake < *wake))
 		*wake = x->wake;
 	return ev;
 }

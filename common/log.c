@@ -124,8 +124,13 @@ emit(int64_t t, const char *state, const char *then, const char *conn, enum even
 	line[n] = '\0';
 	check_fields(ev, line);
 #endif
-	/* a retry could split the line: a short write is a failure too */
-	if ((w = write(logfd, line, n)) != n) {
+	/*
+	 * a signal before anything was written: again. A retry after a short
+	 * write could split the line: that is a failure.
+	 */
+	while ((w = write(logfd, line, n)) == -1 && errno == EINTR)
+		;
+	if (w != n) {
 		if (w >= 0)
 			errno = ENOSPC;
 		warn("cannot write log %s (it is incomplete from here on):",
@@ -171,12 +176,19 @@ logev(const char *conn, enum event ev, const char *fmt, ...)
 struct stamp
 log_stamp(void)
 {
-	struct stamp st = { 0, NULL };
+	struct stamp st = { 0, NULL, NULL };
 
 	if (logfd != -1)
 		st.state = state_now();
 	st.t = now_ns();
 	return st;
+}
+
+void
+log_then(struct stamp *st)
+{
+	if (logfd != -1)
+		st->then = state_now();
 }
 
 void
@@ -188,7 +200,7 @@ logsent(struct stamp st, const char *conn, enum event ev, const char *fmt, ...)
 	if (logfd == -1)
 		return;
 	va_start(ap, fmt);
-	emit(st.t, st.state, state_now(), conn, ev, fmt, ap);
+	emit(st.t, st.state, st.then ? st.then : state_now(), conn, ev, fmt, ap);
 	va_end(ap);
 	errno = err;
 }

@@ -40,12 +40,15 @@ int64_t logev(const char *conn, enum event ev, const char *fmt, ...);
 struct stamp {
 	int64_t t;
 	const char *state;
+	const char *then;	/* the state the call left, if log_then() saw it */
 };
 struct stamp log_stamp(void);
+/* Right after the call: the state it left. */
+void log_then(struct stamp *st);
 /*
  * Log the event of a call stamped by log_stamp(): state= at the stamp, and
- * then= the state it left, where that differs. Stamped at the call, a send
- * comes before its effect in every other process's log.
+ * then= the state it left (log_then(), or now), where that differs. Stamped
+ * at the call, a send comes before its effect in every other process's log.
  */
 void logsent(struct stamp st, const char *conn, enum event ev, const char *fmt, ...);
 

@@ -43,6 +43,12 @@ sock_addrstr(const struct sockaddr *sa, char *buf, size_t len)
 
 	if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		/* an IPv4 peer of a dual-stack listener: named as it names itself */
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			inet_ntop(AF_INET, in6->sin6_addr.s6_addr + 12, host, sizeof host);
+			snprintf(buf, len, "%s:%u", host, ntohs(in6->sin6_port));
+			return;
+		}
 		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
 		snprintf(buf, len, "[%s]:%u", host, ntohs(in6->sin6_port));
 	} else {

@@ -9,7 +9,7 @@
 
 /* Fill ss from a numeric IPv4 or IPv6 address and a port; -1 if addr is not one. */
 int sock_addr(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len);
-/* Format sa as "1.2.3.4:80" or "[::1]:80". */
+/* Format sa as "1.2.3.4:80" or "[::1]:80" (an IPv4-mapped address as IPv4). */
 void sock_addrstr(const struct sockaddr *sa, char *buf, size_t len);
 /* The local ("1.2.3.4:80") or peer address of a connected socket; -1 on error. */
 int sock_local(int fd, char *buf, size_t len);

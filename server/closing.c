@@ -55,11 +55,10 @@ conn_kernel_holders(int fd, char *buf, size_t len)
 }
 
 int
-conn_close(int slot, int who, int fd, const char *extra)
+conn_close(int slot, int who, int fd, const char *id, const char *extra)
 {
 	struct tally tl = { 0 };
 	char before[112] = "", after[112] = "", kernel[240] = "";
-	const char *id = holders_id(slot);
 	unsigned long sock = 0;
 	int r;
 
@@ -85,18 +84,21 @@ conn_close(int slot, int who, int fd, const char *extra)
 }
 
 void
-conn_holder_exited(pid_t pid, int maybe)
+conn_holder_exited(pid_t pid)
 {
+	char id[ADDRSTRLEN];
 	struct tally tl;
 	int i;
 
 	for (i = 0; i < holders_slots(); i++) {
 		/* a quick look first: only the slots it may hold are worth the lock */
 		if (holders_pid(i, PARENT) != pid && holders_pid(i, CHILD) != pid &&
-		    holders_pid(i, HELPER) != pid && !(i == maybe && holders_pid(i, CHILD) == -1))
+		    holders_pid(i, HELPER) != pid)
 			continue;
-		if (holders_drop(i, pid, i == maybe, &tl) && tl.after != tl.before)
-			logat(tl.t, holders_id(i), EV_CLOSE, "by=exit exited=%ld holders=%d->%d",
+		/* the name first: once nobody holds the slot, it may be given out */
+		snprintf(id, sizeof id, "%s", holders_id(i));
+		if (holders_drop(i, pid, &tl) && tl.after != tl.before)
+			logat(tl.t, id, EV_CLOSE, "by=exit exited=%ld holders=%d->%d",
 			    (long)pid, tl.before, tl.after);
 	}
 }

@@ -27,7 +27,7 @@ close_copy(struct conn *c)
 	/* the close line tells the state before the close itself */
 	log_sock(-1);
 	worker_recount(c);
-	conn_close(c->slot, CHILD, c->fd, "");
+	conn_close(c->slot, CHILD, c->fd, c->id, "");
 	c->fd = -1;
 }
 
@@ -36,8 +36,10 @@ logged_shutdown(struct conn *c, int how, const char *name)
 {
 	char kernel[128];
 	struct stamp st = log_stamp();
+	int r = shutdown(c->fd, how);
 
-	if (shutdown(c->fd, how) == -1) {
+	log_then(&st);
+	if (r == -1) {
 		logsent(st, c->id, EV_SHUTDOWN, "how=%s err=%s", name, errname(errno));
 		return;
 	}

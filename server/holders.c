@@ -176,6 +176,12 @@ holders_set(int slot, int who, pid_t pid)
 	atomic_store(&slots[slot].pid[who], pid);
 }
 
+void
+holders_claim(int slot, int who, pid_t was, pid_t pid)
+{
+	atomic_compare_exchange_strong(&slots[slot].pid[who], &was, pid);
+}
+
 pid_t
 holders_pid(int slot, int who)
 {
@@ -202,7 +208,7 @@ holders_close(int slot, int who, int fd, struct tally *tl)
 }
 
 int
-holders_drop(int slot, pid_t pid, int unknown_child, struct tally *tl)
+holders_drop(int slot, pid_t pid, struct tally *tl)
 {
 	int w, dropped = 0;
 
@@ -211,7 +217,7 @@ holders_drop(int slot, pid_t pid, int unknown_child, struct tally *tl)
 	tl->t = now_ns();
 	for (w = 0; w < NHOLDERS; w++) {
 		pid_t p = atomic_load(&slots[slot].pid[w]);
-		if (p == pid || (unknown_child && w == CHILD && p == -1)) {
+		if (p == pid) {
 			atomic_store(&slots[slot].pid[w], 0);
 			dropped = 1;
 		}

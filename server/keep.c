@@ -48,7 +48,7 @@ keep_release(int slot, const char *why)
 	snprintf(extra, sizeof extra, " keep=%s", why);
 	/* a worker that has exited holds nothing: not counted as a holder */
 	parent_reap();
-	conn_close(slot, PARENT, held[slot].fd, extra);
+	conn_close(slot, PARENT, held[slot].fd, holders_id(slot), extra);
 	if (held[slot].kept)
 		nkept--;
 	held[slot] = (struct held){ -1, 0, 0 };

@@ -47,12 +47,17 @@ become_child(int keep, const char *role)
 	keep_forget(keep);
 }
 
-/* A child was reaped: a worker, or the capture process. */
+/* A child was reaped: a worker, the capture process, or (we are the
+ * subreaper, on Linux) a helper whose worker died before it. */
 static void
 reaped(pid_t pid, int status)
 {
-	if (pool_exited(pid, status) || pid != wirepid)
+	if (pool_exited(pid, status))
 		return;
+	if (pid != wirepid) {
+		conn_holder_exited(pid);
+		return;
+	}
 	if (WIFSIGNALED(status))
 		logev(NULL, EV_EXIT, "wire=%ld signal=%d", (long)pid, WTERMSIG(status));
 	else
@@ -108,13 +113,9 @@ dispatch(void)
 static int
 can_accept(void)
 {
-	if (state != SERVING || holders_full() || qlen + keep_count() >= maxconn)
+	if (state != SERVING || accept_rests_until || holders_full() ||
+	    qlen + keep_count() >= maxconn)
 		return 0;
-	if (accept_rests_until) {
-		if (now_ns() < accept_rests_until)
-			return 0;
-		accept_rests_until = 0;
-	}
 	if (qlen < opt.queue)
 		return 1;
 	return qlen == 0 && pool_idle();
@@ -247,6 +248,10 @@ parent_loop(void)
 
 	for (;;) {
 		timeout = -1;
+		/* a SIGCHLD whose byte the full self-pipe could not take */
+		parent_reap();
+		if (accept_rests_until && now_ns() >= accept_rests_until)
+			accept_rests_until = 0;
 		/* a dead worker is replaced; if fork fails, try again soon */
 		if (state == SERVING && pool_fill() == -1) {
 			logev(NULL, EV_SPAWN, "err=%s", errname(errno));
@@ -263,7 +268,8 @@ parent_loop(void)
 			if (next == 0 || grace_end < next)
 				next = grace_end;
 		}
-		if (accept_rests_until && (next == 0 || accept_rests_until < next))
+		if (state == SERVING && accept_rests_until &&
+		    (next == 0 || accept_rests_until < next))
 			next = accept_rests_until;
 		if (next && (timeout == -1 || ms_until(next) < timeout))
 			timeout = ms_until(next);
@@ -310,6 +316,47 @@ wait_children(int wire, int64_t until)
 	}
 }
 
+/*
+ * Send sig to every child of ours but the capture: on Linux, where the
+ * parent is the subreaper, what a helper left running (a daemon of its
+ * own, in a session of its own) is one. How many there were.
+ */
+static int
+signal_strays(int sig)
+{
+	int n = 0;
+#ifdef __linux__
+	char path[64];
+	long pid;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/self/task/%ld/children", (long)getpid());
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fscanf(f, "%ld", &pid) == 1)
+		if (pid != wirepid && (sig == 0 || kill((pid_t)pid, sig) == 0))
+			n++;
+	fclose(f);
+#else
+	(void)sig;
+#endif
+	return n;
+}
+
+/* Reap strays until none is left, or the deadline. */
+static void
+wait_strays(int64_t until)
+{
+	struct pollfd p = { signals_fd(), POLLIN, 0 };
+	int ms;
+
+	for (reap_all(); signal_strays(0) > 0 && (ms = ms_until(until)) > 0; reap_all()) {
+		poll(&p, 1, ms < ORPHAN_LOOK_MS ? ms : ORPHAN_LOOK_MS);
+		while (signals_take() != 0)
+			;
+	}
+}
+
 void
 parent_stop(void)
 {
@@ -325,6 +372,11 @@ parent_stop(void)
 	if (pool_lingers() > 0) {
 		pool_signal(SIGKILL);
 		wait_children(0, deadline(KILL_AFTER_MS));
+	}
+	if (signal_strays(SIGTERM) > 0) {
+		wait_strays(deadline(KILL_AFTER_MS));
+		if (signal_strays(SIGKILL) > 0)
+			wait_strays(deadline(KILL_AFTER_MS));
 	}
 	keep_release_all();
 	/* the capture goes last, to see the last segments */

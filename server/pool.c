@@ -11,6 +11,7 @@
 #endif
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -115,7 +116,7 @@ hand_off(struct worker *w, struct conn *c)
 	int64_t t;
 
 	/* counted before the worker can possibly close its copy */
-	holders_set(c->slot, CHILD, -1);
+	holders_set(c->slot, CHILD, w->pid);
 	t = now_ns();
 	if (handoff_send(w->chan, c) == -1) {
 		holders_set(c->slot, CHILD, 0);
@@ -148,6 +149,8 @@ fork_child(struct worker *w, struct conn *c)
 		serve(c);
 		_exit(0);
 	}
+	/* by pid from now on, unless the child has recorded itself or closed */
+	holders_claim(c->slot, CHILD, -1, pid);
 	*w = (struct worker){ pid, -1, c->slot };
 	logat(t, c->id, EV_FORK, "child=%ld fd=%d holders=1->2", (long)pid, c->fd);
 	return 0;
@@ -156,9 +159,10 @@ fork_child(struct worker *w, struct conn *c)
 int
 pool_give(int slot, int fd)
 {
-	struct conn c = { fd, slot, holders_id(slot) };
+	struct conn c = { fd, slot, "" };
 	struct worker *w;
 
+	snprintf(c.id, sizeof c.id, "%s", holders_id(slot));
 	while ((w = idle_worker()) != NULL) {
 		if (opt.model == MODEL_FORK)
 			return fork_child(w, &c) == 0 ? 0 : -2;
@@ -215,7 +219,7 @@ pool_exited(pid_t pid, int status)
 			logev(NULL, EV_EXIT, "child=%ld signal=%d", (long)pid, WTERMSIG(status));
 		else
 			logev(NULL, EV_EXIT, "child=%ld status=%d", (long)pid, WEXITSTATUS(status));
-		conn_holder_exited(pid, w->slot);
+		conn_holder_exited(pid);
 		if (w->chan != -1)
 			close(w->chan);
 		/* its helpers live on in its process group: ended at the stop */

@@ -23,7 +23,7 @@ enum { MAXWORKERS = 256 };
 struct conn {
 	int fd;
 	int slot;		/* its entry in the holders table */
-	const char *id;		/* the peer's address:port, as the client logs it */
+	char id[ADDRSTRLEN];	/* the peer's address:port, as the client logs it */
 };
 
 /* A way for the worker to end a connection: one table entry per --end mode. */
@@ -143,11 +143,12 @@ int wait_readable(int fd, int64_t until);
 extern const struct end ends[];
 
 /* closing.c: the logged close of one process's copy, and holders that exit. */
-/* close(fd) as who, counted in the holders table; logs what it sent. */
-int conn_close(int slot, int who, int fd, const char *extra);
+/* close(fd) as who, counted in the holders table; logs what it sent,
+ * naming the connection id. */
+int conn_close(int slot, int who, int fd, const char *id, const char *extra);
 /* Process pid has exited: the kernel closed its copies. Count them closed
- * in every slot it held (and in slot maybe as the child not yet known). */
-void conn_holder_exited(pid_t pid, int maybe);
+ * in every slot it held. */
+void conn_holder_exited(pid_t pid);
 /* " kernel=PIDS" (shutdown) for --kernel-holders, or "" */
 const char *conn_kernel_holders(int fd, char *buf, size_t len);
 
@@ -199,6 +200,9 @@ int holders_full(void);
 char *holders_id(int slot);
 /* Record that pid now holds slot's socket as who (0: no longer). */
 void holders_set(int slot, int who, pid_t pid);
+/* Record pid as who, if who is still was: the child itself may have
+ * recorded itself, or closed already. */
+void holders_claim(int slot, int who, pid_t was, pid_t pid);
 pid_t holders_pid(int slot, int who);
 int holders_count(int slot);
 /* The slot's lock. It never unlocks what it does not hold, and takes over
@@ -208,9 +212,8 @@ void holders_unlock(int slot);
 /* close(fd) as who, counting the holders just before and after, under the
  * lock: the process that counts "->0" truly was the last holder. */
 int holders_close(int slot, int who, int fd, struct tally *tl);
-/* pid exited: drop it from slot (and unknown_child: a CHILD not yet known);
- * 1 if it held it. */
-int holders_drop(int slot, pid_t pid, int unknown_child, struct tally *tl);
+/* pid exited: drop it from slot; 1 if it held it. */
+int holders_drop(int slot, pid_t pid, struct tally *tl);
 int holders_slots(void);
 
 #endif

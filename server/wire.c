@@ -7,10 +7,9 @@
  * Elsewhere, or without that right, the server says so once and goes on.
  */
 #ifdef __linux__
-#define _GNU_SOURCE		/* AF_PACKET, ppoll(), prctl() and getifaddrs() */
+#define _GNU_SOURCE		/* AF_PACKET, ppoll() and prctl() */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/if_ether.h>
 #include <netinet/in.h>
@@ -194,6 +193,9 @@ segment(const unsigned char *p, size_t len, int64_t t)
 	inet_ntop(six ? AF_INET6 : AF_INET, daddr, dst, sizeof dst);
 	snprintf(id, sizeof id, six ? "[%s]:%u" : "%s:%u", in ? src : dst, in ? sport : dport);
 	fl = flow(id, f & 0x02);
+	/* a client's SYN begins a connection: on a port used before, anew */
+	if (fl && in && (f & 0x12) == 0x02)
+		fl->known[0] = fl->known[1] = 0;
 	if (fl && (f & 0x02) && !fl->known[!in]) {
 		fl->isn[!in] = seq;
 		fl->known[!in] = 1;
@@ -292,37 +294,23 @@ wire_capture(int fd, pid_t parent)
 	_exit(0);
 }
 
-/* The interface that holds the address; 0 (every one) for a wildcard. */
-static int
-interface_of(const struct sockaddr *sa)
-{
-	struct ifaddrs *all, *i;
-	int index = 0;
-	size_t len = sa->sa_family == AF_INET6 ? 16 : 4;
-	const void *a = sa->sa_family == AF_INET6
-	    ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-	    : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
-
-	if (getifaddrs(&all) == -1)
-		return 0;
-	for (i = all; i && !index; i = i->ifa_next) {
-		const struct sockaddr *ia = i->ifa_addr;
-		if (ia == NULL || ia->sa_family != sa->sa_family)
-			continue;
-		if (memcmp(a, ia->sa_family == AF_INET6
-		    ? (const void *)&((const struct sockaddr_in6 *)ia)->sin6_addr
-		    : (const void *)&((const struct sockaddr_in *)ia)->sin_addr, len) == 0)
-			index = (int)if_nametoindex(i->ifa_name);
-	}
-	freeifaddrs(all);
-	return index;
-}
-
 int
-wire_open(const struct sockaddr *addr, const char *pcap_path)
+wire_open(const struct sockaddr *sa, const char *pcap_path)
 {
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+	struct sockaddr_in mapped;
+	const struct sockaddr *addr = sa;
 	struct sockaddr_ll ll;
 	int fd, on = 1, size = CAPTURE_BUFFER;
+
+	/* an IPv4-mapped address is IPv4 on the wire */
+	if (sa->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+		memset(&mapped, 0, sizeof mapped);
+		mapped.sin_family = AF_INET;
+		mapped.sin_port = in6->sin6_port;
+		memcpy(&mapped.sin_addr, in6->sin6_addr.s6_addr + 12, 4);
+		addr = (const struct sockaddr *)&mapped;
+	}
 
 	/* protocol 0: nothing is queued before bind(), which comes after the filter */
 	if ((fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
@@ -338,11 +326,14 @@ wire_open(const struct sockaddr *addr, const char *pcap_path)
 	server_port = ntohs(addr->sa_family == AF_INET6
 	    ? ((const struct sockaddr_in6 *)addr)->sin6_port
 	    : ((const struct sockaddr_in *)addr)->sin_port);
-	/* the filter, then the interface and protocol: nothing else is queued */
+	/*
+	 * the filter, then the protocol: nothing else is ever queued. Every
+	 * interface: traffic between two addresses of this host goes through
+	 * loopback, whatever interface holds them; the filter picks it out.
+	 */
 	memset(&ll, 0, sizeof ll);
 	ll.sll_family = AF_PACKET;
 	ll.sll_protocol = htons(ETH_P_ALL);
-	ll.sll_ifindex = interface_of(addr);
 	if (filter_attach(fd, addr, (int)if_nametoindex("lo")) == -1 ||
 	    (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) == -1 &&
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) == -1) ||

@@ -76,6 +76,9 @@ logged_write(struct conn *c, const char *buf, size_t len)
 		if ((n = write(c->fd, buf, left)) == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* what did go out, then nothing for --idle-timeout */
+			if (left < len)
+				logsent(st, c->id, EV_WRITE, "fd=%d bytes=%zu", c->fd, len - left);
 			log_idle(c, "write");
 			return -1;
 		}
@@ -191,7 +194,7 @@ reap_helper(struct conn *c, int wait)
 		return;
 	logev(c->id, EV_EXIT, "helper=%ld status=%d", (long)helper,
 	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	conn_holder_exited(helper, -1);
+	conn_holder_exited(helper);
 	helper = -1;
 }
 
@@ -203,7 +206,7 @@ worker_recount(struct conn *c)
 	reap_helper(c, 0);
 	/* a parent that died (the kernel closed its copy) has left us to init */
 	if (parent > 0 && getppid() != parent)
-		conn_holder_exited(parent, -1);
+		conn_holder_exited(parent);
 }
 
 void

@@ -248,12 +248,20 @@ drains_on() {
 	assert_line --regexp '^stats runs=1000 eof=1000 rst=0 timeout=0 closed=0 errors=0 '
 }
 
-@test "fork model under load: no child's exit is missed, no place is lost" {
-	start_server --model fork --workers 4
-	DEADLINE_S=60 run_program "$CLIENT" --port "$PORT" --send hello --repeat 3000 --concurrency 8
+@test "fork model under load: every exit reaped, every close counted right, every line named right" {
+	start_server --model fork --workers 16
+	DEADLINE_S=60 run_program "$CLIENT" --port "$PORT" --send hello --repeat 3000 --concurrency 16
 	assert_success || mistake "a fork-model server under load stopped serving: a child's exit was missed"
 	assert_line --regexp '^stats runs=3000 eof=3000 '
 	wait_until "every child reaped" reaped 3000
+	# one last close a connection, no more: a slot is never counted empty
+	# while a child still holds it
+	assert_equal "$(values "$SLOG" holders ev=close | grep -c -- '->0$')" 3000
+	# each child names the connection it was forked for, on every line
+	run awk 'NR == FNR { conn[$1] = $2; next }
+	    ($1 in conn) && conn[$1] != $2 { print "child " $1 " names " $2; bad = 1 }
+	    END { exit bad }' <(values "$SLOG" "child conn" ev=fork) <(values "$SLOG" "pid conn" role=worker)
+	assert_success
 }
 
 @test "20,000 exchanges: no growth in descriptors, memory or processes" {
