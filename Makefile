@@ -7,8 +7,9 @@ COMMON_OBJ = common/util.o common/opt.o common/log.o common/sock.o common/kernel
 SERVER_OBJ = server/main.o server/parent.o server/worker.o server/handoff.o server/holders.o \
 	server/wire.o
 CLIENT_OBJ = client/main.o client/exchange.o client/stats.o
+HOLDERS_OBJ = holders/main.o holders/diag.o holders/procfd.o holders/diagnose.o holders/report.o
 
-all: bin/server bin/client bin/timeline
+all: bin/server bin/client bin/timeline bin/holders
 
 bin/server: $(SERVER_OBJ) $(COMMON_OBJ)
 	@mkdir -p bin
@@ -17,6 +18,10 @@ bin/server: $(SERVER_OBJ) $(COMMON_OBJ)
 bin/client: $(CLIENT_OBJ) $(COMMON_OBJ)
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ $(CLIENT_OBJ) $(COMMON_OBJ)
+
+bin/holders: $(HOLDERS_OBJ) common/util.o common/opt.o
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $(HOLDERS_OBJ) common/util.o common/opt.o
 
 bin/timeline: timeline/timeline.sh
 	@mkdir -p bin
@@ -30,6 +35,8 @@ $(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ): config.mk common/util.h common/log.h 
 	common/kernel.h
 $(SERVER_OBJ): server/server.h
 $(CLIENT_OBJ): client/client.h
+$(HOLDERS_OBJ): config.mk common/util.h common/opt.h holders/holders.h holders/diag.h \
+	holders/diagnose.h holders/procfd.h
 
 # make demo: the headline comparison; make demo SCENARIO=NAME: one scenario
 demo: all
@@ -61,6 +68,7 @@ bench: all
 
 clean:
 	rm -f bin/server bin/client bin/timeline $(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ)
+	rm -f bin/holders bin/hold $(HOLDERS_OBJ)
 
 # installed with a prefix, since "server" and "client" are too plain for a PATH
 install: all
