@@ -68,7 +68,7 @@ bench: all
 
 clean:
 	rm -f bin/server bin/client bin/timeline $(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ)
-	rm -f bin/holders bin/hold $(HOLDERS_OBJ)
+	rm -f bin/holders $(HOLDERS_OBJ)
 
 # installed with a prefix, since "server" and "client" are too plain for a PATH
 install: all

@@ -18,6 +18,8 @@ const char *const flag_names[NFLAGS] = {
 
 /* Most processes a sentence names; past that it says "and N others". */
 enum { NAMED = 4 };
+/* Most parents followed up from a process: more means a loop. */
+enum { MAXDEPTH = 4096 };
 
 int
 diagnose_procs(const struct procfd_holder *h, size_t nh)
@@ -52,25 +54,41 @@ diagnose_oldest(const struct procfd_holder *h, size_t nh)
 	return best;
 }
 
+/* Whether process pid is among the holders h (by pid). */
+static int
+holds(const struct procfd_holder *h, size_t nh, pid_t pid)
+{
+	size_t lo = 0, hi = nh;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (h[mid].pid == pid)
+			return 1;
+		if (h[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
 pid_t
 diagnose_ancestor(const struct procfd *t, const struct procfd_holder *h, size_t nh,
     pid_t pid, int *gen)
 {
-	pid_t best = 0;
-	size_t i;
-	int g;
+	const struct procfd_proc *p;
+	pid_t up = pid;
 
-	*gen = 0;
-	for (i = 0; i < nh; i++) {
-		if (h[i].pid == pid || (i > 0 && h[i].pid == h[i - 1].pid))
-			continue;
-		g = procfd_generations(t, h[i].pid, pid);
-		if (g > 0 && (best == 0 || g < *gen)) {
-			best = h[i].pid;
-			*gen = g;
-		}
+	/* up the parents the scan saw; MAXDEPTH ends a loop, should pids be reused */
+	for (*gen = 1; *gen < MAXDEPTH; (*gen)++) {
+		if ((p = procfd_proc(t, up)) == NULL || p->ppid <= 0 || p->ppid == up)
+			break;
+		up = p->ppid;
+		if (holds(h, nh, up))
+			return up;
 	}
-	return best;
+	*gen = 0;
+	return 0;
 }
 
 int
@@ -82,6 +100,14 @@ diagnose_inherited(const struct subject *x, const struct procfd_holder *h)
 	    strcmp(h->proc->exe, ref->exe) != 0;
 }
 
+/* Whether the socket's own FIN has yet to leave: a close() in one holder then sends nothing. */
+static int
+before_fin(int state)
+{
+	return state == TCPS_ESTABLISHED || state == TCPS_CLOSE_WAIT || state == TCPS_SYN_SENT ||
+	    state == TCPS_SYN_RECV;
+}
+
 unsigned
 diagnose_flags(const struct procfd *t, const struct subject *x)
 {
@@ -90,7 +116,7 @@ diagnose_flags(const struct procfd *t, const struct subject *x)
 	int roots = 0, gen;
 	size_t i;
 
-	if (s->state != TCPS_LISTEN && diagnose_procs(x->h, x->nh) > 1)
+	if (before_fin(s->state) && diagnose_procs(x->h, x->nh) > 1)
 		flags |= FLAG_SHARED;
 	if (s->state == TCPS_CLOSE_WAIT && s->inode != 0) {
 		flags |= FLAG_CLOSE_WAIT;

@@ -9,7 +9,7 @@
 #include "procfd.h"
 
 enum {
-	FLAG_SHARED = 1 << 0,		/* a connection held by more than one process */
+	FLAG_SHARED = 1 << 0,		/* held by several processes, its FIN yet to leave */
 	FLAG_CLOSE_WAIT = 1 << 1,	/* the peer has closed, the socket is still open */
 	FLAG_INHERITED = 1 << 2,	/* held across exec by another program */
 	FLAG_UNREAD = 1 << 3,		/* CLOSE_WAIT with data never read */

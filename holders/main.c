@@ -95,7 +95,8 @@ parse(char **argv)
 		case O_STATE:
 			if ((state = diag_state_word(arg)) == -1)
 				opt_bad("--state: no such TCP state '%s' (see --help)", arg);
-			opt.states |= 1u << state;
+			else
+				opt.states |= 1u << state;
 			break;
 		case O_SHARED:
 			opt.shared = 1;
@@ -161,6 +162,9 @@ struct report {
 	struct row *rows;		/* the sockets shown, by key */
 	size_t nrows;
 	int flagged;
+	/* the last listener looked up, and its oldest holder: connections come by port */
+	const struct tcpsock *listener;
+	const struct procfd_holder *listener_ref;
 };
 
 /* The listener on s's local port that can have accepted it; NULL if none. */
@@ -185,7 +189,7 @@ listener_of(const struct report *r, const struct tcpsock *s)
 
 /* The subject of socket s: its holders, and whose program is the reference. */
 static void
-subject_of(const struct report *r, const struct tcpsock *s, struct subject *x)
+subject_of(struct report *r, const struct tcpsock *s, struct subject *x)
 {
 	const struct procfd_holder *lh;
 	const struct tcpsock *l;
@@ -195,12 +199,13 @@ subject_of(const struct report *r, const struct tcpsock *s, struct subject *x)
 	x->h = procfd_holders(r->t, s->inode, &x->nh);
 	x->complete = procfd_unreadable(r->t) == 0;
 	x->ref = NULL;
-	x->ref_listens = 0;
-	if ((l = listener_of(r, s)) != NULL && l->inode &&
-	    (lh = procfd_holders(r->t, l->inode, &nl)) != NULL) {
-		x->ref = diagnose_oldest(lh, nl);
-		x->ref_listens = 1;
+	if ((l = listener_of(r, s)) != NULL && l != r->listener) {
+		lh = procfd_holders(r->t, l->inode, &nl);
+		r->listener = l;
+		r->listener_ref = diagnose_oldest(lh, nl);
 	}
+	x->ref = l ? r->listener_ref : NULL;
+	x->ref_listens = x->ref != NULL;
 	if (x->ref == NULL)
 		x->ref = diagnose_oldest(x->h, x->nh);
 }

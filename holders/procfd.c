@@ -28,9 +28,6 @@ struct procfd {
 	int unreadable;
 };
 
-/* Most parents followed up from a process: more means a loop. */
-enum { MAXDEPTH = 4096 };
-
 static int
 by_pid(const void *a, const void *b)
 {
@@ -42,28 +39,11 @@ by_pid(const void *a, const void *b)
 const struct procfd_proc *
 procfd_proc(const struct procfd *t, pid_t pid)
 {
-	struct procfd_proc key;
+	struct procfd_proc key = { .pid = pid };
 
-	key.pid = pid;
 	if (t->nprocs == 0)
 		return NULL;
 	return bsearch(&key, t->procs, t->nprocs, sizeof key, by_pid);
-}
-
-int
-procfd_generations(const struct procfd *t, pid_t ancestor, pid_t pid)
-{
-	const struct procfd_proc *p;
-	int n;
-
-	for (n = 1; n < MAXDEPTH; n++) {
-		if ((p = procfd_proc(t, pid)) == NULL || p->ppid <= 0 || p->ppid == pid)
-			return 0;
-		if (p->ppid == ancestor)
-			return n;
-		pid = p->ppid;
-	}
-	return 0;
 }
 
 const struct procfd_holder *

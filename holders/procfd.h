@@ -42,11 +42,6 @@ const struct procfd_holder *procfd_holders(const struct procfd *t, unsigned long
     size_t *n);
 /* Process pid as the scan saw it; NULL if it did not (gone, or a kernel thread). */
 const struct procfd_proc *procfd_proc(const struct procfd *t, pid_t pid);
-/*
- * How many generations pid is below ancestor, through the parents the scan
- * saw: 1 a child, 2 a grandchild; 0 if it does not descend from ancestor.
- */
-int procfd_generations(const struct procfd *t, pid_t ancestor, pid_t pid);
 /* How many processes the scan could not read: another user's, without the right. */
 int procfd_unreadable(const struct procfd *t);
 void procfd_free(struct procfd *t);
