@@ -66,6 +66,10 @@ fuzz:
 bench: all
 	sh bench/bench.sh
 
+# the holders part of make bench alone: bin/holders beside ss and lsof
+bench-holders: bin/holders
+	sh bench/holders.sh
+
 clean:
 	rm -f bin/server bin/client bin/timeline $(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ)
 	rm -f bin/holders $(HOLDERS_OBJ)
@@ -81,9 +85,14 @@ install: all
 	cp -f docs/server.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-server.1
 	cp -f docs/client.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-client.1
 	cd $(DESTDIR)$(MANPREFIX)/man1 && chmod 644 closelab-server.1 closelab-client.1
+	cp -f bin/holders $(DESTDIR)$(PREFIX)/bin/closelab-holders
+	chmod 755 $(DESTDIR)$(PREFIX)/bin/closelab-holders
+	cp -f docs/holders.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-holders.1
+	chmod 644 $(DESTDIR)$(MANPREFIX)/man1/closelab-holders.1
 
 uninstall:
 	cd $(DESTDIR)$(PREFIX)/bin && rm -f closelab-server closelab-client closelab-timeline
 	cd $(DESTDIR)$(MANPREFIX)/man1 && rm -f closelab-server.1 closelab-client.1
+	rm -f $(DESTDIR)$(PREFIX)/bin/closelab-holders $(DESTDIR)$(MANPREFIX)/man1/closelab-holders.1
 
-.PHONY: all demo scenarios diagrams test check fuzz bench clean install uninstall
+.PHONY: all demo scenarios diagrams test check fuzz bench bench-holders clean install uninstall
