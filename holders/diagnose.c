@@ -108,6 +108,21 @@ before_fin(int state)
 	    state == TCPS_SYN_RECV;
 }
 
+/*
+ * The bytes of data the application has not read. Once the peer's FIN has
+ * come, the kernel's receive queue counts it as one byte more, until the
+ * application reads the end of the stream; it can only do that after
+ * reading every byte before it.
+ */
+static unsigned
+unread(const struct tcpsock *s)
+{
+	int fin = s->state == TCPS_CLOSE_WAIT || s->state == TCPS_LAST_ACK ||
+	    s->state == TCPS_CLOSING;
+
+	return fin && s->rqueue > 0 ? s->rqueue - 1 : s->rqueue;
+}
+
 unsigned
 diagnose_flags(const struct procfd *t, const struct subject *x)
 {
@@ -120,7 +135,7 @@ diagnose_flags(const struct procfd *t, const struct subject *x)
 		flags |= FLAG_SHARED;
 	if (s->state == TCPS_CLOSE_WAIT && s->inode != 0) {
 		flags |= FLAG_CLOSE_WAIT;
-		if (s->rqueue > 0)
+		if (unread(s) > 0)
 			flags |= FLAG_UNREAD;
 	}
 	for (i = 0; i < x->nh; i++) {
@@ -358,7 +373,7 @@ diagnose_explain(const struct procfd *t, const struct subject *x, unsigned flags
 		say_inherited(&o, x, p, n);
 	if (flags & FLAG_UNREAD)
 		say(&o, " %u byte%s the peer sent %s still unread: the last close will send "
-		    "RST, not FIN.", s->rqueue, s->rqueue == 1 ? "" : "s",
-		    s->rqueue == 1 ? "is" : "are");
+		    "RST, not FIN.", unread(s), unread(s) == 1 ? "" : "s",
+		    unread(s) == 1 ? "is" : "are");
 	free(p);
 }
