@@ -200,7 +200,8 @@ python_comm() {
 	assert_line --regexp "^    $worker \(server\) fd [0-9]+, close-on-exec$"
 	assert_line "    flags: close-wait"
 	assert_line --regexp "^    diagnosis: CLOSE_WAIT, no data received for [0-9]+ m?s: the peer has closed, and process $worker \(server\) still holds the socket\. No FIN leaves until it closes the socket or calls shutdown\(SHUT_WR\)\.$"
-	assert_line --regexp "^holders: 3 sockets, 1 flagged$"
+	# (other sockets may have the port: a TIME_WAIT of an old client's)
+	assert_line --regexp "^holders: [0-9]+ sockets, 1 flagged$"
 }
 
 @test "closelab server --parent-keeps never: the parent and its worker, named and related" {
@@ -425,7 +426,9 @@ print(sorted(f for r in rows for f in r[\"flags\"]))'"
 	wait_for_event "$SLOG" role=worker ev=take
 	wait_until "the connection marked new" grep -qE "^\+ ESTABLISHED +127\.0\.0\.1:$PORT " \
 	    "$BATS_TEST_TMPDIR/watch.out"
-	# the parent lets go of its copy: the holders change
+	wait_until "parent and worker holding it" grep -q '^    flags: shared$' \
+	    "$BATS_TEST_TMPDIR/watch.out"
+	# the parent lets go of its copy: the holders change, and nothing is flagged
 	seen=$(wc -l <"$BATS_TEST_TMPDIR/watch.out")
 	kill -USR1 "$SERVER_PID"
 	wait_for_event "$SLOG" role=parent ev=close
