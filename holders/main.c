@@ -262,7 +262,8 @@ take(struct report *r)
 			die(EXIT_FAILED, "needs Linux (NETLINK_SOCK_DIAG and /proc)");
 		die(EXIT_FAILED, "cannot read the TCP sockets from the kernel (NETLINK_SOCK_DIAG):");
 	}
-	qsort(r->socks, r->nsocks, sizeof *r->socks, by_key_inode);
+	if (r->nsocks)
+		qsort(r->socks, r->nsocks, sizeof *r->socks, by_key_inode);
 	if ((inodes = malloc((r->nsocks ? r->nsocks : 1) * sizeof *inodes)) == NULL ||
 	    (r->rows = malloc((r->nsocks ? r->nsocks : 1) * sizeof *r->rows)) == NULL)
 		die(EXIT_FAILED, "out of memory");

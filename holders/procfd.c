@@ -352,8 +352,11 @@ procfd_scan(const unsigned long *want, size_t n)
 	free(s.want);
 
 	/* now that the processes stay where they are: sort, and point at them */
-	qsort(s.t->procs, s.t->nprocs, sizeof *s.t->procs, by_pid);
-	qsort(s.t->holders, s.t->nholders, sizeof *s.t->holders, by_holder);
+	/* (qsort() wants an array, even of nothing) */
+	if (s.t->nprocs)
+		qsort(s.t->procs, s.t->nprocs, sizeof *s.t->procs, by_pid);
+	if (s.t->nholders)
+		qsort(s.t->holders, s.t->nholders, sizeof *s.t->holders, by_holder);
 	for (i = 0; i < s.t->nholders; i++)
 		s.t->holders[i].proc = procfd_proc(s.t, s.t->holders[i].pid);
 	return s.t;

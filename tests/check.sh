@@ -16,6 +16,8 @@ fuzz_seconds=${FUZZ_SECONDS:-20}
 SERVERS="server/main.c server/parent.c server/worker.c server/handoff.c server/holders.c server/wire.c"
 CLIENTS="client/main.c client/exchange.c client/stats.c"
 COMMONS="common/util.c common/opt.c common/log.c common/sock.c common/kernel.c"
+HOLDERS_C="holders/main.c holders/diag.c holders/procfd.c holders/diagnose.c holders/report.c \
+    common/util.c common/opt.c"
 CFLAGS_STRICT="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE -Wall -Wextra -Werror -pedantic"
 
 result() {
@@ -50,7 +52,8 @@ asan() {
 	mkdir -p "$work/asan"
 	# shellcheck disable=SC2086 # lists of files and flags
 	if ! (cd "$top" && $cc $flags -o "$work/asan/server" $SERVERS $COMMONS &&
-	    $cc $flags -o "$work/asan/client" $CLIENTS $COMMONS); then
+	    $cc $flags -o "$work/asan/client" $CLIENTS $COMMONS &&
+	    $cc $flags -o "$work/asan/holders" $HOLDERS_C); then
 		result 1 "ASan+UBSan build"
 		return
 	fi
@@ -58,6 +61,7 @@ asan() {
 	# every report goes to a file: the suite passing is not enough
 	ASAN_OPTIONS="log_path=$work/asan/report:detect_leaks=1" \
 	UBSAN_OPTIONS="log_path=$work/asan/report:print_stacktrace=1" \
+	HOLDERS="$work/asan/holders" \
 	SERVER="$work/asan/server" CLIENT="$work/asan/client" CLOSELAB_SANITIZED=1 \
 	    sh "$top/tests/run.sh" >"$work/asan/suite" 2>&1
 	summary=$(tail -n 1 "$work/asan/suite")
@@ -127,14 +131,14 @@ valgrind_all() {
 lint() {
 	if need cppcheck cppcheck; then
 		(cd "$top" && cppcheck --std=c11 --enable=warning,portability,performance \
-		    --error-exitcode=1 --quiet --inline-suppr -D__linux__ common server client)
+		    --error-exitcode=1 --quiet --inline-suppr -D__linux__ common server client holders)
 		result $? "cppcheck"
 	else
 		result 1 "cppcheck is installed"
 	fi
 	if need shellcheck shellcheck; then
 		(cd "$top" && shellcheck -x demo/demo.sh demo/serverctl.sh bench/bench.sh timeline/timeline.sh \
-		    tests/run.sh tests/check.sh .ci/run tests/*.bats tests/test_helper.bash)
+		    tests/run.sh tests/check.sh .ci/run tests/*.bats tests/test_helper.bash bench/holders.sh)
 		result $? "shellcheck"
 	else
 		result 1 "shellcheck is installed"
@@ -148,7 +152,8 @@ lint() {
 		fi
 		# shellcheck disable=SC2086 # lists of files and flags
 		(cd "$top" && $cc $CFLAGS_STRICT -O2 -o "$work/server-$cc" $SERVERS $COMMONS &&
-		    $cc $CFLAGS_STRICT -O2 -o "$work/client-$cc" $CLIENTS $COMMONS)
+		    $cc $CFLAGS_STRICT -O2 -o "$work/client-$cc" $CLIENTS $COMMONS &&
+		    $cc $CFLAGS_STRICT -O2 -o "$work/holders-$cc" $HOLDERS_C)
 		result $? "builds with $cc, no warning"
 	done
 }
