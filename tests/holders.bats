@@ -93,6 +93,19 @@ wait_server_end() {
 	wait_until "the server's end in $1${2:+, held by $2}" server_end "$@"
 }
 
+# held_by_two [ADDR]: closelab's server on ADDR (127.0.0.1), whose parent
+# keeps each connection and whose worker never closes it, and a client that
+# sends and half-closes: a CLOSE_WAIT held by the parent and its worker.
+# Sets WORKER.
+held_by_two() {
+	local addr=${1:-127.0.0.1}
+	start_server --addr "$addr" --parent-keeps never --end leak
+	start_client --addr "$addr" --send hello
+	wait_for_event "$SLOG" role=worker ev=leak
+	wait_server_end close-wait 2
+	WORKER=$(pid_of "$SLOG" role=worker ev=leak)
+}
+
 # pid_of FILE KEY=VALUE...: the pid= of that logged event
 pid_of() {
 	local line
@@ -206,17 +219,13 @@ python_comm() {
 }
 
 @test "closelab server --parent-keeps never: the parent and its worker, named and related" {
-	start_server --parent-keeps never --end leak
-	start_client --send hello
-	wait_for_event "$SLOG" role=worker ev=leak
-	wait_server_end close-wait 2
-	worker=$(pid_of "$SLOG" role=worker ev=leak)
+	held_by_two
 	run "$HOLDERS" --port "$PORT"
 	assert_failure 1
 	assert_line --regexp "^    $SERVER_PID \(server\) fd [0-9]+, close-on-exec$"
-	assert_line --regexp "^    $worker \(server\) fd [0-9]+, close-on-exec, child of $SERVER_PID$"
+	assert_line --regexp "^    $WORKER \(server\) fd [0-9]+, close-on-exec, child of $SERVER_PID$"
 	assert_line "    flags: shared close-wait"
-	assert_output --partial "the peer has closed, and 2 processes still hold the socket: $SERVER_PID (server) and its child $worker (server). No FIN leaves until both close it, or until one calls shutdown(SHUT_WR)."
+	assert_output --partial "the peer has closed, and 2 processes still hold the socket: $SERVER_PID (server) and its child $WORKER (server). No FIN leaves until both close it, or until one calls shutdown(SHUT_WR)."
 }
 
 @test "closelab server --parent-keeps never with close: the parent alone keeps the CLOSE_WAIT" {
@@ -328,16 +337,12 @@ python_comm() {
 }
 
 @test "--pid, --state and --shared choose the sockets shown" {
-	start_server --parent-keeps never --end leak
-	start_client --send hello
-	wait_for_event "$SLOG" role=worker ev=leak
-	wait_server_end close-wait 2
-	worker=$(pid_of "$SLOG" role=worker ev=leak)
+	held_by_two
 	# --pid: only what the worker holds, here the connection alone
-	run "$HOLDERS" --pid "$worker" --json
+	run "$HOLDERS" --pid "$WORKER" --json
 	assert_failure 1
 	assert_equal "${#lines[@]}" 1
-	assert_line --index 0 --regexp "\"state\":\"CLOSE_WAIT\".*\"pid\":$worker,"
+	assert_line --index 0 --regexp "\"state\":\"CLOSE_WAIT\".*\"pid\":$WORKER,"
 	run "$HOLDERS" --pid "$SERVER_PID" --state listen --json
 	assert_success
 	assert_equal "${#lines[@]}" 1
@@ -359,9 +364,7 @@ python_comm() {
 @test "IPv6: a CLOSE_WAIT on [::1] is found and diagnosed" {
 	[ -e /proc/net/if_inet6 ] && grep -q '^0*1 ' /proc/net/if_inet6 ||
 	    skip "no IPv6 loopback here"
-	start_server --addr ::1 --parent-keeps never --end leak
-	start_client --addr ::1 --send hello
-	wait_server_end close-wait 2
+	held_by_two ::1
 	run "$HOLDERS" --port "$PORT"
 	assert_failure 1
 	assert_line --regexp "^CLOSE_WAIT +\[::1\]:$PORT +\[::1\]:[0-9]+ "
@@ -473,9 +476,7 @@ print(sorted({r["round"] for r in rows})[:2])' "$BATS_TEST_TMPDIR/watch.out"
 @test "without root: it says how many processes it could not read, and still reports" {
 	[ "$(id -u)" = 0 ] || skip "needs root, to run it as another user"
 	command -v setpriv >/dev/null || skip "setpriv is not installed"
-	start_server --parent-keeps never --end leak
-	start_client --send hello
-	wait_server_end close-wait 2
+	held_by_two
 	# a sanitizer's report file would be root's: as nobody, on stderr (make check)
 	run env -u ASAN_OPTIONS -u UBSAN_OPTIONS \
 	    setpriv --reuid=65534 --regid=65534 --clear-groups "$HOLDERS" --port "$PORT"
