@@ -11,7 +11,6 @@ load test_helper
 HOLDERS=${HOLDERS:-$TOP/bin/holders}
 PROGRAMS=$TOP/tests/programs
 PROG_PID=
-CLIENT_PID=
 WATCH_PID=
 
 setup() {
@@ -24,13 +23,10 @@ setup() {
 teardown() {
 	# a helper of --spawn waits for this file before it exits
 	touch "$BATS_TEST_TMPDIR/go"
-	local pid
-	for pid in "$WATCH_PID" "$CLIENT_PID"; do
-		if [ -n "$pid" ]; then
-			kill -TERM "$pid" 2>/dev/null || true
-			wait "$pid" 2>/dev/null || true
-		fi
-	done
+	if [ -n "$WATCH_PID" ]; then
+		kill -TERM "$WATCH_PID" 2>/dev/null || true
+		wait "$WATCH_PID" 2>/dev/null || true
+	fi
 	if [ -n "$PROG_PID" ]; then
 		# the program made itself a process group: its handlers and helpers too
 		kill -TERM -- "-$PROG_PID" 2>/dev/null || true
@@ -67,18 +63,6 @@ program_listening() {
 	[ -s "$BATS_TEST_TMPDIR/port" ] && return 0
 	kill -0 "$PROG_PID" 2>/dev/null || return 255
 	return 1
-}
-
-# start_client ARGS...: bin/client against PORT, in the background
-start_client() {
-	"$CLIENT" --port "$PORT" --log "$CLOG" "$@" >"$BATS_TEST_TMPDIR/client.out" 2>&1 3>&- &
-	CLIENT_PID=$!
-}
-
-# wait_client: until the client has ended (EOF, or its timeout)
-wait_client() {
-	wait "$CLIENT_PID" || true
-	CLIENT_PID=
 }
 
 # server_end STATE [N]: holders shows the server's end of a connection on
@@ -267,7 +251,7 @@ python_comm() {
 
 @test "ForkingTCPServer whose handler forks a job: the handler and its child keep a CLOSE_WAIT" {
 	start_program forking_keeper.py
-	start_client --send job1
+	start_client --send job1 --log "$CLOG"
 	wait_server_end close-wait 2
 	comm=$(python_comm)
 	run "$HOLDERS" --port "$PORT"
@@ -293,8 +277,7 @@ python_comm() {
 	start_program forking_keeper.py --correct
 	start_client --send job1
 	wait_client
-	run tail -n 1 "$BATS_TEST_TMPDIR/client.out"
-	assert_output --regexp '^result end=eof '
+	assert_line --regexp '^result end=eof '
 	run "$HOLDERS" --port "$PORT"
 	assert_success
 	assert_line --regexp "^holders: [0-9]+ sockets?, 0 flagged$"
@@ -330,8 +313,7 @@ python_comm() {
 	start_program popen_inherits.py --correct
 	start_client --send hello
 	wait_client
-	run tail -n 1 "$BATS_TEST_TMPDIR/client.out"
-	assert_output --regexp '^result end=eof '
+	assert_line --regexp '^result end=eof '
 	run "$HOLDERS" --port "$PORT"
 	assert_success
 }
