@@ -340,6 +340,20 @@ print_gone(const struct report *now, const struct report *before, unsigned long 
 	}
 }
 
+/* The error of the first write to stdout that failed; 0 while none has. */
+static int write_err;
+
+/* Whether stdout is still writable; the first failure's errno is kept. */
+static int
+writing(void)
+{
+	if (!ferror(stdout))
+		return 1;
+	if (write_err == 0)
+		write_err = errno ? errno : EIO;
+	return 0;
+}
+
 static volatile sig_atomic_t stop;
 
 static void
@@ -356,15 +370,15 @@ on_stop(int sig)
 static void
 flush(int status)
 {
-	int err;
-
-	errno = 0;
-	if (fflush(stdout) != EOF && !ferror(stdout))
-		return;
-	err = errno ? errno : EIO;
-	if (err == EPIPE)
+	if (writing()) {
+		errno = 0;
+		if (fflush(stdout) != EOF)
+			return;
+		writing();
+	}
+	if (write_err == EPIPE)
 		exit(status);
-	errno = err;
+	errno = write_err;
 	die(EXIT_FAILED, "cannot write the report:");
 }
 
@@ -392,7 +406,7 @@ once(void)
 		die(EXIT_FAILED, "there is no process %ld", (long)opt.pid);
 	tell_unreadable(&r, &told);
 	status = r.flagged ? EXIT_FLAGGED : 0;
-	for (i = 0; i < r.nrows && !ferror(stdout); i++)
+	for (i = 0; i < r.nrows && writing(); i++)
 		report_row(r.t, &r.rows[i], 0);
 	report_summary(r.nrows, r.flagged, NULL, 0);
 	flush(status);
@@ -446,7 +460,7 @@ watch(void)
 		if (tty && !opt.json)
 			fputs("\033[H\033[2J", stdout);
 		report_summary(now.nrows, now.flagged, changes, round);
-		for (i = 0; i < now.nrows && !ferror(stdout); i++)
+		for (i = 0; i < now.nrows && writing(); i++)
 			report_row(now.t, &now.rows[i], round);
 		if (round > 1)
 			print_gone(&now, &before, round);

@@ -174,6 +174,18 @@ python_comm() {
 	assert_failure 3
 }
 
+@test "a write that fails in the middle of a long report: the same one line, exit 3; EPIPE: quiet" {
+	start_program many.py
+	run "$HOLDERS" --port "$PORT"
+	assert_success
+	[ "${#output}" -gt 16384 ]
+	run bash -c "'$HOLDERS' --port $PORT >/dev/full"
+	assert_failure 3
+	assert_output "holders: cannot write the report: No space left on device"
+	run bash -c "timeout 10 '$HOLDERS' --port $PORT --watch 10 | head -c 100 >/dev/null; echo \${PIPESTATUS[0]}"
+	assert_output 0
+}
+
 @test "closelab server, a correct one: the connection is held by its worker alone, exit 0" {
 	start_server
 	start_client --send hello --then none
@@ -334,9 +346,10 @@ python_comm() {
 	assert_equal "${#lines[@]}" 2
 	assert_line --index 0 --regexp '^\{"state":"LISTEN",'
 	assert_line --index 1 --regexp '^\{"state":"CLOSE_WAIT",'
-	run "$HOLDERS" --port "$PORT" --state fin-wait-2
+	# the client's end: FIN_WAIT1 until the server's delayed ACK of its FIN
+	run "$HOLDERS" --port "$PORT" --state fin-wait-1 --state fin_wait2
 	assert_success
-	assert_line --regexp "^FIN_WAIT2 +127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:$PORT "
+	assert_line --regexp "^FIN_WAIT[12] +127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:$PORT "
 	# --shared: the connection of two holders, not the listener of one
 	run "$HOLDERS" --port "$PORT" --shared --json
 	assert_equal "${#lines[@]}" 1
