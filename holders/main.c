@@ -248,33 +248,95 @@ report_free(struct report *r)
 	memset(r, 0, sizeof *r);
 }
 
+static int
+by_inode(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The inodes of the n sockets s, sorted, in a new array: *k of them; exits on ENOMEM. */
+static unsigned long *
+inodes_of(const struct tcpsock *s, size_t n, size_t *k)
+{
+	unsigned long *inodes;
+	size_t i;
+
+	if ((inodes = malloc((n ? n : 1) * sizeof *inodes)) == NULL)
+		die(EXIT_FAILED, "out of memory");
+	for (i = *k = 0; i < n; i++)
+		if (s[i].inode)
+			inodes[(*k)++] = s[i].inode;
+	if (*k)
+		qsort(inodes, *k, sizeof *inodes, by_inode);
+	return inodes;
+}
+
+/* Whether s is open in CLOSE_WAIT, and no holder of it was found. */
+static int
+unheld_close_wait(const struct report *r, const struct tcpsock *s)
+{
+	size_t nh;
+
+	return s->state == TCPS_CLOSE_WAIT && s->inode &&
+	    procfd_holders(r->t, s->inode, &nh) == NULL;
+}
+
+/*
+ * A CLOSE_WAIT with no holder found is flagged, with "no process holds it".
+ * Its last holder may have closed it while /proc was read, though: then
+ * that is false. Ask the kernel again for the CLOSE_WAIT sockets (only if
+ * there is such a one) and mark in closed[] those it lists no more.
+ */
+static void
+closed_meanwhile(const struct report *r, char *closed)
+{
+	struct tcpsock *again;
+	unsigned long *now;
+	size_t i, n, k;
+
+	for (i = 0; i < r->nsocks && !unheld_close_wait(r, &r->socks[i]); i++)
+		;
+	if (i == r->nsocks || diag_dump(1u << TCPS_CLOSE_WAIT, opt.port, &again, &n) == -1)
+		return;
+	now = inodes_of(again, n, &k);
+	for (; i < r->nsocks; i++)
+		closed[i] = unheld_close_wait(r, &r->socks[i]) &&
+		    (k == 0 || bsearch(&r->socks[i].inode, now, k, sizeof *now, by_inode) == NULL);
+	free(now);
+	free(again);
+}
+
 /* Read the sockets and their holders into r; exits on a runtime error. */
 static void
 take(struct report *r)
 {
-	unsigned states = opt.states ? opt.states : TCPS_ALL;
-	unsigned long *inodes;
-	size_t i, n = 0;
-
 	/* the listeners too, whose holders' program is the reference */
-	if (diag_dump(states | 1u << TCPS_LISTEN, opt.port, &r->socks, &r->nsocks) == -1) {
+	unsigned states = (opt.states ? opt.states : TCPS_ALL) | 1u << TCPS_LISTEN;
+	unsigned long *inodes;
+	size_t i, n;
+	char *closed;
+
+	if (diag_dump(states, opt.port, &r->socks, &r->nsocks) == -1) {
 		if (errno == ENOSYS)
 			die(EXIT_FAILED, "needs Linux (NETLINK_SOCK_DIAG and /proc)");
 		die(EXIT_FAILED, "cannot read the TCP sockets from the kernel (NETLINK_SOCK_DIAG):");
 	}
 	if (r->nsocks)
 		qsort(r->socks, r->nsocks, sizeof *r->socks, by_key_inode);
-	if ((inodes = malloc((r->nsocks ? r->nsocks : 1) * sizeof *inodes)) == NULL ||
-	    (r->rows = malloc((r->nsocks ? r->nsocks : 1) * sizeof *r->rows)) == NULL)
-		die(EXIT_FAILED, "out of memory");
-	for (i = 0; i < r->nsocks; i++)
-		if (r->socks[i].inode)
-			inodes[n++] = r->socks[i].inode;
+	inodes = inodes_of(r->socks, r->nsocks, &n);
 	if ((r->t = procfd_scan(inodes, n)) == NULL)
 		die(EXIT_FAILED, "cannot read the processes in /proc:");
 	free(inodes);
+	if ((r->rows = malloc((r->nsocks ? r->nsocks : 1) * sizeof *r->rows)) == NULL ||
+	    (closed = calloc(r->nsocks ? r->nsocks : 1, 1)) == NULL)
+		die(EXIT_FAILED, "out of memory");
+	closed_meanwhile(r, closed);
 	for (i = 0; i < r->nsocks; i++) {
 		struct row *w = &r->rows[r->nrows];
+		if (closed[i])
+			continue;
 		subject_of(r, &r->socks[i], &w->x);
 		w->procs = diagnose_procs(w->x.h, w->x.nh);
 		if (!shown(&w->x, w->procs))
@@ -285,6 +347,7 @@ take(struct report *r)
 		r->flagged += w->flags != 0;
 		r->nrows++;
 	}
+	free(closed);
 }
 
 /* Mark how each row of now differs from before; count the changes, gone ones too. */

@@ -438,7 +438,8 @@ print(sorted(f for r in rows for f in r[\"flags\"]))'"
 	    "$BATS_TEST_TMPDIR/watch.out"
 	kill -TERM "$CLIENT_PID"
 	wait_client
-	wait_until "the connection marked gone" grep -qE "^- ESTABLISHED +127\.0\.0\.1:$PORT +127\.0\.0\.1:[0-9]+ +gone$" \
+	# in the state it had at the redraw before (ESTABLISHED or CLOSE_WAIT)
+	wait_until "the connection marked gone" grep -qE "^- [A-Z_]+ +127\.0\.0\.1:$PORT +127\.0\.0\.1:[0-9]+ +gone$" \
 	    "$BATS_TEST_TMPDIR/watch.out"
 }
 
