@@ -329,8 +329,9 @@ take(struct report *r)
 	if ((r->t = procfd_scan(inodes, n)) == NULL)
 		die(EXIT_FAILED, "cannot read the processes in /proc:");
 	free(inodes);
-	if ((r->rows = malloc((r->nsocks ? r->nsocks : 1) * sizeof *r->rows)) == NULL ||
-	    (closed = calloc(r->nsocks ? r->nsocks : 1, 1)) == NULL)
+	r->rows = malloc((r->nsocks ? r->nsocks : 1) * sizeof *r->rows);
+	closed = calloc(r->nsocks ? r->nsocks : 1, 1);
+	if (r->rows == NULL || closed == NULL)
 		die(EXIT_FAILED, "out of memory");
 	closed_meanwhile(r, closed);
 	for (i = 0; i < r->nsocks; i++) {
