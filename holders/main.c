@@ -64,12 +64,12 @@ help(void)
 	    "\n"
 	    "Each socket shows its addresses, state, queues, the time since data was\n"
 	    "last received, and every holder: pid, command, descriptor, close-on-exec,\n"
-	    "and which holder descends from which. Flags: shared (a connection held by\n"
-	    "more than one process), close-wait (the peer has closed; the socket is\n"
-	    "still open), inherited (held without close-on-exec by another program\n"
-	    "than the listener's), unread (CLOSE_WAIT with data never read),\n"
-	    "unrelated-listener (a listener held by processes that do not descend from\n"
-	    "one another). A flagged socket ends with a diagnosis.\n"
+	    "and which holder descends from which. Flags: shared (more than one process\n"
+	    "holds a connection whose FIN has yet to leave), close-wait (the peer has\n"
+	    "closed; the socket is still open), inherited (held without close-on-exec\n"
+	    "by another program than the listener's), unread (CLOSE_WAIT with data\n"
+	    "never read), unrelated-listener (a listener held by processes that do not\n"
+	    "all descend from one of them). A flagged socket ends with a diagnosis.\n"
 	    "\n"
 	    "Without root, other users' processes cannot be read: a line on stderr\n"
 	    "says how many. Exit status: 0 nothing flagged, 1 something flagged (with\n"
@@ -198,7 +198,6 @@ subject_of(struct report *r, const struct tcpsock *s, struct subject *x)
 	x->s = s;
 	x->h = procfd_holders(r->t, s->inode, &x->nh);
 	x->complete = procfd_unreadable(r->t) == 0;
-	x->ref = NULL;
 	if ((l = listener_of(r, s)) != NULL && l != r->listener) {
 		lh = procfd_holders(r->t, l->inode, &nl);
 		r->listener = l;
@@ -351,14 +350,17 @@ take(struct report *r)
 	free(closed);
 }
 
-/* Mark how each row of now differs from before; count the changes, gone ones too. */
+/*
+ * Mark how each row of now differs from before, and the rows of before
+ * that now has no more as gone (without flags); count each kind in changes.
+ */
 static void
-compare(struct report *now, const struct report *before, int *changes)
+compare(struct report *now, struct report *before, int *changes)
 {
 	size_t i = 0, j = 0;
 	int c;
 
-	memset(changes, 0, 4 * sizeof *changes);
+	memset(changes, 0, (GONE + 1) * sizeof *changes);
 	while (i < now->nrows || j < before->nrows) {
 		if (i == now->nrows)
 			c = 1;
@@ -370,37 +372,17 @@ compare(struct report *now, const struct report *before, int *changes)
 			now->rows[i++].change = NEW;
 			changes[NEW]++;
 		} else if (c > 0) {
-			j++;
+			before->rows[j].change = GONE;
+			before->rows[j++].flags = 0;
 			changes[GONE]++;
 		} else {
-			const struct row *a = &now->rows[i], *b = &before->rows[j++];
+			struct row *a = &now->rows[i++], *b = &before->rows[j++];
+			b->change = SAME;
 			if (a->x.s->state != b->x.s->state || a->sig != b->sig || a->flags != b->flags) {
-				now->rows[i].change = CHANGED;
+				a->change = CHANGED;
 				changes[CHANGED]++;
 			}
-			i++;
 		}
-	}
-}
-
-/* The rows of before that are not in now, marked gone. */
-static void
-print_gone(const struct report *now, const struct report *before, unsigned long round)
-{
-	size_t i = 0, j;
-	struct row gone;
-
-	for (j = 0; j < before->nrows; j++) {
-		while (i < now->nrows && by_key(now->rows[i].x.s, before->rows[j].x.s) < 0)
-			i++;
-		if (i < now->nrows && by_key(now->rows[i].x.s, before->rows[j].x.s) == 0) {
-			i++;
-			continue;
-		}
-		gone = before->rows[j];
-		gone.change = GONE;
-		gone.flags = 0;
-		report_row(before->t, &gone, round);
 	}
 }
 
@@ -458,26 +440,6 @@ tell_unreadable(const struct report *r, int *told)
 	*told = n;
 }
 
-static int
-once(void)
-{
-	struct report r = { 0 };
-	size_t i;
-	int told = 0, status;
-
-	take(&r);
-	if (opt.pid && procfd_proc(r.t, opt.pid) == NULL)
-		die(EXIT_FAILED, "there is no process %ld", (long)opt.pid);
-	tell_unreadable(&r, &told);
-	status = r.flagged ? EXIT_FLAGGED : 0;
-	for (i = 0; i < r.nrows && writing(); i++)
-		report_row(r.t, &r.rows[i], 0);
-	report_summary(r.nrows, r.flagged, NULL, 0);
-	flush(status);
-	report_free(&r);
-	return status;
-}
-
 /* Wait ms, or until SIGINT or SIGTERM (blocked but here). */
 static void
 pause_ms(long ms, const sigset_t *open)
@@ -488,29 +450,38 @@ pause_ms(long ms, const sigset_t *open)
 		pselect(0, NULL, NULL, NULL, &ts, open);
 }
 
-static int
-watch(void)
+/* --watch: SIGINT and SIGTERM stop it, arriving only while it waits, in *open. */
+static void
+take_signals(sigset_t *open)
 {
-	struct report now = { 0 }, before = { 0 };
 	struct sigaction sa;
-	sigset_t block, open;
-	unsigned long round;
-	int changes[4], told = 0, status = 0, tty = isatty(STDOUT_FILENO);
-	size_t i;
+	sigset_t block;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	/* the signals arrive only while waiting, so that none is missed */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &open);
-	sigdelset(&open, SIGINT);
-	sigdelset(&open, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, open);
+	sigdelset(open, SIGINT);
+	sigdelset(open, SIGTERM);
+}
 
+/* Report once, or with --watch until a signal; the status of the last report. */
+static int
+run(void)
+{
+	struct report now = { 0 }, before = { 0 };
+	sigset_t open;
+	unsigned long round, shown_round;
+	int changes[GONE + 1] = { 0 }, told = 0, status = 0, tty = isatty(STDOUT_FILENO);
+	size_t i;
+
+	if (opt.watch)
+		take_signals(&open);
 	for (round = 1; !stop; round++) {
 		take(&now);
 		if (round == 1 && opt.pid && procfd_proc(now.t, opt.pid) == NULL)
@@ -518,20 +489,26 @@ watch(void)
 		tell_unreadable(&now, &told);
 		if (round > 1)
 			compare(&now, &before, changes);
-		else
-			memset(changes, 0, sizeof changes);
 		status = now.flagged ? EXIT_FLAGGED : 0;
-		if (tty && !opt.json)
+		/* with --watch the summary comes first, and each row says its round */
+		shown_round = opt.watch ? round : 0;
+		if (opt.watch && tty && !opt.json)
 			fputs("\033[H\033[2J", stdout);
-		report_summary(now.nrows, now.flagged, changes, round);
+		if (opt.watch)
+			report_summary(now.nrows, now.flagged, changes, round);
 		for (i = 0; i < now.nrows && writing(); i++)
-			report_row(now.t, &now.rows[i], round);
-		if (round > 1)
-			print_gone(&now, &before, round);
+			report_row(now.t, &now.rows[i], shown_round);
+		for (i = 0; i < before.nrows && writing(); i++)
+			if (before.rows[i].change == GONE)
+				report_row(before.t, &before.rows[i], shown_round);
+		if (!opt.watch)
+			report_summary(now.nrows, now.flagged, NULL, 0);
 		flush(status);
 		report_free(&before);
 		before = now;
 		memset(&now, 0, sizeof now);
+		if (!opt.watch)
+			break;
 		pause_ms(opt.watch, &open);
 	}
 	report_free(&before);
@@ -550,5 +527,5 @@ main(int argc, char **argv)
 #endif
 	/* a reader that goes away is seen as EPIPE, not as a signal */
 	signal(SIGPIPE, SIG_IGN);
-	return opt.watch ? watch() : once();
+	return run();
 }

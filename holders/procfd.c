@@ -335,7 +335,7 @@ procfd_scan(const unsigned long *want, size_t n)
 	struct dirent *e;
 	size_t i;
 	DIR *proc = NULL;
-	int err = 0;
+	int err;
 
 	if ((s.t = calloc(1, sizeof *s.t)) == NULL)
 		return NULL;
@@ -351,8 +351,8 @@ procfd_scan(const unsigned long *want, size_t n)
 	closedir(proc);
 	free(s.want);
 
-	/* now that the processes stay where they are: sort, and point at them */
-	/* (qsort() wants an array, even of nothing) */
+	/* now that the processes stay where they are: sort, and point at them
+	 * (qsort() wants an array, even for none) */
 	if (s.t->nprocs)
 		qsort(s.t->procs, s.t->nprocs, sizeof *s.t->procs, by_pid);
 	if (s.t->nholders)
