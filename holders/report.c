@@ -93,7 +93,7 @@ static const char *const marks[] = { "  ", "+ ", "* ", "- " };
 static const char *const changes[] = { "same", "new", "changed", "gone" };
 
 static void
-text_row(const struct procfd *t, const struct row *r, char *why)
+text_row(const struct procfd *t, const struct row *r, const char *why)
 {
 	const struct tcpsock *s = r->x.s;
 	char local[ADDRLEN], peer[ADDRLEN];
@@ -141,7 +141,7 @@ text_row(const struct procfd *t, const struct row *r, char *why)
 }
 
 static void
-json_row(const struct procfd *t, const struct row *r, unsigned long round, char *why)
+json_row(const struct procfd *t, const struct row *r, unsigned long round, const char *why)
 {
 	const struct tcpsock *s = r->x.s;
 	char local[ADDRLEN], peer[ADDRLEN];
