@@ -94,3 +94,8 @@ if [ -n "$worker_rss" ]; then
 fi
 echo "TIME_WAIT now (on the client's side, which sends the first FIN): $(
 	ss -tan state time-wait 2>/dev/null | tail -n +2 | wc -l || echo ?)"
+
+# bin/holders beside ss -tanp and lsof -nP -iTCP on 10,000 loopback
+# connections held by a few hundred processes (Linux; bench/holders.sh)
+echo
+sh "$top/bench/holders.sh"

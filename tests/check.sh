@@ -22,6 +22,7 @@ sources() {
 SERVERS=$(sources server)
 CLIENTS=$(sources client)
 COMMONS=$(sources common)
+HOLDERS_C=$(sources holders)
 CFLAGS_STRICT="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE -Wall -Wextra -Werror -pedantic"
 
 result() {
@@ -62,7 +63,8 @@ asan() {
 	mkdir -p "$work/asan"
 	# shellcheck disable=SC2086 # lists of files and flags
 	if ! (cd "$top" && $cc $flags -o "$work/asan/server" $SERVERS &&
-	    $cc $flags -o "$work/asan/client" $CLIENTS); then
+	    $cc $flags -o "$work/asan/client" $CLIENTS &&
+	    $cc $flags -o "$work/asan/holders" $HOLDERS_C); then
 		result 1 "ASan+UBSan build"
 		return
 	fi
@@ -70,7 +72,8 @@ asan() {
 	# every report goes to a file: the suite passing is not enough
 	ASAN_OPTIONS="log_path=$work/asan/report:detect_leaks=1" \
 	UBSAN_OPTIONS="log_path=$work/asan/report:print_stacktrace=1" \
-	SERVER="$work/asan/server" CLIENT="$work/asan/client" CLOSELAB_SANITIZED=1 \
+	SERVER="$work/asan/server" CLIENT="$work/asan/client" HOLDERS="$work/asan/holders" \
+	CLOSELAB_SANITIZED=1 \
 	    sh "$top/tests/run.sh" >"$work/asan/suite" 2>&1
 	summary=$(tail -n 1 "$work/asan/suite")
 	grep -E '^not ok' "$work/asan/suite"
@@ -139,7 +142,7 @@ valgrind_all() {
 lint() {
 	if need cppcheck cppcheck; then
 		(cd "$top" && cppcheck --std=c11 --enable=warning,portability,performance \
-		    --error-exitcode=1 --quiet --inline-suppr -D__linux__ common server client)
+		    --error-exitcode=1 --quiet --inline-suppr -D__linux__ common server client holders)
 		result $? "cppcheck"
 	else
 		result 1 "cppcheck is installed"
@@ -168,7 +171,8 @@ lint() {
 		fi
 		# shellcheck disable=SC2086 # lists of files and flags
 		(cd "$top" && $cc $CFLAGS_STRICT -O2 -o "$work/server-$cc" $SERVERS &&
-		    $cc $CFLAGS_STRICT -O2 -o "$work/client-$cc" $CLIENTS)
+		    $cc $CFLAGS_STRICT -O2 -o "$work/client-$cc" $CLIENTS &&
+		    $cc $CFLAGS_STRICT -O2 -o "$work/holders-$cc" $HOLDERS_C)
 		result $? "builds with $cc, no warning"
 	done
 }

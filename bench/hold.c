@@ -1,0 +1,162 @@
+/*
+ * hold.c: the load for the holders benchmark (bench/holders.sh builds it;
+ * make all does not). It opens CONNECTIONS loopback connections to its own
+ * listener on 127.0.0.1, port 0, and forks PROCESSES children, each of
+ * which holds both ends of its share. The parent keeps a copy of every
+ * fourth accepted socket, so those are shared by two processes, and every
+ * child holds the listener, as a pre-forking server's workers do. Then it
+ * writes READY_FILE and waits for SIGTERM or SIGINT, or for SECONDS, and
+ * ends its children. Linux and the BSDs; raises its descriptor limit.
+ *
+ * usage: hold CONNECTIONS PROCESSES READY_FILE [SECONDS]
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void
+fail(const char *what)
+{
+	fprintf(stderr, "hold: %s: %s\n", what, strerror(errno));
+	/* end whatever was forked already: the process group is ours */
+	signal(SIGTERM, SIG_IGN);
+	kill(0, SIGTERM);
+	exit(1);
+}
+
+static long
+number(const char *s, long min, long max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "hold: '%s' is not a number from %ld to %ld\n", s, min, max);
+		exit(2);
+	}
+	return v;
+}
+
+/* Room for need descriptors, raising the soft limit as far as the hard one. */
+static void
+room_for(long need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		fail("getrlimit");
+	if (rl.rlim_cur != RLIM_INFINITY && (long)rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && (long)rl.rlim_max < need) {
+		fprintf(stderr, "hold: needs %ld descriptors, and the hard limit is %ld\n",
+		    need, (long)rl.rlim_max);
+		exit(1);
+	}
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		fail("setrlimit");
+}
+
+static volatile sig_atomic_t done;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	done = 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	long conns, procs, seconds = 600, share, i, p, nkept = 0;
+	int lfd, *kept, *mine;
+	sigset_t block, wait_mask;
+	FILE *f;
+
+	if (argc < 4 || argc > 5) {
+		fprintf(stderr, "usage: hold CONNECTIONS PROCESSES READY_FILE [SECONDS]\n");
+		return 2;
+	}
+	conns = number(argv[1], 1, 100000);
+	procs = number(argv[2], 1, 10000);
+	if (argc == 5)
+		seconds = number(argv[4], 1, 3600);
+	share = (conns + procs - 1) / procs;
+	/* the parent: its kept copies and one share being made; a child: its share */
+	room_for(conns / 4 + 2 * share + 64);
+	if ((kept = malloc((conns / 4 + 1) * sizeof *kept)) == NULL ||
+	    (mine = malloc(2 * share * sizeof *mine)) == NULL)
+		fail("malloc");
+	setpgid(0, 0);
+	/* the signals arrive only in sigsuspend(), so that none is missed */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGALRM);
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGALRM, on_signal);
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    bind(lfd, (struct sockaddr *)&sin, sizeof sin) == -1 || listen(lfd, 1024) == -1 ||
+	    getsockname(lfd, (struct sockaddr *)&sin, &len) == -1)
+		fail("listen");
+
+	for (p = 0, i = 0; p < procs && i < conns; p++) {
+		long n = 0, k;
+		pid_t pid;
+
+		for (; n < 2 * share && i < conns; i++) {
+			int c = socket(AF_INET, SOCK_STREAM, 0), s;
+			if (c == -1 || connect(c, (struct sockaddr *)&sin, sizeof sin) == -1 ||
+			    (s = accept(lfd, NULL, NULL)) == -1)
+				fail("connect");
+			mine[n++] = c;
+			mine[n++] = s;
+		}
+		if ((pid = fork()) == -1)
+			fail("fork");
+		if (pid == 0) {
+			/* a child: its share and the listener, not the parent's copies */
+			for (k = 0; k < nkept; k++)
+				close(kept[k]);
+			alarm(seconds);
+			while (!done)
+				sigsuspend(&wait_mask);
+			_exit(0);
+		}
+		for (k = 0; k < n; k += 2) {
+			close(mine[k]);
+			if ((i - n / 2 + k / 2) % 4 == 0)
+				kept[nkept++] = mine[k + 1];
+			else
+				close(mine[k + 1]);
+		}
+	}
+	if ((f = fopen(argv[3], "w")) == NULL ||
+	    fprintf(f, "%d %ld %ld\n", ntohs(sin.sin_port), conns, p) < 0 || fclose(f) != 0)
+		fail(argv[3]);
+	alarm(seconds);
+	while (!done)
+		sigsuspend(&wait_mask);
+	signal(SIGTERM, SIG_IGN);
+	kill(0, SIGTERM);
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	return 0;
+}

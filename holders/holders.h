@@ -1,0 +1,44 @@
+/* holders.h: the options of bin/holders, and one socket as a report shows it */
+#ifndef HOLDERS_H
+#define HOLDERS_H
+
+#include <sys/types.h>
+
+#include "diag.h"
+#include "diagnose.h"
+#include "procfd.h"
+
+/* Exit statuses (0: nothing flagged; 2, a usage error, is common/util.h's). */
+enum { EXIT_FLAGGED = 1, EXIT_FAILED = 3 };
+
+struct options {
+	int port;		/* 0: any */
+	pid_t pid;		/* 0: any */
+	unsigned states;	/* a mask of 1 << state; 0: every state */
+	int shared;
+	int json;
+	long watch;		/* ms between redraws; 0: report once */
+};
+extern struct options opt;
+
+/* How a socket differs from the previous redraw of --watch. */
+enum change { SAME, NEW, CHANGED, GONE };
+
+/* One socket in a report. */
+struct row {
+	struct subject x;	/* the socket and its holders */
+	int procs;		/* how many processes hold it */
+	unsigned flags;		/* FLAG_... */
+	unsigned long sig;	/* a digest of its holders, to see them change */
+	enum change change;
+};
+
+/* report.c: print r as text or as a JSON line (opt.json); round > 0 with --watch. */
+void report_row(const struct procfd *t, const struct row *r, unsigned long round);
+/*
+ * The last line of a text report; with --watch the first, after clearing
+ * a terminal: how many sockets, how many flagged, and (changes) what changed.
+ */
+void report_summary(size_t shown, int flagged, const int *changes, unsigned long round);
+
+#endif

@@ -1,0 +1,485 @@
+#!/usr/bin/env bats
+# bin/holders: who holds each TCP socket, its flags and its diagnosis. It
+# runs against closelab's own server and against Python servers written the
+# ordinary way (tests/programs), each buggy one caught and explained, each
+# correct one reported clean (exit 0). Python comes from apt-get where the
+# tests run as root and it is missing; otherwise its tests are skipped.
+
+load test_helper
+
+# the program under test: this, or another build of it (make check: ASan)
+HOLDERS=${HOLDERS:-$TOP/bin/holders}
+PROGRAMS=$TOP/tests/programs
+PROG_PID=
+WATCH_PID=
+
+setup() {
+	if [ "$(uname -s)" != Linux ] && [[ $BATS_TEST_DESCRIPTION != *"not Linux"* ]] &&
+	    [[ $BATS_TEST_DESCRIPTION != usage:* ]]; then
+		skip "bin/holders needs Linux (NETLINK_SOCK_DIAG and /proc)"
+	fi
+}
+
+teardown() {
+	# a helper of --spawn waits for this file before it exits
+	touch "$BATS_TEST_TMPDIR/go"
+	if [ -n "$WATCH_PID" ]; then
+		kill -TERM "$WATCH_PID" 2>/dev/null || true
+		wait "$WATCH_PID" 2>/dev/null || true
+	fi
+	if [ -n "$PROG_PID" ]; then
+		# the program made itself a process group: its handlers and helpers too
+		kill -TERM -- "-$PROG_PID" 2>/dev/null || true
+		wait "$PROG_PID" 2>/dev/null || true
+	fi
+	closelab_teardown
+}
+
+# need_python: python3, installed with apt-get where it is missing and we can
+need_python() {
+	command -v python3 >/dev/null 2>&1 && return 0
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		apt-get install -y -q python3 >/dev/null 2>&1 ||
+		    { apt-get update -q >/dev/null 2>&1 &&
+		    apt-get install -y -q python3 >/dev/null 2>&1; } || true
+	fi
+	command -v python3 >/dev/null 2>&1 ||
+	    skip "python3 is not installed, and apt-get cannot install it here"
+}
+
+# start_program NAME ARGS...: a program of tests/programs on port 0, its
+# background jobs bounded to 20 s; sets PORT and PROG_PID
+start_program() {
+	need_python
+	rm -f "$BATS_TEST_TMPDIR/port"
+	python3 "$PROGRAMS/$1" --port-file "$BATS_TEST_TMPDIR/port" --keep 20 "${@:2}" \
+	    2>"$BATS_TEST_TMPDIR/program.err" 3>&- &
+	PROG_PID=$!
+	wait_until "the program's port file" program_listening
+	PORT=$(cat "$BATS_TEST_TMPDIR/port")
+}
+
+program_listening() {
+	[ -s "$BATS_TEST_TMPDIR/port" ] && return 0
+	kill -0 "$PROG_PID" 2>/dev/null || return 255
+	return 1
+}
+
+# server_end STATE [N]: holders shows the server's end of a connection on
+# PORT in STATE, held by N processes (by any number without N)
+server_end() {
+	"$HOLDERS" --port "$PORT" --state "$1" --json 2>/dev/null |
+	    grep -q "\"local_port\":$PORT,.*\"processes\":${2:-[0-9]*},"
+}
+
+# wait_server_end STATE [N]: until server_end STATE N
+wait_server_end() {
+	wait_until "the server's end in $1${2:+, held by $2}" server_end "$@"
+}
+
+# held_by_two [ADDR]: closelab's server on ADDR (127.0.0.1), whose parent
+# keeps each connection and whose worker never closes it, and a client that
+# sends and half-closes: a CLOSE_WAIT held by the parent and its worker.
+# Sets WORKER.
+held_by_two() {
+	local addr=${1:-127.0.0.1}
+	start_server --addr "$addr" --parent-keeps never --end leak
+	start_client --addr "$addr" --send hello
+	wait_for_event "$SLOG" role=worker ev=leak
+	wait_server_end close-wait 2
+	WORKER=$(pid_of "$SLOG" role=worker ev=leak)
+}
+
+# pid_of FILE KEY=VALUE...: the pid= of that logged event
+pid_of() {
+	local line
+	line=$(event "$@") || return 1
+	field "$line" pid
+}
+
+# ppid_of PID: its parent, from /proc
+ppid_of() {
+	sed 's/.*) [A-Za-z] \([0-9]*\) .*/\1/' "/proc/$1/stat"
+}
+
+# the comm of the Python programs: python3, or what the interpreter is called here
+python_comm() {
+	cat "/proc/$PROG_PID/comm"
+}
+
+@test "usage: an unknown option, a bad value or a bad state is one line, then the usage; exit 2" {
+	run "$HOLDERS" --bogus
+	assert_failure 2
+	assert_line --index 0 "holders: unknown option --bogus"
+	assert_line --index 1 --regexp '^usage: holders \[--port P\]'
+	for port in 0 65536 x -1 ''; do
+		run "$HOLDERS" --port "$port"
+		assert_failure 2
+		assert_line --index 0 "holders: --port needs a number from 1 to 65535, not '$port'"
+	done
+	run "$HOLDERS" --state waiting
+	assert_failure 2
+	assert_line --index 0 "holders: --state: no such TCP state 'waiting' (see --help)"
+	for ms in 0 9 3600001 soon; do
+		run "$HOLDERS" --watch "$ms"
+		assert_failure 2
+		assert_line --index 0 "holders: --watch needs a number from 10 to 3600000, not '$ms'"
+	done
+	run "$HOLDERS" --pid 0
+	assert_failure 2
+	run "$HOLDERS" --json=yes
+	assert_failure 2
+	assert_line --index 0 "holders: option --json takes no value"
+	run "$HOLDERS" --port
+	assert_failure 2
+	assert_line --index 0 "holders: option --port needs a value"
+}
+
+@test "usage: --help fits 80 columns, and matches the man page option for option" {
+	run "$HOLDERS" --help
+	assert_success
+	run awk 'length > 80' <<<"$output"
+	assert_output ""
+	help=$("$HOLDERS" --help | sed -n 's/^  \(--[a-z-]*\).*/\1/p' | sort -u)
+	man=$(sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$TOP/docs/holders.1" |
+	    sed -n 's/^\.B[IR]* \\-\\-\([a-z\\-]*\).*/--\1/p' | sed 's/\\-/-/g' | sort -u)
+	assert_equal "$man" "$help"
+	# the synopsis names the same options in the same order
+	help=$("$HOLDERS" --help | sed -n '1,/^$/p' | grep -o -- '--[a-z-]*' | tr '\n' ' ')
+	man=$(sed -n '/^\.SH SYNOPSIS/,/^\.SH /p' "$TOP/docs/holders.1" |
+	    grep -o -- '\\-\\-[a-z\\-]*' | sed 's/\\-/-/g' | tr '\n' ' ')
+	assert_equal "$man" "$help"
+	if command -v groff >/dev/null; then
+		run groff -ww -man -Tutf8 -z "$TOP/docs/holders.1"
+		assert_success
+		assert_output ""
+	fi
+}
+
+@test "usage: on a system that is not Linux it says so in one line, exit 3" {
+	[ "$(uname -s)" != Linux ] || skip "this is Linux"
+	run "$HOLDERS"
+	assert_failure 3
+	assert_output "holders: needs Linux (NETLINK_SOCK_DIAG and /proc)"
+}
+
+@test "no such process for --pid, and an unwritable stdout, are runtime errors: exit 3" {
+	run "$HOLDERS" --pid 2147483647
+	assert_failure 3
+	assert_output "holders: there is no process 2147483647"
+	run bash -c "'$HOLDERS' >/dev/full"
+	assert_failure 3
+	assert_output "holders: cannot write the report: No space left on device"
+	run bash -c "'$HOLDERS' --json --state listen >/dev/full"
+	assert_failure 3
+}
+
+@test "a write that fails in the middle of a long report: the same one line, exit 3; EPIPE: quiet" {
+	start_program many.py
+	run "$HOLDERS" --port "$PORT"
+	assert_success
+	[ "${#output}" -gt 16384 ]
+	run bash -c "'$HOLDERS' --port $PORT >/dev/full"
+	assert_failure 3
+	assert_output "holders: cannot write the report: No space left on device"
+	run bash -c "timeout 10 '$HOLDERS' --port $PORT --watch 10 | head -c 100 >/dev/null; echo \${PIPESTATUS[0]}"
+	assert_output 0
+}
+
+@test "closelab server, a correct one: the connection is held by its worker alone, exit 0" {
+	start_server
+	start_client --send hello --then none
+	wait_for_event "$SLOG" role=parent ev=close
+	wait_server_end established 1
+	run "$HOLDERS" --port "$PORT"
+	assert_success
+	assert_line --regexp "^ESTABLISHED +127\.0\.0\.1:$PORT +127\.0\.0\.1:[0-9]+ +recv-q 0 send-q 0"
+	assert_line --regexp "^holders: [0-9]+ sockets, 0 flagged$"
+	refute_output --partial "diagnosis:"
+}
+
+@test "closelab server --end leak: the worker that never closes holds a CLOSE_WAIT" {
+	start_server --end leak
+	start_client --send hello
+	wait_for_event "$SLOG" role=worker ev=leak
+	wait_for_event "$SLOG" role=parent ev=close
+	wait_server_end close-wait 1
+	worker=$(pid_of "$SLOG" role=worker ev=leak)
+	run "$HOLDERS" --port "$PORT"
+	assert_failure 1
+	assert_line --regexp "^    $worker \(server\) fd [0-9]+, close-on-exec$"
+	assert_line "    flags: close-wait"
+	assert_line --regexp "^    diagnosis: CLOSE_WAIT, no data received for [0-9]+ m?s: the peer has closed, and process $worker \(server\) still holds the socket\. No FIN leaves until it closes the socket or calls shutdown\(SHUT_WR\)\.$"
+	# (other sockets may have the port: a TIME_WAIT of an old client's)
+	assert_line --regexp "^holders: [0-9]+ sockets, 1 flagged$"
+}
+
+@test "closelab server --parent-keeps never: the parent and its worker, named and related" {
+	held_by_two
+	run "$HOLDERS" --port "$PORT"
+	assert_failure 1
+	assert_line --regexp "^    $SERVER_PID \(server\) fd [0-9]+, close-on-exec$"
+	assert_line --regexp "^    $WORKER \(server\) fd [0-9]+, close-on-exec, child of $SERVER_PID$"
+	assert_line "    flags: shared close-wait"
+	assert_output --partial "the peer has closed, and 2 processes still hold the socket: $SERVER_PID (server) and its child $WORKER (server). No FIN leaves until both close it, or until one calls shutdown(SHUT_WR)."
+}
+
+@test "closelab server --parent-keeps never with close: the parent alone keeps the CLOSE_WAIT" {
+	start_server --parent-keeps never --end close
+	start_client --send hello
+	wait_for_event "$SLOG" role=worker ev=close
+	wait_server_end close-wait 1
+	run "$HOLDERS" --port "$PORT"
+	assert_failure 1
+	assert_output --partial "the peer has closed, and process $SERVER_PID (server) still holds the socket."
+}
+
+@test "closelab server --spawn without --cloexec: the helper inherited the socket across exec" {
+	# the helper waits for teardown's file, 10 s at most
+	start_server --spawn "i=0; while [ ! -e '$BATS_TEST_TMPDIR/go' ] && [ \$i -lt 400 ]; do sleep 0.025; i=\$((i + 1)); done"
+	start_client --send hello
+	wait_for_event "$SLOG" role=worker ev=close
+	wait_server_end close-wait
+	helper=$(field "$(event "$SLOG" role=worker ev=spawn)" helper)
+	run "$HOLDERS" --port "$PORT" --state close-wait
+	assert_failure 1
+	assert_line --regexp "^    $helper \(sh\) fd [0-9]+, no close-on-exec$"
+	assert_line --regexp "^    flags: .*close-wait inherited$"
+	# with the sleep the helper runs, or without: the two are named, or the helper
+	assert_output --regexp " $helper \(sh\) runs [^ ]+.* not [^ ]+/bin/server as the listener's holder $SERVER_PID \(server\) does.*inherited it across exec\."
+}
+
+@test "closelab server --reads none: unread data at CLOSE_WAIT, and the RST it will bring" {
+	start_server --reads none --end-after 0 --end leak
+	start_client --send hello
+	wait_server_end close-wait
+	run "$HOLDERS" --port "$PORT" --state close-wait
+	assert_failure 1
+	# the kernel counts the FIN not yet read as one byte more
+	assert_line --regexp "^CLOSE_WAIT +127\.0\.0\.1:$PORT +127\.0\.0\.1:[0-9]+ +recv-q 6 send-q 0"
+	assert_line --regexp "^    flags: .*close-wait unread$"
+	assert_output --partial "5 bytes the peer sent are still unread: the last close will send RST, not FIN."
+}
+
+@test "ForkingTCPServer whose handler forks a job: the handler and its child keep a CLOSE_WAIT" {
+	start_program forking_keeper.py
+	start_client --send job1 --log "$CLOG"
+	wait_server_end close-wait 2
+	comm=$(python_comm)
+	run "$HOLDERS" --port "$PORT"
+	assert_failure 1
+	assert_line "    flags: shared close-wait"
+	assert_output --regexp "the peer has closed, and 2 processes still hold the socket: ([0-9]+) \($comm\) and its child ([0-9]+) \($comm\)\. No FIN leaves until both close it, or until one calls shutdown\(SHUT_WR\)\."
+	[[ $output =~ hold\ the\ socket:\ ([0-9]+)\ .*its\ child\ ([0-9]+) ]]
+	handler=${BASH_REMATCH[1]} job=${BASH_REMATCH[2]}
+	# the handler is the server's child, the job the handler's
+	assert_equal "$(ppid_of "$handler")" "$PROG_PID"
+	assert_equal "$(ppid_of "$job")" "$handler"
+	# the listener is held by the three, one line of descent: not flagged
+	assert_line --regexp "^LISTEN +127\.0\.0\.1:$PORT "
+	assert_line --regexp "^    $job \($comm\) fd [0-9]+, close-on-exec, child of $handler$"
+	run "$HOLDERS" --port "$PORT" --state listen
+	assert_success
+	# and the client does not see EOF while they hold it
+	run has_event "$CLOG" ev=eof
+	assert_failure
+}
+
+@test "ForkingTCPServer, correct: the job closes its copy, the handler shuts down; exit 0" {
+	start_program forking_keeper.py --correct
+	start_client --send job1
+	wait_client
+	assert_line --regexp '^result end=eof '
+	run "$HOLDERS" --port "$PORT"
+	assert_success
+	assert_line --regexp "^holders: [0-9]+ sockets?, 0 flagged$"
+}
+
+@test "Popen(close_fds=False): the helper holds the connection and the listener across exec" {
+	start_program popen_inherits.py
+	start_client --send hello
+	wait_server_end close-wait 1
+	comm=$(python_comm)
+	run "$HOLDERS" --port "$PORT"
+	assert_failure 1
+	assert_line --regexp "^    flags: close-wait inherited$"
+	assert_line --regexp "^    flags: inherited$"
+	assert_output --regexp "the peer has closed, and process ([0-9]+) \(sleep\) still holds the socket\. No FIN leaves until it closes the socket or calls shutdown\(SHUT_WR\)\. [0-9]+ \(sleep\) runs [^ ]*sleep, not [^ ]+ as the listener's holder $PROG_PID \($comm\) does, and holds the socket as fd [0-9]+ without close-on-exec: it inherited it across exec\."
+	[[ $output =~ process\ ([0-9]+)\ \(sleep\) ]]
+	assert_equal "$(ppid_of "${BASH_REMATCH[1]}")" "$PROG_PID"
+}
+
+@test "Popen through the shell in the background: the listener is held by unrelated processes" {
+	start_program popen_inherits.py --detach
+	start_client --send hello
+	wait_until "the listener held by two" eval \
+	    "'$HOLDERS' --port $PORT --state listen --json | grep -q '\"processes\":2,'"
+	comm=$(python_comm)
+	run "$HOLDERS" --port "$PORT" --state listen
+	assert_failure 1
+	assert_line "    flags: inherited unrelated-listener"
+	assert_output --regexp "LISTEN: the listener on port $PORT is held by unrelated processes: $PROG_PID \($comm\) and [0-9]+ \(sleep\)\. Connections wait for whichever of them calls accept\(\), and the port stays bound until every one of them closes it\."
+}
+
+@test "Popen, correct (close-on-exec sockets, close_fds): exit 0" {
+	start_program popen_inherits.py --correct
+	start_client --send hello
+	wait_client
+	assert_line --regexp '^result end=eof '
+	run "$HOLDERS" --port "$PORT"
+	assert_success
+}
+
+@test "--pid, --state and --shared choose the sockets shown" {
+	held_by_two
+	# --pid: only what the worker holds, here the connection alone
+	run "$HOLDERS" --pid "$WORKER" --json
+	assert_failure 1
+	assert_equal "${#lines[@]}" 1
+	assert_line --index 0 --regexp "\"state\":\"CLOSE_WAIT\".*\"pid\":$WORKER,"
+	run "$HOLDERS" --pid "$SERVER_PID" --state listen --json
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_line --index 0 --regexp "^\{\"state\":\"LISTEN\",.*\"local_port\":$PORT,"
+	# --state, twice
+	run "$HOLDERS" --port "$PORT" --state listen --state CLOSE_WAIT --json
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 --regexp '^\{"state":"LISTEN",'
+	assert_line --index 1 --regexp '^\{"state":"CLOSE_WAIT",'
+	# the client's end: FIN_WAIT1 until the server's delayed ACK of its FIN
+	run "$HOLDERS" --port "$PORT" --state fin-wait-1 --state fin_wait2
+	assert_success
+	assert_line --regexp "^FIN_WAIT[12] +127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:$PORT "
+	# --shared: the connection of two holders, not the listener of one
+	run "$HOLDERS" --port "$PORT" --shared --json
+	assert_equal "${#lines[@]}" 1
+	assert_line --index 0 --regexp '"state":"CLOSE_WAIT",.*"processes":2,'
+}
+
+@test "IPv6: a CLOSE_WAIT on [::1] is found and diagnosed" {
+	[ -e /proc/net/if_inet6 ] && grep -q '^0*1 ' /proc/net/if_inet6 ||
+	    skip "no IPv6 loopback here"
+	held_by_two ::1
+	run "$HOLDERS" --port "$PORT"
+	assert_failure 1
+	assert_line --regexp "^CLOSE_WAIT +\[::1\]:$PORT +\[::1\]:[0-9]+ "
+	assert_output --partial "2 processes still hold the socket: $SERVER_PID (server) and its child"
+	run "$HOLDERS" --port "$PORT" --state close-wait --json
+	assert_line --index 0 --regexp "^\{\"state\":\"CLOSE_WAIT\",\"family\":\"ipv6\",\"local\":\"\[::1\]:$PORT\","
+}
+
+@test "--json: one valid object a line, names with any byte escaped" {
+	start_program odd_name.py
+	run "$HOLDERS" --port "$PORT" --state listen --json
+	assert_success
+	run python3 -c '
+import json, sys
+rows = [json.loads(line) for line in sys.stdin]
+assert len(rows) == 1, rows
+h = rows[0]["holders"][0]
+assert h["comm"] == "q\"b\\t\t\x01\u00e9\ufffd", repr(h["comm"])
+assert rows[0]["state"] == "LISTEN" and rows[0]["peer"] is None
+assert h["cloexec"] is True and h["ancestor"] is None
+print("ok")' <<<"$output"
+	assert_output ok
+	# text: control bytes shown as \xNN, never raw
+	run "$HOLDERS" --port "$PORT"
+	assert_line --regexp '^    [0-9]+ \(q"b\\t\\x09\\x01'
+}
+
+@test "--json: every report of a busy mix of flags parses" {
+	start_program popen_inherits.py
+	start_client --send hello
+	wait_server_end close-wait 1
+	run bash -c "'$HOLDERS' --json | python3 -c 'import json, sys; print(len([json.loads(l) for l in sys.stdin]))'"
+	assert_success
+	[ "$output" -ge 3 ]
+	run bash -c "'$HOLDERS' --port $PORT --json | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+print(sorted(f for r in rows for f in r[\"flags\"]))'"
+	assert_output "['close-wait', 'inherited', 'inherited']"
+}
+
+@test "--watch: marks new and changed sockets, and stops at SIGTERM with the last status" {
+	start_server --parent-keeps signal
+	"$HOLDERS" --watch 20 --port "$PORT" >"$BATS_TEST_TMPDIR/watch.out" 2>&1 3>&- &
+	WATCH_PID=$!
+	wait_until "the first redraw" grep -q 'redraw 1: ' "$BATS_TEST_TMPDIR/watch.out"
+	start_client --send hello --then none
+	wait_for_event "$SLOG" role=worker ev=take
+	wait_until "the connection marked new" grep -qE "^\+ ESTABLISHED +127\.0\.0\.1:$PORT " \
+	    "$BATS_TEST_TMPDIR/watch.out"
+	wait_until "parent and worker holding it" grep -q '^    flags: shared$' \
+	    "$BATS_TEST_TMPDIR/watch.out"
+	# the parent lets go of its copy: the holders change, and nothing is flagged
+	seen=$(wc -l <"$BATS_TEST_TMPDIR/watch.out")
+	kill -USR1 "$SERVER_PID"
+	wait_for_event "$SLOG" role=parent ev=close
+	wait_until "the connection marked changed" eval \
+	    "tail -n +$((seen + 1)) '$BATS_TEST_TMPDIR/watch.out' | grep -qE '^\* ESTABLISHED +127\.0\.0\.1:$PORT '"
+	kill -TERM "$WATCH_PID"
+	status=0
+	wait "$WATCH_PID" || status=$?
+	WATCH_PID=
+	# the last redraw saw one connection held by its worker alone
+	assert_equal "$status" 0
+	grep -qE '^holders: [0-9:]+, every 20 ms, redraw [0-9]+: [0-9]+ sockets?, [0-9]+ flagged; [0-9]+ new \(\+\), [0-9]+ changed \(\*\), [0-9]+ gone \(-\)$' \
+	    "$BATS_TEST_TMPDIR/watch.out"
+}
+
+@test "--watch: a connection that ends is marked gone" {
+	start_server
+	"$HOLDERS" --watch 20 --port "$PORT" >"$BATS_TEST_TMPDIR/watch.out" 2>&1 3>&- &
+	WATCH_PID=$!
+	wait_until "the first redraw" grep -q 'redraw 1: ' "$BATS_TEST_TMPDIR/watch.out"
+	start_client --send hello --then none
+	wait_until "the connection marked new" grep -qE "^\+ ESTABLISHED +127\.0\.0\.1:$PORT " \
+	    "$BATS_TEST_TMPDIR/watch.out"
+	kill -TERM "$CLIENT_PID"
+	wait_client
+	# in the state it had at the redraw before (ESTABLISHED or CLOSE_WAIT)
+	wait_until "the connection marked gone" grep -qE "^- [A-Z_]+ +127\.0\.0\.1:$PORT +127\.0\.0\.1:[0-9]+ +gone$" \
+	    "$BATS_TEST_TMPDIR/watch.out"
+}
+
+@test "--watch: a reader that goes away (EPIPE) ends it quietly, with the status found" {
+	run bash -c "timeout 10 '$HOLDERS' --watch 10 | head -n 1 >/dev/null; echo \${PIPESTATUS[0]}"
+	assert_success
+	# 0 or 1: what it found; not 124 (the timeout) nor 141 (SIGPIPE)
+	assert_output --regexp '^[01]$'
+}
+
+@test "--watch --json: one object a line, with round and change" {
+	start_server
+	start_client --send hello --then none
+	wait_for_event "$SLOG" role=parent ev=close
+	"$HOLDERS" --watch 20 --port "$PORT" --json >"$BATS_TEST_TMPDIR/watch.out" 3>&- &
+	WATCH_PID=$!
+	wait_until "a second redraw" grep -q '"round":2,' "$BATS_TEST_TMPDIR/watch.out"
+	kill -TERM "$WATCH_PID"
+	wait "$WATCH_PID" || true
+	WATCH_PID=
+	need_python
+	run python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert all(r["change"] in ("same", "new", "changed", "gone") for r in rows)
+print(sorted({r["round"] for r in rows})[:2])' "$BATS_TEST_TMPDIR/watch.out"
+	assert_output "[1, 2]"
+}
+
+@test "without root: it says how many processes it could not read, and still reports" {
+	[ "$(id -u)" = 0 ] || skip "needs root, to run it as another user"
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	held_by_two
+	# a sanitizer's report file would be root's: as nobody, on stderr (make check)
+	run env -u ASAN_OPTIONS -u UBSAN_OPTIONS \
+	    setpriv --reuid=65534 --regid=65534 --clear-groups "$HOLDERS" --port "$PORT"
+	assert_failure 1
+	refute_output --partial Sanitizer
+	assert_line --regexp '^holders: could not read [0-9]+ process(es)? \(not yours\): run as root to see every holder$'
+	assert_line --regexp "^CLOSE_WAIT +127\.0\.0\.1:$PORT "
+	assert_line "    no holder found among the processes this user can read"
+	assert_output --partial "the peer has closed, and the socket is open, but no process this user can read holds it."
+}
