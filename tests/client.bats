@@ -120,3 +120,34 @@ load test_helper
 	assert_line 'client: cannot write log /dev/full (it is incomplete from here on): No space left on device'
 	assert_line --regexp '^result end=eof '
 }
+
+@test "--timeout bounds a connect() that gets no answer at all" {
+	start_program unanswering.py --queue-full
+	run_program "$CLIENT" --port "$PORT" --send hello --timeout 300 --log "$CLOG"
+	assert_failure 4 || mistake "a connect() that got no answer must end with the timeout, exit 4"
+	assert_line --regexp '^result end=timeout ms=[0-9.]+ sent=0 received=0$'
+	has_event "$CLOG" ev=timeout ms=300
+}
+
+@test "--timeout bounds a send that never finds room" {
+	command -v unshare >/dev/null && unshare -n true 2>/dev/null ||
+	    skip "needs unshare -n (root): small socket buffers in a namespace of its own"
+	need_python
+	# in a network namespace of its own, the smallest buffers TCP allows
+	# shellcheck disable=SC2016 # for the inner shell to expand
+	run_program unshare -n sh -c 'ip link set lo up &&
+	    sysctl -q -w net.ipv4.tcp_wmem="4096 4096 4096" net.ipv4.tcp_rmem="4096 4096 4096" &&
+	    python3 "$1" --port-file "$2/port" --never-reads --keep 20 &
+	    peer=$!
+	    while [ ! -s "$2/port" ] && kill -0 $peer; do sleep 0.02; done
+	    "$3" --port "$(cat "$2/port")" --send "$4" --send "$4" --send "$4" --timeout 300
+	    status=$?
+	    kill $peer
+	    exit $status' \
+	    blocked "$PROGRAMS/unanswering.py" "$BATS_TEST_TMPDIR" "$CLIENT" \
+	    "$(head -c 100000 /dev/zero | tr '\0' x)"
+	assert_failure 4 || mistake "a write that never found room must end with the timeout, exit 4"
+	assert_line --regexp '^result end=timeout ms=[0-9.]+ sent=[0-9]+ received=0$'
+	sent=$(field "${lines[-1]}" sent)
+	((sent < 300000))
+}

@@ -9,8 +9,6 @@ load test_helper
 
 # the program under test: this, or another build of it (make check: ASan)
 HOLDERS=${HOLDERS:-$TOP/bin/holders}
-PROGRAMS=$TOP/tests/programs
-PROG_PID=
 WATCH_PID=
 
 setup() {
@@ -27,46 +25,12 @@ teardown() {
 		kill -TERM "$WATCH_PID" 2>/dev/null || true
 		wait "$WATCH_PID" 2>/dev/null || true
 	fi
-	if [ -n "$PROG_PID" ]; then
-		# the program made itself a process group: its handlers and helpers too
-		kill -TERM -- "-$PROG_PID" 2>/dev/null || true
-		wait "$PROG_PID" 2>/dev/null || true
-	fi
 	closelab_teardown
-}
-
-# need_python: python3, installed with apt-get where it is missing and we can
-need_python() {
-	command -v python3 >/dev/null 2>&1 && return 0
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		apt-get install -y -q python3 >/dev/null 2>&1 ||
-		    { apt-get update -q >/dev/null 2>&1 &&
-		    apt-get install -y -q python3 >/dev/null 2>&1; } || true
-	fi
-	command -v python3 >/dev/null 2>&1 ||
-	    skip "python3 is not installed, and apt-get cannot install it here"
-}
-
-# start_program NAME ARGS...: a program of tests/programs on port 0, its
-# background jobs bounded to 20 s; sets PORT and PROG_PID
-start_program() {
-	need_python
-	rm -f "$BATS_TEST_TMPDIR/port"
-	python3 "$PROGRAMS/$1" --port-file "$BATS_TEST_TMPDIR/port" --keep 20 "${@:2}" \
-	    2>"$BATS_TEST_TMPDIR/program.err" 3>&- &
-	PROG_PID=$!
-	wait_until "the program's port file" program_listening
-	PORT=$(cat "$BATS_TEST_TMPDIR/port")
-}
-
-program_listening() {
-	[ -s "$BATS_TEST_TMPDIR/port" ] && return 0
-	kill -0 "$PROG_PID" 2>/dev/null || return 255
-	return 1
 }
 
 # server_end STATE [N]: holders shows the server's end of a connection on
 # PORT in STATE, held by N processes (by any number without N)
+# shellcheck disable=SC2153 # PORT: set by test_helper's start_server or start_program
 server_end() {
 	"$HOLDERS" --port "$PORT" --state "$1" --json 2>/dev/null |
 	    grep -q "\"local_port\":$PORT,.*\"processes\":${2:-[0-9]*},"

@@ -99,6 +99,40 @@ start_server() {
 	    mistake "the server did not write its port file: with --port 0 --port-file FILE it must listen on a free port and write it to FILE"
 }
 
+# The test programs written the ordinary way, in Python (tests/programs).
+PROGRAMS=$TOP/tests/programs
+PROG_PID=
+
+# need_python: python3, installed with apt-get where it is missing and we can
+need_python() {
+	command -v python3 >/dev/null 2>&1 && return 0
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		apt-get install -y -q python3 >/dev/null 2>&1 ||
+		    { apt-get update -q >/dev/null 2>&1 &&
+		    apt-get install -y -q python3 >/dev/null 2>&1; } || true
+	fi
+	command -v python3 >/dev/null 2>&1 ||
+	    skip "python3 is not installed, and apt-get cannot install it here"
+}
+
+# start_program NAME ARGS...: a program of tests/programs on port 0, its
+# background jobs bounded to 20 s; sets PORT and PROG_PID
+start_program() {
+	need_python
+	rm -f "$BATS_TEST_TMPDIR/port"
+	python3 "$PROGRAMS/$1" --port-file "$BATS_TEST_TMPDIR/port" --keep 20 "${@:2}" \
+	    2>"$BATS_TEST_TMPDIR/program.err" 3>&- &
+	PROG_PID=$!
+	wait_until "the program's port file" program_listening
+	PORT=$(cat "$BATS_TEST_TMPDIR/port")
+}
+
+program_listening() {
+	[ -s "$BATS_TEST_TMPDIR/port" ] && return 0
+	kill -0 "$PROG_PID" 2>/dev/null || return 255
+	return 1
+}
+
 # start_client ARGS...: the client in the background, bounded, against the
 # server; CLIENT_PID, its output in client.out. wait_client waits for it.
 start_client() {
@@ -204,6 +238,11 @@ closelab_teardown() {
 	fi
 	if [ -n "${SERVER_PID:-}" ]; then
 		stop_server || failed=1
+	fi
+	if [ -n "${PROG_PID:-}" ]; then
+		# the program made itself a process group: its handlers and helpers too
+		kill -TERM -- "-$PROG_PID" 2>/dev/null || true
+		wait "$PROG_PID" 2>/dev/null || true
 	fi
 	# a grading run: whatever the programs under test left behind ends here
 	if [ -n "${CLOSELAB_SANDBOX_UID:-}" ]; then
