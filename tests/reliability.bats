@@ -299,3 +299,62 @@ drains_on() {
 	    'the owner lets go, then the waiter goes in' 'the lock of a killed child is taken over' \
 	    'the lock of a killed parent is taken over')"
 }
+
+# children_cpu: the CPU seconds, user and system, of every child this shell
+# has reaped (bash's times; not in a subshell, whose children are its own)
+children_cpu() {
+	times >"$BATS_TEST_TMPDIR/times"
+	awk 'NR == 2 {
+		for (i = 1; i <= 2; i++) { split($i, p, "m"); s += p[1] * 60 + p[2] }
+		print s
+	}' "$BATS_TEST_TMPDIR/times"
+}
+
+@test "draining while accept() rests after a failure does not spin" {
+	use_faults
+	children_cpu >"$BATS_TEST_TMPDIR/before"
+	# the first connection is served; every accept() after it fails
+	LD_PRELOAD=$FAULTS CLOSELAB_FAULT=accept4:2+:EMFILE start_server --reads discard \
+	    --end-after 60000 --grace 1000
+	start_client --then none --timeout 30000
+	wait_for_event "$SLOG" role=worker ev=take
+	timeout -k 2 "$DEADLINE_S" "$CLIENT" --port "$PORT" --timeout 30000 >/dev/null 2>&1 3>&- &
+	second=$!
+	wait_for_event "$SLOG" ev=accept err=EMFILE
+	# a second of drain with the listener resting
+	stop_server
+	wait_client
+	wait "$second" || true
+	children_cpu >"$BATS_TEST_TMPDIR/after"
+	used=$(awk 'NR == FNR { a = $1; next } { print $1 - a }' "$BATS_TEST_TMPDIR/before" \
+	    "$BATS_TEST_TMPDIR/after")
+	awk -v u="$used" 'BEGIN { exit !(u < 0.5) }' ||
+	    mistake "the server used $used s of CPU in a one-second drain: it spins"
+}
+
+@test "a helper reaped after its worker died is counted gone" {
+	linux_only
+	start_server --spawn 'sleep 0.5' --parent-keeps 3000 --reads discard --end-after 60000
+	start_client --then none --timeout 30000 --log "$CLOG"
+	wait_for_event "$SLOG" role=worker ev=spawn
+	worker=$(field "$(event "$SLOG" role=worker ev=take)" pid)
+	helper=$(field "$(event "$SLOG" role=worker ev=spawn)" helper)
+	kill -KILL "$worker"
+	# the helper, the parent's child now, exits; then the parent lets go
+	wait_for_event "$SLOG" role=parent ev=close by=exit "exited=$helper" ||
+	    mistake "the helper's exit was never counted: its worker had died, and the parent reaped it"
+	wait_for_event "$SLOG" role=parent ev=close keep=timer holders=1-\>0
+	wait_client
+}
+
+@test "what a helper leaves running in a session of its own is ended at the stop" {
+	linux_only
+	# shellcheck disable=SC2016 # the helper's shell runs it
+	start_server --spawn 'setsid sleep 29.25 & sleep 0.2' --grace 0
+	client --send hello --timeout 300
+	wait_for_event "$SLOG" role=worker ev=exit helper=
+	pgrep -f '^sleep 29\.25$' >/dev/null
+	stop_server
+	run pgrep -f '^sleep 29\.25$'
+	assert_failure || mistake "a process a --spawn helper left running outlived the server"
+}
