@@ -34,7 +34,7 @@ spawned() {
 }
 
 accepted() {
-	[ "$(grep -c ' ev=accept fd=' "$SLOG")" -eq "$1" ]
+	[ "$(values "$SLOG" fd ev=accept | wc -l)" -eq "$1" ]
 }
 
 backlog() {
@@ -77,7 +77,7 @@ drains_on() {
 	((abort - stop >= 200 * MS)) || mistake "the server ended the connection before --grace 200 was over"
 	# the client's end came with the worker's, long before its own timeout
 	has_event "$SLOG" role=parent ev=close by=exit
-	end=$(grep -E ' ev=(eof|rst) ' "$CLOG")
+	end=$(earliest "$CLOG" ev=eof ev=rst)
 	(($(field "$end" t) >= abort))
 }
 
@@ -191,7 +191,7 @@ drains_on() {
 	LD_PRELOAD=$FAULTS CLOSELAB_FAULT=accept4:1-5:EMFILE start_server
 	client --send hello
 	assert_success
-	assert_equal "$(grep -c ' ev=accept err=EMFILE' "$SLOG")" 1
+	assert_equal "$(values "$SLOG" err ev=accept err=EMFILE | wc -l)" 1
 	failed=$(t_of "$SLOG" ev=accept err=EMFILE)
 	accepted=$(t_of "$SLOG" ev=accept queued=0)
 	# four rests of 100 ms between five failed tries

@@ -81,7 +81,8 @@ linux_only() {
 	echo1=$(t_of "$SLOG" role=worker ev=write bytes=7)
 	((client_close < echo1))
 	# the RST that answered the echo shows in the worker's next call
-	failed=$(grep -E ' role=worker .* ev=(read|write) .*err=(EPIPE|ECONNRESET)' "$SLOG")
+	failed=$(earliest "$SLOG" 'role=worker ev=read err=EPIPE' 'role=worker ev=read err=ECONNRESET' \
+	    'role=worker ev=write err=EPIPE' 'role=worker ev=write err=ECONNRESET')
 	(($(field "$failed" t) > echo1))
 }
 
@@ -146,7 +147,8 @@ linux_only() {
 	[[ $RESULT == "result end=closed "* ]]
 	abort=$(t_of "$CLOG" ev=close linger=0)
 	# which error a reset shows as depends on what the worker was doing when it came
-	failed=$(grep -E ' role=worker .* ev=(read|write) .*err=(ECONNRESET|EPIPE)' "$SLOG" | head -n 1)
+	failed=$(earliest "$SLOG" 'role=worker ev=read err=EPIPE' 'role=worker ev=read err=ECONNRESET' \
+	    'role=worker ev=write err=EPIPE' 'role=worker ev=write err=ECONNRESET')
 	(($(field "$failed" t) > abort))
 }
 
@@ -204,7 +206,7 @@ linux_only() {
 	[[ $RESULT == "result end=eof "* ]]
 	# whether the parent has let go yet is a race: the helper makes 2 or 3
 	spawn=$(t_of "$SLOG" role=worker ev=spawn inherits=yes)
-	worker_close=$(grep ' role=worker .* ev=close fd=' "$SLOG")
+	worker_close=$(event "$SLOG" role=worker ev=close fd=)
 	[[ $worker_close != *"->0 "* ]]
 	worker_close=$(field "$worker_close" t)
 	has_event "$SLOG" role=worker ev=close by=exit holders=1-\>0

@@ -27,7 +27,7 @@ ends_sum() {
 	total=$(grep -E '^ +[0-9.]+-[0-9.]+ +ms \|' <<<"$output" | awk '{ n += $NF } END { print n }')
 	assert_equal "$total" 60
 	# every exchange was its own connection, served by the server
-	assert_equal "$(grep -c ' ev=accept ' "$SLOG")" 60
+	assert_equal "$(values "$SLOG" fd ev=accept | wc -l)" 60
 }
 
 @test "an echo that differs from what was sent is an error" {
@@ -117,7 +117,7 @@ late_server_log() {
 
 # ends N: the client has logged N EOFs
 ends() {
-	[ "$(grep -c ' ev=eof ' "$CLOG")" -eq "$1" ]
+	[ "$(values "$CLOG" fd ev=eof | wc -l)" -eq "$1" ]
 }
 
 @test "the server's lines may come after the client's ends: it waits for them" {
@@ -148,4 +148,20 @@ ends() {
 		eof=$(t_of "$CLOG" ev=eof "conn=$id")
 		assert_equal "$(field "$line" us)" "$(awk -v d=$((eof - close)) 'BEGIN { printf "%.3f", d / 1e3 }')"
 	done < <(grep '^fin conn=' <<<"$output")
+}
+
+@test "a dual-stack server names an IPv4 peer as the peer names itself" {
+	start_server --addr ::
+	client --send hello --server-log "$SLOG"
+	assert_success || mistake "the server's log did not name the connection as the client does"
+	id=$(field "$(event "$CLOG" ev=connect)" conn)
+	has_event "$SLOG" ev=accept "conn=$id"
+}
+
+@test "a helper's exit is logged with its own connection's name" {
+	start_server --spawn 'sleep 0.02' --cloexec --workers 4
+	client --send hello --repeat 200 --concurrency 8
+	assert_success
+	assert_equal "$(values "$SLOG" "helper conn" ev=exit helper= | sort)" \
+	    "$(values "$SLOG" "helper conn" ev=spawn helper= | sort)"
 }

@@ -160,6 +160,22 @@ wait_for_event() {
 	wait_until "'${*:2}' in $(basename "$1")" has_event "$@"
 }
 
+# earliest FILE 'KEY=VALUE...' 'KEY=VALUE...'...: of the first events of
+# FILE matching each group of pairs, the one with the smallest t=
+earliest() {
+	local file=$1 pairs line best='' t
+	shift
+	for pairs; do
+		# shellcheck disable=SC2086 # the pairs, one a word
+		line=$(event "$file" $pairs) || continue
+		t=$(field "$line" t)
+		if [ -z "$best" ] || [ "$t" -lt "$(field "$best" t)" ]; then
+			best=$line
+		fi
+	done
+	[ -n "$best" ] && echo "$best"
+}
+
 # t_of FILE KEY=VALUE...: the t= (ns) of that event (NTH=n: the n-th);
 # fails if there is none.
 t_of() {

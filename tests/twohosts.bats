@@ -56,8 +56,8 @@ remote_client() {
 	((worker_close < parent_close && parent_close <= eof))
 	((eof - handoff >= 300 * MS))
 	# the segments crossed the veth: one FIN each way
-	assert_equal "$(grep -c ' role=wire .* dir=out flags=F' "$SLOG")" 1
-	assert_equal "$(grep -c ' role=wire .* dir=in flags=F' "$SLOG")" 1
+	assert_equal "$(values "$SLOG" flags role=wire dir=out flags=F. | wc -l)" 1
+	assert_equal "$(values "$SLOG" flags role=wire dir=in flags=F. | wc -l)" 1
 	fin=$(t_of "$SLOG" role=wire ev=segment dir=out flags=F.)
 	((fin >= parent_close))
 }
@@ -74,4 +74,14 @@ remote_client() {
 	eof=$(t_of "$CLOG" ev=eof)
 	fin=$(t_of "$SLOG" role=wire ev=segment dir=out flags=F.)
 	((shutdown <= fin && fin <= eof && eof < parent_close))
+}
+
+@test "a connection to this host's own non-loopback address goes through lo, and is captured" {
+	start_remote --parent-keeps 0 --end close
+	# the client beside the server, in namespace A: to 192.0.2.1, through lo
+	run ip netns exec "$A" "$CLIENT" --addr 192.0.2.1 --port "$PORT" --log "$CLOG" --send hello
+	assert_success
+	stop_server
+	assert_equal "$(values "$SLOG" flags role=wire dir=in flags=S | wc -l)" 1
+	assert_equal "$(values "$SLOG" flags role=wire dir=out flags=F. | wc -l)" 1
 }

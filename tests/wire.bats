@@ -284,3 +284,30 @@ pcap_records() {
 	END { exit bad }' "$CLOG" "$SLOG"
 	assert_success
 }
+
+@test "a port used again: each connection's SYN is its sequence number 0" {
+	command -v unshare >/dev/null && unshare -n true 2>/dev/null || skip "needs unshare -n (root)"
+	# two client ports only, in a namespace of its own: they come round again
+	# shellcheck disable=SC2016 # for the inner shell to expand
+	run_program unshare -n sh -c 'ip link set lo up &&
+	    sysctl -q -w net.ipv4.ip_local_port_range="40000 40001" || exit 1
+	    "$1" --port 0 --port-file "$3/port" --wire --log "$3/server.log" --reads discard \
+	        --end-after 2 2>"$3/server.err" &
+	    server=$!
+	    while [ ! -s "$3/port" ] && kill -0 $server; do sleep 0.02; done
+	    "$2" --port "$(cat "$3/port")" --then none --repeat 12 >/dev/null
+	    kill -TERM $server
+	    wait $server' reuse "$SERVER" "$CLIENT" "$BATS_TEST_TMPDIR"
+	! grep -q 'no right to capture' "$BATS_TEST_TMPDIR/server.err" || skip "capturing needs CAP_NET_RAW"
+	assert_success
+	assert_equal "$(segments | grep -c '^in S ')" 12
+	assert_equal "$(values "$SLOG" seq role=wire ev=segment dir=in flags=S | sort -u)" 0
+}
+
+@test "a listener on an IPv4-mapped address is captured as the IPv4 it is" {
+	start_wire --addr ::ffff:127.0.0.1
+	client --send hello
+	assert_success
+	stop_server
+	assert_equal "$(segments | grep -c '^in S ')" 1
+}
