@@ -1,7 +1,7 @@
 /* util.c: messages, numbers and time shared by server and client */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,15 +144,26 @@ enum { FDS_PROBED = 65536 };
 long
 fds_limit(long *open)
 {
+	struct pollfd batch[256];
 	struct rlimit rl;
-	long fd;
+	long fd, n, i;
 
 	*open = 0;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY ||
 	    rl.rlim_cur > FDS_PROBED)
 		return LONG_MAX;
-	/* inherited descriptors can be anywhere below the limit: ask for each */
-	for (fd = 0; fd < (long)rl.rlim_cur; fd++)
-		*open += fcntl((int)fd, F_GETFD) != -1;
+	/*
+	 * inherited descriptors can be anywhere below the limit: poll() says
+	 * POLLNVAL of each one that is not open, a batch at a time
+	 */
+	for (fd = 0; fd < (long)rl.rlim_cur; fd += n) {
+		n = (long)rl.rlim_cur - fd < 256 ? (long)rl.rlim_cur - fd : 256;
+		for (i = 0; i < n; i++)
+			batch[i] = (struct pollfd){ (int)(fd + i), 0, 0 };
+		if (poll(batch, (nfds_t)n, 0) == -1)
+			return LONG_MAX;
+		for (i = 0; i < n; i++)
+			*open += !(batch[i].revents & POLLNVAL);
+	}
 	return (long)rl.rlim_cur;
 }

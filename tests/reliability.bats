@@ -200,7 +200,10 @@ drains_on() {
 
 @test "a failing poll() in the parent stops the workers and exits 1" {
 	use_faults
-	LD_PRELOAD=$FAULTS CLOSELAB_FAULT=poll:1:ENOMEM run_program "$SERVER" --port 0 --log "$SLOG"
+	# a limit of 256 descriptors: the start looks at them with one poll(),
+	# and the parent's loop makes the second
+	LD_PRELOAD=$FAULTS CLOSELAB_FAULT=poll:2:ENOMEM run_limited 256 "$SERVER" --port 0 \
+	    --log "$SLOG"
 	assert_failure 1
 	assert_line 'server: poll: Cannot allocate memory'
 	has_event "$SLOG" ev=spawn
