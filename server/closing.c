@@ -55,7 +55,7 @@ conn_kernel_holders(int fd, char *buf, size_t len)
 }
 
 int
-conn_close(int slot, int who, int fd, const char *id, const char *extra)
+conn_close(int slot, int who, int fd, const char *id, const char *keep)
 {
 	struct tally tl = { 0 };
 	char before[112] = "", after[112] = "", kernel[240] = "";
@@ -71,15 +71,17 @@ conn_close(int slot, int who, int fd, const char *id, const char *extra)
 	if (!log_on())
 		return r;
 	if (r == -1) {
-		logat(tl.t, id, EV_CLOSE, "fd=%d err=%s%s", fd, errname(tl.err), extra);
+		logat(tl.t, id, EV_CLOSE, "fd=%d err=%s%s%s", fd, errname(tl.err),
+		    keep ? " keep=" : "", keep ? keep : "");
 		return r;
 	}
 	/* the kernel's list before and after: " kernel=A,B->A" */
 	if (before[0] && kernel_list(sock, after, sizeof after)[0])
 		snprintf(kernel, sizeof kernel, "%s->%s", before, after + 8);
-	logat(tl.t, id, EV_CLOSE, "fd=%d holders=%d->%d unread=%d linger=%s%s%s%s%s", fd,
+	logat(tl.t, id, EV_CLOSE, "fd=%d holders=%d->%d unread=%d linger=%s%s%s%s%s%s", fd,
 	    tl.before, tl.after, tl.unread, tl.linger0 ? "0" : "off", kernel,
-	    tl.state ? " state=" : "", tl.state ? tl.state : "", extra);
+	    tl.state ? " state=" : "", tl.state ? tl.state : "", keep ? " keep=" : "",
+	    keep ? keep : "");
 	return r;
 }
 

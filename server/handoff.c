@@ -8,7 +8,6 @@
 #define _GNU_SOURCE		/* MSG_CMSG_CLOEXEC: the descriptor arrives close-on-exec */
 #endif
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -110,7 +109,7 @@ handoff_recv(int chan, struct conn *c)
 	memcpy(&c->fd, CMSG_DATA(h), sizeof(int));
 	c->slot = m.slot;
 	/* a copy: once nobody holds the slot, the parent may give it out again */
-	snprintf(c->id, sizeof c->id, "%s", holders_id(m.slot));
+	memcpy(c->id, holders_id(m.slot), sizeof c->id);
 	if (!RECV_CLOEXEC && fd_cloexec(c->fd, 1) == -1) {
 		int err = errno;
 		close(c->fd);

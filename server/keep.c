@@ -4,7 +4,6 @@
  * on SIGUSR1, as --parent-keeps says. While it keeps it, no close() of the
  * worker's can send the FIN.
  */
-#include <stdio.h>
 #include <unistd.h>
 
 #include "../common/util.h"
@@ -43,12 +42,9 @@ keep_fd(int slot)
 void
 keep_release(int slot, const char *why)
 {
-	char extra[32];
-
-	snprintf(extra, sizeof extra, " keep=%s", why);
 	/* a worker that has exited holds nothing: not counted as a holder */
 	parent_reap();
-	conn_close(slot, PARENT, held[slot].fd, holders_id(slot), extra);
+	conn_close(slot, PARENT, held[slot].fd, holders_id(slot), why);
 	if (held[slot].kept)
 		nkept--;
 	held[slot] = (struct held){ -1, 0, 0 };

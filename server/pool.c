@@ -11,7 +11,7 @@
 #endif
 #include <errno.h>
 #include <signal.h>
-#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -162,7 +162,7 @@ pool_give(int slot, int fd)
 	struct conn c = { fd, slot, "" };
 	struct worker *w;
 
-	snprintf(c.id, sizeof c.id, "%s", holders_id(slot));
+	memcpy(c.id, holders_id(slot), sizeof c.id);
 	while ((w = idle_worker()) != NULL) {
 		if (opt.model == MODEL_FORK)
 			return fork_child(w, &c) == 0 ? 0 : -2;

@@ -144,8 +144,8 @@ extern const struct end ends[];
 
 /* closing.c: the logged close of one process's copy, and holders that exit. */
 /* close(fd) as who, counted in the holders table; logs what it sent,
- * naming the connection id. */
-int conn_close(int slot, int who, int fd, const char *id, const char *extra);
+ * naming the connection id (and, for the parent, why it let go now). */
+int conn_close(int slot, int who, int fd, const char *id, const char *keep);
 /* Process pid has exited: the kernel closed its copies. Count them closed
  * in every slot it held. */
 void conn_holder_exited(pid_t pid);
