@@ -1,20 +1,32 @@
 #!/bin/sh
-# bench.sh: what make bench runs. For each model (prefork with the SCM_RIGHTS
-# handoff, fork per connection) and each end (close, shutdown): exchanges per
-# second with a 64-byte echo and 8 connections in flight, the time per
-# exchange, and the time from the server's close or shutdown to the client's
-# EOF. Then the cost of logging, and the workers' memory. Loopback only;
-# every run is bounded by its count. N=100000 make bench for longer runs.
+# bench.sh: what make bench runs. A benchmark, not a test: it prints
+# figures and judges none. Loopback only; every run is bounded by its count.
+#
+#  1. closelab's prefork server beside bench/minimal.c, the least an
+#     SCM_RIGHTS prefork echo server does, both without a log: rounds of
+#     one run each, in turn, so that a drift of the machine's speed falls on
+#     both; the medians, and the median of each round's ratio. Then
+#     closelab's server with its log on beside the same with it off.
+#  2. each model (prefork, fork) and each end (close, shutdown): the rate,
+#     the time per exchange, the time from the server's end to the EOF.
+#  3. the workers' memory; the timeline on a 1,000,000-event log;
+#     bin/holders beside ss and lsof (bench/holders.sh).
+#
+# A rate run: N exchanges (20000) of a 64-byte echo, 8 in flight, 4
+# workers. ROUNDS (7) rounds of each comparison. N=100000 for longer runs.
 set -eu
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 bin=$TOP/bin
-n=${N:-20000}		# exchanges a rate run
+n=${N:-20000}
+rounds=${ROUNDS:-7}
 fin_n=${FIN_N:-2000}	# exchanges a latency run, one at a time
+events=${EVENTS:-1000000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/closelab-bench.XXXXXX")
 msg=$(printf '%064d' 0)
 SERVER=$bin/server
 SERVER_PID=
+ports=			# every port a server of this bench listened on
 
 # shellcheck source=common/serverctl.sh
 . "$TOP/common/serverctl.sh"
@@ -26,76 +38,145 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-start_server() {
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# run SERVER ARGS...: one rate run against SERVER (bin/server or the
+# minimal one); sets $stats, the client's last line, and $rss, its largest
+# child's resident memory where /proc tells it
+run() {
+	SERVER=$1
+	shift
 	server_start "$work" "$@" || { cat "$work/server.err" >&2; exit 1; }
-	server=$SERVER_PID port=$PORT
-}
-
-stop_server() {
-	server_stop || :
-}
-
-# rate ARGS...: a rate run; sets $stats, the client's last line
-rate() {
-	start_server --workers 4 "$@"
-	stats=$("$bin/client" --port "$port" --send "$msg" --repeat "$n" --concurrency 8 | tail -n 1)
+	ports="$ports $PORT"
+	stats=$("$bin/client" --port "$PORT" --send "$msg" --repeat "$n" --concurrency 8 | tail -n 1)
 	[ "$(field "$stats" errors)" = 0 ] || { echo "bench: errors: $stats" >&2; exit 1; }
-	# the largest resident memory of the server's children, where /proc tells it
 	rss=
 	for st in /proc/[0-9]*/status; do
-		[ "$(sed -n 's/^PPid:[[:space:]]*//p' "$st" 2>/dev/null)" = "$server" ] || continue
+		[ "$(sed -n 's/^PPid:[[:space:]]*//p' "$st" 2>/dev/null)" = "$SERVER_PID" ] || continue
 		kb=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "$st" 2>/dev/null)
 		[ -z "$kb" ] || { [ -n "$rss" ] && [ "$rss" -ge "$kb" ]; } || rss=$kb
 	done
-	stop_server
+	server_stop || :
 }
 
-# fin ARGS...: a latency run, logging on; sets $fin, the client's fin line
-fin() {
-	rm -f "$work/fin.log"
-	start_server --workers 4 --log "$work/fin.log" "$@"
-	fin=$("$bin/client" --port "$port" --send "$msg" --repeat "$fin_n" \
-	    --server-log "$work/fin.log" | grep '^fin runs=')
-	stop_server
+# stats_of "A1 B1 A2 B2 ...": "median A, median B, median of A/B"
+stats_of() {
+	echo "$1" | awk '{
+		for (i = 1; i + 1 <= NF; i += 2) {
+			a[++m] = $i; b[m] = $(i + 1); r[m] = $i / $(i + 1)
+		}
+		printf "%.0f %.0f %.3f\n", median(a, m), median(b, m), median(r, m)
+	}
+	function median(v, k,    i, j, t) {
+		for (i = 2; i <= k; i++)
+			for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
+				t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
+			}
+		return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
+	}'
 }
 
+# side_by_side NAME-A NAME-B 'SERVER-A ARGS' 'SERVER-B ARGS': rounds of one
+# run each, in turn, with a dot a round; prints the medians and the ratio
+side_by_side() {
+	pairs=
+	printf '%-42s' "$1 beside $2"
+	round=0
+	while [ "$round" -lt "$rounds" ]; do
+		# shellcheck disable=SC2086 # a server and its options
+		run $3
+		a=$(field "$stats" rate)
+		# shellcheck disable=SC2086 # a server and its options
+		run $4
+		pairs="$pairs $a $(field "$stats" rate)"
+		round=$((round + 1))
+		printf '.'
+	done
+	set -- "$1" "$2" $(stats_of "$pairs")
+	printf '\n  %s %s/s, %s %s/s: %sx (median of %s rounds)\n' "$1" "$3" "$2" "$4" "$5" "$rounds"
+}
+
+began=$(now_ms)
 make -s -C "$TOP" all
-echo "closelab bench: $n exchanges of a 64-byte echo, 8 in flight, 4 workers;"
-echo "close-to-EOF over $fin_n exchanges one at a time. $(uname -sr), $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo ?) cpus."
+cc -O2 -o "$work/minimal" "$TOP/bench/minimal.c"
+echo "closelab bench: rate runs of $n exchanges of a 64-byte echo, 8 in flight,"
+echo "4 workers. $(uname -sr), $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo ?) cpus."
+
+# how long it takes, from how long a run takes here
+t=$(now_ms)
+run "$bin/server" --workers 4
+run_ms=$(($(now_ms) - t))
+echo "A rate run takes $((run_ms / 100 / 10)).$((run_ms / 100 % 10)) s here: this bench takes" \
+    "about $(((run_ms * (4 * rounds + 12) + 45000) / 1000)) s."
 echo
-printf '%-8s %-9s %9s %8s %8s %12s %12s\n' model end "rate/s" "p50 ms" "p99 ms" "fin p50 us" "fin p99 us"
-rates=
+
+side_by_side closelab minimal "$bin/server --workers 4" "$work/minimal 4"
+side_by_side "logging on" "logging off" "$bin/server --workers 4 --log $work/log" \
+    "$bin/server --workers 4"
+rm -f "$work/log"
+echo
+
+printf '%-8s %-9s %9s %8s %8s %12s %12s\n' model end "rate/s" "p50 ms" "p99 ms" \
+    "fin p50 us" "fin p99 us"
 for model in prefork fork; do
 	for end in close shutdown; do
-		rate --model "$model" --end "$end"
-		fin --model "$model" --end "$end"
+		run "$bin/server" --workers 4 --model "$model" --end "$end"
+		rm -f "$work/fin.log"
+		server_start "$work" --workers 4 --model "$model" --end "$end" --log "$work/fin.log" ||
+		    exit 1
+		ports="$ports $PORT"
+		fin=$("$bin/client" --port "$PORT" --send "$msg" --repeat "$fin_n" \
+		    --server-log "$work/fin.log" | grep '^fin runs=')
+		server_stop || :
 		printf '%-8s %-9s %9s %8s %8s %12s %12s\n' "$model" "$end" \
 		    "$(field "$stats" rate)" "$(field "$stats" ms_p50)" "$(field "$stats" ms_p99)" \
 		    "$(field "$fin" us_p50)" "$(field "$fin" us_p99)"
-		rates="$rates $(field "$stats" rate)"
 	done
 done
-
-# the workers' memory after a prefork run; then logging on, every event written
-rate --model prefork
-worker_rss=$rss
-rm -f "$work/log"
-rate --log "$work/log"
-logged=$(field "$stats" rate)
 echo
-# the rates in the order of the table: prefork close, shutdown, fork close, shutdown
-echo "$rates" | awk -v lg="$logged" '{
-	pc = $1; ps = $2; fc = $3; fs = $4
-	printf "prefork/fork: %.2fx with close, %.2fx with shutdown\n", pc / fc, ps / fs
-	printf "logging on: %.0f exchanges/s, %.0f%% of the rate without\n", lg, 100 * lg / pc
-}'
-if [ -n "$worker_rss" ]; then
-	echo "largest worker resident memory after $n exchanges: $worker_rss kB"
-fi
-echo "TIME_WAIT now (on the client's side, which sends the first FIN): $(
-	ss -tan state time-wait 2>/dev/null | tail -n +2 | wc -l || echo ?)"
+
+run "$bin/server" --workers 4
+[ -z "$rss" ] || echo "largest worker resident memory after $n exchanges: $rss kB"
+echo "TIME_WAIT sockets of this bench's connections now: $(ss -tan state time-wait 2>/dev/null |
+    awk -v ports="$ports" 'BEGIN { n = split(ports, p, " "); for (i = 1; i <= n; i++) ours[p[i]] = 1 }
+	NR > 1 { split($3, l, ":"); split($4, r, ":")
+	    if ((l[length(l)] in ours) || (r[length(r)] in ours)) c++ }
+	END { print c + 0 }')"
+echo "  (the client sends the first FIN, so they are the client's)"
+echo
+
+# the timeline: a real log of 2000 exchanges, copied with later times and
+# other ports until it holds $events events
+server_start "$work" --workers 4 --log "$work/s.log" || exit 1
+"$bin/client" --port "$PORT" --send hello --repeat 2000 --concurrency 4 --log "$work/c.log" >/dev/null
+server_stop || :
+cat "$work/s.log" "$work/c.log" | awk -v want="$events" '
+	{ line[++n] = $0 }
+	END {
+		for (copy = 0; out < want; copy++)
+			for (i = 1; i <= n && out < want; i++) {
+				l = line[i]
+				split(l, w, " ")
+				sub(/^t=[0-9]+/, "t=" (substr(w[1], 3) + copy * 100000000000), l)
+				# each copy its own connections
+				if (match(l, / conn=[^ -][^ ]*/))
+					l = substr(l, 1, RSTART + RLENGTH - 1) "c" copy \
+					    substr(l, RSTART + RLENGTH)
+				print l
+				out++
+			}
+	}' >"$work/big.log"
+t=$(now_ms)
+"$bin/timeline" "$work/big.log" >/dev/null
+t=$(($(now_ms) - t))
+echo "timeline: $events events in $((t / 1000)).$((t / 100 % 10)) s"
+rm -f "$work/big.log"
+echo
 
 # bin/holders beside ss -tanp and lsof -nP -iTCP on 10,000 loopback
-# connections held by a few hundred processes (Linux; bench/holders.sh)
+# connections held by a few hundred processes (Linux)
+sh "$TOP/bench/holders.sh"
 echo
-sh "$top/bench/holders.sh"
+echo "done in $(( ($(now_ms) - began) / 1000 )) s"

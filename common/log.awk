@@ -1,50 +1,97 @@
 # log.awk: closelab's log lines, read in awk. The C side is common/log.c;
-# both are tried on one corpus of lines (tests/log.bats). The timeline, the
-# tests and the bench read logs through these functions only.
+# both are tried on one corpus of lines (tests/log.bats), and find a key the
+# same way. The timeline, the tests and the bench read logs through these
+# functions only.
 #
 # A line is "t=<ns> pid=<pid> role=<role> conn=<conn> ev=<event>" and then
-# key=value fields; the vocabulary is common/events.h.
+# key=value words; the vocabulary is common/events.h.
 
-# log_fields(LINE, F): F[key] = value for each key=value word of LINE (any
-# line of such words: a log line, or the client's result and stats lines);
-# a key's first value, as log.c's log_field() finds it.
-function log_fields(line, f,    n, i, w, k) {
-	split("", f)
-	n = split(line, w, / /)
-	for (i = 1; i <= n; i++)
-		if ((k = index(w[i], "=")) > 1 && !(substr(w[i], 1, k - 1) in f))
-			f[substr(w[i], 1, k - 1)] = substr(w[i], k + 1)
-	return n
+# log_use(LINE): the line that log_get() and log_got() read next; a
+# program that reads a record many times says so once.
+function log_use(line) {
+	log_line = line
+	log_spaced = " " line
 }
 
-# log_parse(LINE, F): log_fields(), and whether LINE is a closelab event
-# line: t, pid, role, conn and ev first, in that order; t (at most 18
-# digits) and pid (at most 9) decimal; role and ev at most 15 characters,
-# conn at most 63. log.c's log_parse() says the same of every line.
-function log_parse(line, f) {
+# log_got(KEY): whether that line has a word KEY=..., as log_field() finds
+# one in log.c: after the start of the line or a space.
+function log_got(key) {
+	return index(log_spaced, " " key "=") > 0
+}
+
+# log_get(KEY): the value of its first word KEY=..., up to the next space;
+# "" where it has none.
+function log_get(key,    p, v, e) {
+	if ((p = index(log_spaced, " " key "=")) == 0)
+		return ""
+	v = substr(log_line, p + length(key) + 1)
+	return (e = index(v, " ")) ? substr(v, 1, e - 1) : v
+}
+
+# log_present(LINE, KEY) and log_value(LINE, KEY): the same, of any line.
+function log_present(line, key) {
+	if (line != log_line)
+		log_use(line)
+	return log_got(key)
+}
+
+function log_value(line, key) {
+	if (line != log_line)
+		log_use(line)
+	return log_get(key)
+}
+
+# log_parse(LINE): whether LINE is a closelab event line: t, pid, role, conn
+# and ev first, in that order; t (at most 18 digits) and pid (at most 9)
+# decimal; role and ev at most 15 characters, conn at most 63. log.c's
+# log_parse() says the same of every line.
+function log_parse(line,    rest, i, n) {
 	if (line !~ /^t=[0-9]+ pid=[0-9]+ role=[^ ]+ conn=[^ ]+ ev=[^ ]+( |$)/)
 		return 0
-	log_fields(line, f)
-	return length(f["t"]) <= 18 && length(f["pid"]) <= 9 && length(f["role"]) <= 15 &&
-	    length(f["conn"]) <= 63 && length(f["ev"]) <= 15
+	if (!log_widths)
+		log_widths = split("20 13 20 68 18", log_width, " ")
+	# the first five words, each no longer than its key and value may be
+	rest = line
+	for (i = 1; i <= 5; i++) {
+		if ((n = index(rest, " ")) == 0)
+			n = length(rest) + 1
+		if (n - 1 > log_width[i])
+			return 0
+		rest = substr(rest, n + 1)
+	}
+	return 1
 }
 
-# log_has(F, PAIRS): whether F holds every KEY=VALUE of the space-separated
-# PAIRS: "KEY=" alone, the key with any value; "KEY=*END", a value that ends
-# with END.
-function log_has(f, pairs,    n, i, p, k, key, v, end) {
+# log_fixed(): the first five words of the record being read, which every
+# event line has, in that order (after log_parse()): log_t, log_pid,
+# log_role, log_conn, log_ev. Fast: awk's own field splitting, one space
+# apart (FS below).
+function log_fixed() {
+	log_t = substr($1, 3)
+	log_pid = substr($2, 5)
+	log_role = substr($3, 6)
+	log_conn = substr($4, 6)
+	log_ev = substr($5, 4)
+}
+
+BEGIN { FS = "[ ]" }
+
+# log_has(LINE, PAIRS): whether LINE holds every KEY=VALUE of the
+# space-separated PAIRS: "KEY=" alone, the key with any value; "KEY=*END", a
+# value that ends with END.
+function log_has(line, pairs,    n, i, p, k, key, v, have) {
 	n = split(pairs, p, " ")
 	for (i = 1; i <= n; i++) {
 		k = index(p[i], "=")
 		key = substr(p[i], 1, k - 1)
 		v = substr(p[i], k + 1)
-		if (!(key in f))
+		if (!log_present(line, key))
 			return 0
+		have = log_value(line, key)
 		if (substr(v, 1, 1) == "*") {
-			end = substr(v, 2)
-			if (substr(f[key], length(f[key]) - length(end) + 1) != end)
+			if (substr(have, length(have) - length(v) + 2) != substr(v, 2))
 				return 0
-		} else if (v != "" && f[key] != v) {
+		} else if (v != "" && have != v) {
 			return 0
 		}
 	}

@@ -162,6 +162,8 @@ ends() {
 	start_server --spawn 'sleep 0.02' --cloexec --workers 4
 	client --send hello --repeat 200 --concurrency 8
 	assert_success
+	# the last helpers exit after their clients' ends: the drain waits for them
+	stop_server
 	assert_equal "$(values "$SLOG" "helper conn" ev=exit helper= | sort)" \
 	    "$(values "$SLOG" "helper conn" ev=spawn helper= | sort)"
 }

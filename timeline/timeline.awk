@@ -15,12 +15,12 @@
 
 # Whether the line is one to draw: an event of a connection (of want's, if
 # given), or a drop the capture reports, which concerns them all.
-function shown(f) {
-	if (f["ev"] == "drops")
+function shown() {
+	if (log_ev == "drops")
 		return 1
-	if (f["conn"] == "-")
+	if (log_conn == "-")
 		return 0
-	return want == "" || f["conn"] == want
+	return want == "" || log_conn == want
 }
 
 
@@ -59,28 +59,28 @@ function segwords(flags, len) {
 }
 
 # What a close of the server's sends, in words; sets wire to it.
-function server_close(f, c,    h, hh, to, b, seg, why) {
-	h = f["holders"]
-	if ("dups" in f)
-		return "close() fd " f["fd"] ": another fd of this process " \
+function server_close(c,    h, hh, to, b, seg, why) {
+	h = log_get("holders")
+	if (log_got("dups"))
+		return "close() fd " log_get("fd") ": another fd of this process " \
 		    "still refers to the socket: nothing is sent"
 	split(h, hh, "->")
 	to = hh[2]
-	if (f["by"] == "exit")
-		b = "process " f["exited"] " exits, the kernel closes its copy"
-	else if ("keep" in f)
-		b = "close() its copy (keep: " f["keep"] ")"
+	if (log_get("by") == "exit")
+		b = "process " log_get("exited") " exits, the kernel closes its copy"
+	else if (log_got("keep"))
+		b = "close() its copy (keep: " log_get("keep") ")"
 	else
-		b = "close() fd " f["fd"]
+		b = "close() fd " log_get("fd")
 	# what a last close sends
 	seg = "FIN"
 	why = ""
-	if (f["linger"] == "0") {
+	if (log_get("linger") == "0") {
 		seg = "RST"
 		why = " (SO_LINGER 0)"
-	} else if (f["unread"] > 0) {
+	} else if (log_get("unread") > 0) {
 		seg = "RST"
-		why = " (" f["unread"] " bytes unread)"
+		why = " (" log_get("unread") " bytes unread)"
 	}
 	if (to > 0)
 		return b ", holders " h ": nothing is sent, " others(to)
@@ -94,76 +94,75 @@ function server_close(f, c,    h, hh, to, b, seg, why) {
 }
 
 # What one event means, in words; sets wire to a FIN or RST it sends.
-function say(f, r, ev, c,    h, b, e) {
-	b = f["bytes"]
-	e = f["err"]
-	h = f["holders"]
+function say(r, ev, c,    h, e) {
+	e = log_get("err")
 	wire = ""
 	if (e == "ECONNRESET" || e == "EPIPE" || ev == "rst")
 		reset[c] = 1
-	if (ev == "connect")
-		return "connect() to " f["peer"]
-	if (ev == "accept")
-		return e != "" ? "accept() fails: " e : "accept() as fd " f["fd"] "; holders " h
-	if (ev == "handoff")
-		return e != "" ? "handoff to worker " f["worker"] " failed: " e \
-		    : "pass fd " f["fd"] " to worker " f["worker"] " (SCM_RIGHTS); holders " h
-	if (ev == "fork")
-		return e != "" ? "fork() failed: " e \
-		    : "fork() child " f["child"] ", which inherits fd " f["fd"] "; holders " h
-	if (ev == "take")
-		return "take the connection as fd " f["fd"] "; holders " h
-	if (ev == "spawn")
-		return e != "" ? "spawning the helper failed: " e \
-		    : f["inherits"] == "yes" \
-		    ? "spawn helper " f["helper"] ", which inherits the socket; holders " h \
-		    : "spawn helper " f["helper"] "; close-on-exec keeps the socket from it"
-	if (ev == "exit")
-		return "helper " f["helper"] " exits with status " f["status"]
 	if (ev == "read") {
-		if ("nothing" in f)
+		if (log_got("nothing"))
 			return "read: nothing came"
-		return e != "" ? "read() fails: " e : "read " b " bytes"
+		return e != "" ? "read() fails: " e : "read " log_get("bytes") " bytes"
 	}
 	if (ev == "write")
-		return e != "" ? "write() fails: " e : "write " b " bytes"
+		return e != "" ? "write() fails: " e : "write " log_get("bytes") " bytes"
 	if (ev == "eof")
 		return r == "client" ? "read() returns 0: EOF, the server's FIN came" \
 		    : "read() returns 0: EOF"
+	h = log_get("holders")
+	if (ev == "connect")
+		return "connect() to " log_get("peer")
+	if (ev == "accept")
+		return e != "" ? "accept() fails: " e : "accept() as fd " log_get("fd") "; holders " h
+	if (ev == "handoff")
+		return e != "" ? "handoff to worker " log_get("worker") " failed: " e \
+		    : "pass fd " log_get("fd") " to worker " log_get("worker") " (SCM_RIGHTS); holders " h
+	if (ev == "fork")
+		return e != "" ? "fork() failed: " e \
+		    : "fork() child " log_get("child") ", which inherits fd " log_get("fd") "; holders " h
+	if (ev == "take")
+		return "take the connection as fd " log_get("fd") "; holders " h
+	if (ev == "spawn")
+		return e != "" ? "spawning the helper failed: " e \
+		    : log_get("inherits") == "yes" \
+		    ? "spawn helper " log_get("helper") ", which inherits the socket; holders " h \
+		    : "spawn helper " log_get("helper") "; close-on-exec keeps the socket from it"
+	if (ev == "exit")
+		return "helper " log_get("helper") " exits with status " log_get("status")
 	if (ev == "rst")
 		return "read() fails: " e ": the connection was reset"
 	if (ev == "timeout")
-		return "gives up after " f["ms"] " ms: no EOF"
+		return "gives up after " log_get("ms") " ms: no EOF"
 	if (ev == "idle")
-		return "nothing " (f["waiting"] == "write" ? "written" : "read") " for " f["ms"] \
+		return "nothing " (log_get("waiting") == "write" ? "written" : "read") " for " log_get("ms") \
 		    " ms: --idle-timeout ends it"
 	if (ev == "linger")
 		return e != "" ? "SO_LINGER fails: " e \
 		    : "set SO_LINGER {1, 0}: the last close will send RST"
 	if (ev == "leak")
-		return "never closes fd " f["fd"] ": CLOSE_WAIT stays"
+		return "never closes fd " log_get("fd") ": CLOSE_WAIT stays"
 	if (ev == "dup")
-		return e != "" ? "dup() fails: " e : "dup(" f["fd"] ") = " f["dup"]
+		return e != "" ? "dup() fails: " e : "dup(" log_get("fd") ") = " log_get("dup")
 	if (ev == "shutdown") {
 		if (e != "")
-			return "shutdown(" f["how"] ") fails: " e
+			return "shutdown(" log_get("how") ") fails: " e
 		if (r == "client") {
 			cfin[c] = 1
 			wire = "FIN ->"
 			return "shutdown(SHUT_WR): FIN to the server"
 		}
-		if (f["how"] == "SHUT_RD")
+		if (log_get("how") == "SHUT_RD")
 			return "shutdown(SHUT_RD), holders " h ": nothing is sent"
 		sfin[c] = 1
 		wire = "<- FIN"
-		return "shutdown(" f["how"] "), holders " h ": FIN at once"
+		return "shutdown(" log_get("how") "), holders " h ": FIN at once"
 	}
 	if (ev == "close") {
 		if (e != "")
 			return "close() fails: " e
 		if (r != "client")
-			return server_close(f, c)
-		if (f["linger"] == "0") {
+			return server_close(c)
+		if (log_get("linger") == "0") {
 			wire = "RST ->"
 			return "close() with SO_LINGER {1, 0}: RST"
 		}
@@ -202,13 +201,13 @@ function xml(s) {
 
 # The first pass: every process's role, first and last row, and the rows
 # where each pool reaches a new number of lanes at once.
-function note(f,    p) {
+function note(    p) {
 	rows++
-	p = f["pid"]
-	role[p] = f["role"]
-	if (f["ev"] == "spawn" && ("helper" in f))
-		role[f["helper"]] = "helper"
-	if (f["role"] == "wire") {
+	p = log_pid
+	role[p] = log_role
+	if (log_ev == "spawn" && log_got("helper"))
+		role[log_get("helper")] = "helper"
+	if (log_role == "wire") {
 		captured = 1
 		return
 	}
@@ -250,6 +249,12 @@ function plan(    i, k, n, p, r, busy, ends, endp, order, lw) {
 		name[k] = letter(k)
 		colw[k] = length(name[k]) + 2
 		lw += colw[k]
+		# the cells a lane can show: its event, a live process, nothing
+		star[k] = sprintf("%-" colw[k] "s", " *")
+		if (color)
+			sub(/\*/, paint("*", 32 + (k % 5)), star[k])
+		bar[k] = sprintf("%-" colw[k] "s", " |")
+		blank[k] = sprintf("%-" colw[k] "s", "")
 	}
 	# 80 columns: "ms lanes wire text"
 	textw = 80 - (9 + 1 + lw + 1 + 10 + 1)
@@ -263,6 +268,7 @@ function plan(    i, k, n, p, r, busy, ends, endp, order, lw) {
 		printf "%-" colw[k] "s", " " name[k]
 	printf "%-11s%s\n", "wire", "event"
 	planned = 1
+	lanes_changed = 1
 }
 
 # The lowest free lane of pid's role, now its; a row saying so if the lane
@@ -275,55 +281,59 @@ function take_lane(p,    k) {
 		    "lane " name[k] " is now " role[p] " " p
 	used[k] = 1
 	occupied[k] = p
+	lanes_changed = 1
 	col[p] = k
 }
 
 # The lanes of this row: * for the event, | for a lane whose process lives.
-function lanes_now(me,    k, s, cell) {
-	s = ""
-	for (k = 1; k <= ncol; k++) {
-		cell = sprintf("%-" colw[k] "s", k == me ? " *" : occupied[k] != "" ? " |" : "")
-		if (k == me && color)
-			sub(/\*/, paint("*", 32 + (k % 5)), cell)
-		s = s cell
+# The lanes without a * are made again only when a lane is taken or freed.
+function lanes_now(me,    k) {
+	if (lanes_changed) {
+		idle = ""
+		for (k = 1; k <= ncol; k++) {
+			at[k] = length(idle)
+			idle = idle (occupied[k] != "" ? bar[k] : blank[k])
+		}
+		lanes_changed = 0
 	}
-	return s
+	return me ? substr(idle, 1, at[me]) star[me] substr(idle, at[me] + colw[me] + 1) : idle
 }
 
 # The second pass: one row per event, and its continuation lines.
-function draw(f,    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, cont) {
+function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, cont) {
 	row++
-	p = f["pid"]
-	r = f["role"]
-	ev = f["ev"]
-	c = f["conn"]
-	t = f["t"]
+	p = log_pid
+	r = log_role
+	ev = log_ev
+	c = log_conn
+	t = log_t
 	if (row == 1)
 		t0 = t
 	ms = (t - t0) / 1e6
 	dir = ""
 	fl = ""
 	if (ev == "drops") {
-		text = "the capture lost " f["dropped"] " segments here: the numbering from here on " \
+		text = "the capture lost " log_get("dropped") " segments here: the numbering from here on " \
 		    "is not complete"
 		w = "!"
 		me = 0
 	} else if (r == "wire") {
 		nseg++
-		dir = f["dir"]
-		fl = f["flags"]
+		dir = log_get("dir")
+		fl = log_get("flags")
 		w = sprintf("#%-3d%s%s", nseg, dir == "in" ? "->" : "<-", fl)
-		text = segwords(fl, f["len"]) "  seq=" f["seq"] " ack=" f["ack"]
+		text = segwords(fl, log_get("len")) "  seq=" log_get("seq") " ack=" log_get("ack")
 		me = 0
 	} else {
 		if (first[p] == row)
 			take_lane(p)
 		me = col[p]
-		text = say(f, r, ev, c)
+		text = say(r, ev, c)
 		w = captured ? "" : wire
 		# the socket state, where it changed for this side: the state a
 		# call left (then=), or the state at the event
-		st = ("then" in f) ? f["then"] : f["state"]
+		if ((st = log_get("then")) == "")
+			st = log_get("state")
 		side = c (r == "client" ? " client" : " server")
 		if (st != "" && st != state[side]) {
 			text = text " [" st "]"
@@ -332,17 +342,18 @@ function draw(f,    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp
 	}
 	# a FIN or RST stands out
 	wp = sprintf("%-10s", w)
-	if (w ~ /RST|R|!/)
+	if (index(w, "R") || w == "!")
 		wp = paint(wp, "1;31")
-	else if (w ~ /FIN|F/)
+	else if (index(w, "F"))
 		wp = paint(wp, 1)
 	nl = wrap(text)
 	printf "%9.3f %s %s %s\n", ms, lanes_now(me), wp, part[1]
-	cont = lanes_now(0)
+	if (nl > 1 || log_got("kernel"))
+		cont = lanes_now(0)
 	for (i = 2; i <= nl; i++)
 		printf "%9s %s %-10s %s\n", "", cont, "", part[i]
-	if ("kernel" in f) {
-		split(f["kernel"], kh, "->")
+	if (log_got("kernel")) {
+		split(log_get("kernel"), kh, "->")
 		kt = "kernel: held by " who(kh[1])
 		if (ev != "shutdown")
 			kt = kt "; after: " who(kh[2])
@@ -355,20 +366,23 @@ function draw(f,    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp
 	# the lane is free after its process's last event
 	if (me && last[p] == row)
 		occupied[me] = ""
+		lanes_changed = 1
 }
 
+# timeline.sh let only event lines through
 {
-	# timeline.sh let only event lines through
-	log_parse($0, f)
-	if (!shown(f))
-		next
+	log_fixed()
+	log_use($0)
+}
+
+shown() {
 	if (FNR == NR) {
-		note(f)
+		note()
 		next
 	}
 	if (!planned)
 		plan()
-	draw(f)
+	draw()
 }
 
 END {
@@ -390,7 +404,7 @@ function svg_row(ms, me, w, r, dir, fl, text,    c) {
 	printf "%.3f\t%d\t%s\t%s\t%s\t%s\t%s\n", ms, me, w, r, dir, fl, text > (svg ".rows")
 }
 
-function svg_end(    k, x, laneX, wireX, clientX, serverX, textX, rowh, top, W, H, y, c, n, v, line, rows_file) {
+function svg_end(    k, x, laneX, wireX, clientX, serverX, textX, rowh, top, W, H, y, c, n, cell, line, rows_file) {
 	rows_file = svg ".rows"
 	close(rows_file)
 	rowh = 22
@@ -432,24 +446,24 @@ function svg_end(    k, x, laneX, wireX, clientX, serverX, textX, rowh, top, W, 
 	printf "<line x1=\"%d\" y1=\"40\" x2=\"%d\" y2=\"%d\" stroke=\"#ccc\" " \
 	    "stroke-dasharray=\"4 4\"/>\n", wireX, wireX, H - 20 > svg
 	for (n = 0; (getline line < rows_file) > 0; n++) {
-		split(line, v, "\t")
+		split(line, cell, "\t")
 		y = top + n * rowh
-		printf "<text x=\"10\" y=\"%d\">%s ms</text>\n", y + 4, v[1] > svg
-		if (v[4] == "wire" && v[5] != "") {
-			c = v[6] ~ /R/ ? "#c00" : v[6] ~ /F/ ? "#06c" : "#333"
-			if (v[5] == "in")
+		printf "<text x=\"10\" y=\"%d\">%s ms</text>\n", y + 4, cell[1] > svg
+		if (cell[4] == "wire" && cell[5] != "") {
+			c = cell[6] ~ /R/ ? "#c00" : cell[6] ~ /F/ ? "#06c" : "#333"
+			if (cell[5] == "in")
 				printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" " \
 				    "marker-end=\"url(#a)\"/>\n", clientX, y, serverX - 10, y, c > svg
 			else
 				printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" " \
 				    "marker-end=\"url(#a)\"/>\n", serverX, y, clientX + 10, y, c > svg
 			printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">%s</text>\n", \
-			    wireX, y - 3, c, xml(v[3]) > svg
-		} else if (v[2] > 0) {
-			printf "<circle cx=\"%d\" cy=\"%d\" r=\"4\" fill=\"%s\"/>\n", laneX[v[2]], y, \
-			    v[3] ~ /RST/ ? "#c00" : v[3] ~ /FIN/ ? "#06c" : "#333" > svg
+			    wireX, y - 3, c, xml(cell[3]) > svg
+		} else if (cell[2] > 0) {
+			printf "<circle cx=\"%d\" cy=\"%d\" r=\"4\" fill=\"%s\"/>\n", laneX[cell[2]], y, \
+			    cell[3] ~ /RST/ ? "#c00" : cell[3] ~ /FIN/ ? "#06c" : "#333" > svg
 		}
-		printf "<text x=\"%d\" y=\"%d\">%s</text>\n", textX, y + 4, xml(v[7]) > svg
+		printf "<text x=\"%d\" y=\"%d\">%s</text>\n", textX, y + 4, xml(cell[7]) > svg
 	}
 	close(rows_file)
 	print "</svg>" > svg
