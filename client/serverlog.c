@@ -7,6 +7,7 @@
  * connect(): a log appended to across runs holds other connections with
  * the same addresses.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +85,7 @@ classify(const char *line, const struct logline *l, const char **what)
 	return *what != NULL;
 }
 
-/* The marks of this run in the log, sorted; how many, or exits if it cannot be read. */
+/* The marks of this run in the log, sorted: how many; -1 if it cannot be read (errno). */
 static long
 read_marks(const char *path, const long *order, long n, int64_t since, struct mark **marks)
 {
@@ -95,7 +96,7 @@ read_marks(const char *path, const long *order, long n, int64_t since, struct ma
 	FILE *f;
 
 	if ((f = fopen(path, "r")) == NULL)
-		die(EXIT_RUNTIME, "cannot read server log %s:", path);
+		return -1;
 	while (fgets(line, sizeof line, f)) {
 		if (log_parse(line, &l) == -1 || l.t < since || (g = find(order, n, l.conn)) == -1 ||
 		    !classify(line, &l, &what))
@@ -104,10 +105,16 @@ read_marks(const char *path, const long *order, long n, int64_t since, struct ma
 			die(EXIT_RUNTIME, "out of memory");
 		(*marks)[m++] = (struct mark){ l.t, g, what };
 	}
-	if (ferror(f))
-		die(EXIT_RUNTIME, "cannot read server log %s:", path);
+	if (ferror(f)) {
+		int e = errno;	/* fgets() failed, and set it */
+
+		fclose(f);
+		errno = e;
+		return -1;
+	}
 	fclose(f);
-	qsort(*marks, m, sizeof **marks, cmp_mark);
+	if (m > 1)
+		qsort(*marks, m, sizeof **marks, cmp_mark);
 	return m;
 }
 
@@ -168,7 +175,8 @@ server_ends(const struct exchange *ex, long n, const char *path, int64_t *server
 	qsort(order, n, sizeof *order, cmp_id);
 	for (;;) {
 		memset(server_t, 0, n * sizeof *server_t);
-		m = read_marks(path, order, n, since, &marks);
+		if ((m = read_marks(path, order, n, since, &marks)) == -1)
+			die(EXIT_RUNTIME, "cannot read server log %s:", path);
 		if ((missing = match(ex, order, n, marks, m, server_t, what)) == 0)
 			break;
 		if (now_ns() >= until)

@@ -37,7 +37,7 @@ warn(const char *fmt, ...)
 	va_end(ap);
 }
 
-void
+_Noreturn void
 die(int status, const char *fmt, ...)
 {
 	va_list ap;

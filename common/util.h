@@ -13,7 +13,7 @@ extern const char *argv0;
 /* Print "argv0: msg" on stderr; a format ending in ':' appends strerror(errno). */
 void warn(const char *fmt, ...);
 /* warn(), then exit with status. */
-void die(int status, const char *fmt, ...);
+_Noreturn void die(int status, const char *fmt, ...);
 
 /* Parse a decimal integer in [min, max] with nothing after it; -1 if not. */
 int parse_num(const char *s, long min, long max, long *out);

@@ -210,7 +210,7 @@ python_comm() {
 	assert_line --regexp "^    $helper \(sh\) fd [0-9]+, no close-on-exec$"
 	assert_line --regexp "^    flags: .*close-wait inherited$"
 	# with the sleep the helper runs, or without: the two are named, or the helper
-	assert_output --regexp " $helper \(sh\) runs [^ ]+.* not [^ ]+/bin/server as the listener's holder $SERVER_PID \(server\) does.*inherited it across exec\."
+	assert_output --regexp " $helper \(sh\) runs [^ ]+.* not [^ ]+/server as the listener's holder $SERVER_PID \(server\) does.*inherited it across exec\."
 }
 
 @test "closelab server --reads none: unread data at CLOSE_WAIT, and the RST it will bring" {

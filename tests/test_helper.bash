@@ -88,7 +88,10 @@ use_faults() {
 	[ "$(uname -s)" = Linux ] || skip "fault injection with LD_PRELOAD is tried on Linux"
 	[ -f "$FAULTS" ] && return
 	command -v cc >/dev/null || skip "needs cc to build the fault library"
-	cc -shared -fPIC -o "$FAULTS.$$" "$TOP/tests/fault/fault.c" && mv "$FAULTS.$$" "$FAULTS"
+	# FAULT_CFLAGS: as the programs under test were built (-m32)
+	# shellcheck disable=SC2086 # a list of flags
+	cc ${FAULT_CFLAGS:-} -shared -fPIC -o "$FAULTS.$$" "$TOP/tests/fault/fault.c" &&
+	    mv "$FAULTS.$$" "$FAULTS"
 }
 
 # start_server ARGS...: start a server on port 0 in the background and wait
