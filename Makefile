@@ -9,7 +9,8 @@ SERVER_OBJ = server/main.o server/parent.o server/signals.o server/pool.o server
 	server/worker.o server/ends.o server/closing.o server/handoff.o server/holders.o \
 	server/wire.o server/filter.o
 CLIENT_OBJ = client/main.o client/exchange.o client/stats.o client/serverlog.o
-HOLDERS_OBJ = holders/main.o holders/diag.o holders/procfd.o holders/diagnose.o holders/report.o
+HOLDERS_OBJ = holders/main.o holders/snapshot.o holders/diag.o holders/procfd.o holders/diagnose.o \
+	holders/report.o
 
 all: bin/server bin/client bin/timeline bin/holders
 
@@ -96,8 +97,8 @@ install: all
 	cd $(DESTDIR)$(PREFIX)/bin && \
 	    chmod 755 closelab-server closelab-client closelab-holders closelab-timeline
 	mkdir -p $(DESTDIR)$(PREFIX)/share/closelab
-	cp -f timeline/timeline.awk timeline/check.awk common/log.awk $(DESTDIR)$(PREFIX)/share/closelab
-	cd $(DESTDIR)$(PREFIX)/share/closelab && chmod 644 timeline.awk check.awk log.awk
+	cp -f timeline/timeline.awk timeline/svg.awk timeline/check.awk common/log.awk $(DESTDIR)$(PREFIX)/share/closelab
+	cd $(DESTDIR)$(PREFIX)/share/closelab && chmod 644 timeline.awk svg.awk check.awk log.awk
 	mkdir -p $(DESTDIR)$(MANPREFIX)/man1
 	cp -f docs/server.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-server.1
 	cp -f docs/client.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-client.1

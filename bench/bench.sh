@@ -94,6 +94,7 @@ side_by_side() {
 		round=$((round + 1))
 		printf '.'
 	done
+	# shellcheck disable=SC2046 # three numbers into $3, $4 and $5
 	set -- "$1" "$2" $(stats_of "$pairs")
 	printf '\n  %s %s/s, %s %s/s: %sx (median of %s rounds)\n' "$1" "$3" "$2" "$4" "$5" "$rounds"
 }
@@ -112,7 +113,7 @@ echo "A rate run takes $((run_ms / 100 / 10)).$((run_ms / 100 % 10)) s here: thi
     "about $(((run_ms * (4 * rounds + 12) + 45000) / 1000)) s."
 echo
 
-side_by_side closelab minimal "$bin/server --workers 4" "$work/minimal 4"
+side_by_side closelab minimal "$bin/server --workers 4" "$work/minimal --workers 4"
 side_by_side "logging on" "logging off" "$bin/server --workers 4 --log $work/log" \
     "$bin/server --workers 4"
 rm -f "$work/log"

@@ -37,7 +37,7 @@ values() {
 
 # field LINE KEY: the value of KEY in a log, result or stats line.
 field() {
-	printf '%s\n' "$1" | awk -v key="$2" -f "$TOP/common/log.awk" -f "$TOP/common/field.awk"
+	printf '%s\n' "$1" | awk -v wanted_key="$2" -f "$TOP/common/log.awk" -f "$TOP/common/field.awk"
 }
 
 # wait_until WHAT COMMAND...: run COMMAND until it succeeds. At the deadline,
