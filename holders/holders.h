@@ -33,6 +33,28 @@ struct row {
 	enum change change;
 };
 
+/* One report: the sockets, their holders, and the rows to show. */
+struct report {
+	struct tcpsock *socks;		/* by key */
+	size_t nsocks;
+	struct procfd *t;
+	struct row *rows;		/* the sockets shown, by key */
+	size_t nrows;
+	int flagged;
+	/* the last listener looked up, and its oldest holder: connections come by port */
+	const struct tcpsock *listener;
+	const struct procfd_holder *listener_ref;
+};
+
+/* snapshot.c: read the sockets and their holders into r; exits on a runtime error. */
+void snapshot_take(struct report *r);
+/*
+ * Mark how each row of now differs from before, and the rows of before
+ * that now has no more as gone (without flags); count each kind in changes.
+ */
+void snapshot_compare(struct report *now, struct report *before, int *changes);
+void snapshot_free(struct report *r);
+
 /* report.c: print r as text or as a JSON line (opt.json); round > 0 with --watch. */
 void report_row(const struct procfd *t, const struct row *r, unsigned long round);
 /*
