@@ -6,7 +6,7 @@
  * answers one byte: free again. No log, no options, no checks beyond what
  * keeps it running. Built by bench/bench.sh, not by make.
  *
- * usage: minimal PORTFILE WORKERS
+ * usage: minimal --port 0 --port-file FILE --workers N   (as bin/server is started)
  */
 #include <netinet/in.h>
 #include <poll.h>
@@ -86,10 +86,16 @@ main(int argc, char **argv)
 	struct pollfd pfd[1 + MAXW];
 	int chan[MAXW], busy[MAXW], lfd, on = 1, n, i, fd;
 	socklen_t len = sizeof sa;
+	const char *portfile = NULL;
 	FILE *f;
 	char b;
 
-	if (argc != 3 || (n = atoi(argv[2])) < 1 || n > MAXW)
+	for (n = 4, i = 1; i + 1 < argc; i += 2)
+		if (strcmp(argv[i], "--port-file") == 0)
+			portfile = argv[i + 1];
+		else if (strcmp(argv[i], "--workers") == 0)
+			n = atoi(argv[i + 1]);
+	if (portfile == NULL || n < 1 || n > MAXW)
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
@@ -110,7 +116,7 @@ main(int argc, char **argv)
 		chan[i] = sv[0];
 		busy[i] = 0;
 	}
-	if ((f = fopen(argv[1], "w")) == NULL)
+	if ((f = fopen(portfile, "w")) == NULL)
 		return 1;
 	fprintf(f, "%d\n", ntohs(sa.sin_port));
 	fclose(f);
