@@ -103,14 +103,16 @@ install: all
 	cp -f docs/server.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-server.1
 	cp -f docs/client.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-client.1
 	cp -f docs/holders.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-holders.1
+	cp -f docs/timeline.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-timeline.1
 	cd $(DESTDIR)$(MANPREFIX)/man1 && \
-	    chmod 644 closelab-server.1 closelab-client.1 closelab-holders.1
+	    chmod 644 closelab-server.1 closelab-client.1 closelab-holders.1 closelab-timeline.1
 
 uninstall:
 	cd $(DESTDIR)$(PREFIX)/bin && \
 	    rm -f closelab-server closelab-client closelab-holders closelab-timeline
 	rm -rf $(DESTDIR)$(PREFIX)/share/closelab
-	cd $(DESTDIR)$(MANPREFIX)/man1 && rm -f closelab-server.1 closelab-client.1 closelab-holders.1
+	cd $(DESTDIR)$(MANPREFIX)/man1 && \
+	    rm -f closelab-server.1 closelab-client.1 closelab-holders.1 closelab-timeline.1
 
 .PHONY: all demo scenarios diagrams test check fuzz bench bench-holders sources clean install \
 	uninstall

@@ -18,11 +18,12 @@ man_options() {
 @test "every option in --help is in the man page, and the other way round" {
 	assert_equal "$(man_options "$TOP/docs/server.1")" "$(help_options "$TOP/bin/server")"
 	assert_equal "$(man_options "$TOP/docs/client.1")" "$(help_options "$TOP/bin/client")"
+	assert_equal "$(man_options "$TOP/docs/timeline.1")" "$(help_options "$TOP/bin/timeline")"
 }
 
 @test "the man pages render with no warning" {
 	command -v groff >/dev/null || skip "groff is not installed"
-	for page in server.1 client.1; do
+	for page in server.1 client.1 timeline.1; do
 		run groff -ww -man -Tutf8 -z "$TOP/docs/$page"
 		assert_success
 		assert_output ""
@@ -38,7 +39,8 @@ man_options() {
 	run make -s -C "$TOP" install DESTDIR="$root" PREFIX=/opt/closelab
 	assert_success
 	for f in bin/closelab-server bin/closelab-client bin/closelab-timeline \
-	    share/man/man1/closelab-server.1 share/man/man1/closelab-client.1; do
+	    share/man/man1/closelab-server.1 share/man/man1/closelab-client.1 \
+	    share/man/man1/closelab-timeline.1; do
 		[ -f "$root/opt/closelab/$f" ]
 	done
 	[ -x "$root/opt/closelab/bin/closelab-server" ]
