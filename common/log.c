@@ -1,6 +1,7 @@
 /* log.c: one key=value line per event, with a CLOCK_MONOTONIC timestamp */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,14 @@ static int sockfd = -1;
 static int failed;
 static const char *logpath, *logrole = "?";
 static long logpid;
+
+/*
+ * Lines that wait for log_flush(), with log_batch(1): at most PIPE_BUF
+ * bytes, so that one write() of them is whole even on a pipe.
+ */
+static int batching;
+static char pending[PIPE_BUF];
+static size_t npending;
 
 int
 log_open(const char *path, const char *role)
@@ -95,14 +104,60 @@ state_now(void)
 	return sockfd != -1 ? kernel_tcp_state(sockfd) : NULL;
 }
 
-/* The line, whole, in one write(); after a failure, nothing more. */
+/* Lines, whole, in one write(); after a failure, nothing more. */
+static void
+put(const char *lines, size_t n)
+{
+	ssize_t w;
+
+	if (logfd == -1)
+		return;
+	/*
+	 * a signal before anything was written: again. A retry after a short
+	 * write could split a line: that is a failure.
+	 */
+	while ((w = write(logfd, lines, n)) == -1 && errno == EINTR)
+		;
+	if (w != (ssize_t)n) {
+		if (w >= 0)
+			errno = ENOSPC;
+		warn("cannot write log %s (it is incomplete from here on):",
+		    strcmp(logpath, "-") == 0 ? "on stderr" : logpath);
+		failed = 1;
+		logfd = -1;
+	}
+}
+
+void
+log_batch(int on)
+{
+	static int at_exit;
+
+	log_flush();
+	batching = on;
+	/* an exit() writes what waits, too */
+	if (on && !at_exit)
+		at_exit = atexit(log_flush) == 0;
+}
+
+void
+log_flush(void)
+{
+	int err = errno;
+
+	if (npending > 0)
+		put(pending, npending);
+	npending = 0;
+	errno = err;
+}
+
+/* The line, whole, in one write(), or with the batch. */
 static void
 emit(int64_t t, const char *state, const char *then, const char *conn, enum event ev,
     const char *fmt, va_list ap)
 {
 	char line[1024];
 	int n, m = 0;
-	ssize_t w;
 
 	n = snprintf(line, sizeof line, "t=%lld pid=%ld role=%s conn=%s ev=%s",
 	    (long long)t, logpid, logrole, conn ? conn : "-", events[ev].name);
@@ -124,20 +179,16 @@ emit(int64_t t, const char *state, const char *then, const char *conn, enum even
 	line[n] = '\0';
 	check_fields(ev, line);
 #endif
-	/*
-	 * a signal before anything was written: again. A retry after a short
-	 * write could split the line: that is a failure.
-	 */
-	while ((w = write(logfd, line, n)) == -1 && errno == EINTR)
-		;
-	if (w != n) {
-		if (w >= 0)
-			errno = ENOSPC;
-		warn("cannot write log %s (it is incomplete from here on):",
-		    strcmp(logpath, "-") == 0 ? "on stderr" : logpath);
-		failed = 1;
-		logfd = -1;
+	if (batching) {
+		if (npending + (size_t)n > sizeof pending)
+			log_flush();
+		if (logfd != -1 && (size_t)n <= sizeof pending) {
+			memcpy(pending + npending, line, n);
+			npending += n;
+			return;
+		}
 	}
+	put(line, n);
 }
 
 void

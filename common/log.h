@@ -11,6 +11,14 @@
 int log_open(const char *path, const char *role);
 /* Change the role of this process, e.g. after fork(). */
 void log_role(const char *role);
+/*
+ * Batch the lines (on: 1) until log_flush(), which a process that batches
+ * calls before anything that may block it, and before fork(): a line is
+ * never kept from a reader waiting for it, nor written twice. 0: a write()
+ * a line, as at the start.
+ */
+void log_batch(int on);
+void log_flush(void);
 /* Whether events are being logged (callers may skip work when not). */
 int log_on(void);
 /*

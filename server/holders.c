@@ -194,8 +194,7 @@ holders_close(int slot, int who, int fd, struct tally *tl)
 	int r;
 
 	holders_lock(slot);
-	if (tl->look)
-		tl->look(fd, tl);
+	tl->look(fd, tl);
 	tl->before = holders_count(slot);
 	tl->t = now_ns();
 	r = close(fd);

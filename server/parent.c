@@ -40,6 +40,7 @@ void
 become_child(int keep, const char *role)
 {
 	holders_forked();
+	log_batch(0);
 	log_role(role);
 	if (lfd != -1 && lfd != keep)
 		close(lfd);
@@ -246,6 +247,8 @@ parent_loop(void)
 	int npool, timeout, status = 0;
 	int64_t next;
 
+	/* the lines of a pass of the loop go out together, before poll() */
+	log_batch(1);
 	for (;;) {
 		timeout = -1;
 		/* a SIGCHLD whose byte the full self-pipe could not take */
@@ -277,6 +280,7 @@ parent_loop(void)
 		pfd[0] = (struct pollfd){ signals_fd(), POLLIN, 0 };
 		pfd[1] = (struct pollfd){ can_accept() ? lfd : -1, POLLIN, 0 };
 		npool = pool_poll(pfd + 2);
+		log_flush();
 		if (poll(pfd, 2 + npool, timeout) == -1 && errno != EINTR) {
 			warn("poll:");
 			status = EXIT_RUNTIME;
@@ -291,6 +295,7 @@ parent_loop(void)
 				dispatch();
 	}
 	parent_stop();
+	log_flush();
 	return status ? status : log_ok() ? 0 : EXIT_RUNTIME;
 }
 
@@ -310,6 +315,7 @@ wait_children(int wire, int64_t until)
 
 	for (reap_all(); lingers(wire) && (ms = ms_until(until)) > 0; reap_all()) {
 		/* a child's exit wakes us (SIGCHLD); an orphaned helper's, only the clock */
+		log_flush();
 		poll(&p, 1, ms < ORPHAN_LOOK_MS ? ms : ORPHAN_LOOK_MS);
 		while (signals_take() != 0)
 			;	/* nothing changes what happens now */
@@ -351,6 +357,7 @@ wait_strays(int64_t until)
 	int ms;
 
 	for (reap_all(); signal_strays(0) > 0 && (ms = ms_until(until)) > 0; reap_all()) {
+		log_flush();
 		poll(&p, 1, ms < ORPHAN_LOOK_MS ? ms : ORPHAN_LOOK_MS);
 		while (signals_take() != 0)
 			;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../common/sock.h"
+#include "../common/log.h"
 #include "server.h"
 
 static int selfpipe[2] = { -1, -1 };
@@ -92,6 +93,8 @@ fork_quiet(void)
 	sigset_t all, old;
 	pid_t pid;
 
+	/* the child starts with no line of ours to write again */
+	log_flush();
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	if ((pid = fork()) == 0) {
