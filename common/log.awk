@@ -50,7 +50,12 @@ function log_parse(line,    rest, i, n) {
 		return 0
 	if (!log_widths)
 		log_widths = split("20 13 20 68 18", log_width, " ")
-	# the first five words, each no longer than its key and value may be
+	# the first five words, each no longer than its key and value may be:
+	# of the record, the fields that awk has split already (FS below)
+	if (line == $0)
+		return length($1) <= log_width[1] && length($2) <= log_width[2] &&
+		    length($3) <= log_width[3] && length($4) <= log_width[4] &&
+		    length($5) <= log_width[5]
 	rest = line
 	for (i = 1; i <= 5; i++) {
 		if ((n = index(rest, " ")) == 0)

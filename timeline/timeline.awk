@@ -359,9 +359,10 @@ function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, 
 	if (svg != "")
 		svg_row(ms, me, w, r, dir, fl, text)
 	# the lane is free after its process's last event
-	if (me && last[p] == row)
+	if (me && last[p] == row) {
 		occupied[me] = ""
 		lanes_changed = 1
+	}
 }
 
 # timeline.sh let only event lines through

@@ -27,6 +27,8 @@ if [ -z "$awkdir" ]; then
 else
 	parser=$awkdir/log.awk
 fi
+# mawk where there is one: it draws a long log in half the time of gawk
+AWK=${AWK:-$(command -v mawk || echo awk)}
 check=$awkdir/check.awk render=$awkdir/timeline.awk svgawk=$awkdir/svg.awk
 
 conn=
@@ -83,13 +85,13 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
 # every line an event line, or a clear refusal naming the first that is not
-awk -v prog="$me" -f "$parser" -f "$check" "$@" || exit 1
+"$AWK" -v prog="$me" -f "$parser" -f "$check" "$@" || exit 1
 
 # t= is the first field: order numerically on what follows "t="
 sort -t= -k2,2n "$@" >"$tmp/sorted" || exit 1
 color=0
 [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && color=1
-awk -v prog="$me" -v want="$conn" -v svg="${svg:+$tmp/svg}" -v color="$color" \
+"$AWK" -v prog="$me" -v want="$conn" -v svg="${svg:+$tmp/svg}" -v color="$color" \
     -f "$parser" -f "$render" -f "$svgawk" "$tmp/sorted" "$tmp/sorted" || exit 1
 # the SVG whole, or not at all
 if [ -n "$svg" ] && ! mv -f "$tmp/svg" "$svg" 2>/dev/null; then
