@@ -352,12 +352,13 @@ children_cpu() {
 
 @test "what a helper leaves running in a session of its own is ended at the stop" {
 	linux_only
-	# shellcheck disable=SC2016 # the helper's shell runs it
-	start_server --spawn 'setsid sleep 29.25 & sleep 0.2' --grace 0
+	# a duration of this run's own, so that no other run's sleep is taken for it
+	stray="29.$$"
+	start_server --spawn "setsid sleep $stray & sleep 0.2" --grace 0
 	client --send hello --timeout 300
 	wait_for_event "$SLOG" role=worker ev=exit helper=
-	pgrep -f '^sleep 29\.25$' >/dev/null
+	pgrep -f "^sleep $stray\$" >/dev/null
 	stop_server
-	run pgrep -f '^sleep 29\.25$'
+	run pgrep -f "^sleep $stray\$"
 	assert_failure || mistake "a process a --spawn helper left running outlived the server"
 }
