@@ -1,8 +1,8 @@
 /*
  * events.h: closelab's log vocabulary, defined once. Every event that a
  * program logs, who logs it, the fields that may follow "ev=NAME", and what
- * it means. log.c takes the names from here; docs/usage.md's table of events
- * is made from it (make docs), and the tests check both against it.
+ * it means. log.c takes the names from here; tests/docs.bats checks
+ * docs/usage.md's table of events and docs/contract.md's list against it.
  *
  * A field "key=" takes a value; "key=a|b" lists the values it may have.
  */

@@ -49,3 +49,82 @@ man_options() {
 	run find "$root" -type f
 	assert_output ""
 }
+
+# The vocabulary of common/events.h, a line an event: "NAME<TAB>KEY KEY..."
+vocabulary() {
+	cc -std=c11 -o "$BATS_TEST_TMPDIR/events" "$TOP/tests/log/events.c" "$TOP/common/events.c" &&
+	    "$BATS_TEST_TMPDIR/events" >"$BATS_TEST_TMPDIR/vocab"
+}
+
+@test "usage.md's table of events has every event of events.h, every field, nothing else" {
+	command -v cc >/dev/null || skip "needs cc"
+	vocabulary
+	# the table's rows: | `ev`, `ev` | who | fields |
+	run awk -F'|' '
+		NR == FNR { keys[$1] = $2; next }
+		/^\| `[a-z]+`/ {
+			# a \| inside a cell is not a column
+			gsub(/\\\|/, "/")
+			split($0, cell, "|")
+			n = split(cell[2], evs, ",")
+			for (i = 1; i <= n; i++) {
+				gsub(/[ `]/, "", evs[i])
+				if (!(evs[i] in keys))
+					print "usage.md has an event that events.h does not: " evs[i]
+				row[evs[i]] = row[evs[i]] " " cell[4]
+			}
+		}
+		END {
+			for (e in keys) {
+				if (!(e in row)) {
+					print "usage.md has no row for the event " e
+					continue
+				}
+				m = split(keys[e], k, " ")
+				for (i = 1; i <= m; i++)
+					if (row[e] !~ ("[^a-z_]" k[i] "="))
+						print "usage.md does not give the field " k[i] "= of " e
+			}
+		}' FS='\t' "$BATS_TEST_TMPDIR/vocab" FS='|' "$TOP/docs/usage.md"
+	assert_success
+	assert_output ""
+}
+
+@test "every event and field that contract.md says the tests read is in events.h" {
+	command -v cc >/dev/null || skip "needs cc"
+	vocabulary
+	# the paragraph that lists them: `ev key=...` in backquotes
+	run awk '
+		NR == FNR { split($0, p, "\t"); keys[p[1]] = " " p[2] " "; next }
+		/^The tests read these events and fields/ { on = 1 }
+		on && /^$/ { on = 0 }
+		on {
+			line = $0
+			while (on && match(line, /`[^`]+`/)) {
+				item = substr(line, RSTART + 1, RLENGTH - 2)
+				line = substr(line, RSTART + RLENGTH)
+				n = split(item, w, " ")
+				# "(or `err=`)": more fields of the event before
+				if (index(w[1], "=")) {
+					item = ev " " item
+					n = split(item, w, " ")
+				}
+				if (!(w[1] in keys)) {
+					print "contract.md names an event that events.h does not: " w[1]
+					continue
+				}
+				ev = w[1]
+				on = ev != "stop"	# the last of the list
+				for (i = 2; i <= n; i++) {
+					k = w[i]
+					sub(/=.*/, "", k)
+					if (index(keys[w[1]], " " k " ") == 0)
+						print "contract.md names a field of " w[1] " that events.h does not: " k
+				}
+				seen++
+			}
+		}
+		END { if (!seen) print "contract.md lists no event" }' "$BATS_TEST_TMPDIR/vocab" "$TOP/docs/contract.md"
+	assert_success
+	assert_output ""
+}
