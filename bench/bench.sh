@@ -25,18 +25,11 @@ events=${EVENTS:-1000000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/closelab-bench.XXXXXX")
 msg=$(printf '%064d' 0)
 SERVER=$bin/server
-SERVER_PID=
 ports=			# every port a server of this bench listened on
 
 # shellcheck source=common/serverctl.sh
 . "$TOP/common/serverctl.sh"
-
-cleanup() {
-	[ -z "$SERVER_PID" ] || server_stop
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+server_scratch "$work"
 
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))

@@ -100,3 +100,18 @@ server_stop() {
 	fi
 	wait "$sc_pid"
 }
+
+# server_scratch DIR: for a script (the demo, the bench): at its exit stop
+# the server it started, if one runs, and remove DIR; INT and TERM exit 130
+# through that too.
+server_scratch() {
+	sc_scratch=$1
+	SERVER_PID=
+	trap server_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+server_cleanup() {
+	[ -z "$SERVER_PID" ] || server_stop
+	rm -rf "$sc_scratch"
+}

@@ -18,17 +18,10 @@ client_bin=${CLIENT:-$bin/client}
 work=$(mktemp -d "${TMPDIR:-/tmp}/closelab-demo.XXXXXX")
 logs=$work
 svgdir=
-SERVER_PID=
 
 # shellcheck source=common/serverctl.sh
 . "$TOP/common/serverctl.sh"
-
-cleanup() {
-	[ -z "$SERVER_PID" ] || server_stop
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+server_scratch "$work"
 
 die() {
 	echo "demo: $1" >&2
