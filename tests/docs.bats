@@ -128,3 +128,16 @@ vocabulary() {
 	assert_success
 	assert_output ""
 }
+
+@test "contract.md names every option of the programs that the core tests use" {
+	# the options the programs have, and those the core test files write
+	have=$( { "$TOP/bin/server" --help; "$TOP/bin/client" --help; } |
+	    sed -n 's/^  \(--[a-z-]*\).*/\1/p' | sort -u)
+	# shellcheck disable=SC2046 # the list of files
+	used=$(cd "$TOP/tests" && grep -ho -- '--[a-z][a-z-]*' $(cat core.list) | sort -u)
+	missing=
+	for o in $(comm -12 <(echo "$have") <(echo "$used")); do
+		grep -Eq -- "(^|[^a-z-])$o([^a-z-]|\$)" "$TOP/docs/contract.md" || missing="$missing $o"
+	done
+	[ -z "$missing" ] || mistake "contract.md does not name these options, which the core tests use:$missing"
+}
