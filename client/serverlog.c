@@ -81,7 +81,8 @@ classify(const char *line, const struct logline *l, const char **what)
 		*what = "shutdown";
 	else if (strcmp(l->ev, "close") == 0 && log_field(line, "holders", holders, sizeof holders) &&
 	    strstr(holders, "->0"))
-		*what = "close";
+		/* by=exit: the kernel sent the FIN at an exit, stamped only when reaped */
+		*what = strstr(line, " by=exit") ? "exit" : "close";
 	return *what != NULL;
 }
 

@@ -108,6 +108,11 @@ print_server_latency(const struct exchange *ex, long n, const char *server_log)
 	for (i = 0; i < n; i++) {
 		if (!server_t[i] || (ex[i].end != END_EOF && ex[i].end != END_RST))
 			continue;
+		if (strcmp(what[i], "exit") == 0) {
+			/* the exit's own time is not in the log: no figure */
+			printf("fin conn=%s server=exit client=%s\n", ex[i].id, endnames[ex[i].end]);
+			continue;
+		}
 		lat[m++] = ex[i].end_t - server_t[i];
 		printf("fin conn=%s server=%s client=%s us=%.3f\n", ex[i].id, what[i],
 		    endnames[ex[i].end], (ex[i].end_t - server_t[i]) / 1e3);

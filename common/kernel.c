@@ -6,6 +6,7 @@
 #ifdef __linux__
 #define _GNU_SOURCE		/* struct tcp_info is not POSIX (musl: _GNU_SOURCE only) */
 #include <dirent.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -92,8 +93,13 @@ kernel_holders(unsigned long id, char *buf, size_t len)
 		if (e->d_name[0] < '1' || e->d_name[0] > '9' || !holds(e->d_name, target))
 			continue;
 		n = snprintf(buf + used, len - used, "%s%s", used ? "," : "", e->d_name);
-		if (n < 0 || (size_t)n >= len - used)
-			break;
+		if (n < 0 || (size_t)n >= len - used) {
+			/* too many to list: none, rather than a list cut short */
+			closedir(proc);
+			buf[0] = '\0';
+			errno = ENOBUFS;
+			return -1;
+		}
 		used += n;
 	}
 	closedir(proc);

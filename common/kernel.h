@@ -10,7 +10,8 @@ const char *kernel_tcp_state(int fd);
 unsigned long kernel_sock_id(int fd);
 /*
  * The pids of the processes that have socket id open, as "12,34", in buf;
- * -1 where the system does not tell (not Linux, no /proc).
+ * -1 where the system does not tell (not Linux, no /proc), or where they do
+ * not fit in len.
  */
 int kernel_holders(unsigned long id, char *buf, size_t len);
 

@@ -91,6 +91,7 @@ check_fields(enum event ev, const char *line)
 		if (f == NULL) {
 			fprintf(stderr, "log: ev=%s has no field '%.*s' in events.h\n",
 			    events[ev].name, (int)k, p + 1);
+			log_flush();
 			abort();
 		}
 	}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "../common/kernel.h"
 #include "../common/log.h"
@@ -36,13 +37,17 @@ look(int fd, struct tally *tl)
 	tl->state = kernel_tcp_state(fd);
 }
 
+static const char kernel_key[] = " kernel=";
+enum { KERNEL_KEY_LEN = sizeof kernel_key - 1 };
+
 /* " kernel=PIDS", the processes the kernel lists as holding fd's socket, or "". */
 static const char *
 kernel_list(unsigned long sock, char *buf, size_t len)
 {
 	buf[0] = '\0';
-	if (sock && len > 8 && kernel_holders(sock, buf + 8, len - 8) == 0)
-		memcpy(buf, " kernel=", 8);
+	if (sock && len > KERNEL_KEY_LEN &&
+	    kernel_holders(sock, buf + KERNEL_KEY_LEN, len - KERNEL_KEY_LEN) == 0)
+		memcpy(buf, kernel_key, KERNEL_KEY_LEN);
 	return buf;
 }
 
@@ -63,16 +68,19 @@ conn_close(int slot, int who, int fd, const char *id, const char *keep)
 	unsigned long sock = 0;
 	int r;
 
-	if (!log_on()) {
-		/* nobody reads the counts: the close needs no lock to count with */
+	if (opt.log == NULL) {
+		/* nobody reads the counts: the close needs no lock to count with
+		 * (opt, not log_on(): every process must take the same way) */
 		r = close(fd);
 		holders_set(slot, who, 0);
 		return r;
 	}
 	tl.look = look;
-	if (opt.kernel_holders)
+	if (log_on() && opt.kernel_holders)
 		kernel_list(sock = kernel_sock_id(fd), before, sizeof before);
 	r = holders_close(slot, who, fd, &tl);
+	if (!log_on())
+		return r;
 	if (r == -1) {
 		logat(tl.t, id, EV_CLOSE, "fd=%d err=%s%s%s", fd, errname(tl.err),
 		    keep ? " keep=" : "", keep ? keep : "");
@@ -80,7 +88,7 @@ conn_close(int slot, int who, int fd, const char *id, const char *keep)
 	}
 	/* the kernel's list before and after: " kernel=A,B->A" */
 	if (before[0] && kernel_list(sock, after, sizeof after)[0])
-		snprintf(kernel, sizeof kernel, "%s->%s", before, after + 8);
+		snprintf(kernel, sizeof kernel, "%s->%s", before, after + KERNEL_KEY_LEN);
 	logat(tl.t, id, EV_CLOSE, "fd=%d holders=%d->%d unread=%d linger=%s%s%s%s%s%s", fd,
 	    tl.before, tl.after, tl.unread, tl.linger0 ? "0" : "off", kernel,
 	    tl.state ? " state=" : "", tl.state ? tl.state : "", keep ? " keep=" : "",
@@ -106,4 +114,13 @@ conn_holder_exited(pid_t pid)
 			logat(tl.t, id, EV_CLOSE, "by=exit exited=%ld holders=%d->%d",
 			    (long)pid, tl.before, tl.after);
 	}
+}
+
+void
+log_exit(const char *conn, const char *what, pid_t pid, int status)
+{
+	if (WIFSIGNALED(status))
+		logev(conn, EV_EXIT, "%s=%ld signal=%d", what, (long)pid, WTERMSIG(status));
+	else
+		logev(conn, EV_EXIT, "%s=%ld status=%d", what, (long)pid, WEXITSTATUS(status));
 }

@@ -8,6 +8,7 @@
  * FIN (or the RST).
  */
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -18,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/log.h"
 #include "../common/util.h"
 #include "server.h"
 
@@ -37,7 +39,7 @@ static pid_t self, parent;	/* this process, and its parent when it was forked */
 int
 holders_init(int n)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	size_t size = (size_t)n * sizeof *slots;
 	void *p;
 	int fd, err;
@@ -104,6 +106,9 @@ holders_lock(int slot)
 		if (++spins % SPINS_PER_LOOK == 0 && was != 0 && dead(was) &&
 		    atomic_compare_exchange_strong(owner, &was, self))
 			return;
+		/* no line waits for as long as the owner may take */
+		if (spins == 1)
+			log_flush();
 		sched_yield();
 	}
 }
@@ -188,12 +193,31 @@ holders_pid(int slot, int who)
 	return atomic_load(&slots[slot].pid[who]);
 }
 
+/*
+ * Under the slot's lock: forget the other holders that have exited (the
+ * kernel closed their copies) and not yet been reaped, so that a close is
+ * counted against the holders that remain. A process between closing its
+ * files and becoming a zombie still counts: a window of microseconds.
+ */
+static void
+forget_exited(int slot, int who)
+{
+	int w;
+
+	for (w = 0; w < NHOLDERS; w++) {
+		pid_t p = atomic_load(&slots[slot].pid[w]);
+		if (w != who && p > 0 && p != self && dead(p))
+			atomic_store(&slots[slot].pid[w], 0);
+	}
+}
+
 int
 holders_close(int slot, int who, int fd, struct tally *tl)
 {
 	int r;
 
 	holders_lock(slot);
+	forget_exited(slot, who);
 	tl->look(fd, tl);
 	tl->before = holders_count(slot);
 	tl->t = now_ns();

@@ -31,6 +31,7 @@ static pid_t wirepid;		/* the capture process, or 0 */
 static int64_t grace_end;
 static int64_t accept_rests_until;	/* 0: accept() is not resting */
 static int accept_failing;
+static int children_failed;	/* a worker or the capture exited with status 1 */
 
 /* Connections accepted and not yet given to a worker, oldest first. */
 static int waitq[MAXCONN];
@@ -53,16 +54,19 @@ become_child(int keep, const char *role)
 static void
 reaped(pid_t pid, int status)
 {
-	if (pool_exited(pid, status))
+	/* a worker or the capture that failed (its log, say) fails the server */
+	int failed = WIFEXITED(status) && WEXITSTATUS(status) != 0;
+
+	if (pool_exited(pid, status)) {
+		children_failed |= failed;
 		return;
+	}
 	if (pid != wirepid) {
 		conn_holder_exited(pid);
 		return;
 	}
-	if (WIFSIGNALED(status))
-		logev(NULL, EV_EXIT, "wire=%ld signal=%d", (long)pid, WTERMSIG(status));
-	else
-		logev(NULL, EV_EXIT, "wire=%ld status=%d", (long)pid, WEXITSTATUS(status));
+	children_failed |= failed;
+	log_exit(NULL, "wire", pid, status);
 	wirepid = 0;
 }
 
@@ -296,30 +300,7 @@ parent_loop(void)
 	}
 	parent_stop();
 	log_flush();
-	return status ? status : log_ok() ? 0 : EXIT_RUNTIME;
-}
-
-/* Whether a process of the pool, or the capture when it is the one asked for, lives. */
-static int
-lingers(int wire)
-{
-	return wire ? wirepid != 0 : pool_lingers() > 0;
-}
-
-/* Reap children until none of those asked for is left, or the deadline. */
-static void
-wait_children(int wire, int64_t until)
-{
-	struct pollfd p = { signals_fd(), POLLIN, 0 };
-	int ms;
-
-	for (reap_all(); lingers(wire) && (ms = ms_until(until)) > 0; reap_all()) {
-		/* a child's exit wakes us (SIGCHLD); an orphaned helper's, only the clock */
-		log_flush();
-		poll(&p, 1, ms < ORPHAN_LOOK_MS ? ms : ORPHAN_LOOK_MS);
-		while (signals_take() != 0)
-			;	/* nothing changes what happens now */
-	}
+	return status ? status : log_ok() && !children_failed ? 0 : EXIT_RUNTIME;
 }
 
 /*
@@ -349,18 +330,36 @@ signal_strays(int sig)
 	return n;
 }
 
-/* Reap strays until none is left, or the deadline. */
+/* What the stop waits for: the pool's processes, strays, the capture. */
+enum waited { POOL, STRAYS, CAPTURE };
+
+/* Whether any of what is waited for is left. */
+static int
+left(enum waited w)
+{
+	switch (w) {
+	case POOL:
+		return pool_lingers() > 0;
+	case STRAYS:
+		return signal_strays(0) > 0;
+	default:
+		return wirepid != 0;
+	}
+}
+
+/* Reap children until none of w is left, or the deadline. */
 static void
-wait_strays(int64_t until)
+wait_gone(enum waited w, int64_t until)
 {
 	struct pollfd p = { signals_fd(), POLLIN, 0 };
 	int ms;
 
-	for (reap_all(); signal_strays(0) > 0 && (ms = ms_until(until)) > 0; reap_all()) {
+	for (reap_all(); left(w) && (ms = ms_until(until)) > 0; reap_all()) {
+		/* a child's exit wakes us (SIGCHLD); an orphaned helper's, only the clock */
 		log_flush();
 		poll(&p, 1, ms < ORPHAN_LOOK_MS ? ms : ORPHAN_LOOK_MS);
 		while (signals_take() != 0)
-			;
+			;	/* nothing changes what happens now */
 	}
 }
 
@@ -374,25 +373,25 @@ parent_stop(void)
 	if (pool_alive())
 		logev(NULL, EV_ABORT, "workers=%d", pool_alive());
 	pool_signal(SIGTERM);
-	wait_children(0, deadline(KILL_AFTER_MS));
+	wait_gone(POOL, deadline(KILL_AFTER_MS));
 	/* what ignores SIGTERM, a --spawn helper say, does not outlive the server */
 	if (pool_lingers() > 0) {
 		pool_signal(SIGKILL);
-		wait_children(0, deadline(KILL_AFTER_MS));
+		wait_gone(POOL, deadline(KILL_AFTER_MS));
 	}
 	if (signal_strays(SIGTERM) > 0) {
-		wait_strays(deadline(KILL_AFTER_MS));
+		wait_gone(STRAYS, deadline(KILL_AFTER_MS));
 		if (signal_strays(SIGKILL) > 0)
-			wait_strays(deadline(KILL_AFTER_MS));
+			wait_gone(STRAYS, deadline(KILL_AFTER_MS));
 	}
 	keep_release_all();
 	/* the capture goes last, to see the last segments */
 	if (wirepid) {
 		kill(wirepid, SIGTERM);
-		wait_children(1, deadline(KILL_AFTER_MS));
+		wait_gone(CAPTURE, deadline(KILL_AFTER_MS));
 	}
 	if (wirepid) {
 		kill(wirepid, SIGKILL);
-		wait_children(1, deadline(KILL_AFTER_MS));
+		wait_gone(CAPTURE, deadline(KILL_AFTER_MS));
 	}
 }

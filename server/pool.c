@@ -147,7 +147,7 @@ fork_child(struct worker *w, struct conn *c)
 	if (pid == 0) {
 		become_child(c->fd, "worker");
 		serve(c);
-		_exit(0);
+		_exit(!log_ok());
 	}
 	/* by pid from now on, unless the child has recorded itself or closed */
 	holders_claim(c->slot, CHILD, -1, pid);
@@ -215,10 +215,7 @@ pool_exited(pid_t pid, int status)
 		struct worker *w = &workers[i];
 		if (w->pid != pid)
 			continue;
-		if (WIFSIGNALED(status))
-			logev(NULL, EV_EXIT, "child=%ld signal=%d", (long)pid, WTERMSIG(status));
-		else
-			logev(NULL, EV_EXIT, "child=%ld status=%d", (long)pid, WEXITSTATUS(status));
+		log_exit(NULL, "child", pid, status);
 		conn_holder_exited(pid);
 		if (w->chan != -1)
 			close(w->chan);

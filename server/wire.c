@@ -289,9 +289,11 @@ wire_capture(int fd, pid_t parent)
 	}
 	/* after SIGTERM: what is queued already, then stop */
 	take_queued(fd);
-	if (pcap && fclose(pcap) != 0)
+	if (pcap && fclose(pcap) != 0) {
 		warn("wire: writing the pcap file:");
-	_exit(0);
+		_exit(1);
+	}
+	_exit(!log_ok());
 }
 
 int

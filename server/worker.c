@@ -36,7 +36,7 @@ worker_loop(int chan)
 	}
 	if (r == -1)
 		warn("worker: receiving a connection:");
-	_exit(r == -1);
+	_exit(r == -1 || !log_ok());
 }
 
 /* Log that fd is ending because the peer was silent, or read nothing, for long. */
@@ -80,6 +80,12 @@ logged_write(struct conn *c, const char *buf, size_t len)
 			if (left < len)
 				logsent(st, c->id, EV_WRITE, "fd=%d bytes=%zu", c->fd, len - left);
 			log_idle(c, "write");
+			return -1;
+		}
+		if (n == -1 && left < len) {
+			/* what did go out, and why the rest did not */
+			logsent(st, c->id, EV_WRITE, "fd=%d bytes=%zu err=%s", c->fd, len - left,
+			    errname(errno));
 			return -1;
 		}
 		if (n == -1) {
@@ -147,8 +153,12 @@ static void
 spawn_helper(struct conn *c)
 {
 	struct stamp st = log_stamp();
+	sigset_t all, old;
 	pid_t pid;
 
+	/* a stop signal waits until the helper is counted by its pid */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	/* counted before it can possibly close its copy */
 	if (!opt.cloexec)
 		holders_set(c->slot, HELPER, -1);
@@ -158,6 +168,7 @@ spawn_helper(struct conn *c)
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGUSR1, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		/* which descriptor is the connection, as a CGI script would want */
 		if (!opt.cloexec) {
 			snprintf(fd, sizeof fd, "%d", c->fd);
@@ -169,12 +180,14 @@ spawn_helper(struct conn *c)
 	}
 	if (pid == -1) {
 		holders_set(c->slot, HELPER, 0);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		logev(c->id, EV_SPAWN, "err=%s", errname(errno));
 		return;
 	}
 	helper = pid;
 	if (!opt.cloexec)
 		holders_set(c->slot, HELPER, pid);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	logsent(st, c->id, EV_SPAWN, "helper=%ld inherits=%s holders=%d", (long)pid,
 	    opt.cloexec ? "no" : "yes", holders_count(c->slot));
 }
@@ -192,8 +205,7 @@ reap_helper(struct conn *c, int wait)
 		;
 	if (r != helper)
 		return;
-	logev(c->id, EV_EXIT, "helper=%ld status=%d", (long)helper,
-	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	log_exit(c->id, "helper", helper, status);
 	conn_holder_exited(helper);
 	helper = -1;
 }

@@ -243,6 +243,28 @@ drains_on() {
 	assert_output 'server: cannot write log /dev/full (it is incomplete from here on): No space left on device'
 }
 
+@test "a log that fills up while the server serves is said, and the exit status says so" {
+	[ "$(id -u)" = 0 ] || skip "needs root, to mount a small file system"
+	unshare -m true 2>/dev/null || skip "needs a mount namespace of its own"
+	# the server's own mount namespace, with a 64 KiB file system for its log:
+	# a few dozen exchanges fill it
+	small=$BATS_TEST_TMPDIR/small
+	mkdir "$small"
+	printf '%s\n' "mount -t tmpfs -o size=64k tmpfs '$small' && exec \"\$@\"" \
+	    >"$BATS_TEST_TMPDIR/small.sh"
+	SERVER_WRAP="unshare -m sh $BATS_TEST_TMPDIR/small.sh" SLOG=$small/server.log start_server
+	run_program "$CLIENT" --port "$PORT" --send 'some bytes to log' --repeat 500 --concurrency 4
+	assert_success
+	assert_line --regexp '^stats runs=500 eof=500 '
+	server_stop && mistake "the server exited 0 though its log was incomplete"
+	# each process that could not write says so once
+	run grep -c 'cannot write log .*server.log (it is incomplete from here on): No space left on device' \
+	    "$BATS_TEST_TMPDIR/server.err"
+	[ "$output" -ge 1 ] || mistake "no process said that the log could not be written"
+	run grep -v -e 'cannot write log' -e '^listening on' "$BATS_TEST_TMPDIR/server.err"
+	assert_output ""
+}
+
 @test "1,000 clients at once: each sends, half-closes and gets its echo, every byte right" {
 	start_server
 	run_limited 4096 "$CLIENT" --port "$PORT" --send 'a thousand at once' \
@@ -295,7 +317,8 @@ drains_on() {
 @test "the holders lock is never taken from a live owner, and taken over from a dead one" {
 	command -v cc >/dev/null || skip "needs cc to build the lock's test"
 	cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE -o "$BATS_TEST_TMPDIR/lock" \
-	    "$TOP/tests/units/holders_lock.c" "$TOP/server/holders.c" "$TOP/common/util.c"
+	    "$TOP/tests/units/holders_lock.c" "$TOP/server/holders.c" "$TOP/common/util.c" \
+	    "$TOP/common/log.c" "$TOP/common/events.c" "$TOP/common/kernel.c"
 	run_program "$BATS_TEST_TMPDIR/lock"
 	assert_success
 	assert_output "$(printf '%s: yes\n' 'a stopped owner keeps its lock' \

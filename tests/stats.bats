@@ -87,6 +87,17 @@ ends_sum() {
 	assert_line --regexp '^stats runs=10 eof=10 '
 }
 
+@test "an end at a process's exit is named, with no figure, and kept out of the distribution" {
+	# the helper holds the socket last: the FIN leaves at its exit, which the
+	# log stamps only when the worker reaps it
+	start_server --spawn 'sleep 0.2'
+	client --send hello --server-log "$SLOG"
+	assert_success
+	has_event "$SLOG" role=worker ev=close by=exit holders=1-\>0
+	assert_line --regexp '^fin conn=[^ ]+ server=exit client=eof$'
+	assert_line 'fin runs=0'
+}
+
 @test "the shutdown is the server's end when it sends the FIN" {
 	start_server --end shutdown --parent-keeps 1000
 	client --send hello --server-log "$SLOG"

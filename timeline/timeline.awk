@@ -128,7 +128,8 @@ function say(r, ev, c,    h, e) {
 		    ? "spawn helper " log_get("helper") ", which inherits the socket; holders " h \
 		    : "spawn helper " log_get("helper") "; close-on-exec keeps the socket from it"
 	if (ev == "exit")
-		return "helper " log_get("helper") " exits with status " log_get("status")
+		return "helper " log_get("helper") (log_got("signal") ? " is ended by signal " \
+		    log_get("signal") : " exits with status " log_get("status"))
 	if (ev == "rst")
 		return "read() fails: " e ": the connection was reset"
 	if (ev == "timeout")
