@@ -70,7 +70,9 @@ void parent_reap(void);
 void become_child(int keep, const char *role);
 
 /* signals.c: signals through a self-pipe, and forking without them. */
+/* Catch the signals the parent handles into the self-pipe; ignore SIGPIPE; -1 on error. */
 int signals_open(void);
+/* The self-pipe's end to poll(): readable when a signal came. */
 int signals_fd(void);
 /* The next signal noted, or 0 when none is left. */
 int signals_take(void);
@@ -85,6 +87,7 @@ int signals_child_exited(void);
 pid_t fork_quiet(void);
 
 /* pool.c: the workers (prefork) or places for children (fork). */
+/* Make room for --workers of them (and, on Linux, adopt orphaned helpers); -1 on error. */
 int pool_open(void);
 /* Fork the prefork workers missing from the pool; -1 if one could not be. */
 int pool_fill(void);
@@ -108,12 +111,15 @@ void pool_release_idle(void);
 void pool_signal(int sig);
 /* How many processes or process groups of the pool are left. */
 int pool_lingers(void);
+/* In a new child: close the pool's channels, but keep. */
 void pool_forget(int keep);
 
 /* keep.c: the parent's own copy of each connection, until it lets go. */
+/* Start with no copy kept. */
 void keep_open(void);
 /* The parent holds fd, just accepted, as slot's copy. */
 void keep_hold(int slot, int fd);
+/* The descriptor of slot's copy, or -1. */
 int keep_fd(int slot);
 /* After the handoff or fork: close now, or note when, as --parent-keeps says. */
 void keep_after_handoff(int slot);
@@ -127,10 +133,13 @@ void keep_release(int slot, const char *why);
 void keep_release_all(void);
 /* How many copies the parent keeps after their handoff. */
 int keep_count(void);
+/* In a new child: close the parent's copies, but keep. */
 void keep_forget(int keep);
 
 /* worker.c: a prefork worker's life; serving one connection. */
+/* Serve each connection the parent passes on chan, until its EOF; never returns. */
 void worker_loop(int chan);
+/* Take the connection, read and answer as --reads says, end it as --end says. */
 void serve(struct conn *c);
 /* Before a count: a helper or parent that has exited holds nothing. */
 void worker_recount(struct conn *c);
@@ -149,6 +158,8 @@ int conn_close(int slot, int who, int fd, const char *id, const char *keep);
 /* Process pid has exited: the kernel closed its copies. Count them closed
  * in every slot it held. */
 void conn_holder_exited(pid_t pid);
+/* A reaped process's exit, as "WHAT=PID status=N" or "signal=N". */
+void log_exit(const char *conn, const char *what, pid_t pid, int status);
 /* " kernel=PIDS" (shutdown) for --kernel-holders, or "" */
 const char *conn_kernel_holders(int fd, char *buf, size_t len);
 
@@ -190,11 +201,13 @@ struct tally {
 	const char *state;
 };
 
+/* Shared memory for nslots connections, before any fork; -1 on error. */
 int holders_init(int nslots);
 /* After fork(), in the child: who this process and its parent are. */
 void holders_forked(void);
 /* A free slot for a new connection, held by the parent; -1 if none. */
 int holders_new(void);
+/* Whether every slot is taken. */
 int holders_full(void);
 /* The connection's name (the peer's address), for the log: ADDRSTRLEN bytes. */
 char *holders_id(int slot);
@@ -203,7 +216,9 @@ void holders_set(int slot, int who, pid_t pid);
 /* Record pid as who, if who is still was: the child itself may have
  * recorded itself, or closed already. */
 void holders_claim(int slot, int who, pid_t was, pid_t pid);
+/* Who holds slot's socket as who: a pid, -1 (not yet known) or 0 (nobody). */
 pid_t holders_pid(int slot, int who);
+/* How many hold slot's socket now. */
 int holders_count(int slot);
 /* The slot's lock. It never unlocks what it does not hold, and takes over
  * only from an owner that has died inside it. */
@@ -214,6 +229,7 @@ void holders_unlock(int slot);
 int holders_close(int slot, int who, int fd, struct tally *tl);
 /* pid exited: drop it from slot; 1 if it held it. */
 int holders_drop(int slot, pid_t pid, struct tally *tl);
+/* How many slots there are. */
 int holders_slots(void);
 
 #endif
