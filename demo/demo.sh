@@ -18,6 +18,9 @@ client_bin=${CLIENT:-$bin/client}
 work=$(mktemp -d "${TMPDIR:-/tmp}/closelab-demo.XXXXXX")
 logs=$work
 svgdir=
+# the article's experiments: how long the server waits before each echo (the
+# tests take a longer wait, so that a loaded machine cannot reorder them)
+reply_delay=${REPLY_DELAY:-250}
 
 # shellcheck source=common/serverctl.sh
 . "$TOP/common/serverctl.sh"
@@ -56,14 +59,14 @@ The FIN leaves at the parent's close, 500 ms later, and only then the EOF." ;;
 client's EOF comes at once, 500 ms before the parent lets go." ;;
 	orderly-release)
 		title="the article's experiment 1: half-close, both echoes, EOF"
-		sargs="--reply-delay 250"
+		sargs="--reply-delay $reply_delay"
 		cargs="--send ABCDEFG --interval 100 --send 1234567 --after 100 --then shutdown"
 		look="The client's FIN (shutdown) leaves before either echo; the server keeps
 answering on its half of the connection. Both echoes arrive, then EOF:
 as in the 15 segments of the article, the server's FIN last." ;;
 	close-before-echo)
 		title="the article's experiment 2: close(), the echo meets RST"
-		sargs="--reply-delay 250"
+		sargs="--reply-delay $reply_delay"
 		cargs="--send ABCDEFG --interval 100 --send 1234567 --after 100 --then close"
 		look="The client close()s before the first echo. That echo reaches a socket
 nobody holds: the client's kernel answers RST. Linux still hands the

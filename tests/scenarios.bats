@@ -10,8 +10,12 @@ load test_helper
 # the last close, whoever made it.
 
 # scenario NAME: run it with demo.sh, keeping its logs; sets SLOG, CLOG, RESULT
+# The article's experiments wait this long before each echo: 10 times the
+# client's 100 ms steps, so that a loaded machine cannot reorder them.
+REPLY_DELAY_MS=1000
+
 scenario() {
-	run sh "$TOP/demo/demo.sh" --logs "$BATS_TEST_TMPDIR" "$1"
+	REPLY_DELAY=$REPLY_DELAY_MS run sh "$TOP/demo/demo.sh" --logs "$BATS_TEST_TMPDIR" "$1"
 	assert_success
 	SLOG=$BATS_TEST_TMPDIR/$1.server.log
 	CLOG=$BATS_TEST_TMPDIR/$1.client.log
@@ -70,7 +74,7 @@ linux_only() {
 	# the article's order: client FIN, echo, echo, server FIN
 	((client_fin < echo1 && echo1 < echo2 && echo2 < server_fin))
 	((server_eof < server_fin && server_fin <= eof))
-	((echo1 - client_fin >= 0 && echo2 - echo1 >= 250 * MS))
+	((echo1 - client_fin >= 0 && echo2 - echo1 >= REPLY_DELAY_MS * MS))
 }
 
 @test "close-before-echo: the echo meets an RST, the worker's later call fails" {

@@ -77,8 +77,10 @@ t_seg() {
 	assert_output 0
 }
 
+# The article's experiments: the echoes wait 1000 ms, 10 times the client's
+# steps, so that a loaded machine cannot reorder the segments.
 @test "the article's first experiment: the client's FIN, both echoes, then the server's FIN" {
-	start_wire --reply-delay 250
+	start_wire --reply-delay 1000
 	client --send ABCDEFG --interval 100 --send 1234567 --after 100 --then shutdown
 	assert_success
 	stop_server
@@ -89,7 +91,7 @@ t_seg() {
 }
 
 @test "the article's second experiment: the client's close, an echo, and its RST" {
-	start_wire --reply-delay 250
+	start_wire --reply-delay 1000
 	client --send ABCDEFG --interval 100 --send 1234567 --after 100 --then close
 	assert_success
 	# the worker goes on after the client has gone: wait for its end
