@@ -8,22 +8,31 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
 const char *argv0 = "closelab";
 
+/* The message, whole, in one write(): processes sharing stderr never mix theirs. */
 static void
 vwarn(const char *fmt, va_list ap)
 {
-	int err = errno;
-	size_t n = strlen(fmt);
+	char msg[1024];
+	int err = errno, k, m;
+	size_t n = strlen(fmt), len;
 
-	fprintf(stderr, "%s: ", argv0);
-	vfprintf(stderr, fmt, ap);
+	k = snprintf(msg, sizeof msg, "%s: ", argv0);
+	m = vsnprintf(msg + k, sizeof msg - k, fmt, ap);
+	len = m < 0 ? (size_t)k : strnlen(msg, sizeof msg - 1);
 	if (n > 0 && fmt[n - 1] == ':')
-		fprintf(stderr, " %s", strerror(err));
-	fputc('\n', stderr);
+		len += snprintf(msg + len, sizeof msg - len, " %s", strerror(err));
+	if (len > sizeof msg - 2)
+		len = sizeof msg - 2;	/* cut short: still one line */
+	msg[len++] = '\n';
+	fflush(stderr);
+	while (write(STDERR_FILENO, msg, len) == -1 && errno == EINTR)
+		;
 	errno = err;
 }
 
