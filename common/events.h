@@ -2,7 +2,7 @@
  * events.h: closelab's log vocabulary, defined once. Every event that a
  * program logs, who logs it, the fields that may follow "ev=NAME", and what
  * it means. log.c takes the names from here; docs/usage.md's table of events
- * is made from it (make docs), and the tests check both against it.
+ * follows it, and tests/log.bats checks that it names every event here.
  *
  * A field "key=" takes a value; "key=a|b" lists the values it may have.
  */
@@ -46,7 +46,13 @@
 	X(ABORT, "abort", "parent", "workers=", "the grace is over: these workers are ended") \
 	X(SEGMENT, "segment", "wire", "dir=in|out flags= seq= ack= len=", \
 	    "a segment on the wire, in tcpdump's letters, numbered from each side's SYN") \
-	X(DROPS, "drops", "wire", "dropped=", "the capture lost segments: the kernel's count")
+	X(DROPS, "drops", "wire", "dropped=", "the capture lost segments: the kernel's count") \
+	X(DROP, "drop", "trace", \
+	    "call=close|shutdown|exit comm= fd= how=SHUT_RD|SHUT_WR|SHUT_RDWR refs= " \
+	    "sent=fin|rst|none why=held|sent-before|closed|read-only holders= first= after= " \
+	    "local= remote=", \
+	    "bin/trace: a close(), shutdown() or exit dropped a TCP socket; what it sent, who " \
+	    "still holds it, and for a FIN or RST the first drop that sent nothing (first=, after= ms)")
 
 enum event {
 #define EVENT_ENUM(sym, name, who, fields, meaning) EV_##sym,

@@ -15,7 +15,7 @@ load test_helper
 	assert_equal "$a" "$c"
 	# and they read it right: a line as it is, and what is not a line at all
 	assert_equal "$(sed -n 1p <<<"$c")" "t=8772073369227 pid=2561 role=worker conn=127.0.0.1:44452 ev=close fd=4 holders=2->1 unread=0 linger=off kernel=- keep=- by=- err=- how=- bytes=- state=CLOSE_WAIT dir=- flags=- seq=-"
-	assert_equal "$(grep -c -v '^invalid$' <<<"$c")" 15
+	assert_equal "$(grep -c -v '^invalid$' <<<"$c")" 16
 	assert_equal "$(grep -c '^invalid$' <<<"$c")" 17
 }
 
@@ -27,4 +27,12 @@ load test_helper
 	run t_of "$BATS_TEST_TMPDIR/x.log" ev=close holders=3-\>2
 	assert_failure
 	assert_equal "$(field 'result end=eof ms=1.5 sent=5' ms)" 1.5
+}
+
+@test "docs/usage.md's table of events names every event of events.h, and no other" {
+	# the names of events.h, and the first cell of each row of the table
+	h=$(sed -n 's/^	X([A-Z_]*, "\([a-z-]*\)".*/\1/p' "$TOP/common/events.h" | sort -u)
+	d=$(sed -n '/^| ev | who/,/^$/p' "$TOP/docs/usage.md" | sed -n '3,$p' | cut -d '|' -f 2 |
+	    grep -o '`[a-z-]*`' | tr -d '`' | sort -u)
+	assert_equal "$d" "$h"
 }
