@@ -1,0 +1,283 @@
+/*
+ * main.c: bin/trace. The options, the checks (root, bpftrace, tracefs,
+ * BTF), bpftrace started on closes.bt, and its output read in batches that
+ * track.c turns into log lines. Linux only.
+ */
+#ifdef __linux__
+#define _GNU_SOURCE		/* mount() */
+#include <sys/mount.h>
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/opt.h"
+#include "../common/util.h"
+#include "trace.h"
+
+#ifndef SHAREDIR
+#define SHAREDIR "/usr/local/share/closelab"
+#endif
+#define TRACEFS "/sys/kernel/tracing"
+#define BATCH 512
+
+struct options opt;
+static pid_t tracer;
+
+enum { O_PORT = 1, O_PID, O_COMM, O_LOG, O_HELP, O_VERSION };
+
+static const struct opt opts[] = {
+	{ "port", 1, O_PORT },
+	{ "pid", 1, O_PID },
+	{ "comm", 1, O_COMM },
+	{ "log", 1, O_LOG },
+	{ "help", 0, O_HELP },
+	{ "version", 0, O_VERSION },
+	{ NULL, 0, 0 },
+};
+
+static const char synopsis[] =
+	"[--port P] [--pid PID] [--comm NAME] [--log FILE] [--help] [--version]\n";
+
+static void
+help(void)
+{
+	opt_print_usage(stdout);
+	printf("\n"
+	    "Every close(), shutdown() and exit that drops a TCP connection, as it\n"
+	    "happens, and what went on the wire: the FIN left, the RST left, or nothing,\n"
+	    "because other processes still hold the socket (named from /proc). When the\n"
+	    "FIN leaves later, the line says whose close or exit sent it, and how long\n"
+	    "after the first close. Lines in closelab's log format (role=trace\n"
+	    "ev=drop), for bin/timeline. Linux, root, bpftrace with BTF.\n"
+	    "\n"
+	    "  --port P         only connections whose local or remote port is P\n"
+	    "  --pid PID        only calls of process PID and of the children it forks\n"
+	    "                   from now on\n"
+	    "  --comm NAME      only calls of processes whose command name is NAME\n"
+	    "  --log FILE       append the lines to FILE, not standard output\n"
+	    "  --help           show this help\n"
+	    "  --version        show the version\n"
+	    "\n"
+	    "Ready once \"Attaching N probes...\" is on standard error; SIGINT or\n"
+	    "SIGTERM ends it. Exit status: 0 done, 1 no bpftrace or no right to trace\n"
+	    "(one line says which), 2 usage error.\n");
+	exit(0);
+}
+
+static void
+parse(char **argv)
+{
+	const char *arg;
+	int i = 1, id;
+
+	opt.out = STDOUT_FILENO;
+	while ((id = opt_next(argv, &i, opts, &arg)) > 0) {
+		switch (id) {
+		case O_PORT:
+			opt.port = opt_num("port", arg, 1, 65535);
+			break;
+		case O_PID:
+			opt.pid = opt_num("pid", arg, 1, INT_MAX);
+			break;
+		case O_COMM:
+			if (arg[0] == '\0' || strlen(arg) > 15 || strchr(arg, ' ') || strchr(arg, '"'))
+				opt_bad("--comm: a command name of 1 to 15 bytes, no space or quote, not '%s'",
+				    arg);
+			opt.comm = arg;
+			break;
+		case O_LOG:
+			if ((opt.out = open(arg, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) == -1)
+				die(EXIT_RUNTIME, "cannot open %s:", arg);
+			break;
+		case O_HELP:
+			help();
+			break;
+		case O_VERSION:
+			opt_version();
+		}
+	}
+	if (id == -1)
+		opt_usage();
+}
+
+/* Whether a program name is an executable file in $PATH. */
+static int
+in_path(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char file[PATH_MAX];
+
+	for (p = path ? path : "/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+		end = strchr(p, ':');
+		if (end == NULL)
+			end = p + strlen(p);
+		snprintf(file, sizeof file, "%.*s/%s", (int)(end - p), p, name);
+		if (access(file, X_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The checks a trace needs, each failure one line and exit 1. */
+static void
+check(void)
+{
+	struct stat st;
+
+#ifndef __linux__
+	die(EXIT_RUNTIME, "tracing needs Linux (eBPF with bpftrace)");
+#else
+	if (!in_path("bpftrace"))
+		die(EXIT_RUNTIME, "bpftrace is not installed: apt-get install bpftrace");
+	if (geteuid() != 0)
+		die(EXIT_RUNTIME, "tracing needs root: bpftrace loads eBPF programs");
+	if (stat("/sys/kernel/btf/vmlinux", &st) == -1)
+		die(EXIT_RUNTIME, "the kernel has no BTF (/sys/kernel/btf/vmlinux): "
+		    "bpftrace cannot read its sockets");
+	if (stat(TRACEFS "/events", &st) == -1 &&
+	    mount("tracefs", TRACEFS, "tracefs", 0, NULL) == -1)
+		die(EXIT_RUNTIME, "tracefs is not mounted at " TRACEFS " and cannot be:");
+#endif
+}
+
+/* closes.bt: beside the program in the tree, else where it is installed. */
+static void
+script(const char *argv0path, char *buf, size_t len)
+{
+	const char *slash = strrchr(argv0path, '/');
+
+	if (slash) {
+		snprintf(buf, len, "%.*s/../trace/closes.bt", (int)(slash - argv0path), argv0path);
+		if (access(buf, R_OK) == 0)
+			return;
+	}
+	snprintf(buf, len, "%s/closes.bt", SHAREDIR);
+}
+
+/* Start bpftrace on the script; its output, both streams, on the returned fd. */
+static int
+start(const char *bt)
+{
+	char port[16], pid[16];
+	int p[2];
+
+	snprintf(port, sizeof port, "%ld", opt.port);
+	snprintf(pid, sizeof pid, "%ld", opt.pid);
+	if (pipe(p) == -1 || (tracer = fork()) == -1)
+		die(EXIT_RUNTIME, "cannot start bpftrace:");
+	if (tracer == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		close(p[0]);
+		close(p[1]);
+		execlp("bpftrace", "bpftrace", "-B", "none", bt, port, pid,
+		    opt.comm ? opt.comm : "-", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	return p[0];
+}
+
+/* SIGINT, SIGTERM: bpftrace ends, and with its output so do we. */
+static void
+stop(int sig)
+{
+	(void)sig;
+	if (tracer > 0)
+		kill(tracer, SIGINT);
+}
+
+/* A line of bpftrace's that is not a record: readiness, or what went wrong. */
+static void
+message(const char *line, int *ready, char *error, size_t len)
+{
+	if (strncmp(line, "Attaching ", 10) == 0) {
+		*ready = 1;
+		fprintf(stderr, "%s\n", line);
+	} else if (strncmp(line, "ERROR: ", 7) == 0 && !strstr(line, "RLIMIT_MEMLOCK")) {
+		snprintf(error, len, "%s", line + 7);
+		if (*ready)
+			warn("bpftrace: %s", line + 7);
+	} else if (*ready && strncmp(line, "Lost ", 5) == 0) {
+		warn("bpftrace: %s", line);
+	}
+}
+
+/* Read bpftrace's output until it ends; its lines, batch by batch, to track.c. */
+static int
+run(int in)
+{
+	static char buf[1 << 16];
+	static struct record recs[BATCH];
+	char error[256] = "", *line, *nl;
+	size_t have = 0, n;
+	ssize_t got;
+	int ready = 0;
+
+	for (;;) {
+		got = read(in, buf + have, sizeof buf - 1 - have);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		have += (size_t)got;
+		buf[have] = '\0';
+		n = 0;
+		for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+			*nl = '\0';
+			if (record_parse(line, &recs[n]) == 0) {
+				if (++n == BATCH) {
+					track_batch(recs, n);
+					n = 0;
+				}
+			} else {
+				message(line, &ready, error, sizeof error);
+			}
+		}
+		track_batch(recs, n);
+		/* a line cut in two: its start goes first in the buffer */
+		have = (size_t)(buf + have - line);
+		memmove(buf, line, have);
+		if (have == sizeof buf - 1)
+			have = 0;	/* no line is that long: drop it */
+	}
+	if (!ready)
+		die(EXIT_RUNTIME, "bpftrace could not trace%s%s", error[0] ? ": " : "", error);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sigaction sa;
+	char bt[PATH_MAX];
+	int in, status;
+
+	(void)argc;
+	opt_program(argv[0], synopsis);
+	parse(argv);
+	check();
+	script(argv[0], bt, sizeof bt);
+	if (access(bt, R_OK) == -1)
+		die(EXIT_RUNTIME, "cannot read %s:", bt);
+	record_ports();
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	in = start(bt);
+	run(in);
+	while (waitpid(tracer, &status, 0) == -1 && errno == EINTR)
+		;
+	return 0;
+}

@@ -1,0 +1,287 @@
+/*
+ * track.c: the records of a batch become log lines. A close that sent
+ * nothing is remembered, with who still held the socket, until the FIN or
+ * RST leaves: that line then says which drop came first and how long
+ * before. The holders come from one scan of /proc a batch (holders/procfd.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/util.h"
+#include "../holders/procfd.h"
+#include "trace.h"
+
+#define NPENDING 1024	/* sockets remembered at once; the oldest go first */
+#define NHELD 8		/* holders remembered per socket */
+#define MAXLINE 1024
+
+/* A socket dropped with nothing sent: its first drop, and who held it. */
+struct pending {
+	unsigned long long sk;		/* 0: a free slot */
+	unsigned long inode;
+	int64_t t;
+	pid_t pid;
+	pid_t held[NHELD];
+	int nheld;
+	struct record rec;		/* the socket's addresses */
+};
+
+static struct pending pending[NPENDING];
+static size_t next_slot;
+
+/* The socket's pending drop, or NULL. */
+static struct pending *
+find(unsigned long long sk)
+{
+	size_t i;
+
+	for (i = 0; i < NPENDING; i++)
+		if (pending[i].sk == sk)
+			return &pending[i];
+	return NULL;
+}
+
+/* A slot for a socket: the next in turn, which may forget the oldest. */
+static struct pending *
+remember(const struct record *r)
+{
+	struct pending *p = &pending[next_slot];
+
+	next_slot = (next_slot + 1) % NPENDING;
+	memset(p, 0, sizeof *p);
+	p->sk = r->sk;
+	p->inode = r->inode;
+	p->t = r->t;
+	p->pid = r->pid;
+	p->rec = *r;
+	return p;
+}
+
+/* Whether pid was named among p's holders. */
+static int
+held_by(const struct pending *p, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < p->nheld; i++)
+		if (p->held[i] == pid)
+			return 1;
+	return 0;
+}
+
+/*
+ * The holders of inode as "12(server),34(sh)" in buf, but not pid but; into
+ * p's list too, if p. How many processes: 0 if none was found.
+ */
+static int
+holders(const struct procfd *scan, unsigned long inode, pid_t but, struct pending *p,
+    char *buf, size_t len)
+{
+	const struct procfd_holder *h;
+	size_t n = 0, i, used = 0;
+	char comm[64];
+	pid_t last = 0;
+	int count = 0;
+
+	strcpy(buf, "-");
+	if (p)
+		p->nheld = 0;
+	if (scan == NULL || (h = procfd_holders(scan, inode, &n)) == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (h[i].pid == but || h[i].pid == last)
+			continue;	/* by pid: a process with two descriptors once */
+		last = h[i].pid;
+		record_escape(h[i].proc ? h[i].proc->comm : "?", comm, sizeof comm);
+		if (used + 80 < len)
+			used += snprintf(buf + used, len - used, "%s%ld(%s)", count ? "," : "",
+			    (long)h[i].pid, comm);
+		if (p && p->nheld < NHELD)
+			p->held[p->nheld++] = h[i].pid;
+		count++;
+	}
+	return count;
+}
+
+/* Write one line whole to the output; die if it cannot be written. */
+static void
+put(const char *line, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(opt.out, line, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			die(EXIT_RUNTIME, "cannot write the log:");
+		}
+		line += w;
+		n -= (size_t)w;
+	}
+}
+
+/*
+ * Log one drop: the fixed fields and the socket's from r (or p's record),
+ * then the fields in extra.
+ */
+static void
+drop(const struct record *r, const struct record *sock, const char *call, const char *extra)
+{
+	char line[MAXLINE], conn[64], local[64], remote[64];
+	int n;
+
+	record_conn(sock, conn, sizeof conn);
+	record_end(sock, 0, local, sizeof local);
+	record_end(sock, 1, remote, sizeof remote);
+	n = snprintf(line, sizeof line, "t=%lld pid=%ld role=trace conn=%s ev=drop call=%s comm=%s",
+	    (long long)r->t, (long)r->pid, conn, call, r->comm);
+	if (r->fd >= 0)
+		n += snprintf(line + n, sizeof line - n, " fd=%d", r->fd);
+	if (r->kind == R_SHUTDOWN)
+		n += snprintf(line + n, sizeof line - n, " how=%s",
+		    r->how == 0 ? "SHUT_RD" : r->how == 1 ? "SHUT_WR" : "SHUT_RDWR");
+	n += snprintf(line + n, sizeof line - n, " %s local=%s remote=%s state=%s\n",
+	    extra, local, remote, record_state(r->state));
+	if (n >= (int)sizeof line)
+		n = sizeof line - 1, line[n - 1] = '\n';
+	put(line, (size_t)n);
+}
+
+/* Whether the FIN of a socket in state has left already. */
+static int
+fin_gone(int state)
+{
+	return state == 4 || state == 5 || state == 6 || state == 9 || state == 11;
+}
+
+/* A close or shutdown that sent nothing: why, and who holds the socket. */
+static void
+sent_nothing(const struct record *r, const struct procfd *scan)
+{
+	char extra[600], who[512];
+	struct pending *p = find(r->sk);
+	const char *why;
+
+	if (r->kind == R_CLOSE && r->refs > 1) {
+		if (p == NULL)
+			p = remember(r);
+		holders(scan, r->inode, 0, p, who, sizeof who);
+		snprintf(extra, sizeof extra, "refs=%d sent=none why=held holders=%s", r->refs, who);
+		drop(r, r, "close", extra);
+		return;
+	}
+	if (r->kind == R_SHUTDOWN && r->how == 0)
+		why = "read-only";
+	else if (fin_gone(r->state))
+		why = "sent-before";
+	else
+		why = "closed";
+	snprintf(extra, sizeof extra, "refs=%d sent=none why=%s", r->refs, why);
+	drop(r, r, r->kind == R_CLOSE ? "close" : "shutdown", extra);
+	if (r->kind == R_CLOSE && r->refs <= 1 && p)
+		p->sk = 0;
+}
+
+/* A FIN or RST left: by a traced call, or outside one (an exit). */
+static void
+sent(const struct record *r)
+{
+	struct pending *p = find(r->sk);
+	const char *call;
+	char extra[256];
+	int n;
+
+	if (r->kind == R_CLOSE || r->kind == R_SHUTDOWN)
+		call = r->kind == R_CLOSE ? "close" : "shutdown";
+	else
+		call = r->exiting ? "exit" : "close";
+	/* outside a traced call, the filters apply here: --pid, --comm */
+	if (p == NULL && (r->kind == R_FIN || r->kind == R_RST) &&
+	    ((opt.pid && r->pid != opt.pid) || (opt.comm && strcmp(opt.comm, r->comm) != 0)))
+		return;
+	/* refs: known for a traced call only */
+	if (r->refs)
+		n = snprintf(extra, sizeof extra, "refs=%d sent=%s", r->refs,
+		    r->sent == 2 ? "rst" : "fin");
+	else
+		n = snprintf(extra, sizeof extra, "sent=%s", r->sent == 2 ? "rst" : "fin");
+	if (p) {
+		snprintf(extra + n, sizeof extra - n, " first=%ld after=%.3f", (long)p->pid,
+		    (double)(r->t - p->t) / 1e6);
+		p->sk = 0;
+	}
+	drop(r, p ? &p->rec : r, call, extra);
+}
+
+/* An exit: for each socket it was seen holding, whether others still do. */
+static void
+exited(const struct record *r, const struct procfd *scan)
+{
+	char extra[600], who[512];
+	struct record line;
+	size_t i;
+
+	for (i = 0; i < NPENDING; i++) {
+		struct pending *p = &pending[i];
+		if (p->sk == 0 || !held_by(p, r->pid))
+			continue;
+		/* the last holder's exit sends the FIN: its own record says so */
+		if (holders(scan, p->inode, r->pid, p, who, sizeof who) == 0)
+			continue;
+		line = p->rec;
+		line.kind = R_EXIT;
+		line.t = r->t;
+		line.pid = r->pid;
+		line.fd = -1;
+		memcpy(line.comm, r->comm, sizeof line.comm);
+		snprintf(extra, sizeof extra, "sent=none why=held holders=%s", who);
+		drop(&line, &p->rec, "exit", extra);
+	}
+}
+
+/* Whether a record needs the holders of a socket from /proc. */
+static int
+wants_scan(const struct record *r)
+{
+	size_t i;
+
+	if (r->kind == R_CLOSE && r->sent == 0 && r->refs > 1)
+		return 1;
+	if (r->kind == R_EXIT)
+		for (i = 0; i < NPENDING; i++)
+			if (pending[i].sk && held_by(&pending[i], r->pid))
+				return 1;
+	return 0;
+}
+
+void
+track_batch(struct record *r, size_t n)
+{
+	struct procfd *scan = NULL;
+	size_t i;
+
+	for (i = 0; i < n && !wants_scan(&r[i]); i++)
+		;
+	/* one scan for the batch: every socket's holders, read once */
+	if (i < n && (scan = procfd_scan(NULL, 0)) == NULL)
+		warn("cannot read /proc: holders not named:");
+	for (i = 0; i < n; i++) {
+		switch (r[i].kind) {
+		case R_EXIT:
+			exited(&r[i], scan);
+			break;
+		case R_CLOSE:
+		case R_SHUTDOWN:
+			if (r[i].sent == 0) {
+				sent_nothing(&r[i], scan);
+				break;
+			}
+			/* FALLTHROUGH */
+		default:
+			sent(&r[i]);
+		}
+	}
+	procfd_free(scan);
+}
