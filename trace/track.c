@@ -71,37 +71,60 @@ held_by(const struct pending *p, pid_t pid)
 	return 0;
 }
 
+/* Name pid once in buf (at *used) and in p's list: "12(server)". */
+static void
+name(pid_t pid, const char *comm, struct pending *p, char *buf, size_t len, size_t *used)
+{
+	char esc[64];
+
+	if (p && p->nheld < NHELD)
+		p->held[p->nheld++] = pid;
+	record_escape(comm, esc, sizeof esc);
+	if (*used + 80 < len)
+		*used += snprintf(buf + *used, len - *used, "%s%ld(%s)", *used ? "," : "",
+		    (long)pid, esc);
+}
+
 /*
- * The holders of inode as "12(server),34(sh)" in buf, but not pid but; into
- * p's list too, if p. How many processes: 0 if none was found.
+ * Who else holds socket (inode, sk), not pid but: the processes /proc shows
+ * holding it, then those that drop it later in the batch (later, nlater:
+ * they held it, though /proc may have missed them). As "12(server),34(sh)"
+ * in buf, and into p's list, if p; how many.
  */
 static int
-holders(const struct procfd *scan, unsigned long inode, pid_t but, struct pending *p,
-    char *buf, size_t len)
+holders(const struct procfd *scan, unsigned long inode, unsigned long long sk, pid_t but,
+    const struct record *later, size_t nlater, struct pending *p, char *buf, size_t len)
 {
-	const struct procfd_holder *h;
-	size_t n = 0, i, used = 0;
-	char comm[64];
-	pid_t last = 0;
-	int count = 0;
+	const struct procfd_holder *h = NULL;
+	size_t n = 0, i, j, used = 0;
+	int count = 0, seen;
 
-	strcpy(buf, "-");
 	if (p)
 		p->nheld = 0;
-	if (scan == NULL || (h = procfd_holders(scan, inode, &n)) == NULL)
-		return 0;
+	if (scan)
+		h = procfd_holders(scan, inode, &n);
 	for (i = 0; i < n; i++) {
-		if (h[i].pid == but || h[i].pid == last)
-			continue;	/* by pid: a process with two descriptors once */
-		last = h[i].pid;
-		record_escape(h[i].proc ? h[i].proc->comm : "?", comm, sizeof comm);
-		if (used + 80 < len)
-			used += snprintf(buf + used, len - used, "%s%ld(%s)", count ? "," : "",
-			    (long)h[i].pid, comm);
-		if (p && p->nheld < NHELD)
-			p->held[p->nheld++] = h[i].pid;
+		/* by pid: a process with two descriptors once */
+		if (h[i].pid == but || (i > 0 && h[i].pid == h[i - 1].pid))
+			continue;
+		name(h[i].pid, h[i].proc ? h[i].proc->comm : "?", p, buf, len, &used);
 		count++;
 	}
+	for (i = 0; i < nlater; i++) {
+		if (later[i].kind == R_EXIT || later[i].sk != sk || later[i].pid == but)
+			continue;
+		for (seen = 0, j = 0; j < n && !seen; j++)
+			seen = h[j].pid == later[i].pid;
+		for (j = 0; j < i && !seen; j++)
+			seen = later[j].kind != R_EXIT && later[j].sk == sk &&
+			    later[j].pid == later[i].pid;
+		if (!seen) {
+			name(later[i].pid, later[i].comm, p, buf, len, &used);
+			count++;
+		}
+	}
+	if (count == 0)
+		strcpy(buf, "-");
 	return count;
 }
 
@@ -158,16 +181,16 @@ fin_gone(int state)
 
 /* A close or shutdown that sent nothing: why, and who holds the socket. */
 static void
-sent_nothing(const struct record *r, const struct procfd *scan)
+sent_nothing(const struct record *r, size_t nlater, const struct procfd *scan)
 {
 	char extra[600], who[512];
 	struct pending *p = find(r->sk);
 	const char *why;
 
-	if (r->kind == R_CLOSE && r->refs > 1) {
+	if (r->kind == R_CLOSE && r->refs > 1 && !fin_gone(r->state) && r->state != 7) {
 		if (p == NULL)
 			p = remember(r);
-		holders(scan, r->inode, 0, p, who, sizeof who);
+		holders(scan, r->inode, r->sk, 0, r + 1, nlater, p, who, sizeof who);
 		snprintf(extra, sizeof extra, "refs=%d sent=none why=held holders=%s", r->refs, who);
 		drop(r, r, "close", extra);
 		return;
@@ -217,7 +240,7 @@ sent(const struct record *r)
 
 /* An exit: for each socket it was seen holding, whether others still do. */
 static void
-exited(const struct record *r, const struct procfd *scan)
+exited(const struct record *r, size_t nlater, const struct procfd *scan)
 {
 	char extra[600], who[512];
 	struct record line;
@@ -228,7 +251,7 @@ exited(const struct record *r, const struct procfd *scan)
 		if (p->sk == 0 || !held_by(p, r->pid))
 			continue;
 		/* the last holder's exit sends the FIN: its own record says so */
-		if (holders(scan, p->inode, r->pid, p, who, sizeof who) == 0)
+		if (holders(scan, p->inode, p->sk, r->pid, r + 1, nlater, p, who, sizeof who) == 0)
 			continue;
 		line = p->rec;
 		line.kind = R_EXIT;
@@ -241,41 +264,48 @@ exited(const struct record *r, const struct procfd *scan)
 	}
 }
 
-/* Whether a record needs the holders of a socket from /proc. */
-static int
-wants_scan(const struct record *r)
+/*
+ * The sockets whose holders a record needs from /proc, added to want (room
+ * for NPENDING more): a close that left others holding it, or for an exit
+ * the sockets its process was seen holding.
+ */
+static size_t
+wanted(const struct record *r, unsigned long *want)
 {
-	size_t i;
+	size_t i, n = 0;
 
-	if (r->kind == R_CLOSE && r->sent == 0 && r->refs > 1)
-		return 1;
+	if (r->kind == R_CLOSE && r->sent == 0 && r->refs > 1 && !fin_gone(r->state) &&
+	    r->state != 7)
+		want[n++] = r->inode;
 	if (r->kind == R_EXIT)
 		for (i = 0; i < NPENDING; i++)
 			if (pending[i].sk && held_by(&pending[i], r->pid))
-				return 1;
-	return 0;
+				want[n++] = pending[i].inode;
+	return n;
 }
 
 void
 track_batch(struct record *r, size_t n)
 {
+	static unsigned long want[4 * NPENDING];
 	struct procfd *scan = NULL;
-	size_t i;
+	size_t i, nwant = 0;
 
-	for (i = 0; i < n && !wants_scan(&r[i]); i++)
-		;
-	/* one scan for the batch: every socket's holders, read once */
-	if (i < n && (scan = procfd_scan(NULL, 0)) == NULL)
+	/* room for one record's more: a full list names fewer holders */
+	for (i = 0; i < n && nwant + NPENDING + 1 <= sizeof want / sizeof want[0]; i++)
+		nwant += wanted(&r[i], want + nwant);
+	/* one scan for the batch, of the sockets it needs */
+	if (nwant && (scan = procfd_scan(want, nwant)) == NULL)
 		warn("cannot read /proc: holders not named:");
 	for (i = 0; i < n; i++) {
 		switch (r[i].kind) {
 		case R_EXIT:
-			exited(&r[i], scan);
+			exited(&r[i], n - i - 1, scan);
 			break;
 		case R_CLOSE:
 		case R_SHUTDOWN:
 			if (r[i].sent == 0) {
-				sent_nothing(&r[i], scan);
+				sent_nothing(&r[i], n - i - 1, scan);
 				break;
 			}
 			/* FALLTHROUGH */
