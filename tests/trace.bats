@@ -10,7 +10,7 @@
 load test_helper
 
 TRACE=${TRACE:-$TOP/bin/trace}
-TLOG=$BATS_TEST_TMPDIR/trace.log
+TRACE_LOG=$BATS_TEST_TMPDIR/trace.log
 TRACE_PID=
 HELPER=
 
@@ -70,9 +70,9 @@ tracer_ready() {
 	return 1
 }
 
-# start_trace ARGS...: the tracer on PORT, logging to TLOG, once it is ready
+# start_trace ARGS...: the tracer on PORT, logging to TRACE_LOG, once it is ready
 start_trace() {
-	"$TRACE" --port "$PORT" --log "$TLOG" "$@" 2>"$BATS_TEST_TMPDIR/trace.err" 3>&- &
+	"$TRACE" --port "$PORT" --log "$TRACE_LOG" "$@" 2>"$BATS_TEST_TMPDIR/trace.err" 3>&- &
 	TRACE_PID=$!
 	DEADLINE_S=$ATTACH_S wait_until "the tracer to attach" tracer_ready \
 	    "$BATS_TEST_TMPDIR/trace.err" ||
@@ -89,8 +89,8 @@ stop_trace() {
 
 # traced KEY=VALUE...: wait for the tracer's line with these fields; print it
 traced() {
-	wait_for_event "$TLOG" "$@" || return 1
-	event "$TLOG" "$@"
+	wait_for_event "$TRACE_LOG" "$@" || return 1
+	event "$TRACE_LOG" "$@"
 }
 
 # The worker that took the connection, from the server's log
@@ -163,9 +163,9 @@ after_is() {
 	assert_line --regexp '^result end=eof '
 	# the same connection as the server names it, and in words in the timeline
 	assert_equal "$(field "$held" conn)" "$(values "$SLOG" conn ev=take | head -n 1)"
-	run "$TOP/bin/timeline" "$SLOG" "$CLOG" "$TLOG"
+	run "$TOP/bin/timeline" "$SLOG" "$CLOG" "$TRACE_LOG"
 	assert_success
-	run "$TOP/bin/timeline" "$TLOG"
+	run "$TOP/bin/timeline" "$TRACE_LOG"
 	assert_success
 	words=$(tr -s ' \n' ' ' <<<"$output")
 	[[ $words == *"trace: close by $worker (server) fd "*": nothing sent: still held by $parent (server) "* ]]
@@ -185,7 +185,7 @@ after_is() {
 			k = substr($i, 1, index($i, "="))
 			if (index(" " fields, " " k " ") == 0) { print "no field " k " in events.h: " $0; exit 1 }
 		}
-	}' "$TLOG"
+	}' "$TRACE_LOG"
 	assert_success
 }
 
@@ -307,6 +307,6 @@ after_is() {
 	run field "$line" first
 	assert_failure
 	worker=$(values "$SLOG" pid ev=take | head -n 1)
-	run has_event "$TLOG" pid="$worker"
+	run has_event "$TRACE_LOG" pid="$worker"
 	assert_failure
 }

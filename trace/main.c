@@ -108,6 +108,7 @@ parse(char **argv)
 		opt_usage();
 }
 
+#ifdef __linux__
 /* Whether a program name is an executable file in $PATH. */
 static int
 in_path(const char *name)
@@ -132,9 +133,6 @@ check(void)
 {
 	struct stat st;
 
-#ifndef __linux__
-	die(EXIT_RUNTIME, "tracing needs Linux (eBPF with bpftrace)");
-#else
 	if (!in_path("bpftrace"))
 		die(EXIT_RUNTIME, "bpftrace is not installed: apt-get install bpftrace");
 	if (geteuid() != 0)
@@ -145,8 +143,14 @@ check(void)
 	if (stat(TRACEFS "/events", &st) == -1 &&
 	    mount("tracefs", TRACEFS, "tracefs", 0, NULL) == -1)
 		die(EXIT_RUNTIME, "tracefs is not mounted at " TRACEFS " and cannot be:");
-#endif
 }
+#else
+static void
+check(void)
+{
+	die(EXIT_RUNTIME, "tracing needs Linux (eBPF with bpftrace)");
+}
+#endif
 
 /* closes.bt: beside the program in the tree, else where it is installed. */
 static void
