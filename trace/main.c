@@ -30,6 +30,7 @@
 
 struct options opt;
 static pid_t tracer;
+static volatile sig_atomic_t stopping;
 
 enum { O_PORT = 1, O_PID, O_COMM, O_LOG, O_HELP, O_VERSION };
 
@@ -67,8 +68,8 @@ help(void)
 	    "  --version        show the version\n"
 	    "\n"
 	    "Ready once \"Attaching N probes...\" is on standard error; SIGINT or\n"
-	    "SIGTERM ends it. Exit status: 0 done, 1 no bpftrace or no right to trace\n"
-	    "(one line says which), 2 usage error.\n");
+	    "SIGTERM ends it. Exit status: 0 stopped, 1 no bpftrace, no right to trace\n"
+	    "or bpftrace failed (one line says which), 2 usage error.\n");
 	exit(0);
 }
 
@@ -195,19 +196,28 @@ static void
 stop(int sig)
 {
 	(void)sig;
+	stopping = 1;
 	if (tracer > 0)
 		kill(tracer, SIGINT);
 }
 
-/* A line of bpftrace's that is not a record: readiness, or what went wrong. */
+/*
+ * A line of bpftrace's that is not a record: readiness, or what went wrong.
+ * Its "Attaching N probes..." comes before it attaches them: it is passed
+ * on once BEGIN says they all are.
+ */
 static void
 message(const char *line, int *ready, char *error, size_t len)
 {
+	static char attaching[64];
+
 	if (strncmp(line, "Attaching ", 10) == 0) {
+		snprintf(attaching, sizeof attaching, "%.63s", line);
+	} else if (strcmp(line, "ready") == 0 && !*ready) {
 		*ready = 1;
-		fprintf(stderr, "%s\n", line);
+		fprintf(stderr, "%s\n", attaching[0] ? attaching : "Attaching probes...");
 	} else if (strncmp(line, "ERROR: ", 7) == 0 && !strstr(line, "RLIMIT_MEMLOCK")) {
-		snprintf(error, len, "%s", line + 7);
+		snprintf(error, len, "%.200s", line + 7);
 		if (*ready)
 			warn("bpftrace: %s", line + 7);
 	} else if (*ready && strncmp(line, "Lost ", 5) == 0) {
@@ -280,8 +290,14 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	in = start(bt);
+	if (stopping)
+		kill(tracer, SIGINT);	/* a signal before tracer was set */
 	run(in);
 	while (waitpid(tracer, &status, 0) == -1 && errno == EINTR)
 		;
+	/* bpftrace ending of itself, not stopped, is a failure */
+	if (!stopping && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		die(EXIT_RUNTIME, "bpftrace ended with status %d", WIFEXITED(status) ?
+		    WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	return 0;
 }

@@ -15,7 +15,7 @@
 
 #define NPENDING 1024	/* sockets remembered at once; the oldest go first */
 #define NHELD 8		/* holders remembered per socket */
-#define MAXLINE 1024
+#define MAXLINE 2048	/* a line: its parts are bounded well below it */
 
 /* A socket dropped with nothing sent: its first drop, and who held it. */
 struct pending {
@@ -31,14 +31,18 @@ struct pending {
 static struct pending pending[NPENDING];
 static size_t next_slot;
 
-/* The socket's pending drop, or NULL. */
+/*
+ * The pending drop of r's socket, or NULL: the same address and ports (a
+ * socket freed without a FIN seen may leave its address to a new one).
+ */
 static struct pending *
-find(unsigned long long sk)
+find(const struct record *r)
 {
 	size_t i;
 
 	for (i = 0; i < NPENDING; i++)
-		if (pending[i].sk == sk)
+		if (pending[i].sk == r->sk && pending[i].rec.lport == r->lport &&
+		    pending[i].rec.rport == r->rport)
 			return &pending[i];
 	return NULL;
 }
@@ -165,8 +169,10 @@ drop(const struct record *r, const struct record *sock, const char *call, const 
 	if (r->kind == R_SHUTDOWN)
 		n += snprintf(line + n, sizeof line - n, " how=%s",
 		    r->how == 0 ? "SHUT_RD" : r->how == 1 ? "SHUT_WR" : "SHUT_RDWR");
-	n += snprintf(line + n, sizeof line - n, " %s local=%s remote=%s state=%s\n",
-	    extra, local, remote, record_state(r->state));
+	n += snprintf(line + n, sizeof line - n, " %s local=%s remote=%s", extra, local, remote);
+	if (r->state >= 0)
+		n += snprintf(line + n, sizeof line - n, " state=%s", record_state(r->state));
+	n += snprintf(line + n, sizeof line - n, "\n");
 	if (n >= (int)sizeof line)
 		n = sizeof line - 1, line[n - 1] = '\n';
 	put(line, (size_t)n);
@@ -184,7 +190,7 @@ static void
 sent_nothing(const struct record *r, size_t nlater, const struct procfd *scan)
 {
 	char extra[600], who[512];
-	struct pending *p = find(r->sk);
+	struct pending *p = find(r);
 	const char *why;
 
 	if (r->kind == R_CLOSE && r->refs > 1 && !fin_gone(r->state) && r->state != 7) {
@@ -211,7 +217,7 @@ sent_nothing(const struct record *r, size_t nlater, const struct procfd *scan)
 static void
 sent(const struct record *r)
 {
-	struct pending *p = find(r->sk);
+	struct pending *p = find(r);
 	const char *call;
 	char extra[256];
 	int n;
@@ -258,6 +264,7 @@ exited(const struct record *r, size_t nlater, const struct procfd *scan)
 		line.t = r->t;
 		line.pid = r->pid;
 		line.fd = -1;
+		line.state = -1;	/* not known at an exit */
 		memcpy(line.comm, r->comm, sizeof line.comm);
 		snprintf(extra, sizeof extra, "sent=none why=held holders=%s", who);
 		drop(&line, &p->rec, "exit", extra);
