@@ -93,6 +93,10 @@ sources:
 bench-holders: bin/holders
 	sh bench/holders.sh
 
+# bin/trace's cost: rate runs with the tracer attached and without (root)
+bench-trace: all
+	sh bench/trace.sh
+
 clean:
 	rm -f bin/server bin/client bin/timeline bin/holders bin/trace
 	rm -f $(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ) $(HOLDERS_OBJ) $(TRACE_OBJ)
@@ -128,5 +132,5 @@ uninstall:
 	cd $(DESTDIR)$(MANPREFIX)/man1 && \
 	    rm -f closelab-server.1 closelab-client.1 closelab-holders.1 closelab-trace.1
 
-.PHONY: all demo scenarios diagrams test check fuzz bench bench-holders sources clean install \
-	uninstall
+.PHONY: all demo scenarios diagrams test check fuzz bench bench-holders bench-trace sources clean \
+	install uninstall
