@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,9 @@
 #define SHAREDIR "/usr/local/share/closelab"
 #endif
 #define TRACEFS "/sys/kernel/tracing"
-#define BATCH 512
+#define BATCH 512	/* records at most in a batch */
+#define HOLD_MS 50	/* how long a batch that needs /proc may wait for more */
+#define PACE_MS 10	/* reads at most this often: a busy bpftrace wakes us less */
 
 struct options opt;
 static pid_t tracer;
@@ -179,6 +182,8 @@ start(const char *bt)
 	if (pipe(p) == -1 || (tracer = fork()) == -1)
 		die(EXIT_RUNTIME, "cannot start bpftrace:");
 	if (tracer == 0) {
+		/* room for bursts: 1024 pages a CPU, not 64, before events are lost */
+		setenv("BPFTRACE_PERF_RB_PAGES", "1024", 0);
 		dup2(p[1], STDOUT_FILENO);
 		dup2(p[1], STDERR_FILENO);
 		close(p[0]);
@@ -225,44 +230,64 @@ message(const char *line, int *ready, char *error, size_t len)
 	}
 }
 
-/* Read bpftrace's output until it ends; its lines, batch by batch, to track.c. */
+/*
+ * Read bpftrace's output until it ends; its records, batch by batch, to
+ * track.c. A batch that needs /proc waits up to HOLD_MS for more records,
+ * so that one scan serves them all under load.
+ */
 static int
 run(int in)
 {
 	static char buf[1 << 16];
 	static struct record recs[BATCH];
 	char error[256] = "", *line, *nl;
-	size_t have = 0, n;
+	struct pollfd p = { .fd = in, .events = POLLIN };
+	size_t have = 0, n = 0;
+	int64_t since = 0, last = 0;
 	ssize_t got;
-	int ready = 0;
+	int ready = 0, scan = 0, wait;
 
 	for (;;) {
+		if (n > 0) {
+			wait = scan ? ms_until(since + HOLD_MS * 1000000LL) : 0;
+			if (wait == 0 || poll(&p, 1, wait) == 0) {
+				track_batch(recs, n);
+				n = scan = 0;
+				continue;
+			}
+		}
+		/* the pipe holds what comes meanwhile, bpftrace's buffers the rest */
+		if (last && now_ns() < last + PACE_MS * 1000000LL)
+			sleep_ms((long)((last + PACE_MS * 1000000LL - now_ns()) / 1000000 + 1));
 		got = read(in, buf + have, sizeof buf - 1 - have);
+		last = now_ns();
 		if (got == -1 && errno == EINTR)
 			continue;
 		if (got <= 0)
 			break;
 		have += (size_t)got;
 		buf[have] = '\0';
-		n = 0;
 		for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
 			*nl = '\0';
-			if (record_parse(line, &recs[n]) == 0) {
-				if (++n == BATCH) {
-					track_batch(recs, n);
-					n = 0;
-				}
-			} else {
+			if (record_parse(line, &recs[n]) == -1) {
 				message(line, &ready, error, sizeof error);
+				continue;
+			}
+			if (n == 0)
+				since = now_ns();
+			scan = scan || track_wants_scan(&recs[n], 1);
+			if (++n == BATCH) {
+				track_batch(recs, n);
+				n = scan = 0;
 			}
 		}
-		track_batch(recs, n);
 		/* a line cut in two: its start goes first in the buffer */
 		have = (size_t)(buf + have - line);
 		memmove(buf, line, have);
 		if (have == sizeof buf - 1)
 			have = 0;	/* no line is that long: drop it */
 	}
+	track_batch(recs, n);
 	if (!ready)
 		die(EXIT_RUNTIME, "bpftrace could not trace%s%s", error[0] ? ": " : "", error);
 	return 0;

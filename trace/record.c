@@ -46,21 +46,25 @@ record_ports(void)
 	return 0;
 }
 
-/* Parse "V4:A:B:C:D" (hex words as the host read them) into addr. */
+/* Parse "V4:A:B:C:D" (hex words as the host read them), or "V4" alone. */
 static int
 parse_addr(const char *s, unsigned char addr[16])
 {
-	unsigned long w[5];
+	unsigned long w[5] = { 0 };
 	uint32_t word;
 	char *end;
 	int i;
 
 	for (i = 0; i < 5; i++) {
 		w[i] = strtoul(s, &end, 16);
-		if (end == s || (i < 4 && *end != ':'))
+		if (end == s)
 			return -1;
+		if (*end != ':')
+			break;
 		s = end + 1;
 	}
+	if (i != 0 && i != 4)
+		return -1;
 	memset(addr, 0, 16);
 	/* the bytes in memory are in network order: copy them back as they were */
 	for (i = 0; i < 4; i++) {

@@ -51,6 +51,8 @@ void record_escape(const char *s, char *buf, size_t len);
 int record_ports(void);
 
 /* track.c */
+/* Whether some of these records need the holders of a socket from /proc. */
+int track_wants_scan(const struct record *r, size_t n);
 /* Take the records of one batch, in order: scan /proc once, write their lines. */
 void track_batch(struct record *r, size_t n);
 

@@ -132,21 +132,36 @@ holders(const struct procfd *scan, unsigned long inode, unsigned long long sk, p
 	return count;
 }
 
-/* Write one line whole to the output; die if it cannot be written. */
+/* The lines of a batch, written together: whole lines, with one write() */
+static char out[64 * 1024];
+static size_t outlen;
+
+/* Write what the batch has logged so far; die if it cannot be written. */
 static void
-put(const char *line, size_t n)
+flush(void)
 {
+	const char *p = out;
 	ssize_t w;
 
-	while (n > 0) {
-		if ((w = write(opt.out, line, n)) == -1) {
+	while (outlen > 0) {
+		if ((w = write(opt.out, p, outlen)) == -1) {
 			if (errno == EINTR)
 				continue;
 			die(EXIT_RUNTIME, "cannot write the log:");
 		}
-		line += w;
-		n -= (size_t)w;
+		p += w;
+		outlen -= (size_t)w;
 	}
+}
+
+/* Add one line to the batch's output, flushing first if it would not fit. */
+static void
+put(const char *line, size_t n)
+{
+	if (outlen + n > sizeof out)
+		flush();
+	memcpy(out + outlen, line, n);
+	outlen += n;
 }
 
 /*
@@ -291,6 +306,18 @@ wanted(const struct record *r, unsigned long *want)
 	return n;
 }
 
+int
+track_wants_scan(const struct record *r, size_t n)
+{
+	static unsigned long want[NPENDING + 1];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (wanted(&r[i], want) > 0)
+			return 1;
+	return 0;
+}
+
 void
 track_batch(struct record *r, size_t n)
 {
@@ -320,5 +347,6 @@ track_batch(struct record *r, size_t n)
 			sent(&r[i]);
 		}
 	}
+	flush();
 	procfd_free(scan);
 }
