@@ -71,6 +71,8 @@ asan() {
 		return
 	fi
 	result 0 "ASan+UBSan build"
+	# bin/trace finds closes.bt at ../trace beside it, as in the tree
+	mkdir -p "$work/trace" && cp "$top/trace/closes.bt" "$work/trace/"
 	# every report goes to a file: the suite passing is not enough
 	ASAN_OPTIONS="log_path=$work/asan/report:detect_leaks=1" \
 	UBSAN_OPTIONS="log_path=$work/asan/report:print_stacktrace=1" \
