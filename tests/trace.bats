@@ -314,3 +314,18 @@ after_is() {
 	run has_event "$TRACE_LOG" pid="$worker"
 	assert_failure
 }
+
+@test "--end abort: the worker's close sends nothing, held by the parent; the parent's close sends the RST" {
+	start_server --parent-keeps never --end abort
+	parent=$SERVER_PID	# stop_server forgets it
+	start_trace
+	start_client --send hello --timeout 9000
+	worker=$(worker_of_take)
+	held=$(traced ev=drop call=close pid="$worker" sent=none why=held)
+	assert_equal "$(field "$held" holders)" "$parent(server)"
+	stop_server
+	rst=$(traced ev=drop call=close pid="$parent" sent=rst first="$worker")
+	after_is "$rst" "$held"
+	wait_client
+	assert_line --regexp '^result end=rst '
+}
