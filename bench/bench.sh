@@ -95,6 +95,7 @@ side_by_side() {
 		round=$((round + 1))
 		printf '.'
 	done
+	# shellcheck disable=SC2046 # three numbers, a word each
 	set -- "$1" "$2" $(stats_of "$pairs")
 	printf '\n  %s %s/s, %s %s/s: %sx (median of %s rounds)\n' "$1" "$3" "$2" "$4" "$5" "$rounds"
 }
