@@ -156,14 +156,26 @@ check(void)
 }
 #endif
 
-/* closes.bt: beside the program in the tree, else where it is installed. */
+/*
+ * closes.bt: beside the program in the tree (../trace), or installed beside
+ * its bin directory (../share/closelab, whatever the prefix), or where the
+ * build said. The program's path from /proc/self/exe, else from argv[0].
+ */
 static void
 script(const char *argv0path, char *buf, size_t len)
 {
-	const char *slash = strrchr(argv0path, '/');
+	static const char *const places[] = { "trace", "share/closelab" };
+	char self[PATH_MAX];
+	const char *path = argv0path, *slash;
+	ssize_t n;
+	size_t i;
 
-	if (slash) {
-		snprintf(buf, len, "%.*s/../trace/closes.bt", (int)(slash - argv0path), argv0path);
+	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) > 0) {
+		self[n] = '\0';
+		path = self;
+	}
+	for (i = 0; (slash = strrchr(path, '/')) != NULL && i < 2; i++) {
+		snprintf(buf, len, "%.*s/../%s/closes.bt", (int)(slash - path), path, places[i]);
 		if (access(buf, R_OK) == 0)
 			return;
 	}
