@@ -11,8 +11,9 @@ SERVER_OBJ = server/main.o server/parent.o server/signals.o server/pool.o server
 CLIENT_OBJ = client/main.o client/exchange.o client/stats.o client/serverlog.o
 HOLDERS_OBJ = holders/main.o holders/snapshot.o holders/diag.o holders/procfd.o holders/diagnose.o \
 	holders/report.o
+TRACE_OBJ = trace/main.o trace/record.o trace/track.o holders/procfd.o
 
-all: bin/server bin/client bin/timeline bin/holders
+all: bin/server bin/client bin/timeline bin/holders bin/trace
 
 bin/server: $(SERVER_OBJ) $(COMMON_OBJ)
 	@mkdir -p bin
@@ -25,6 +26,15 @@ bin/client: $(CLIENT_OBJ) $(COMMON_OBJ)
 bin/holders: $(HOLDERS_OBJ) common/util.o common/opt.o
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) -o $@ $(HOLDERS_OBJ) common/util.o common/opt.o
+
+bin/trace: $(TRACE_OBJ) common/util.o common/opt.o
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $(TRACE_OBJ) common/util.o common/opt.o
+
+# the tracer finds closes.bt beside it in the tree (../trace); installed, in
+# $(PREFIX)/share/closelab
+trace/main.o: trace/main.c
+	$(CC) $(CPPFLAGS) -DSHAREDIR=\"$(PREFIX)/share/closelab\" $(CFLAGS) -c -o $@ trace/main.c
 
 # the timeline finds its awk programs beside it in the tree (../timeline,
 # ../common); installed, in $(PREFIX)/share/closelab
@@ -42,6 +52,7 @@ $(SERVER_OBJ): server/server.h
 $(CLIENT_OBJ): client/client.h
 $(HOLDERS_OBJ): config.mk common/util.h common/opt.h holders/holders.h holders/diag.h \
 	holders/diagnose.h holders/procfd.h
+$(TRACE_OBJ): config.mk common/util.h common/opt.h holders/procfd.h trace/trace.h
 
 # make demo: the headline comparison; make demo SCENARIO=NAME: one scenario
 demo: all
@@ -77,14 +88,19 @@ sources:
 	@echo "client $(CLIENT_OBJ:.o=.c) $(COMMON_OBJ:.o=.c)"
 	@echo "common $(COMMON_OBJ:.o=.c)"
 	@echo "holders $(HOLDERS_OBJ:.o=.c) common/util.c common/opt.c"
+	@echo "trace $(TRACE_OBJ:.o=.c) common/util.c common/opt.c"
 
 # the holders part of make bench alone: bin/holders beside ss and lsof
 bench-holders: bin/holders
 	sh bench/holders.sh
 
+# bin/trace's cost: rate runs with the tracer attached and without (root)
+bench-trace: all
+	sh bench/trace.sh
+
 clean:
-	rm -f bin/server bin/client bin/timeline bin/holders
-	rm -f $(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ) $(HOLDERS_OBJ)
+	rm -f bin/server bin/client bin/timeline bin/holders bin/trace
+	rm -f $(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ) $(HOLDERS_OBJ) $(TRACE_OBJ)
 
 # installed with a prefix, since "server" and "client" are too plain for a PATH
 install: all
@@ -92,27 +108,34 @@ install: all
 	cp -f bin/server $(DESTDIR)$(PREFIX)/bin/closelab-server
 	cp -f bin/client $(DESTDIR)$(PREFIX)/bin/closelab-client
 	cp -f bin/holders $(DESTDIR)$(PREFIX)/bin/closelab-holders
+	cp -f bin/trace $(DESTDIR)$(PREFIX)/bin/closelab-trace
 	sed 's|^awkdir=$$|awkdir=$(PREFIX)/share/closelab|' bin/timeline \
 	    >$(DESTDIR)$(PREFIX)/bin/closelab-timeline
 	cd $(DESTDIR)$(PREFIX)/bin && \
-	    chmod 755 closelab-server closelab-client closelab-holders closelab-timeline
+	    chmod 755 closelab-server closelab-client closelab-holders closelab-trace \
+	    closelab-timeline
 	mkdir -p $(DESTDIR)$(PREFIX)/share/closelab
-	cp -f timeline/timeline.awk timeline/svg.awk timeline/check.awk common/log.awk $(DESTDIR)$(PREFIX)/share/closelab
-	cd $(DESTDIR)$(PREFIX)/share/closelab && chmod 644 timeline.awk svg.awk check.awk log.awk
+	cp -f timeline/timeline.awk timeline/svg.awk timeline/check.awk common/log.awk \
+	    trace/closes.bt $(DESTDIR)$(PREFIX)/share/closelab
+	cd $(DESTDIR)$(PREFIX)/share/closelab && \
+	    chmod 644 timeline.awk svg.awk check.awk log.awk closes.bt
 	mkdir -p $(DESTDIR)$(MANPREFIX)/man1
 	cp -f docs/server.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-server.1
 	cp -f docs/client.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-client.1
 	cp -f docs/holders.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-holders.1
 	cp -f docs/timeline.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-timeline.1
+	cp -f docs/trace.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-trace.1
 	cd $(DESTDIR)$(MANPREFIX)/man1 && \
-	    chmod 644 closelab-server.1 closelab-client.1 closelab-holders.1 closelab-timeline.1
+	    chmod 644 closelab-server.1 closelab-client.1 closelab-holders.1 \
+	    closelab-timeline.1 closelab-trace.1
 
 uninstall:
 	cd $(DESTDIR)$(PREFIX)/bin && \
-	    rm -f closelab-server closelab-client closelab-holders closelab-timeline
+	    rm -f closelab-server closelab-client closelab-holders closelab-trace closelab-timeline
 	rm -rf $(DESTDIR)$(PREFIX)/share/closelab
 	cd $(DESTDIR)$(MANPREFIX)/man1 && \
-	    rm -f closelab-server.1 closelab-client.1 closelab-holders.1 closelab-timeline.1
+	    rm -f closelab-server.1 closelab-client.1 closelab-holders.1 closelab-timeline.1 \
+	    closelab-trace.1
 
-.PHONY: all demo scenarios diagrams test check fuzz bench bench-holders sources clean install \
-	uninstall
+.PHONY: all demo scenarios diagrams test check fuzz bench bench-holders bench-trace sources clean \
+	install uninstall

@@ -10,7 +10,8 @@
 #  2. each model (prefork, fork) and each end (close, shutdown): the rate,
 #     the time per exchange, the time from the server's end to the EOF.
 #  3. the workers' memory; the timeline on a 1,000,000-event log;
-#     bin/holders beside ss and lsof (bench/holders.sh).
+#     bin/holders beside ss and lsof (bench/holders.sh); bin/trace's cost
+#     (bench/trace.sh, as root).
 #
 # A rate run: N exchanges (20000) of a 64-byte echo, 8 in flight, 4
 # workers. ROUNDS (7) rounds of each comparison. N=100000 for longer runs.
@@ -172,5 +173,9 @@ echo
 # bin/holders beside ss -tanp and lsof -nP -iTCP on 10,000 loopback
 # connections held by a few hundred processes (Linux)
 sh "$TOP/bench/holders.sh"
+echo
+
+# bin/trace attached beside not (Linux, root, bpftrace: otherwise it says so)
+sh "$TOP/bench/trace.sh"
 echo
 echo "done in $(( ($(now_ms) - began) / 1000 )) s"

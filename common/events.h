@@ -46,7 +46,13 @@
 	X(ABORT, "abort", "parent", "workers=", "the grace is over: these workers are ended") \
 	X(SEGMENT, "segment", "wire", "dir=in|out flags= seq= ack= len=", \
 	    "a segment on the wire, in tcpdump's letters, numbered from each side's SYN") \
-	X(DROPS, "drops", "wire", "dropped=", "the capture lost segments: the kernel's count")
+	X(DROPS, "drops", "wire", "dropped=", "the capture lost segments: the kernel's count") \
+	X(DROP, "drop", "trace", \
+	    "call=close|shutdown|exit comm= fd= how=SHUT_RD|SHUT_WR|SHUT_RDWR refs= " \
+	    "sent=fin|rst|none why=held|sent-before|closed|read-only holders= first= after= " \
+	    "local= remote=", \
+	    "bin/trace: a close(), shutdown() or exit dropped a TCP socket; what it sent, who " \
+	    "still holds it, and for a FIN or RST the first drop that sent nothing (first=, after= ms)")
 
 enum event {
 #define EVENT_ENUM(sym, name, who, fields, meaning) EV_##sym,

@@ -23,6 +23,7 @@ SERVERS=$(sources server)
 CLIENTS=$(sources client)
 COMMONS=$(sources common)
 HOLDERS_C=$(sources holders)
+TRACE_C=$(sources trace)
 CFLAGS_STRICT="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE -Wall -Wextra -Werror -pedantic"
 
 result() {
@@ -64,15 +65,19 @@ asan() {
 	# shellcheck disable=SC2086 # lists of files and flags
 	if ! (cd "$top" && $cc $flags -o "$work/asan/server" $SERVERS &&
 	    $cc $flags -o "$work/asan/client" $CLIENTS &&
-	    $cc $flags -o "$work/asan/holders" $HOLDERS_C); then
+	    $cc $flags -o "$work/asan/holders" $HOLDERS_C &&
+	    $cc $flags -o "$work/asan/trace" $TRACE_C); then
 		result 1 "ASan+UBSan build"
 		return
 	fi
 	result 0 "ASan+UBSan build"
+	# bin/trace finds closes.bt at ../trace beside it, as in the tree
+	mkdir -p "$work/trace" && cp "$top/trace/closes.bt" "$work/trace/"
 	# every report goes to a file: the suite passing is not enough
 	ASAN_OPTIONS="log_path=$work/asan/report:detect_leaks=1" \
 	UBSAN_OPTIONS="log_path=$work/asan/report:print_stacktrace=1" \
 	SERVER="$work/asan/server" CLIENT="$work/asan/client" HOLDERS="$work/asan/holders" \
+	TRACE="$work/asan/trace" \
 	CLOSELAB_SANITIZED=1 \
 	    sh "$top/tests/run.sh" >"$work/asan/suite" 2>&1
 	summary=$(tail -n 1 "$work/asan/suite")
@@ -142,7 +147,8 @@ valgrind_all() {
 lint() {
 	if need cppcheck cppcheck; then
 		(cd "$top" && cppcheck --std=c11 --enable=warning,portability,performance \
-		    --error-exitcode=1 --quiet --inline-suppr -D__linux__ common server client holders)
+		    --error-exitcode=1 --quiet --inline-suppr -D__linux__ common server client holders \
+		    trace)
 		result $? "cppcheck"
 	else
 		result 1 "cppcheck is installed"
@@ -183,7 +189,8 @@ lint() {
 		# shellcheck disable=SC2086 # lists of files and flags
 		(cd "$top" && $cc $CFLAGS_STRICT -O2 -o "$work/server-$cc" $SERVERS &&
 		    $cc $CFLAGS_STRICT -O2 -o "$work/client-$cc" $CLIENTS &&
-		    $cc $CFLAGS_STRICT -O2 -o "$work/holders-$cc" $HOLDERS_C)
+		    $cc $CFLAGS_STRICT -O2 -o "$work/holders-$cc" $HOLDERS_C &&
+		    $cc $CFLAGS_STRICT -O2 -o "$work/trace-$cc" $TRACE_C)
 		result $? "builds with $cc, no warning"
 	done
 }

@@ -19,11 +19,21 @@ man_options() {
 	assert_equal "$(man_options "$TOP/docs/server.1")" "$(help_options "$TOP/bin/server")"
 	assert_equal "$(man_options "$TOP/docs/client.1")" "$(help_options "$TOP/bin/client")"
 	assert_equal "$(man_options "$TOP/docs/timeline.1")" "$(help_options "$TOP/bin/timeline")"
+	assert_equal "$(man_options "$TOP/docs/trace.1")" "$(help_options "$TOP/bin/trace")"
+}
+
+@test "bin/trace's usage line is its man page's SYNOPSIS" {
+	command -v groff >/dev/null || skip "groff is not installed"
+	usage=$("$TOP/bin/trace" --help | sed -n '1s/^usage: trace //p')
+	man=$(groff -man -Tascii -rLL=200n -P-cbou "$TOP/docs/trace.1" |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n' '  ' |
+	    sed 's/^ *closelab-trace //; s/ *$//')
+	assert_equal "$man" "$usage"
 }
 
 @test "the man pages render with no warning" {
 	command -v groff >/dev/null || skip "groff is not installed"
-	for page in server.1 client.1 timeline.1; do
+	for page in server.1 client.1 timeline.1 trace.1; do
 		run groff -ww -man -Tutf8 -z "$TOP/docs/$page"
 		assert_success
 		assert_output ""
@@ -39,8 +49,9 @@ man_options() {
 	run make -s -C "$TOP" install DESTDIR="$root" PREFIX=/opt/closelab
 	assert_success
 	for f in bin/closelab-server bin/closelab-client bin/closelab-timeline \
+	    bin/closelab-trace share/closelab/closes.bt share/closelab/svg.awk \
 	    share/man/man1/closelab-server.1 share/man/man1/closelab-client.1 \
-	    share/man/man1/closelab-timeline.1; do
+	    share/man/man1/closelab-timeline.1 share/man/man1/closelab-trace.1; do
 		[ -f "$root/opt/closelab/$f" ]
 	done
 	[ -x "$root/opt/closelab/bin/closelab-server" ]

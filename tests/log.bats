@@ -15,7 +15,7 @@ load test_helper
 	assert_equal "$a" "$c"
 	# and they read it right: a line as it is, and what is not a line at all
 	assert_equal "$(sed -n 1p <<<"$c")" "t=8772073369227 pid=2561 role=worker conn=127.0.0.1:44452 ev=close fd=4 holders=2->1 unread=0 linger=off kernel=- keep=- by=- err=- how=- bytes=- state=CLOSE_WAIT dir=- flags=- seq=-"
-	assert_equal "$(grep -c -v '^invalid$' <<<"$c")" 15
+	assert_equal "$(grep -c -v '^invalid$' <<<"$c")" 16
 	assert_equal "$(grep -c '^invalid$' <<<"$c")" 17
 }
 

@@ -195,11 +195,47 @@ function paint(s, c) {
 
 BEGIN { rows = 0 }
 
+# bin/trace's holders "12(server),34(sh)" in words: "12 (server), 34 (sh)"
+function holder_words(h) {
+	if (h == "-" || h == "")
+		return "other processes, gone before /proc was read"
+	gsub(/\(/, " (", h)
+	gsub(/,/, ", ", h)
+	return h
+}
+
+# A line of bin/trace (role=trace ev=drop) in words: the call, and what it sent.
+function traced(    s, why) {
+	s = "trace: " log_get("call") " by " log_pid " (" log_get("comm") ")"
+	if (log_got("fd"))
+		s = s " fd " log_get("fd")
+	if (log_got("how"))
+		s = s " " log_get("how")
+	if (log_get("sent") != "none") {
+		s = s ": " toupper(log_get("sent")) " left"
+		if (log_got("first"))
+			s = s ", " log_get("after") " ms after the first drop that sent nothing (pid " \
+			    log_get("first") ")"
+		return s
+	}
+	why = log_get("why")
+	if (why == "held")
+		return s ": nothing sent: still held by " holder_words(log_get("holders"))
+	if (why == "sent-before")
+		return s ": nothing sent: the FIN left before"
+	if (why == "read-only")
+		return s ": nothing sent (SHUT_RD)"
+	return s ": nothing sent: the connection was over"
+}
+
 # The first pass: every process's role, first and last row, and the rows
 # where each pool reaches a new number of lanes at once.
 function note(    p) {
 	rows++
 	p = log_pid
+	# the tracer's lines name processes of the other logs: no lane of their own
+	if (log_role == "trace")
+		return
 	role[p] = log_role
 	if (log_ev == "spawn" && log_got("helper"))
 		role[log_get("helper")] = "helper"
@@ -319,6 +355,10 @@ function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, 
 		fl = log_get("flags")
 		w = sprintf("#%-3d%s%s", nseg, dir == "in" ? "->" : "<-", fl)
 		text = segwords(fl, log_get("len")) "  seq=" log_get("seq") " ack=" log_get("ack")
+		me = 0
+	} else if (r == "trace") {
+		text = traced()
+		w = ""
 		me = 0
 	} else {
 		if (first[p] == row)

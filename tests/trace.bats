@@ -1,0 +1,331 @@
+#!/usr/bin/env bats
+# bin/trace: each close, shutdown or exit that drops a TCP connection, as it
+# happens. Against closelab's own server and Python servers written the
+# ordinary way (tests/programs): the close that sends nothing because
+# another process holds the socket, named; and the close or exit that sends
+# the FIN later, with the time since. As root, with bpftrace (installed with
+# apt-get where it is missing); skipped otherwise. Every wait is for a line
+# or a file, with a deadline.
+
+load test_helper
+
+TRACE=${TRACE:-$TOP/bin/trace}
+TRACE_LOG=$BATS_TEST_TMPDIR/trace.log
+TRACE_PID=
+HELPER=
+
+# bpftrace takes seconds to start (it reads the kernel's BTF): its own deadline
+ATTACH_S=${ATTACH_S:-60}
+
+setup_file() {
+	local why=$BATS_FILE_TMPDIR/cannot d=$BATS_FILE_TMPDIR/probe
+	if [ "$(uname -s)" != Linux ]; then
+		echo "bin/trace needs Linux (eBPF)" >"$why"
+		return
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		echo "bin/trace needs root (bpftrace loads eBPF programs)" >"$why"
+		return
+	fi
+	if ! command -v bpftrace >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+		apt-get install -y -q bpftrace >/dev/null 2>&1 ||
+		    { apt-get update -q >/dev/null 2>&1 &&
+		    apt-get install -y -q bpftrace >/dev/null 2>&1; } || true
+	fi
+	if ! command -v bpftrace >/dev/null 2>&1; then
+		echo "bpftrace is not installed, and apt-get could not install it" >"$why"
+		return
+	fi
+	# one try: can this host trace at all? (eBPF, BTF, tracefs)
+	mkdir -p "$d"
+	"$TRACE" --port 1 >/dev/null 2>"$d/err" 3>&- &
+	TRACE_PID=$!
+	DEADLINE_S=$ATTACH_S wait_until "the tracer to attach" tracer_ready "$d/err" || true
+	kill -TERM "$TRACE_PID" 2>/dev/null || true
+	wait "$TRACE_PID" 2>/dev/null || true
+	grep -q '^Attaching' "$d/err" || echo "tracing is not available here: $(tail -n 1 "$d/err")" >"$why"
+}
+
+setup() {
+	if [[ $BATS_TEST_DESCRIPTION == usage:* ]]; then
+		return
+	fi
+	if [ -s "$BATS_FILE_TMPDIR/cannot" ]; then
+		skip "$(cat "$BATS_FILE_TMPDIR/cannot")"
+	fi
+}
+
+teardown() {
+	if [ -n "$HELPER" ]; then
+		kill -TERM "$HELPER" 2>/dev/null || true
+	fi
+	closelab_teardown
+	stop_trace
+}
+
+# tracer_ready ERRFILE: bpftrace has attached its probes; 255 if it ended
+tracer_ready() {
+	grep -q '^Attaching' "$1" && return 0
+	kill -0 "$TRACE_PID" 2>/dev/null || return 255
+	return 1
+}
+
+# start_trace ARGS...: the tracer on PORT, logging to TRACE_LOG, once it is ready
+start_trace() {
+	"$TRACE" --port "$PORT" --log "$TRACE_LOG" "$@" 2>"$BATS_TEST_TMPDIR/trace.err" 3>&- &
+	TRACE_PID=$!
+	DEADLINE_S=$ATTACH_S wait_until "the tracer to attach" tracer_ready \
+	    "$BATS_TEST_TMPDIR/trace.err" ||
+	    mistake "the tracer did not attach its probes: see trace.err"
+}
+
+stop_trace() {
+	if [ -n "$TRACE_PID" ]; then
+		kill -TERM "$TRACE_PID" 2>/dev/null || true
+		wait "$TRACE_PID" 2>/dev/null || true
+		TRACE_PID=
+	fi
+}
+
+# traced KEY=VALUE...: wait for the tracer's line with these fields; print it
+traced() {
+	wait_for_event "$TRACE_LOG" "$@" || return 1
+	event "$TRACE_LOG" "$@"
+}
+
+# The worker that took the connection, from the server's log
+worker_of_take() {
+	wait_for_event "$SLOG" ev=take >/dev/null
+	values "$SLOG" pid ev=take | head -n 1
+}
+
+# ppid_of PID: its parent, from /proc
+ppid_of() {
+	sed 's/.*) [A-Za-z] \([0-9]*\) .*/\1/' "/proc/$1/stat"
+}
+
+# after_is LINE FIRST-LINE: after= is the time between the two lines' t=
+after_is() {
+	local got want
+	got=$(field "$1" after)
+	want=$(awk -v a="$(field "$1" t)" -v b="$(field "$2" t)" 'BEGIN { printf "%.3f", (a - b) / 1e6 }')
+	assert_equal "$got" "$want"
+}
+
+@test "usage: a bad option or value is one line and the usage, exit 2; --help and --version exit 0" {
+	run "$TRACE" --port 0
+	assert_failure 2
+	assert_line --index 0 "trace: --port needs a number from 1 to 65535, not '0'"
+	assert_line --index 1 --regexp '^usage: trace \[--port P\]'
+	run "$TRACE" --comm 0123456789abcdef
+	assert_failure 2
+	assert_line --index 0 --partial "--comm: a command name of 1 to 15 bytes"
+	run "$TRACE" --help
+	assert_success
+	run "$TRACE" --version
+	assert_success
+	assert_output --regexp '^trace \(closelab\) [0-9.]+$'
+}
+
+@test "usage: without bpftrace, or without root, one line says so and how to fix it; exit 1" {
+	run env PATH=/nonexistent "$TRACE" --port 80
+	assert_failure 1
+	assert_output "trace: bpftrace is not installed: apt-get install bpftrace"
+	command -v bpftrace >/dev/null || skip "bpftrace is not installed: the check of root needs it"
+	command -v setpriv >/dev/null || skip "needs setpriv"
+	[ "$(id -u)" = 0 ] || skip "needs root to become another user"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$TRACE" --port 80
+	assert_failure 1
+	assert_output "trace: tracing needs root: bpftrace loads eBPF programs"
+}
+
+@test "the parent keeps its copy: the worker's close sends nothing, still held by the parent; the parent's close sends the FIN later" {
+	start_server --parent-keeps never --end close
+	parent=$SERVER_PID	# stop_server forgets it
+	start_trace
+	start_client --send hello --timeout 9000 --log "$CLOG"
+	worker=$(worker_of_take)
+	held=$(traced ev=drop call=close pid="$worker" sent=none why=held)
+	# at that moment the parent held it: named with its command
+	assert_equal "$(field "$held" holders)" "$parent(server)"
+	assert_equal "$(field "$held" refs)" 2
+	assert_equal "$(field "$held" comm)" server
+	assert_equal "$(field "$held" state)" CLOSE_WAIT
+	# the client is still waiting; the parent lets go when it stops
+	run has_event "$CLOG" ev=eof
+	assert_failure
+	stop_server
+	fin=$(traced ev=drop call=close pid="$parent" sent=fin)
+	assert_equal "$(field "$fin" first)" "$worker"
+	after_is "$fin" "$held"
+	assert_equal "$(field "$fin" conn)" "$(field "$held" conn)"
+	wait_client
+	assert_line --regexp '^result end=eof '
+	# the same connection as the server names it, and in words in the timeline
+	assert_equal "$(field "$held" conn)" "$(values "$SLOG" conn ev=take | head -n 1)"
+	run "$TOP/bin/timeline" "$SLOG" "$CLOG" "$TRACE_LOG"
+	assert_success
+	run "$TOP/bin/timeline" "$TRACE_LOG"
+	assert_success
+	words=$(tr -s ' \n' ' ' <<<"$output")
+	[[ $words == *"trace: close by $worker (server) fd "*": nothing sent: still held by $parent (server) "* ]]
+	[[ $words == *"trace: close by $parent (server) fd "*": FIN left, $(field "$fin" after) ms after the first drop that sent nothing (pid $worker)"* ]]
+}
+
+@test "every field of the tracer's lines is one that events.h lists for ev=drop" {
+	start_server --parent-keeps 100 --end close
+	start_trace
+	client --send hello
+	traced ev=drop call=close pid="$SERVER_PID" sent=fin >/dev/null
+	# the fields of X(DROP, ...), up to the line that ends it
+	fields=$(sed -n '/X(DROP,/,/)$/p' "$TOP/common/events.h" | grep -o '[a-z]*=' | sort -u |
+	    tr '\n' ' ')
+	run awk -v fields="$fields state= " '{
+		for (i = 6; i <= NF; i++) {
+			k = substr($i, 1, index($i, "="))
+			if (index(" " fields, " " k " ") == 0) { print "no field " k " in events.h: " $0; exit 1 }
+		}
+	}' "$TRACE_LOG"
+	assert_success
+}
+
+@test "the parent keeps its copy 500 ms: the FIN leaves with its close, after the worker's" {
+	start_server --parent-keeps 500 --end close
+	start_trace
+	client --send hello
+	assert_line --regexp '^result end=eof '
+	worker=$(values "$SLOG" pid ev=take | head -n 1)
+	held=$(traced ev=drop call=close pid="$worker" sent=none why=held)
+	fin=$(traced ev=drop call=close pid="$SERVER_PID" sent=fin first="$worker")
+	after_is "$fin" "$held"
+	# the parent's close is the one its log calls the last
+	assert_equal "$(values "$SLOG" keep ev=close pid="$SERVER_PID" holders=1-\>0)" timer
+}
+
+@test "--end leak: the parent's close sends nothing; the worker's exit sends the FIN" {
+	start_server --end leak --grace 100
+	parent=$SERVER_PID	# stop_server forgets it
+	start_trace
+	start_client --send hello --timeout 9000
+	worker=$(worker_of_take)
+	wait_for_event "$SLOG" ev=leak
+	held=$(traced ev=drop call=close pid="$parent" sent=none why=held)
+	stop_server
+	fin=$(traced ev=drop call=exit pid="$worker" sent=fin first="$parent")
+	assert_equal "$(field "$fin" comm)" server
+	after_is "$fin" "$held"
+	wait_client
+	assert_line --regexp '^result end=eof '
+}
+
+@test "--spawn without --cloexec: the worker's close sends nothing, still held by the helper; its exit sends the FIN" {
+	start_server --spawn 'exec sleep 30' --end close
+	start_trace
+	start_client --send hello --timeout 9000
+	worker=$(worker_of_take)
+	wait_for_event "$SLOG" ev=spawn helper= inherits=yes
+	HELPER=$(values "$SLOG" helper ev=spawn inherits=yes)
+	held=$(traced ev=drop call=close pid="$worker" sent=none why=held)
+	# the helper holds it: named server until it runs sh, sh until sh runs
+	# exec (and the parent too, if the worker closed before it)
+	[[ ,$(field "$held" holders), =~ ,$HELPER\((server|sh|sleep)\), ]] ||
+	    mistake "the helper should hold the socket at the worker's close"
+	kill -TERM "$HELPER"
+	fin=$(traced ev=drop call=exit pid="$HELPER" sent=fin)
+	[[ $(field "$fin" comm) =~ ^(server|sh|sleep)$ ]]
+	# the first close that sent nothing: the parent's or the worker's
+	first=$(field "$fin" first)
+	[ "$first" = "$SERVER_PID" ] || [ "$first" = "$worker" ]
+	after_is "$fin" "$(event "$TRACE_LOG" ev=drop call=close pid="$first" sent=none)"
+	wait_client
+	assert_line --regexp '^result end=eof '
+}
+
+@test "a correct server: the worker's shutdown(SHUT_WR) sends the FIN while the parent holds the socket" {
+	start_server --parent-keeps never --end shutdown
+	start_trace
+	client --send hello
+	assert_line --regexp '^result end=eof '
+	worker=$(values "$SLOG" pid ev=take | head -n 1)
+	line=$(traced ev=drop call=shutdown pid="$worker" how=SHUT_WR sent=fin)
+	assert_equal "$(field "$line" refs)" 2
+	# and the close after it has nothing more to send: not for want of it
+	line=$(traced ev=drop call=close pid="$worker" sent=none)
+	[[ $(field "$line" why) == sent-before || $(field "$line" why) == closed ]]
+}
+
+@test "ForkingTCPServer whose handler forks a job: the server's close sends nothing, held by the handler; the FIN leaves a second later" {
+	start_program forking_keeper.py --keep 1
+	start_trace
+	start_client --send job1 --timeout 9000
+	held=$(traced ev=drop call=close pid="$PROG_PID" sent=none why=held)
+	# the handler holds it, and the job it forks may already too: the
+	# handler is the server's child, and waits a second for its job
+	handler=
+	for h in $(field "$held" holders | tr ',' ' '); do
+		[[ $h =~ ^([0-9]+)\(python[^\)]*\)$ ]] || mistake "a holder not of Python: '$h'"
+		if [ "$(ppid_of "${BASH_REMATCH[1]}")" = "$PROG_PID" ]; then
+			handler=${BASH_REMATCH[1]}
+		fi
+	done
+	[ -n "$handler" ] || mistake "the handler should hold the socket at the server's close"
+	fin=$(traced ev=drop sent=fin first="$PROG_PID")
+	# the handler closes after its job, which runs a second, has exited
+	assert_equal "$(field "$fin" pid)" "$handler"
+	after_is "$fin" "$held"
+	[ "$(field "$fin" after | cut -d . -f 1)" -ge 1000 ]
+	wait_client
+	assert_line --regexp '^result end=eof '
+}
+
+@test "ForkingTCPServer, correct: the handler's shutdown(SHUT_WR) sends the FIN at once" {
+	start_program forking_keeper.py --correct --keep 1
+	start_trace
+	client --send job1
+	assert_line --regexp '^result end=eof '
+	line=$(traced ev=drop call=shutdown how=SHUT_WR sent=fin local="*:$PORT")
+	[[ $(field "$line" comm) == python* ]]
+}
+
+@test "Popen(close_fds=False): the server's close sends nothing, held by sleep; sleep's exit sends the FIN" {
+	start_program popen_inherits.py --keep 1
+	start_trace
+	start_client --send hello --timeout 9000
+	held=$(traced ev=drop call=close pid="$PROG_PID" sent=none why=held)
+	[[ $(field "$held" holders) =~ ^([0-9]+)\(sleep\)$ ]] ||
+	    mistake "the helper alone should hold the socket at the server's close"
+	sleeper=${BASH_REMATCH[1]}
+	fin=$(traced ev=drop call=exit pid="$sleeper" sent=fin first="$PROG_PID")
+	assert_equal "$(field "$fin" comm)" sleep
+	after_is "$fin" "$held"
+	wait_client
+	assert_line --regexp '^result end=eof '
+}
+
+@test "--pid: only the calls of that process; a FIN it sends is logged" {
+	start_server --parent-keeps 100 --end close
+	start_trace --pid "$SERVER_PID"
+	client --send hello
+	line=$(traced ev=drop call=close pid="$SERVER_PID" sent=fin)
+	# the worker's close was not traced, so no first drop is known
+	run field "$line" first
+	assert_failure
+	worker=$(values "$SLOG" pid ev=take | head -n 1)
+	run has_event "$TRACE_LOG" pid="$worker"
+	assert_failure
+}
+
+@test "--end abort: the worker's close sends nothing, held by the parent; the parent's close sends the RST" {
+	start_server --parent-keeps never --end abort
+	parent=$SERVER_PID	# stop_server forgets it
+	start_trace
+	start_client --send hello --timeout 9000
+	worker=$(worker_of_take)
+	held=$(traced ev=drop call=close pid="$worker" sent=none why=held)
+	assert_equal "$(field "$held" holders)" "$parent(server)"
+	stop_server
+	rst=$(traced ev=drop call=close pid="$parent" sent=rst first="$worker")
+	after_is "$rst" "$held"
+	wait_client
+	assert_line --regexp '^result end=rst '
+}

@@ -1,0 +1,340 @@
+/*
+ * main.c: bin/trace. The options, the checks (root, bpftrace, tracefs,
+ * BTF), bpftrace started on closes.bt, and its output read in batches that
+ * track.c turns into log lines. Linux only.
+ */
+#ifdef __linux__
+#define _GNU_SOURCE		/* mount() */
+#include <sys/mount.h>
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/opt.h"
+#include "../common/util.h"
+#include "trace.h"
+
+#ifndef SHAREDIR
+#define SHAREDIR "/usr/local/share/closelab"
+#endif
+#define TRACEFS "/sys/kernel/tracing"
+#define BATCH 512	/* records at most in a batch */
+#define HOLD_MS 50	/* how long a batch that needs /proc may wait for more */
+#define PACE_MS 10	/* reads at most this often: a busy bpftrace wakes us less */
+
+struct options opt;
+static pid_t tracer;
+static volatile sig_atomic_t stopping;
+
+enum { O_PORT = 1, O_PID, O_COMM, O_LOG, O_HELP, O_VERSION };
+
+static const struct opt opts[] = {
+	{ "port", 1, O_PORT },
+	{ "pid", 1, O_PID },
+	{ "comm", 1, O_COMM },
+	{ "log", 1, O_LOG },
+	{ "help", 0, O_HELP },
+	{ "version", 0, O_VERSION },
+	{ NULL, 0, 0 },
+};
+
+static const char synopsis[] =
+	"[--port P] [--pid PID] [--comm NAME] [--log FILE] [--help] [--version]\n";
+
+static void
+help(void)
+{
+	opt_print_usage(stdout);
+	printf("\n"
+	    "Every close(), shutdown() and exit that drops a TCP connection, as it\n"
+	    "happens, and what went on the wire: the FIN left, the RST left, or nothing,\n"
+	    "because other processes still hold the socket (named from /proc). When the\n"
+	    "FIN leaves later, the line says whose close or exit sent it, and how long\n"
+	    "after the first close. Lines in closelab's log format (role=trace\n"
+	    "ev=drop), for bin/timeline. Linux, root, bpftrace with BTF.\n"
+	    "\n"
+	    "  --port P         only connections whose local or remote port is P\n"
+	    "  --pid PID        only calls of process PID and of the children it forks\n"
+	    "                   from now on\n"
+	    "  --comm NAME      only calls of processes whose command name is NAME\n"
+	    "  --log FILE       append the lines to FILE, not standard output\n"
+	    "  --help           show this help\n"
+	    "  --version        show the version\n"
+	    "\n"
+	    "Ready once \"Attaching N probes...\" is on standard error; SIGINT or\n"
+	    "SIGTERM ends it. Exit status: 0 stopped, 1 no bpftrace, no right to trace\n"
+	    "or bpftrace failed (one line says which), 2 usage error.\n");
+	exit(0);
+}
+
+static void
+parse(char **argv)
+{
+	const char *arg;
+	int i = 1, id;
+
+	opt.out = STDOUT_FILENO;
+	while ((id = opt_next(argv, &i, opts, &arg)) > 0) {
+		switch (id) {
+		case O_PORT:
+			opt.port = opt_num("port", arg, 1, 65535);
+			break;
+		case O_PID:
+			opt.pid = opt_num("pid", arg, 1, INT_MAX);
+			break;
+		case O_COMM:
+			if (arg[0] == '\0' || strlen(arg) > 15 || strchr(arg, ' ') || strchr(arg, '"'))
+				opt_bad("--comm: a command name of 1 to 15 bytes, no space or quote, not '%s'",
+				    arg);
+			opt.comm = arg;
+			break;
+		case O_LOG:
+			if ((opt.out = open(arg, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) == -1)
+				die(EXIT_RUNTIME, "cannot open %s:", arg);
+			break;
+		case O_HELP:
+			help();
+			break;
+		case O_VERSION:
+			opt_version();
+		}
+	}
+	if (id == -1)
+		opt_usage();
+}
+
+#ifdef __linux__
+/* Whether a program name is an executable file in $PATH. */
+static int
+in_path(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char file[PATH_MAX];
+
+	for (p = path ? path : "/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+		end = strchr(p, ':');
+		if (end == NULL)
+			end = p + strlen(p);
+		snprintf(file, sizeof file, "%.*s/%s", (int)(end - p), p, name);
+		if (access(file, X_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The checks a trace needs, each failure one line and exit 1. */
+static void
+check(void)
+{
+	struct stat st;
+
+	if (!in_path("bpftrace"))
+		die(EXIT_RUNTIME, "bpftrace is not installed: apt-get install bpftrace");
+	if (geteuid() != 0)
+		die(EXIT_RUNTIME, "tracing needs root: bpftrace loads eBPF programs");
+	if (stat("/sys/kernel/btf/vmlinux", &st) == -1)
+		die(EXIT_RUNTIME, "the kernel has no BTF (/sys/kernel/btf/vmlinux): "
+		    "bpftrace cannot read its sockets");
+	if (stat(TRACEFS "/events", &st) == -1 &&
+	    mount("tracefs", TRACEFS, "tracefs", 0, NULL) == -1)
+		die(EXIT_RUNTIME, "tracefs is not mounted at " TRACEFS " and cannot be:");
+}
+#else
+static void
+check(void)
+{
+	die(EXIT_RUNTIME, "tracing needs Linux (eBPF with bpftrace)");
+}
+#endif
+
+/*
+ * closes.bt: beside the program in the tree (../trace), or installed beside
+ * its bin directory (../share/closelab, whatever the prefix), or where the
+ * build said. The program's path from /proc/self/exe, else from argv[0].
+ */
+static void
+script(const char *argv0path, char *buf, size_t len)
+{
+	static const char *const places[] = { "trace", "share/closelab" };
+	char self[PATH_MAX];
+	const char *path = argv0path, *slash;
+	ssize_t n;
+	size_t i;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) > 0) {
+		self[n] = '\0';
+		path = self;
+	}
+	for (i = 0; (slash = strrchr(path, '/')) != NULL && i < 2; i++) {
+		snprintf(buf, len, "%.*s/../%s/closes.bt", (int)(slash - path), path, places[i]);
+		if (access(buf, R_OK) == 0)
+			return;
+	}
+	snprintf(buf, len, "%s/closes.bt", SHAREDIR);
+}
+
+/* Start bpftrace on the script; its output, both streams, on the returned fd. */
+static int
+start(const char *bt)
+{
+	char port[16], pid[16];
+	int p[2];
+
+	snprintf(port, sizeof port, "%ld", opt.port);
+	snprintf(pid, sizeof pid, "%ld", opt.pid);
+	if (pipe(p) == -1 || (tracer = fork()) == -1)
+		die(EXIT_RUNTIME, "cannot start bpftrace:");
+	if (tracer == 0) {
+		/* room for bursts: 1024 pages a CPU, not 64, before events are lost */
+		setenv("BPFTRACE_PERF_RB_PAGES", "1024", 0);
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		close(p[0]);
+		close(p[1]);
+		execlp("bpftrace", "bpftrace", "-B", "none", bt, port, pid,
+		    opt.comm ? opt.comm : "-", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	return p[0];
+}
+
+/* SIGINT, SIGTERM: bpftrace ends, and with its output so do we. */
+static void
+stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+	if (tracer > 0)
+		kill(tracer, SIGINT);
+}
+
+/*
+ * A line of bpftrace's that is not a record: readiness, or what went wrong.
+ * Its "Attaching N probes..." comes before it attaches them: it is passed
+ * on once BEGIN says they all are.
+ */
+static void
+message(const char *line, int *ready, char *error, size_t len)
+{
+	static char attaching[64];
+
+	if (strncmp(line, "Attaching ", 10) == 0) {
+		snprintf(attaching, sizeof attaching, "%.63s", line);
+	} else if (strcmp(line, "ready") == 0 && !*ready) {
+		*ready = 1;
+		fprintf(stderr, "%s\n", attaching[0] ? attaching : "Attaching probes...");
+	} else if (strncmp(line, "ERROR: ", 7) == 0 && !strstr(line, "RLIMIT_MEMLOCK")) {
+		snprintf(error, len, "%.200s", line + 7);
+		if (*ready)
+			warn("bpftrace: %s", line + 7);
+	} else if (*ready && strncmp(line, "Lost ", 5) == 0) {
+		warn("bpftrace: %s", line);
+	}
+}
+
+/*
+ * Read bpftrace's output until it ends; its records, batch by batch, to
+ * track.c. A batch that needs /proc waits up to HOLD_MS for more records,
+ * so that one scan serves them all under load.
+ */
+static int
+run(int in)
+{
+	static char buf[1 << 16];
+	static struct record recs[BATCH];
+	char error[256] = "", *line, *nl;
+	struct pollfd p = { .fd = in, .events = POLLIN };
+	size_t have = 0, n = 0;
+	int64_t since = 0, last = 0;
+	ssize_t got;
+	int ready = 0, scan = 0, wait;
+
+	for (;;) {
+		if (n > 0) {
+			wait = scan ? ms_until(since + HOLD_MS * 1000000LL) : 0;
+			if (wait == 0 || poll(&p, 1, wait) == 0) {
+				track_batch(recs, n);
+				n = scan = 0;
+				continue;
+			}
+		}
+		/* the pipe holds what comes meanwhile, bpftrace's buffers the rest */
+		if (last && now_ns() < last + PACE_MS * 1000000LL)
+			sleep_ms((long)((last + PACE_MS * 1000000LL - now_ns()) / 1000000 + 1));
+		got = read(in, buf + have, sizeof buf - 1 - have);
+		last = now_ns();
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		have += (size_t)got;
+		buf[have] = '\0';
+		for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+			*nl = '\0';
+			if (record_parse(line, &recs[n]) == -1) {
+				message(line, &ready, error, sizeof error);
+				continue;
+			}
+			if (n == 0)
+				since = now_ns();
+			scan = scan || track_wants_scan(&recs[n], 1);
+			if (++n == BATCH) {
+				track_batch(recs, n);
+				n = scan = 0;
+			}
+		}
+		/* a line cut in two: its start goes first in the buffer */
+		have = (size_t)(buf + have - line);
+		memmove(buf, line, have);
+		if (have == sizeof buf - 1)
+			have = 0;	/* no line is that long: drop it */
+	}
+	track_batch(recs, n);
+	if (!ready)
+		die(EXIT_RUNTIME, "bpftrace could not trace%s%s", error[0] ? ": " : "", error);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sigaction sa;
+	char bt[PATH_MAX];
+	int in, status;
+
+	(void)argc;
+	opt_program(argv[0], synopsis);
+	parse(argv);
+	check();
+	script(argv[0], bt, sizeof bt);
+	if (access(bt, R_OK) == -1)
+		die(EXIT_RUNTIME, "cannot read %s:", bt);
+	record_ports();
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	in = start(bt);
+	if (stopping)
+		kill(tracer, SIGINT);	/* a signal before tracer was set */
+	run(in);
+	while (waitpid(tracer, &status, 0) == -1 && errno == EINTR)
+		;
+	/* bpftrace ending of itself, not stopped, is a failure */
+	if (!stopping && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		die(EXIT_RUNTIME, "bpftrace ended with status %d", WIFEXITED(status) ?
+		    WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	return 0;
+}

@@ -1,0 +1,59 @@
+/*
+ * trace.h: bin/trace. bpftrace runs closes.bt, which reports every close(),
+ * shutdown() and exit that drops a TCP connection as a raw record; these
+ * become closelab log lines (role=trace, ev=drop), with the other holders
+ * of a socket named from /proc (holders/procfd.c).
+ */
+#ifndef TRACE_H
+#define TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The options, as main.c parsed them. */
+struct options {
+	long port;		/* 0: any */
+	long pid;		/* 0: any */
+	const char *comm;	/* NULL: any */
+	int out;		/* where the lines go */
+};
+extern struct options opt;
+
+enum kind { R_CLOSE, R_SHUTDOWN, R_EXIT, R_FIN, R_RST };
+
+/* One raw record of closes.bt (see its comment for the fields). */
+struct record {
+	enum kind kind;
+	int64_t t;
+	pid_t pid;
+	int fd, how, refs, state, sent, exiting;
+	unsigned long inode;
+	unsigned long long sk;
+	int family;
+	unsigned lport, rport;
+	unsigned char laddr[16], raddr[16];	/* IPv4 in the first 4 bytes */
+	char comm[64];				/* with \xHH for odd bytes */
+};
+
+/* record.c */
+/* Parse a raw record, line without its newline; -1 if it is none. */
+int record_parse(char *line, struct record *r);
+/* "127.0.0.1:4500" or "[::1]:4500": the local (which 0) or remote (1) end. */
+void record_end(const struct record *r, int which, char *buf, size_t len);
+/* The connection's name as closelab logs it: the client's end. */
+void record_conn(const struct record *r, char *buf, size_t len);
+/* "ESTABLISHED" for 1: the name of a TCP state. */
+const char *record_state(int state);
+/* A command name in buf, with \xHH for a byte odd in a log value. */
+void record_escape(const char *s, char *buf, size_t len);
+/* Read the range of ephemeral ports, for record_conn(); -1 if unknown. */
+int record_ports(void);
+
+/* track.c */
+/* Whether some of these records need the holders of a socket from /proc. */
+int track_wants_scan(const struct record *r, size_t n);
+/* Take the records of one batch, in order: scan /proc once, write their lines. */
+void track_batch(struct record *r, size_t n);
+
+#endif
