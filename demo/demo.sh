@@ -166,6 +166,7 @@ list() {
 		scenario "$name"
 		printf '%-19s %s\n' "$name" "$title"
 	done
+	printf '%-19s %s\n' diagnose "a connection that never ends: bin/holders and bin/trace"
 }
 
 # The TCP states of connections to the port, as the kernel has them.
@@ -217,6 +218,62 @@ run() {
 	echo "$look"
 }
 
+# tracer_ready FILE: bin/trace has attached its probes; 255 if it ended
+tracer_ready() {
+	grep -q '^Attaching' "$1" && return 0
+	kill -0 "$trace_pid" 2>/dev/null || return 255
+	return 1
+}
+
+# diagnose: a server whose parent never lets go of its copy, and the two
+# tools that find it on a live system: bin/holders (anyone) and bin/trace
+# (root, with bpftrace)
+diagnose() {
+	slog=$logs/diagnose.server.log
+	tlog=$logs/diagnose.trace.log
+	trace_pid=
+	rm -f "$slog" "$tlog"
+	echo "== diagnose: a connection that never ends, and who holds it"
+	server_start "$work" --parent-keeps never --end close --log "$slog" ||
+	    die "the server did not start"
+	echo "   bin/server --parent-keeps never --end close"
+	if [ "$(id -u)" = 0 ] && command -v bpftrace >/dev/null 2>&1; then
+		"$bin/trace" --port "$PORT" --log "$tlog" 2>"$work/trace.err" &
+		trace_pid=$!
+		# bpftrace reads the kernel's types first: seconds
+		DEADLINE_S=60 wait_until "bin/trace to attach" tracer_ready "$work/trace.err" ||
+		    die "bin/trace did not start: $(tail -n 1 "$work/trace.err")"
+		echo "   bin/trace --port $PORT --log $tlog"
+	fi
+	echo "   bin/client --send hello --timeout 300"
+	status=0
+	"$client_bin" --port "$PORT" --send hello --timeout 300 >"$logs/diagnose.client.out" ||
+	    status=$?
+	echo "client: $(tail -n 1 "$logs/diagnose.client.out") (exit status $status)"
+	wait_until "the worker's close" has_event "$slog" role=worker ev=close ||
+	    die "the worker never closed"
+	echo
+	echo "\$ bin/holders --port $PORT"
+	"$bin/holders" --port "$PORT" || :
+	server_stop || die "the server did not stop cleanly"
+	if [ -z "$trace_pid" ]; then
+		echo
+		echo "(bin/trace shows the moment a close sends nothing: it needs root and"
+		echo "bpftrace, which 'apt-get install bpftrace' installs)"
+		return
+	fi
+	# the parent's exit closed its copy: the FIN left then
+	wait_until "bin/trace's line of the FIN" has_event "$tlog" ev=drop sent=fin ||
+	    die "bin/trace saw no FIN leave"
+	kill -TERM "$trace_pid"
+	wait "$trace_pid" || :
+	echo
+	echo "\$ bin/trace --port $PORT: what each close sent, as it happened"
+	sed 's/^/  /' "$tlog"
+	echo
+	"$bin/timeline" "$tlog"
+}
+
 # the client's EOF time, from its result line
 eof_ms() {
 	[ "$(field "$result" end)" != eof ] || field "$result" ms
@@ -258,6 +315,7 @@ make -s -C "$TOP" all
 case ${1:-} in
 "") headline ;;
 list) list ;;
+diagnose) diagnose ;;
 -h|--help) sed -n 's/^# \{0,1\}//; 2,7p' "$0" ;;
 *)
 	while [ "$1" = --logs ] || [ "$1" = --svg ]; do

@@ -17,3 +17,16 @@ load test_helper
 	((close_ms >= 500))
 	((shutdown_ms < 500))
 }
+
+@test "the diagnose demo: bin/holders names the parent that keeps a CLOSE_WAIT; bin/trace, as root, the close that sent nothing" {
+	run sh "$TOP/demo/demo.sh" diagnose
+	assert_success
+	assert_line --regexp '^    diagnosis: CLOSE_WAIT, .* process [0-9]+ \(server\) still holds the socket\.'
+	# shellcheck disable=SC2016 # a $ prompt in the output
+	if [[ $output == *'$ bin/trace --port'* ]]; then
+		assert_line --regexp 'ev=drop call=close comm=server .*sent=none why=held holders=[0-9]+\(server\)'
+		assert_line --regexp 'ev=drop call=close comm=server .*sent=fin first=[0-9]+ after='
+	else
+		assert_output --partial '(bin/trace shows the moment a close sends nothing'
+	fi
+}

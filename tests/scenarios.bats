@@ -30,8 +30,8 @@ linux_only() {
 @test "the catalogue lists every scenario, and an unknown name is refused" {
 	run sh "$TOP/demo/demo.sh" list
 	assert_success
-	assert_equal "${#lines[@]}" 16
-	for name in orderly-release close-before-echo abort lingering leak dup; do
+	assert_equal "${#lines[@]}" 17
+	for name in orderly-release close-before-echo abort lingering leak dup diagnose; do
 		assert_line --regexp "^$name "
 	done
 	run sh "$TOP/demo/demo.sh" no-such-thing
