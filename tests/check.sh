@@ -7,6 +7,7 @@
 # fuzz target for a bounded time. Ends with "N passed, N failed".
 #
 # usage: check.sh [asan] [valgrind] [lint] [m32] [fuzz]    (default: all)
+# shellcheck disable=SC2089,SC2090 # CFLAGS_STRICT carries -DVERSION="..." with its quotes
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +25,10 @@ CLIENTS=$(sources client)
 COMMONS=$(sources common)
 HOLDERS_C=$(sources holders)
 TRACE_C=$(sources trace)
-CFLAGS_STRICT="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE -Wall -Wextra -Werror -pedantic"
+# the version as make builds it, for --version
+VERSION=$(sed -n 's/^VERSION = //p' "$top/config.mk")
+CFLAGS_STRICT="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE -DVERSION=\"$VERSION\"
+    -Wall -Wextra -Werror -pedantic"
 
 result() {
 	if [ "$1" -eq 0 ]; then
