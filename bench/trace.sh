@@ -17,19 +17,10 @@ rounds=${ROUNDS:-5}
 work=$(mktemp -d "${TMPDIR:-/tmp}/closelab-bench-trace.XXXXXX")
 msg=$(printf '%064d' 0)
 SERVER=$bin/server
-SERVER_PID=
-tracer=
 
 # shellcheck source=common/serverctl.sh
 . "$TOP/common/serverctl.sh"
-
-cleanup() {
-	[ -z "$tracer" ] || { kill -TERM "$tracer" 2>/dev/null; wait "$tracer" 2>/dev/null || :; }
-	[ -z "$SERVER_PID" ] || server_stop
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+server_scratch "$work"
 
 if [ "$(uname -s)" != Linux ] || [ "$(id -u)" != 0 ] || ! command -v bpftrace >/dev/null 2>&1; then
 	echo "bin/trace's cost: needs Linux, root and bpftrace (apt-get install bpftrace): skipped"
@@ -39,13 +30,6 @@ fi
 # cpu PID: its user and system time so far, in clock ticks
 cpu() {
 	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
-}
-
-# attached: the tracer is ready; 255 if it ended
-attached() {
-	grep -q '^Attaching' "$work/trace.err" && return 0
-	kill -0 "$tracer" 2>/dev/null || return 255
-	return 1
 }
 
 # rate: one rate run against the server; prints the client's rate
@@ -64,16 +48,12 @@ printf '%-42s' "bin/trace attached beside not"
 round=0
 while [ "$round" -lt "$rounds" ]; do
 	: >"$work/trace.log"
-	"$bin/trace" --port "$PORT" --log "$work/trace.log" 2>"$work/trace.err" &
-	tracer=$!
-	DEADLINE_S=60 wait_until "the tracer to attach" attached || exit 1
-	bpf=$(ps -o pid= --ppid "$tracer" | tr -d ' ')
-	c0=$(($(cpu "$tracer") + 0)) b0=$(($(cpu "$bpf") + 0))
+	trace_start "$work/trace.err" --port "$PORT" --log "$work/trace.log" || exit 1
+	bpf=$(ps -o pid= --ppid "$TRACER_PID" | tr -d ' ')
+	c0=$(($(cpu "$TRACER_PID") + 0)) b0=$(($(cpu "$bpf") + 0))
 	a=$(rate)
-	c1=$(($(cpu "$tracer") + 0)) b1=$(($(cpu "$bpf") + 0))
-	kill -TERM "$tracer"
-	wait "$tracer" || :
-	tracer=
+	c1=$(($(cpu "$TRACER_PID") + 0)) b1=$(($(cpu "$bpf") + 0))
+	trace_stop
 	lines=$(wc -l <"$work/trace.log")
 	lost=$(grep -c 'Lost' "$work/trace.err" || :)
 	cpus="$cpus $((c1 - c0)) $((b1 - b0)) $lines $lost"

@@ -101,17 +101,48 @@ server_stop() {
 	wait "$sc_pid"
 }
 
+# trace_start ERRFILE ARGS...: bin/trace (BIN/trace, TRACE to override)
+# with ARGS in the background, its stderr in ERRFILE, waited for until its
+# probes are attached (bpftrace reads the kernel's types first: seconds, so
+# ATTACH_S, 60). Sets TRACER_PID.
+trace_start() {
+	sc_err=$1
+	shift
+	"${TRACE:-$TOP/bin/trace}" "$@" 2>"$sc_err" 3>&- &
+	TRACER_PID=$!
+	DEADLINE_S=${ATTACH_S:-60} wait_until "the tracer to attach" tracer_ready "$sc_err"
+}
+
+# tracer_ready ERRFILE: the tracer has attached its probes; 255 if it ended
+tracer_ready() {
+	grep -q '^Attaching' "$1" && return 0
+	kill -0 "$TRACER_PID" 2>/dev/null || return 255
+	return 1
+}
+
+# trace_stop: SIGTERM to the tracer, if one runs, and wait for it
+trace_stop() {
+	if [ -n "${TRACER_PID:-}" ]; then
+		kill -TERM "$TRACER_PID" 2>/dev/null || :
+		wait "$TRACER_PID" 2>/dev/null || :
+		TRACER_PID=
+	fi
+	return 0
+}
+
 # server_scratch DIR: for a script (the demo, the bench): at its exit stop
-# the server it started, if one runs, and remove DIR; INT and TERM exit 130
-# through that too.
+# the server and the tracer it started, if they run, and remove DIR; INT and
+# TERM exit 130 through that too.
 server_scratch() {
 	sc_scratch=$1
 	SERVER_PID=
+	TRACER_PID=
 	trap server_cleanup EXIT
 	trap 'exit 130' INT TERM
 }
 
 server_cleanup() {
+	trace_stop
 	[ -z "$SERVER_PID" ] || server_stop
 	rm -rf "$sc_scratch"
 }

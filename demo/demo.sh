@@ -218,30 +218,19 @@ run() {
 	echo "$look"
 }
 
-# tracer_ready FILE: bin/trace has attached its probes; 255 if it ended
-tracer_ready() {
-	grep -q '^Attaching' "$1" && return 0
-	kill -0 "$trace_pid" 2>/dev/null || return 255
-	return 1
-}
-
 # diagnose: a server whose parent never lets go of its copy, and the two
 # tools that find it on a live system: bin/holders (anyone) and bin/trace
 # (root, with bpftrace)
 diagnose() {
 	slog=$logs/diagnose.server.log
 	tlog=$logs/diagnose.trace.log
-	trace_pid=
 	rm -f "$slog" "$tlog"
 	echo "== diagnose: a connection that never ends, and who holds it"
 	server_start "$work" --parent-keeps never --end close --log "$slog" ||
 	    die "the server did not start"
 	echo "   bin/server --parent-keeps never --end close"
 	if [ "$(id -u)" = 0 ] && command -v bpftrace >/dev/null 2>&1; then
-		"$bin/trace" --port "$PORT" --log "$tlog" 2>"$work/trace.err" &
-		trace_pid=$!
-		# bpftrace reads the kernel's types first: seconds
-		DEADLINE_S=60 wait_until "bin/trace to attach" tracer_ready "$work/trace.err" ||
+		trace_start "$work/trace.err" --port "$PORT" --log "$tlog" ||
 		    die "bin/trace did not start: $(tail -n 1 "$work/trace.err")"
 		echo "   bin/trace --port $PORT --log $tlog"
 	fi
@@ -256,7 +245,7 @@ diagnose() {
 	echo "\$ bin/holders --port $PORT"
 	"$bin/holders" --port "$PORT" || :
 	server_stop || die "the server did not stop cleanly"
-	if [ -z "$trace_pid" ]; then
+	if [ -z "$TRACER_PID" ]; then
 		echo
 		echo "(bin/trace shows the moment a close sends nothing: it needs root and"
 		echo "bpftrace, which 'apt-get install bpftrace' installs)"
@@ -265,8 +254,7 @@ diagnose() {
 	# the parent's exit closed its copy: the FIN left then
 	wait_until "bin/trace's line of the FIN" has_event "$tlog" ev=drop sent=fin ||
 	    die "bin/trace saw no FIN leave"
-	kill -TERM "$trace_pid"
-	wait "$trace_pid" || :
+	trace_stop
 	echo
 	echo "\$ bin/trace --port $PORT: what each close sent, as it happened"
 	sed 's/^/  /' "$tlog"

@@ -11,7 +11,6 @@ load test_helper
 
 TRACE=${TRACE:-$TOP/bin/trace}
 TRACE_LOG=$BATS_TEST_TMPDIR/trace.log
-TRACE_PID=
 HELPER=
 
 # bpftrace takes seconds to start (it reads the kernel's BTF): its own deadline
@@ -38,11 +37,8 @@ setup_file() {
 	fi
 	# one try: can this host trace at all? (eBPF, BTF, tracefs)
 	mkdir -p "$d"
-	"$TRACE" --port 1 >/dev/null 2>"$d/err" 3>&- &
-	TRACE_PID=$!
-	DEADLINE_S=$ATTACH_S wait_until "the tracer to attach" tracer_ready "$d/err" || true
-	kill -TERM "$TRACE_PID" 2>/dev/null || true
-	wait "$TRACE_PID" 2>/dev/null || true
+	trace_start "$d/err" --port 1 >/dev/null || true
+	trace_stop
 	grep -q '^Attaching' "$d/err" || echo "tracing is not available here: $(tail -n 1 "$d/err")" >"$why"
 }
 
@@ -60,31 +56,13 @@ teardown() {
 		kill -TERM "$HELPER" 2>/dev/null || true
 	fi
 	closelab_teardown
-	stop_trace
-}
-
-# tracer_ready ERRFILE: bpftrace has attached its probes; 255 if it ended
-tracer_ready() {
-	grep -q '^Attaching' "$1" && return 0
-	kill -0 "$TRACE_PID" 2>/dev/null || return 255
-	return 1
+	trace_stop
 }
 
 # start_trace ARGS...: the tracer on PORT, logging to TRACE_LOG, once it is ready
 start_trace() {
-	"$TRACE" --port "$PORT" --log "$TRACE_LOG" "$@" 2>"$BATS_TEST_TMPDIR/trace.err" 3>&- &
-	TRACE_PID=$!
-	DEADLINE_S=$ATTACH_S wait_until "the tracer to attach" tracer_ready \
-	    "$BATS_TEST_TMPDIR/trace.err" ||
+	trace_start "$BATS_TEST_TMPDIR/trace.err" --port "$PORT" --log "$TRACE_LOG" "$@" ||
 	    mistake "the tracer did not attach its probes: see trace.err"
-}
-
-stop_trace() {
-	if [ -n "$TRACE_PID" ]; then
-		kill -TERM "$TRACE_PID" 2>/dev/null || true
-		wait "$TRACE_PID" 2>/dev/null || true
-		TRACE_PID=
-	fi
 }
 
 # traced KEY=VALUE...: wait for the tracer's line with these fields; print it
