@@ -152,6 +152,12 @@ log_flush(void)
 	errno = err;
 }
 
+int
+log_pending(void)
+{
+	return npending > 0;
+}
+
 /* The line, whole, in one write(), or with the batch. */
 static void
 emit(int64_t t, const char *state, const char *then, const char *conn, enum event ev,

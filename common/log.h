@@ -19,6 +19,8 @@ void log_role(const char *role);
  */
 void log_batch(int on);
 void log_flush(void);
+/* Whether lines wait for log_flush(). */
+int log_pending(void);
 /* Whether events are being logged (callers may skip work when not). */
 int log_on(void);
 /*

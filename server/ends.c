@@ -59,7 +59,7 @@ read_after_shutdown(struct conn *c)
 
 	if (wait_readable(c->fd, now_ns()))
 		logged_read(c, buf, sizeof buf);
-	sleep_ms(opt.end_wait);
+	worker_sleep(opt.end_wait);
 	if (wait_readable(c->fd, now_ns()))
 		logged_read(c, buf, sizeof buf);
 	else
@@ -144,7 +144,7 @@ end_dup(struct conn *c)
 			logev(c->id, EV_CLOSE, "fd=%d err=%s", first, errname(errno));
 		else
 			logev(c->id, EV_CLOSE, "fd=%d dups=2->1 holders=%d", first, holders_now(c));
-		sleep_ms(opt.end_wait);
+		worker_sleep(opt.end_wait);
 	}
 	close_copy(c);
 }

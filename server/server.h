@@ -147,6 +147,8 @@ void worker_recount(struct conn *c);
 ssize_t logged_read(struct conn *c, char *buf, size_t len);
 /* Whether fd becomes readable before until (ns). */
 int wait_readable(int fd, int64_t until);
+/* Sleep ms, with this process's lines written first. */
+void worker_sleep(long ms);
 
 /* ends.c: the --end modes. */
 extern const struct end ends[];

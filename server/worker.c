@@ -6,12 +6,18 @@
  * --idle-timeout is the listener's SO_RCVTIMEO and SO_SNDTIMEO, which every
  * accepted socket inherits: a read that gets nothing, or a write that sends
  * nothing, for that long fails with EAGAIN, and the connection is ended.
+ *
+ * The lines of a connection are written together (log_batch()), at the
+ * latest when it has been served, and before every call that may wait: a
+ * read or write that cannot be done at once, poll(), a sleep, waitpid() and
+ * fork(). A line is never kept back from whoever waits for it.
  */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +45,40 @@ worker_loop(int chan)
 	_exit(r == -1 || !log_ok());
 }
 
+/*
+ * read() or write() of the connection (its peer's signals apart, as the
+ * server ignores SIGPIPE). With lines waiting, first without waiting: if the
+ * call would wait, the lines go out before it does.
+ */
+static ssize_t
+sock_io(int fd, char *buf, size_t len, int writing)
+{
+	ssize_t n;
+
+#ifdef MSG_DONTWAIT
+	if (log_pending()) {
+		do
+			n = writing ? send(fd, buf, len, MSG_DONTWAIT) :
+			    recv(fd, buf, len, MSG_DONTWAIT);
+		while (n == -1 && errno == EINTR);
+		if (n != -1 || (errno != EAGAIN && errno != EWOULDBLOCK))
+			return n;
+	}
+#endif
+	log_flush();
+	do
+		n = writing ? write(fd, buf, len) : read(fd, buf, len);
+	while (n == -1 && errno == EINTR);
+	return n;
+}
+
+void
+worker_sleep(long ms)
+{
+	log_flush();
+	sleep_ms(ms);
+}
+
 /* Log that fd is ending because the peer was silent, or read nothing, for long. */
 static void
 log_idle(struct conn *c, const char *waiting)
@@ -49,10 +89,8 @@ log_idle(struct conn *c, const char *waiting)
 ssize_t
 logged_read(struct conn *c, char *buf, size_t len)
 {
-	ssize_t n;
+	ssize_t n = sock_io(c->fd, buf, len, 0);
 
-	while ((n = read(c->fd, buf, len)) == -1 && errno == EINTR)
-		;
 	if (n > 0)
 		logev(c->id, EV_READ, "fd=%d bytes=%zd", c->fd, n);
 	else if (n == 0)
@@ -66,15 +104,14 @@ logged_read(struct conn *c, char *buf, size_t len)
 
 /* Write all of buf, across short writes; log it, stamped at the call; -1 on error. */
 static int
-logged_write(struct conn *c, const char *buf, size_t len)
+logged_write(struct conn *c, char *buf, size_t len)
 {
 	struct stamp st = log_stamp();
 	size_t left = len;
 	ssize_t n;
 
 	while (left > 0) {
-		if ((n = write(c->fd, buf, left)) == -1 && errno == EINTR)
-			continue;
+		n = sock_io(c->fd, buf, left, 1);
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			/* what did go out, then nothing for --idle-timeout */
 			if (left < len)
@@ -105,6 +142,8 @@ wait_readable(int fd, int64_t until)
 	struct pollfd p = { fd, POLLIN, 0 };
 	int r;
 
+	if (until > now_ns())
+		log_flush();
 	do
 		r = poll(&p, 1, ms_until(until));
 	while (r == -1 && errno == EINTR);
@@ -139,7 +178,7 @@ converse(struct conn *c, int64_t end_at)
 		if (opt.reads != READS_ECHO)
 			continue;
 		if (opt.reply_delay > 0)
-			sleep_ms(opt.reply_delay);
+			worker_sleep(opt.reply_delay);
 		if (logged_write(c, buf, n) == -1)
 			return;
 	}
@@ -157,6 +196,7 @@ spawn_helper(struct conn *c)
 	pid_t pid;
 
 	/* a stop signal waits until the helper is counted by its pid */
+	log_flush();
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	/* counted before it can possibly close its copy */
@@ -201,6 +241,8 @@ reap_helper(struct conn *c, int wait)
 
 	if (helper == -1)
 		return;
+	if (wait)
+		log_flush();
 	while ((r = waitpid(helper, &status, wait ? 0 : WNOHANG)) == -1 && errno == EINTR)
 		;
 	if (r != helper)
@@ -229,6 +271,7 @@ serve(struct conn *c)
 
 	if (me == 0)
 		me = getpid();
+	log_batch(1);
 	holders_set(c->slot, CHILD, me);
 	log_sock(c->fd);
 	logev(c->id, EV_TAKE, "fd=%d holders=%d", c->fd, holders_count(c->slot));
@@ -240,8 +283,9 @@ serve(struct conn *c)
 		converse(c, end_at);
 	/* --end-after MS: end then, whatever the peer did meanwhile */
 	if (end_at)
-		sleep_ms(ms_until(end_at));
+		worker_sleep(ms_until(end_at));
 	opt.end->run(c);
 	log_sock(-1);
 	reap_helper(c, 1);
+	log_batch(0);
 }
