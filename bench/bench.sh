@@ -160,7 +160,8 @@ cat "$work/s.log" "$work/c.log" | awk -v want="$events" '
 			for (i = 1; i <= n && out < want; i++) {
 				l = line[i]
 				split(l, w, " ")
-				sub(/^t=[0-9]+/, "t=" (substr(w[1], 3) + copy * 100000000000), l)
+				# %.0f: mawk prints a large number as 1.3e+12 otherwise
+				sub(/^t=[0-9]+/, sprintf("t=%.0f", substr(w[1], 3) + copy * 100000000000), l)
 				# each copy its own connections
 				if (match(l, / conn=[^ -][^ ]*/))
 					l = substr(l, 1, RSTART + RLENGTH - 1) "c" copy \
