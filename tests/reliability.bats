@@ -289,6 +289,25 @@ drains_on() {
 	assert_success
 }
 
+# logged N KEY=VALUE...: the server's log has N lines with every pair
+logged() {
+	[ "$(values "$SLOG" fd "${@:2}" | wc -l)" -eq "$1" ]
+}
+
+@test "prefork under load: each worker's lines, gathered per connection, are all in the log, once" {
+	start_server --workers 4
+	DEADLINE_S=60 run_program "$CLIENT" --port "$PORT" --send hello --repeat 2000 --concurrency 8
+	assert_success
+	assert_line --regexp '^stats runs=2000 eof=2000 '
+	# a connection's lines are written when it has been served: the last
+	# ones a moment after the client's EOF
+	wait_until "every worker's close" logged 2000 role=worker ev=close
+	for ev in take read write eof; do
+		logged 2000 role=worker "ev=$ev" ||
+		    mistake "the workers did not log ev=$ev once for each of 2000 connections: a line was lost or written twice"
+	done
+}
+
 @test "20,000 exchanges: no growth in descriptors, memory or processes" {
 	linux_only
 	start_server
