@@ -23,8 +23,11 @@
 #include "../common/util.h"
 #include "server.h"
 
-/* Spins between two looks at whether a lock's owner is still alive. */
-enum { SPINS_PER_LOOK = 1024 };
+/*
+ * How long a waiter spins between two looks at whether the lock's owner is
+ * still alive: time, not a count of spins, which a loaded machine makes slow.
+ */
+enum { LOOK_EVERY_MS = 1 };
 
 struct slot {
 	atomic_int owner;		/* the pid that holds the lock, 0: free */
@@ -94,21 +97,24 @@ void
 holders_lock(int slot)
 {
 	atomic_int *owner = &slots[slot].owner;
-	unsigned spins = 0;
+	int64_t look = 0;
 	int was;
 
 	for (;;) {
 		was = 0;
 		if (atomic_compare_exchange_strong(owner, &was, self))
 			return;
-		/* killed inside the lock, its owner must not hang the others:
-		 * take the lock over from exactly that owner, never from another */
-		if (++spins % SPINS_PER_LOOK == 0 && was != 0 && dead(was) &&
-		    atomic_compare_exchange_strong(owner, &was, self))
-			return;
-		/* no line waits for as long as the owner may take */
-		if (spins == 1)
+		if (look == 0) {
+			/* no line waits for as long as the owner may take */
 			log_flush();
+			look = deadline(LOOK_EVERY_MS);
+		} else if (now_ns() >= look) {
+			/* killed inside the lock, its owner must not hang the others:
+			 * take the lock over from exactly that owner, never from another */
+			if (was != 0 && dead(was) && atomic_compare_exchange_strong(owner, &was, self))
+				return;
+			look = deadline(LOOK_EVERY_MS);
+		}
 		sched_yield();
 	}
 }
