@@ -148,7 +148,8 @@ ends_sum() {
 # late_server_log COPY: wait until the client has logged all its ends, then
 # write COPY into the server log the client reads, late.log
 late_server_log() {
-	wait_until "the client's ten ends" ends 10
+	wait_until "the client's ten ends" ends 10 ||
+	    mistake "the client did not log the EOFs of its ten exchanges"
 	"$@" >"$BATS_TEST_TMPDIR/late.log"
 }
 
