@@ -14,14 +14,17 @@
 # cannot drift. Each runs in a scratch directory that stands for a fresh
 # clone (the tree's entries linked into it), bounded by LAB_TIMEOUT seconds
 # (120); its output is read once it has exited. LAB_KEEP=1 keeps the scratch
-# directory, and says where it is.
+# directory, and says where it is; REPLY_DELAY=MS is passed on to the demo.
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 lab=$TOP/docs/lab.md
 LAB_TIMEOUT=${LAB_TIMEOUT:-120}
-# the handout's commands run as in a fresh shell: no scenario, no logs
-unset SCENARIO LOGS REPLY_DELAY
+# the handout's commands run as in a fresh shell: no scenario, no logs.
+# REPLY_DELAY (ms), which the demo reads, is kept: the test suite stretches
+# the article's echo delay with it, as its scenario tests do, so that a
+# loaded machine cannot reorder the segments of exercises 2 and 3
+unset SCENARIO LOGS
 work=$(mktemp -d "${TMPDIR:-/tmp}/closelab-lab.XXXXXX")
 if [ -n "${LAB_KEEP:-}" ]; then
 	echo "labcheck: the commands' output is kept in $work" >&2
@@ -209,6 +212,19 @@ miss() {
 	return 1
 }
 
+# article_order: as in the article's captures, the client's FIN left before
+# the first echo, and the server's ACK of it on its own before the echo too:
+# the numbering of the segments depends on both, and a loaded machine can
+# delay the client's steps past them
+article_order() {
+	fin=$(at wire '' '^#[0-9]+ +->F') || miss "the client's FIN was not captured" || return
+	echo1=$(at wire '' '^#[0-9]+ +<-P') || miss "no echo was captured" || return
+	lt "$fin" "$echo1" ||
+	    miss "the first echo left at $echo1 ms, before the client's FIN at $fin ms: the client's steps came late (a loaded machine?), so the segments are not in the article's order" || return
+	{ ack=$(at wire '' '^#[0-9]+ +<-\.$' "$fin") && lt "$ack" "$echo1"; } ||
+	    miss "the server acknowledged the client's FIN only with the first echo, not on its own before it: the FIN came less than the delayed ACK's 40 ms before the echo (a loaded machine?), so the segments are not numbered as in the article"
+}
+
 # --- the exercises: each check_N reads $out and sets why= when it fails ---
 
 # 1. Who sends the FIN? (make demo)
@@ -257,6 +273,7 @@ check_2() {
 	scene orderly-release || return
 	[ -n "$captured" ] ||
 	    miss "no segment was captured, though we run as root" || return
+	article_order || return
 	nseg=$(segments)
 	[ "$nseg" -eq 15 ] || miss "the wire had $nseg segments, not the article's 15" || return
 	case $(segment 8) in *'->F'*) ;; *) miss "segment #8 was $(segment 8), not the client's FIN (->F.)"; return ;; esac
@@ -290,6 +307,7 @@ check_3() {
 	scene close-before-echo || return
 	[ -n "$captured" ] ||
 	    miss "no segment was captured, though we run as root" || return
+	article_order || return
 	nseg=$(segments)
 	[ "$nseg" -eq 11 ] || miss "the wire had $nseg segments, not the article's 11" || return
 	case $(segment 11) in
@@ -414,8 +432,14 @@ check_8() {
 	    miss "the worker's spawn log line had holders=$h, not 3 (or 2)" || return
 	w=$(at worker 'close\(\) fd [0-9]+, holders (3->2|2->1): nothing is sent') ||
 	    miss "the worker's close() line did not say 'holders 3->2' (or '2->1'): nothing is sent" || return
-	at '' 'process [0-9]+ exits, the kernel closes its copy, holders 1->0: last holder, FIN' '' "$w" >/dev/null ||
-	    miss "no 'process ... exits, the kernel closes its copy' line sent the FIN" || return
+	if ! at '' 'process [0-9]+ exits, the kernel closes its copy, holders 1->0: last holder, FIN' '' "$w" >/dev/null; then
+		if p=$(at parent 'close\(\) its copy .*holders 1->0: last holder, FIN'); then
+			miss "the parent let go of its copy only at $p ms, after the helper had exited (a loaded machine?), so its close sent the FIN, not the helper's exit"
+		else
+			miss "no 'process ... exits, the kernel closes its copy' line sent the FIN"
+		fi
+		return
+	fi
 	{ f=$(first_sent F) && ge "$f" "$w"; } ||
 	    miss "no FIN left after the worker's close" || return
 	e=$(at client 'read\(\) returns 0: EOF' '' "$w") ||
