@@ -578,6 +578,12 @@ for ex; do
 	*) echo "usage: labcheck.sh [N...]: N an exercise, 1 to 10" >&2; exit 2 ;;
 	esac
 done
+# as the handout starts: make
+make -s -C "$TOP" all >"$work/make.out" 2>&1 || {
+	cat "$work/make.out" >&2
+	echo "labcheck: make failed: the programs the lab runs are not built" >&2
+	exit 1
+}
 failed=0
 for ex; do
 	why=
