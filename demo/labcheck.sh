@@ -8,7 +8,8 @@
 # usage: labcheck.sh [N...]     the exercises N (all ten)
 # One line an exercise: "ok N title", "FAIL N title: what was not seen", or
 # "skip N title: needs root" where the handout says it needs root and we are
-# not. Exit status 0 when none failed, 1 otherwise, 2 a usage error.
+# not. Exit status 0 when none failed, 1 otherwise (or when the programs do
+# not build), 2 a usage error.
 #
 # The commands are read from the handout, so that the lab and its check
 # cannot drift. Each runs in a scratch directory that stands for a fresh
@@ -31,7 +32,10 @@ if [ -n "${LAB_KEEP:-}" ]; then
 else
 	trap 'rm -rf "$work"' EXIT
 fi
-trap 'exit 130' INT TERM
+# an interrupted check stops the command it runs (timeout, in a process
+# group of its own, passes the signal on)
+runner=
+trap '[ -z "$runner" ] || kill -TERM "$runner" 2>/dev/null; exit 130' INT TERM
 mkdir "$work/clone"
 for f in "$TOP"/*; do
 	ln -s "$f" "$work/clone/${f##*/}"
@@ -542,8 +546,10 @@ run() {
 	    miss "the handout gives it no command" || return
 	overflows=$(tw_overflows)
 	status=0
-	(cd "$work/clone" && exec timeout -k 5 "$LAB_TIMEOUT" sh -c "$cmd") >"$out" 2>&1 ||
-	    status=$?
+	(cd "$work/clone" && exec timeout -k 5 "$LAB_TIMEOUT" sh -c "$cmd") >"$out" 2>&1 &
+	runner=$!
+	wait "$runner" || status=$?
+	runner=
 	# a loop is named by its first line
 	short=$(printf '%s\n' "$cmd" | sed -n '1p; 2{s/.*/.../p;q;}' | tr '\n' ' ')
 	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
