@@ -302,6 +302,9 @@ check_2() {
 	at client '\[FIN_WAIT2\]' '' "$s" >/dev/null ||
 	    miss "the client's socket did not show [FIN_WAIT2] after its shutdown()" || return
 	f=$(at wire '' '^#14 ')
+	{ e=$(at worker '^read\(\) returns 0: EOF') && c=$(at worker 'close\(\) .*holders 1->0: last holder, FIN' '' "$e") &&
+	    ge "$f" "$c"; } ||
+	    miss "the server's FIN (#14) did not leave at the worker's close, after it read the client's EOF" || return
 	at client 'read\(\) returns 0: EOF.*\[CLOSE\]' '' "$f" >/dev/null ||
 	    miss "the client's EOF after the server's FIN did not show [CLOSE]"
 }
@@ -321,6 +324,8 @@ check_3() {
 	r=$(at wire '' '^#11 ')
 	{ w=$(at worker '^write 7 bytes') && lt "$w" "$r"; } ||
 	    miss "the worker's first echo ('write 7 bytes') did not succeed before the RST" || return
+	logged role=worker ev=write bytes=7 state=CLOSE_WAIT ||
+	    miss "the worker's first echo was not written in CLOSE_WAIT, after the client's FIN" || return
 	d=$(at worker '^read 7 bytes' '' "$r") ||
 	    miss "the worker had no 'read 7 bytes' after the RST" || return
 	at worker '^write\(\) fails: EPIPE' '' "$d" >/dev/null ||
