@@ -5,28 +5,39 @@ load test_helper
 
 @test "the demo shows both cases and a verdict with two measured EOF times" {
 	run sh "$TOP/demo/demo.sh"
-	assert_success
-	assert_line --regexp '^== close-while-held: '
-	assert_line --regexp '^== shutdown-while-held: '
-	assert_line --regexp 'close\(\) fd [0-9]+, holders 2->1: nothing is sent'
-	assert_line --regexp 'shutdown\(SHUT_WR\), holders 2: FIN at once'
-	assert_line --regexp '^Verdict: with close\(\) the client.s EOF came after [0-9]+\.[0-9]{3} ms'
+	assert_success || mistake "make demo failed"
+	assert_line --regexp '^== close-while-held: ' ||
+	    mistake "the demo did not run the close-while-held case"
+	assert_line --regexp '^== shutdown-while-held: ' ||
+	    mistake "the demo did not run the shutdown-while-held case"
+	assert_line --regexp 'close\(\) fd [0-9]+, holders 2->1: nothing is sent' ||
+	    mistake "the demo's timeline did not show the worker's close() sending nothing while the parent holds the socket"
+	assert_line --regexp 'shutdown\(SHUT_WR\), holders 2: FIN at once' ||
+	    mistake "the demo's timeline did not show the worker's shutdown() sending the FIN at once while the parent holds the socket"
+	assert_line --regexp '^Verdict: with close\(\) the client.s EOF came after [0-9]+\.[0-9]{3} ms' ||
+	    mistake "the demo did not end with its verdict, the EOF time with close()"
 	# the close case waited for the parent's 500 ms; the shutdown case did not
 	close_ms=$(sed -n 's/.*EOF came after \([0-9]*\)\.[0-9]* ms.*/\1/p' <<<"$output")
 	shutdown_ms=$(sed -n 's/.*it came after \([0-9]*\)\.[0-9]* ms.*/\1/p' <<<"$output")
-	((close_ms >= 500))
-	((shutdown_ms < 500))
+	((close_ms >= 500)) ||
+	    mistake "with close() the demo's EOF came after $close_ms ms, before the parent's 500 ms were up"
+	((shutdown_ms < 500)) ||
+	    mistake "with shutdown() the demo's EOF came after $shutdown_ms ms, not before the parent let go at 500 ms"
 }
 
 @test "the diagnose demo: bin/holders names the parent that keeps a CLOSE_WAIT; bin/trace, as root, the close that sent nothing" {
 	run sh "$TOP/demo/demo.sh" diagnose
-	assert_success
-	assert_line --regexp '^    diagnosis: CLOSE_WAIT, .* process [0-9]+ \(server\) still holds the socket\.'
+	assert_success || mistake "make demo SCENARIO=diagnose failed"
+	assert_line --regexp '^    diagnosis: CLOSE_WAIT, .* process [0-9]+ \(server\) still holds the socket\.' ||
+	    mistake "bin/holders did not name the server's parent as the process that keeps the CLOSE_WAIT socket"
 	# shellcheck disable=SC2016 # a $ prompt in the output
 	if [[ $output == *'$ bin/trace --port'* ]]; then
-		assert_line --regexp 'ev=drop call=close comm=server .*sent=none why=held holders=[0-9]+\(server\)'
-		assert_line --regexp 'ev=drop call=close comm=server .*sent=fin first=[0-9]+ after='
+		assert_line --regexp 'ev=drop call=close comm=server .*sent=none why=held holders=[0-9]+\(server\)' ||
+		    mistake "bin/trace did not show the worker's close sending nothing because the server's parent held the socket"
+		assert_line --regexp 'ev=drop call=close comm=server .*sent=fin first=[0-9]+ after=' ||
+		    mistake "bin/trace did not show the FIN leaving when the server's parent finally let go of the socket"
 	else
-		assert_output --partial '(bin/trace shows the moment a close sends nothing'
+		assert_output --partial '(bin/trace shows the moment a close sends nothing' ||
+		    mistake "without bin/trace, the demo did not say what bin/trace would show and what it needs"
 	fi
 }

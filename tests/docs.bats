@@ -16,10 +16,14 @@ man_options() {
 }
 
 @test "every option in --help is in the man page, and the other way round" {
-	assert_equal "$(man_options "$TOP/docs/server.1")" "$(help_options "$TOP/bin/server")"
-	assert_equal "$(man_options "$TOP/docs/client.1")" "$(help_options "$TOP/bin/client")"
-	assert_equal "$(man_options "$TOP/docs/timeline.1")" "$(help_options "$TOP/bin/timeline")"
-	assert_equal "$(man_options "$TOP/docs/trace.1")" "$(help_options "$TOP/bin/trace")"
+	assert_equal "$(man_options "$TOP/docs/server.1")" "$(help_options "$TOP/bin/server")" ||
+	    mistake "docs/server.1's OPTIONS and bin/server --help do not describe the same options"
+	assert_equal "$(man_options "$TOP/docs/client.1")" "$(help_options "$TOP/bin/client")" ||
+	    mistake "docs/client.1's OPTIONS and bin/client --help do not describe the same options"
+	assert_equal "$(man_options "$TOP/docs/timeline.1")" "$(help_options "$TOP/bin/timeline")" ||
+	    mistake "docs/timeline.1's OPTIONS and bin/timeline --help do not describe the same options"
+	assert_equal "$(man_options "$TOP/docs/trace.1")" "$(help_options "$TOP/bin/trace")" ||
+	    mistake "docs/trace.1's OPTIONS and bin/trace --help do not describe the same options"
 }
 
 @test "bin/trace's usage line is its man page's SYNOPSIS" {
@@ -28,37 +32,40 @@ man_options() {
 	man=$(groff -man -Tascii -rLL=200n -P-cbou "$TOP/docs/trace.1" |
 	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n' '  ' |
 	    sed 's/^ *closelab-trace //; s/ *$//')
-	assert_equal "$man" "$usage"
+	assert_equal "$man" "$usage" ||
+	    mistake "bin/trace --help's usage line and docs/trace.1's SYNOPSIS differ"
 }
 
 @test "the man pages render with no warning" {
 	command -v groff >/dev/null || skip "groff is not installed"
 	for page in server.1 client.1 timeline.1 trace.1; do
 		run groff -ww -man -Tutf8 -z "$TOP/docs/$page"
-		assert_success
-		assert_output ""
+		assert_success || mistake "groff failed on docs/$page"
+		assert_output "" || mistake "groff warned about docs/$page"
 	done
 	if command -v man >/dev/null; then
 		run bash -c "MANWIDTH=80 man -l '$TOP/docs/server.1' 2>&1 >/dev/null"
-		assert_output ""
+		assert_output "" || mistake "man warned about docs/server.1 at 80 columns"
 	fi
 }
 
 @test "make install and uninstall honour PREFIX and DESTDIR" {
 	root=$BATS_TEST_TMPDIR/root
 	run make -s -C "$TOP" install DESTDIR="$root" PREFIX=/opt/closelab
-	assert_success
+	assert_success || mistake "make install with DESTDIR and PREFIX failed"
 	for f in bin/closelab-server bin/closelab-client bin/closelab-timeline \
 	    bin/closelab-trace share/closelab/closes.bt share/closelab/svg.awk \
 	    share/man/man1/closelab-server.1 share/man/man1/closelab-client.1 \
 	    share/man/man1/closelab-timeline.1 share/man/man1/closelab-trace.1; do
-		[ -f "$root/opt/closelab/$f" ]
+		[ -f "$root/opt/closelab/$f" ] ||
+		    mistake "make install did not put $f under DESTDIR/PREFIX"
 	done
-	[ -x "$root/opt/closelab/bin/closelab-server" ]
+	[ -x "$root/opt/closelab/bin/closelab-server" ] ||
+	    mistake "make install did not make closelab-server executable"
 	run make -s -C "$TOP" uninstall DESTDIR="$root" PREFIX=/opt/closelab
-	assert_success
+	assert_success || mistake "make uninstall with DESTDIR and PREFIX failed"
 	run find "$root" -type f
-	assert_output ""
+	assert_output "" || mistake "make uninstall left these files behind"
 }
 
 # The vocabulary of common/events.h, a line an event: "NAME<TAB>KEY KEY..."
@@ -69,7 +76,7 @@ vocabulary() {
 
 @test "usage.md's table of events has every event of events.h, every field, nothing else" {
 	command -v cc >/dev/null || skip "needs cc"
-	vocabulary
+	vocabulary || mistake "the list of events of common/events.h could not be built and run"
 	# the table's rows: | `ev`, `ev` | who | fields |
 	run awk -F'|' '
 		NR == FNR { keys[$1] = $2; next }
@@ -97,13 +104,13 @@ vocabulary() {
 						print "usage.md does not give the field " k[i] "= of " e
 			}
 		}' FS='\t' "$BATS_TEST_TMPDIR/vocab" FS='|' "$TOP/docs/usage.md"
-	assert_success
-	assert_output ""
+	assert_success || mistake "the table of events in usage.md could not be read"
+	assert_output "" || mistake "usage.md's table of events and events.h disagree, as the lines above say"
 }
 
 @test "every event and field that contract.md says the tests read is in events.h" {
 	command -v cc >/dev/null || skip "needs cc"
-	vocabulary
+	vocabulary || mistake "the list of events of common/events.h could not be built and run"
 	# the paragraph that lists them: `ev key=...` in backquotes
 	run awk '
 		NR == FNR { split($0, p, "\t"); keys[p[1]] = " " p[2] " "; next }
@@ -136,8 +143,8 @@ vocabulary() {
 			}
 		}
 		END { if (!seen) print "contract.md lists no event" }' "$BATS_TEST_TMPDIR/vocab" "$TOP/docs/contract.md"
-	assert_success
-	assert_output ""
+	assert_success || mistake "the list of events in contract.md could not be read"
+	assert_output "" || mistake "contract.md names events or fields that events.h does not have, as the lines above say"
 }
 
 @test "contract.md names every option of the programs that the core tests use" {

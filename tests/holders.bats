@@ -49,8 +49,10 @@ held_by_two() {
 	local addr=${1:-127.0.0.1}
 	start_server --addr "$addr" --parent-keeps never --end leak
 	start_client --addr "$addr" --send hello
-	wait_for_event "$SLOG" role=worker ev=leak
-	wait_server_end close-wait 2
+	wait_for_event "$SLOG" role=worker ev=leak ||
+	    mistake "the worker did not log that it never closes the connection ('ev=leak')"
+	wait_server_end close-wait 2 ||
+	    mistake "bin/holders never showed the server's end in CLOSE_WAIT held by 2 processes, the parent and its worker"
 	WORKER=$(pid_of "$SLOG" role=worker ev=leak)
 }
 
@@ -73,117 +75,134 @@ python_comm() {
 
 @test "usage: an unknown option, a bad value or a bad state is one line, then the usage; exit 2" {
 	run "$HOLDERS" --bogus
-	assert_failure 2
+	assert_failure 2 || mistake "an unknown option must make bin/holders exit 2, a usage error"
 	assert_line --index 0 "holders: unknown option --bogus"
-	assert_line --index 1 --regexp '^usage: holders \[--port P\]'
+	assert_line --index 1 --regexp '^usage: holders \[--port P\]' ||
+	    mistake "bin/holders's one line about an unknown option was not followed by its usage"
 	for port in 0 65536 x -1 ''; do
 		run "$HOLDERS" --port "$port"
-		assert_failure 2
+		assert_failure 2 || mistake "bin/holders --port '$port' must exit 2, a usage error"
 		assert_line --index 0 "holders: --port needs a number from 1 to 65535, not '$port'"
 	done
 	run "$HOLDERS" --state waiting
-	assert_failure 2
+	assert_failure 2 || mistake "bin/holders --state waiting must exit 2, a usage error"
 	assert_line --index 0 "holders: --state: no such TCP state 'waiting' (see --help)"
 	for ms in 0 9 3600001 soon; do
 		run "$HOLDERS" --watch "$ms"
-		assert_failure 2
+		assert_failure 2 || mistake "bin/holders --watch '$ms' must exit 2, a usage error"
 		assert_line --index 0 "holders: --watch needs a number from 10 to 3600000, not '$ms'"
 	done
 	run "$HOLDERS" --pid 0
-	assert_failure 2
+	assert_failure 2 || mistake "bin/holders --pid 0 must exit 2, a usage error"
 	run "$HOLDERS" --json=yes
-	assert_failure 2
+	assert_failure 2 || mistake "bin/holders --json=yes must exit 2, a usage error"
 	assert_line --index 0 "holders: option --json takes no value"
 	run "$HOLDERS" --port
-	assert_failure 2
+	assert_failure 2 || mistake "bin/holders --port without a value must exit 2, a usage error"
 	assert_line --index 0 "holders: option --port needs a value"
 }
 
 @test "usage: --help fits 80 columns, and matches the man page option for option" {
 	run "$HOLDERS" --help
-	assert_success
+	assert_success || mistake "bin/holders --help must exit 0"
 	run awk 'length > 80' <<<"$output"
-	assert_output ""
+	assert_output "" || mistake "these lines of bin/holders --help are wider than 80 columns"
 	help=$("$HOLDERS" --help | sed -n 's/^  \(--[a-z-]*\).*/\1/p' | sort -u)
 	man=$(sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$TOP/docs/holders.1" |
 	    sed -n 's/^\.B[IR]* \\-\\-\([a-z\\-]*\).*/--\1/p' | sed 's/\\-/-/g' | sort -u)
-	assert_equal "$man" "$help"
+	assert_equal "$man" "$help" ||
+	    mistake "docs/holders.1's OPTIONS and bin/holders --help do not describe the same options"
 	# the synopsis names the same options in the same order
 	help=$("$HOLDERS" --help | sed -n '1,/^$/p' | grep -o -- '--[a-z-]*' | tr '\n' ' ')
 	man=$(sed -n '/^\.SH SYNOPSIS/,/^\.SH /p' "$TOP/docs/holders.1" |
 	    grep -o -- '\\-\\-[a-z\\-]*' | sed 's/\\-/-/g' | tr '\n' ' ')
-	assert_equal "$man" "$help"
+	assert_equal "$man" "$help" ||
+	    mistake "docs/holders.1's SYNOPSIS and bin/holders --help's usage do not name the same options in the same order"
 	if command -v groff >/dev/null; then
 		run groff -ww -man -Tutf8 -z "$TOP/docs/holders.1"
-		assert_success
-		assert_output ""
+		assert_success || mistake "groff failed on docs/holders.1"
+		assert_output "" || mistake "groff warned about docs/holders.1"
 	fi
 }
 
 @test "usage: on a system that is not Linux it says so in one line, exit 3" {
 	[ "$(uname -s)" != Linux ] || skip "this is Linux"
 	run "$HOLDERS"
-	assert_failure 3
+	assert_failure 3 || mistake "bin/holders on a system that is not Linux must exit 3"
 	assert_output "holders: needs Linux (NETLINK_SOCK_DIAG and /proc)"
 }
 
 @test "no such process for --pid, and an unwritable stdout, are runtime errors: exit 3" {
 	run "$HOLDERS" --pid 2147483647
-	assert_failure 3
+	assert_failure 3 || mistake "bin/holders --pid of no process must exit 3, a runtime error"
 	assert_output "holders: there is no process 2147483647"
 	run bash -c "'$HOLDERS' >/dev/full"
-	assert_failure 3
+	assert_failure 3 || mistake "bin/holders whose report cannot be written must exit 3"
 	assert_output "holders: cannot write the report: No space left on device"
 	run bash -c "'$HOLDERS' --json --state listen >/dev/full"
-	assert_failure 3
+	assert_failure 3 || mistake "bin/holders --json whose report cannot be written must exit 3"
 }
 
 @test "a write that fails in the middle of a long report: the same one line, exit 3; EPIPE: quiet" {
 	start_program many.py
 	run "$HOLDERS" --port "$PORT"
-	assert_success
-	[ "${#output}" -gt 16384 ]
+	assert_success || mistake "bin/holders flagged or failed on the many sockets of a correct program"
+	[ "${#output}" -gt 16384 ] ||
+	    mistake "the report of the many sockets was ${#output} bytes, not the long one (over 16 KiB) this test needs"
 	run bash -c "'$HOLDERS' --port $PORT >/dev/full"
-	assert_failure 3
+	assert_failure 3 || mistake "bin/holders whose long report could not be written must exit 3"
 	assert_output "holders: cannot write the report: No space left on device"
 	run bash -c "timeout 10 '$HOLDERS' --port $PORT --watch 10 | head -c 100 >/dev/null; echo \${PIPESTATUS[0]}"
-	assert_output 0
+	assert_output 0 || mistake "bin/holders --watch whose reader went away did not end quietly with status 0"
 }
 
 @test "closelab server, a correct one: the connection is held by its worker alone, exit 0" {
 	start_server
 	start_client --send hello --then none
-	wait_for_event "$SLOG" role=parent ev=close
-	wait_server_end established 1
+	wait_for_event "$SLOG" role=parent ev=close ||
+	    mistake "the parent never closed its copy of the connection"
+	wait_server_end established 1 ||
+	    mistake "bin/holders never showed the server's end ESTABLISHED and held by one process"
 	run "$HOLDERS" --port "$PORT"
-	assert_success
-	assert_line --regexp "^ESTABLISHED +127\.0\.0\.1:$PORT +127\.0\.0\.1:[0-9]+ +recv-q 0 send-q 0"
-	assert_line --regexp "^holders: [0-9]+ sockets, 0 flagged$"
-	refute_output --partial "diagnosis:"
+	assert_success || mistake "bin/holders flagged a correct server's connection (exit not 0)"
+	assert_line --regexp "^ESTABLISHED +127\.0\.0\.1:$PORT +127\.0\.0\.1:[0-9]+ +recv-q 0 send-q 0" ||
+	    mistake "bin/holders did not show the server's ESTABLISHED connection with empty queues"
+	assert_line --regexp "^holders: [0-9]+ sockets, 0 flagged$" ||
+	    mistake "bin/holders's last line did not say that no socket was flagged"
+	refute_output --partial "diagnosis:" ||
+	    mistake "bin/holders gave a diagnosis of a correct server's connection"
 }
 
 @test "closelab server --end leak: the worker that never closes holds a CLOSE_WAIT" {
 	start_server --end leak
 	start_client --send hello
-	wait_for_event "$SLOG" role=worker ev=leak
-	wait_for_event "$SLOG" role=parent ev=close
-	wait_server_end close-wait 1
+	wait_for_event "$SLOG" role=worker ev=leak ||
+	    mistake "the worker did not log that it never closes the connection ('ev=leak')"
+	wait_for_event "$SLOG" role=parent ev=close ||
+	    mistake "the parent never closed its copy of the connection"
+	wait_server_end close-wait 1 ||
+	    mistake "bin/holders never showed the server's end in CLOSE_WAIT held by one process"
 	worker=$(pid_of "$SLOG" role=worker ev=leak)
 	run "$HOLDERS" --port "$PORT"
-	assert_failure 1
-	assert_line --regexp "^    $worker \(server\) fd [0-9]+, close-on-exec$"
+	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT the worker keeps (exit 1)"
+	assert_line --regexp "^    $worker \(server\) fd [0-9]+, close-on-exec$" ||
+	    mistake "bin/holders did not name the worker $worker (server) as the holder, with its fd"
 	assert_line "    flags: close-wait"
-	assert_line --regexp "^    diagnosis: CLOSE_WAIT, no data received for [0-9]+ m?s: the peer has closed, and process $worker \(server\) still holds the socket\. No FIN leaves until it closes the socket or calls shutdown\(SHUT_WR\)\.$"
+	assert_line --regexp "^    diagnosis: CLOSE_WAIT, no data received for [0-9]+ m?s: the peer has closed, and process $worker \(server\) still holds the socket\. No FIN leaves until it closes the socket or calls shutdown\(SHUT_WR\)\.$" ||
+	    mistake "bin/holders's diagnosis did not say that the peer has closed and the worker $worker still holds the socket"
 	# (other sockets may have the port: a TIME_WAIT of an old client's)
-	assert_line --regexp "^holders: [0-9]+ sockets, 1 flagged$"
+	assert_line --regexp "^holders: [0-9]+ sockets, 1 flagged$" ||
+	    mistake "bin/holders's last line did not say that one socket was flagged"
 }
 
 @test "closelab server --parent-keeps never: the parent and its worker, named and related" {
 	held_by_two
 	run "$HOLDERS" --port "$PORT"
-	assert_failure 1
-	assert_line --regexp "^    $SERVER_PID \(server\) fd [0-9]+, close-on-exec$"
-	assert_line --regexp "^    $WORKER \(server\) fd [0-9]+, close-on-exec, child of $SERVER_PID$"
+	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT the parent and worker keep (exit 1)"
+	assert_line --regexp "^    $SERVER_PID \(server\) fd [0-9]+, close-on-exec$" ||
+	    mistake "bin/holders did not name the parent $SERVER_PID (server) as a holder, with its fd"
+	assert_line --regexp "^    $WORKER \(server\) fd [0-9]+, close-on-exec, child of $SERVER_PID$" ||
+	    mistake "bin/holders did not name the worker $WORKER (server) as a holder and the parent's child"
 	assert_line "    flags: shared close-wait"
 	assert_output --partial "the peer has closed, and 2 processes still hold the socket: $SERVER_PID (server) and its child $WORKER (server). No FIN leaves until both close it, or until one calls shutdown(SHUT_WR)."
 }
@@ -191,10 +210,12 @@ python_comm() {
 @test "closelab server --parent-keeps never with close: the parent alone keeps the CLOSE_WAIT" {
 	start_server --parent-keeps never --end close
 	start_client --send hello
-	wait_for_event "$SLOG" role=worker ev=close
-	wait_server_end close-wait 1
+	wait_for_event "$SLOG" role=worker ev=close ||
+	    mistake "the worker never closed the connection"
+	wait_server_end close-wait 1 ||
+	    mistake "bin/holders never showed the server's end in CLOSE_WAIT held by one process"
 	run "$HOLDERS" --port "$PORT"
-	assert_failure 1
+	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT the parent keeps (exit 1)"
 	assert_output --partial "the peer has closed, and process $SERVER_PID (server) still holds the socket."
 }
 
@@ -202,122 +223,156 @@ python_comm() {
 	# the helper waits for teardown's file, 10 s at most
 	start_server --spawn "i=0; while [ ! -e '$BATS_TEST_TMPDIR/go' ] && [ \$i -lt 400 ]; do sleep 0.025; i=\$((i + 1)); done"
 	start_client --send hello
-	wait_for_event "$SLOG" role=worker ev=close
-	wait_server_end close-wait
+	wait_for_event "$SLOG" role=worker ev=close ||
+	    mistake "the worker never closed the connection"
+	wait_server_end close-wait ||
+	    mistake "bin/holders never showed the server's end in CLOSE_WAIT"
 	helper=$(field "$(event "$SLOG" role=worker ev=spawn)" helper)
 	run "$HOLDERS" --port "$PORT" --state close-wait
-	assert_failure 1
-	assert_line --regexp "^    $helper \(sh\) fd [0-9]+, no close-on-exec$"
-	assert_line --regexp "^    flags: .*close-wait inherited$"
+	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT the helper keeps (exit 1)"
+	assert_line --regexp "^    $helper \(sh\) fd [0-9]+, no close-on-exec$" ||
+	    mistake "bin/holders did not name the helper $helper (sh) as a holder, with an fd that is not close-on-exec"
+	assert_line --regexp "^    flags: .*close-wait inherited$" ||
+	    mistake "bin/holders did not flag the socket close-wait and inherited"
 	# with the sleep the helper runs, or without: the two are named, or the helper
-	assert_output --regexp " $helper \(sh\) runs [^ ]+.* not [^ ]+/server as the listener's holder $SERVER_PID \(server\) does.*inherited it across exec\."
+	assert_output --regexp " $helper \(sh\) runs [^ ]+.* not [^ ]+/server as the listener's holder $SERVER_PID \(server\) does.*inherited it across exec\." ||
+	    mistake "bin/holders did not explain that the helper, running another program than the server, inherited the socket across exec"
 }
 
 @test "closelab server --reads none: unread data at CLOSE_WAIT, and the RST it will bring" {
 	start_server --reads none --end-after 0 --end leak
 	start_client --send hello
-	wait_server_end close-wait
+	wait_server_end close-wait ||
+	    mistake "bin/holders never showed the server's end in CLOSE_WAIT"
 	run "$HOLDERS" --port "$PORT" --state close-wait
-	assert_failure 1
+	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT with unread data (exit 1)"
 	# the kernel counts the FIN not yet read as one byte more
-	assert_line --regexp "^CLOSE_WAIT +127\.0\.0\.1:$PORT +127\.0\.0\.1:[0-9]+ +recv-q 6 send-q 0"
-	assert_line --regexp "^    flags: .*close-wait unread$"
+	assert_line --regexp "^CLOSE_WAIT +127\.0\.0\.1:$PORT +127\.0\.0\.1:[0-9]+ +recv-q 6 send-q 0" ||
+	    mistake "bin/holders did not show the 5 unread bytes and the FIN as recv-q 6"
+	assert_line --regexp "^    flags: .*close-wait unread$" ||
+	    mistake "bin/holders did not flag the socket close-wait and unread"
 	assert_output --partial "5 bytes the peer sent are still unread: the last close will send RST, not FIN."
 }
 
 @test "ForkingTCPServer whose handler forks a job: the handler and its child keep a CLOSE_WAIT" {
 	start_program forking_keeper.py
 	start_client --send job1 --log "$CLOG"
-	wait_server_end close-wait 2
+	wait_server_end close-wait 2 ||
+	    mistake "bin/holders never showed the server's end in CLOSE_WAIT held by 2 processes"
 	comm=$(python_comm)
 	run "$HOLDERS" --port "$PORT"
-	assert_failure 1
+	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT the handler and its job keep (exit 1)"
 	assert_line "    flags: shared close-wait"
-	assert_output --regexp "the peer has closed, and 2 processes still hold the socket: ([0-9]+) \($comm\) and its child ([0-9]+) \($comm\)\. No FIN leaves until both close it, or until one calls shutdown\(SHUT_WR\)\."
-	[[ $output =~ hold\ the\ socket:\ ([0-9]+)\ .*its\ child\ ([0-9]+) ]]
+	assert_output --regexp "the peer has closed, and 2 processes still hold the socket: ([0-9]+) \($comm\) and its child ([0-9]+) \($comm\)\. No FIN leaves until both close it, or until one calls shutdown\(SHUT_WR\)\." ||
+	    mistake "bin/holders's diagnosis did not name the handler and its child as the two processes that still hold the socket"
+	[[ $output =~ hold\ the\ socket:\ ([0-9]+)\ .*its\ child\ ([0-9]+) ]] ||
+	    mistake "bin/holders's diagnosis did not name the two holders' pids"
 	handler=${BASH_REMATCH[1]} job=${BASH_REMATCH[2]}
 	# the handler is the server's child, the job the handler's
-	assert_equal "$(ppid_of "$handler")" "$PROG_PID"
-	assert_equal "$(ppid_of "$job")" "$handler"
+	assert_equal "$(ppid_of "$handler")" "$PROG_PID" ||
+	    mistake "the holder bin/holders named first, $handler, is not the server's child, the handler"
+	assert_equal "$(ppid_of "$job")" "$handler" ||
+	    mistake "the holder bin/holders named as the child, $job, is not the handler's child"
 	# the listener is held by the three, one line of descent: not flagged
-	assert_line --regexp "^LISTEN +127\.0\.0\.1:$PORT "
-	assert_line --regexp "^    $job \($comm\) fd [0-9]+, close-on-exec, child of $handler$"
+	assert_line --regexp "^LISTEN +127\.0\.0\.1:$PORT " ||
+	    mistake "bin/holders did not show the listener on the port"
+	assert_line --regexp "^    $job \($comm\) fd [0-9]+, close-on-exec, child of $handler$" ||
+	    mistake "bin/holders did not name the job $job as a holder and the handler's child"
 	run "$HOLDERS" --port "$PORT" --state listen
-	assert_success
+	assert_success || mistake "bin/holders flagged a listener held by one line of descent"
 	# and the client does not see EOF while they hold it
 	run has_event "$CLOG" ev=eof
-	assert_failure
+	assert_failure || mistake "the client saw EOF while the handler and its job still held the socket"
 }
 
 @test "ForkingTCPServer, correct: the job closes its copy, the handler shuts down; exit 0" {
 	start_program forking_keeper.py --correct
 	start_client --send job1
 	wait_client
-	assert_line --regexp '^result end=eof '
+	assert_line --regexp '^result end=eof ' || mistake "the connection did not end with EOF"
 	run "$HOLDERS" --port "$PORT"
-	assert_success
-	assert_line --regexp "^holders: [0-9]+ sockets?, 0 flagged$"
+	assert_success || mistake "bin/holders flagged a correct ForkingTCPServer (exit not 0)"
+	assert_line --regexp "^holders: [0-9]+ sockets?, 0 flagged$" ||
+	    mistake "bin/holders's last line did not say that no socket was flagged"
 }
 
 @test "Popen(close_fds=False): the helper holds the connection and the listener across exec" {
 	start_program popen_inherits.py
 	start_client --send hello
-	wait_server_end close-wait 1
+	wait_server_end close-wait 1 ||
+	    mistake "bin/holders never showed the server's end in CLOSE_WAIT held by one process"
 	comm=$(python_comm)
 	run "$HOLDERS" --port "$PORT"
-	assert_failure 1
-	assert_line --regexp "^    flags: close-wait inherited$"
-	assert_line --regexp "^    flags: inherited$"
-	assert_output --regexp "the peer has closed, and process ([0-9]+) \(sleep\) still holds the socket\. No FIN leaves until it closes the socket or calls shutdown\(SHUT_WR\)\. [0-9]+ \(sleep\) runs [^ ]*sleep, not [^ ]+ as the listener's holder $PROG_PID \($comm\) does, and holds the socket as fd [0-9]+ without close-on-exec: it inherited it across exec\."
-	[[ $output =~ process\ ([0-9]+)\ \(sleep\) ]]
-	assert_equal "$(ppid_of "${BASH_REMATCH[1]}")" "$PROG_PID"
+	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT sleep keeps (exit 1)"
+	assert_line --regexp "^    flags: close-wait inherited$" ||
+	    mistake "bin/holders did not flag the connection close-wait and inherited"
+	assert_line --regexp "^    flags: inherited$" ||
+	    mistake "bin/holders did not flag the listener inherited"
+	assert_output --regexp "the peer has closed, and process ([0-9]+) \(sleep\) still holds the socket\. No FIN leaves until it closes the socket or calls shutdown\(SHUT_WR\)\. [0-9]+ \(sleep\) runs [^ ]*sleep, not [^ ]+ as the listener's holder $PROG_PID \($comm\) does, and holds the socket as fd [0-9]+ without close-on-exec: it inherited it across exec\." ||
+	    mistake "bin/holders's diagnosis did not say that sleep still holds the socket, inherited across exec from the server"
+	[[ $output =~ process\ ([0-9]+)\ \(sleep\) ]] ||
+	    mistake "bin/holders's diagnosis did not name sleep's pid"
+	assert_equal "$(ppid_of "${BASH_REMATCH[1]}")" "$PROG_PID" ||
+	    mistake "the sleep bin/holders named is not the server's child"
 }
 
 @test "Popen through the shell in the background: the listener is held by unrelated processes" {
 	start_program popen_inherits.py --detach
 	start_client --send hello
 	wait_until "the listener held by two" eval \
-	    "'$HOLDERS' --port $PORT --state listen --json | grep -q '\"processes\":2,'"
+	    "'$HOLDERS' --port $PORT --state listen --json | grep -q '\"processes\":2,'" ||
+	    mistake "bin/holders never showed the listener held by 2 processes"
 	comm=$(python_comm)
 	run "$HOLDERS" --port "$PORT" --state listen
-	assert_failure 1
+	assert_failure 1 || mistake "bin/holders did not flag a listener held by unrelated processes (exit 1)"
 	assert_line "    flags: inherited unrelated-listener"
-	assert_output --regexp "LISTEN: the listener on port $PORT is held by unrelated processes: $PROG_PID \($comm\) and [0-9]+ \(sleep\)\. Connections wait for whichever of them calls accept\(\), and the port stays bound until every one of them closes it\."
+	assert_output --regexp "LISTEN: the listener on port $PORT is held by unrelated processes: $PROG_PID \($comm\) and [0-9]+ \(sleep\)\. Connections wait for whichever of them calls accept\(\), and the port stays bound until every one of them closes it\." ||
+	    mistake "bin/holders's diagnosis did not say that the server and an unrelated sleep both hold the listener"
 }
 
 @test "Popen, correct (close-on-exec sockets, close_fds): exit 0" {
 	start_program popen_inherits.py --correct
 	start_client --send hello
 	wait_client
-	assert_line --regexp '^result end=eof '
+	assert_line --regexp '^result end=eof ' || mistake "the connection did not end with EOF"
 	run "$HOLDERS" --port "$PORT"
-	assert_success
+	assert_success || mistake "bin/holders flagged a correct Popen server (exit not 0)"
 }
 
 @test "--pid, --state and --shared choose the sockets shown" {
 	held_by_two
 	# --pid: only what the worker holds, here the connection alone
 	run "$HOLDERS" --pid "$WORKER" --json
-	assert_failure 1
-	assert_equal "${#lines[@]}" 1
-	assert_line --index 0 --regexp "\"state\":\"CLOSE_WAIT\".*\"pid\":$WORKER,"
+	assert_failure 1 || mistake "bin/holders --pid of the worker did not flag its CLOSE_WAIT (exit 1)"
+	assert_equal "${#lines[@]}" 1 ||
+	    mistake "bin/holders --pid of the worker showed ${#lines[@]} sockets, not the connection alone"
+	assert_line --index 0 --regexp "\"state\":\"CLOSE_WAIT\".*\"pid\":$WORKER," ||
+	    mistake "bin/holders --pid of the worker did not show its CLOSE_WAIT connection"
 	run "$HOLDERS" --pid "$SERVER_PID" --state listen --json
-	assert_success
-	assert_equal "${#lines[@]}" 1
-	assert_line --index 0 --regexp "^\{\"state\":\"LISTEN\",.*\"local_port\":$PORT,"
+	assert_success || mistake "bin/holders --pid of the parent --state listen flagged its listener"
+	assert_equal "${#lines[@]}" 1 ||
+	    mistake "bin/holders --pid of the parent --state listen showed ${#lines[@]} sockets, not its listener alone"
+	assert_line --index 0 --regexp "^\{\"state\":\"LISTEN\",.*\"local_port\":$PORT," ||
+	    mistake "bin/holders --pid of the parent --state listen did not show the listener on the port"
 	# --state, twice
 	run "$HOLDERS" --port "$PORT" --state listen --state CLOSE_WAIT --json
-	assert_equal "${#lines[@]}" 2
-	assert_line --index 0 --regexp '^\{"state":"LISTEN",'
-	assert_line --index 1 --regexp '^\{"state":"CLOSE_WAIT",'
+	assert_equal "${#lines[@]}" 2 ||
+	    mistake "bin/holders with two --state showed ${#lines[@]} sockets, not the listener and the connection"
+	assert_line --index 0 --regexp '^\{"state":"LISTEN",' ||
+	    mistake "bin/holders with two --state did not show the listener first"
+	assert_line --index 1 --regexp '^\{"state":"CLOSE_WAIT",' ||
+	    mistake "bin/holders with two --state did not show the CLOSE_WAIT second"
 	# the client's end: FIN_WAIT1 until the server's delayed ACK of its FIN
 	run "$HOLDERS" --port "$PORT" --state fin-wait-1 --state fin_wait2
-	assert_success
-	assert_line --regexp "^FIN_WAIT[12] +127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:$PORT "
+	assert_success || mistake "bin/holders flagged the client's end in FIN_WAIT"
+	assert_line --regexp "^FIN_WAIT[12] +127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:$PORT " ||
+	    mistake "bin/holders --state fin-wait-1 --state fin_wait2 did not show the client's end"
 	# --shared: the connection of two holders, not the listener of one
 	run "$HOLDERS" --port "$PORT" --shared --json
-	assert_equal "${#lines[@]}" 1
-	assert_line --index 0 --regexp '"state":"CLOSE_WAIT",.*"processes":2,'
+	assert_equal "${#lines[@]}" 1 ||
+	    mistake "bin/holders --shared showed ${#lines[@]} sockets, not the one connection of two holders"
+	assert_line --index 0 --regexp '"state":"CLOSE_WAIT",.*"processes":2,' ||
+	    mistake "bin/holders --shared did not show the CLOSE_WAIT held by 2 processes"
 }
 
 @test "IPv6: a CLOSE_WAIT on [::1] is found and diagnosed" {
@@ -325,17 +380,19 @@ python_comm() {
 	    skip "no IPv6 loopback here"
 	held_by_two ::1
 	run "$HOLDERS" --port "$PORT"
-	assert_failure 1
-	assert_line --regexp "^CLOSE_WAIT +\[::1\]:$PORT +\[::1\]:[0-9]+ "
+	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT on [::1] (exit 1)"
+	assert_line --regexp "^CLOSE_WAIT +\[::1\]:$PORT +\[::1\]:[0-9]+ " ||
+	    mistake "bin/holders did not show the CLOSE_WAIT with its IPv6 addresses in brackets"
 	assert_output --partial "2 processes still hold the socket: $SERVER_PID (server) and its child"
 	run "$HOLDERS" --port "$PORT" --state close-wait --json
-	assert_line --index 0 --regexp "^\{\"state\":\"CLOSE_WAIT\",\"family\":\"ipv6\",\"local\":\"\[::1\]:$PORT\","
+	assert_line --index 0 --regexp "^\{\"state\":\"CLOSE_WAIT\",\"family\":\"ipv6\",\"local\":\"\[::1\]:$PORT\"," ||
+	    mistake "bin/holders --json did not give the CLOSE_WAIT's family as ipv6 and its address as [::1]:port"
 }
 
 @test "--json: one valid object a line, names with any byte escaped" {
 	start_program odd_name.py
 	run "$HOLDERS" --port "$PORT" --state listen --json
-	assert_success
+	assert_success || mistake "bin/holders --json failed or flagged the listener of a process with an odd name"
 	run python3 -c '
 import json, sys
 rows = [json.loads(line) for line in sys.stdin]
@@ -345,82 +402,98 @@ assert h["comm"] == "q\"b\\t\t\x01\u00e9\ufffd", repr(h["comm"])
 assert rows[0]["state"] == "LISTEN" and rows[0]["peer"] is None
 assert h["cloexec"] is True and h["ancestor"] is None
 print("ok")' <<<"$output"
-	assert_output ok
+	assert_output ok || mistake "bin/holders --json's line was not valid JSON with the odd name escaped, as Python's assertion above says"
 	# text: control bytes shown as \xNN, never raw
 	run "$HOLDERS" --port "$PORT"
-	assert_line --regexp '^    [0-9]+ \(q"b\\t\\x09\\x01'
+	assert_line --regexp '^    [0-9]+ \(q"b\\t\\x09\\x01' ||
+	    mistake "bin/holders's text did not show the odd name's control bytes as \\xNN"
 }
 
 @test "--json: every report of a busy mix of flags parses" {
 	start_program popen_inherits.py
 	start_client --send hello
-	wait_server_end close-wait 1
+	wait_server_end close-wait 1 ||
+	    mistake "bin/holders never showed the server's end in CLOSE_WAIT held by one process"
 	run bash -c "'$HOLDERS' --json | python3 -c 'import json, sys; print(len([json.loads(l) for l in sys.stdin]))'"
-	assert_success
-	[ "$output" -ge 3 ]
+	assert_success || mistake "a line of bin/holders --json on every socket was not valid JSON"
+	[ "$output" -ge 3 ] || mistake "bin/holders --json showed $output sockets, fewer than the 3 of this test"
 	run bash -c "'$HOLDERS' --port $PORT --json | python3 -c '
 import json, sys
 rows = [json.loads(l) for l in sys.stdin]
 print(sorted(f for r in rows for f in r[\"flags\"]))'"
-	assert_output "['close-wait', 'inherited', 'inherited']"
+	assert_output "['close-wait', 'inherited', 'inherited']" ||
+	    mistake "bin/holders --json did not flag the connection close-wait and inherited and the listener inherited"
 }
 
 @test "--watch: marks new and changed sockets, and stops at SIGTERM with the last status" {
 	start_server --parent-keeps signal
 	"$HOLDERS" --watch 20 --port "$PORT" >"$BATS_TEST_TMPDIR/watch.out" 2>&1 3>&- &
 	WATCH_PID=$!
-	wait_until "the first redraw" grep -q 'redraw 1: ' "$BATS_TEST_TMPDIR/watch.out"
+	wait_until "the first redraw" grep -q 'redraw 1: ' "$BATS_TEST_TMPDIR/watch.out" ||
+	    mistake "bin/holders --watch never printed its first redraw"
 	start_client --send hello --then none
-	wait_for_event "$SLOG" role=worker ev=take
+	wait_for_event "$SLOG" role=worker ev=take || mistake "no worker took the connection"
 	wait_until "the connection marked new" grep -qE "^\+ ESTABLISHED +127\.0\.0\.1:$PORT " \
-	    "$BATS_TEST_TMPDIR/watch.out"
+	    "$BATS_TEST_TMPDIR/watch.out" ||
+	    mistake "bin/holders --watch never marked the new connection with +"
 	wait_until "parent and worker holding it" grep -q '^    flags: shared$' \
-	    "$BATS_TEST_TMPDIR/watch.out"
+	    "$BATS_TEST_TMPDIR/watch.out" ||
+	    mistake "bin/holders --watch never flagged the connection shared by the parent and its worker"
 	# the parent lets go of its copy: the holders change, and nothing is flagged
 	seen=$(wc -l <"$BATS_TEST_TMPDIR/watch.out")
 	kill -USR1 "$SERVER_PID"
-	wait_for_event "$SLOG" role=parent ev=close
+	wait_for_event "$SLOG" role=parent ev=close ||
+	    mistake "the parent did not close its copy on SIGUSR1"
 	wait_until "the connection marked changed" eval \
-	    "tail -n +$((seen + 1)) '$BATS_TEST_TMPDIR/watch.out' | grep -qE '^\* ESTABLISHED +127\.0\.0\.1:$PORT '"
+	    "tail -n +$((seen + 1)) '$BATS_TEST_TMPDIR/watch.out' | grep -qE '^\* ESTABLISHED +127\.0\.0\.1:$PORT '" ||
+	    mistake "bin/holders --watch never marked the connection changed (*) when the parent let go"
 	kill -TERM "$WATCH_PID"
 	status=0
 	wait "$WATCH_PID" || status=$?
 	WATCH_PID=
 	# the last redraw saw one connection held by its worker alone
-	assert_equal "$status" 0
+	assert_equal "$status" 0 ||
+	    mistake "bin/holders --watch stopped by SIGTERM exited $status, not 0, the status of its last redraw (nothing flagged)"
 	grep -qE '^holders: [0-9:]+, every 20 ms, redraw [0-9]+: [0-9]+ sockets?, [0-9]+ flagged; [0-9]+ new \(\+\), [0-9]+ changed \(\*\), [0-9]+ gone \(-\)$' \
-	    "$BATS_TEST_TMPDIR/watch.out"
+	    "$BATS_TEST_TMPDIR/watch.out" ||
+	    mistake "bin/holders --watch's status line did not give the time, the interval, the redraw and its counts"
 }
 
 @test "--watch: a connection that ends is marked gone" {
 	start_server
 	"$HOLDERS" --watch 20 --port "$PORT" >"$BATS_TEST_TMPDIR/watch.out" 2>&1 3>&- &
 	WATCH_PID=$!
-	wait_until "the first redraw" grep -q 'redraw 1: ' "$BATS_TEST_TMPDIR/watch.out"
+	wait_until "the first redraw" grep -q 'redraw 1: ' "$BATS_TEST_TMPDIR/watch.out" ||
+	    mistake "bin/holders --watch never printed its first redraw"
 	start_client --send hello --then none
 	wait_until "the connection marked new" grep -qE "^\+ ESTABLISHED +127\.0\.0\.1:$PORT " \
-	    "$BATS_TEST_TMPDIR/watch.out"
+	    "$BATS_TEST_TMPDIR/watch.out" ||
+	    mistake "bin/holders --watch never marked the new connection with +"
 	kill -TERM "$CLIENT_PID"
 	wait_client
 	# in the state it had at the redraw before (ESTABLISHED or CLOSE_WAIT)
 	wait_until "the connection marked gone" grep -qE "^- [A-Z_]+ +127\.0\.0\.1:$PORT +127\.0\.0\.1:[0-9]+ +gone$" \
-	    "$BATS_TEST_TMPDIR/watch.out"
+	    "$BATS_TEST_TMPDIR/watch.out" ||
+	    mistake "bin/holders --watch never marked the ended connection gone (-)"
 }
 
 @test "--watch: a reader that goes away (EPIPE) ends it quietly, with the status found" {
 	run bash -c "timeout 10 '$HOLDERS' --watch 10 | head -n 1 >/dev/null; echo \${PIPESTATUS[0]}"
-	assert_success
+	assert_success || mistake "the pipeline of bin/holders --watch into head failed"
 	# 0 or 1: what it found; not 124 (the timeout) nor 141 (SIGPIPE)
-	assert_output --regexp '^[01]$'
+	assert_output --regexp '^[01]$' ||
+	    mistake "bin/holders --watch whose reader went away exited $output, not quietly with 0 or 1"
 }
 
 @test "--watch --json: one object a line, with round and change" {
 	start_server
 	start_client --send hello --then none
-	wait_for_event "$SLOG" role=parent ev=close
+	wait_for_event "$SLOG" role=parent ev=close ||
+	    mistake "the parent never closed its copy of the connection"
 	"$HOLDERS" --watch 20 --port "$PORT" --json >"$BATS_TEST_TMPDIR/watch.out" 3>&- &
 	WATCH_PID=$!
-	wait_until "a second redraw" grep -q '"round":2,' "$BATS_TEST_TMPDIR/watch.out"
+	wait_until "a second redraw" grep -q '"round":2,' "$BATS_TEST_TMPDIR/watch.out" ||
+	    mistake "bin/holders --watch --json never printed a line of its second round (\"round\":2)"
 	kill -TERM "$WATCH_PID"
 	wait "$WATCH_PID" || true
 	WATCH_PID=
@@ -430,7 +503,8 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 assert all(r["change"] in ("same", "new", "changed", "gone") for r in rows)
 print(sorted({r["round"] for r in rows})[:2])' "$BATS_TEST_TMPDIR/watch.out"
-	assert_output "[1, 2]"
+	assert_output "[1, 2]" ||
+	    mistake "bin/holders --watch --json's lines were not valid JSON with round and change, as Python says above"
 }
 
 @test "without root: it says how many processes it could not read, and still reports" {
@@ -440,10 +514,12 @@ print(sorted({r["round"] for r in rows})[:2])' "$BATS_TEST_TMPDIR/watch.out"
 	# a sanitizer's report file would be root's: as nobody, on stderr (make check)
 	run env -u ASAN_OPTIONS -u UBSAN_OPTIONS \
 	    setpriv --reuid=65534 --regid=65534 --clear-groups "$HOLDERS" --port "$PORT"
-	assert_failure 1
-	refute_output --partial Sanitizer
-	assert_line --regexp '^holders: could not read [0-9]+ process(es)? \(not yours\): run as root to see every holder$'
-	assert_line --regexp "^CLOSE_WAIT +127\.0\.0\.1:$PORT "
+	assert_failure 1 || mistake "bin/holders without root did not flag the CLOSE_WAIT (exit 1)"
+	refute_output --partial Sanitizer || mistake "a sanitizer reported an error in bin/holders run without root"
+	assert_line --regexp '^holders: could not read [0-9]+ process(es)? \(not yours\): run as root to see every holder$' ||
+	    mistake "bin/holders without root did not say how many processes it could not read, and to run as root"
+	assert_line --regexp "^CLOSE_WAIT +127\.0\.0\.1:$PORT " ||
+	    mistake "bin/holders without root did not still show the CLOSE_WAIT"
 	assert_line "    no holder found among the processes this user can read"
 	assert_output --partial "the peer has closed, and the socket is open, but no process this user can read holds it."
 }

@@ -16,11 +16,12 @@ REPLY_DELAY_MS=1000
 
 scenario() {
 	REPLY_DELAY=$REPLY_DELAY_MS run sh "$TOP/demo/demo.sh" --logs "$BATS_TEST_TMPDIR" "$1"
-	assert_success
+	assert_success || mistake "the demo of scenario $1 failed"
 	SLOG=$BATS_TEST_TMPDIR/$1.server.log
 	CLOG=$BATS_TEST_TMPDIR/$1.client.log
 	RESULT=$(tail -n 1 "$BATS_TEST_TMPDIR/$1.client.out")
-	children_gone
+	children_gone ||
+	    mistake "a process the server of scenario $1 forked was still running after the demo: the server must end and reap every child"
 }
 
 linux_only() {
@@ -29,222 +30,305 @@ linux_only() {
 
 @test "the catalogue lists every scenario, and an unknown name is refused" {
 	run sh "$TOP/demo/demo.sh" list
-	assert_success
-	assert_equal "${#lines[@]}" 17
+	assert_success || mistake "demo.sh list failed"
+	assert_equal "${#lines[@]}" 17 ||
+	    mistake "demo.sh list did not list the 17 scenarios, one a line"
 	for name in orderly-release close-before-echo abort lingering leak dup diagnose; do
-		assert_line --regexp "^$name "
+		assert_line --regexp "^$name " || mistake "demo.sh list did not list the scenario $name"
 	done
 	run sh "$TOP/demo/demo.sh" no-such-thing
-	assert_failure 2
-	assert_output --partial "demo: no scenario 'no-such-thing'"
+	assert_failure 2 || mistake "an unknown scenario must make the demo exit 2, a usage error"
+	assert_output --partial "demo: no scenario 'no-such-thing'" ||
+	    mistake "the demo did not say that it has no scenario 'no-such-thing'"
 }
 
 @test "close-while-held: EOF waits for the parent's close" {
 	scenario close-while-held
-	assert_equal "$RESULT" "$(grep '^result end=eof ' <<<"$RESULT")"
+	assert_equal "$RESULT" "$(grep '^result end=eof ' <<<"$RESULT")" ||
+	    mistake "the connection did not end with EOF"
 	# the parent's keep runs from its handoff
-	handoff=$(t_of "$SLOG" role=parent ev=handoff)
-	worker_close=$(t_of "$SLOG" role=worker ev=close holders=2-\>1)
-	parent_close=$(t_of "$SLOG" role=parent ev=close holders=1-\>0 keep=timer)
-	eof=$(t_of "$CLOG" ev=eof)
-	((worker_close < parent_close && parent_close <= eof))
-	((eof - handoff >= 500 * MS))
+	handoff=$(t_of "$SLOG" role=parent ev=handoff) ||
+	    mistake "the parent did not log its handoff of the connection"
+	worker_close=$(t_of "$SLOG" role=worker ev=close holders=2-\>1) ||
+	    mistake "the worker's close() was not logged as 'holders=2->1' while the parent keeps its copy"
+	parent_close=$(t_of "$SLOG" role=parent ev=close holders=1-\>0 keep=timer) ||
+	    mistake "the parent's close was not logged as the last ('holders=1->0 keep=timer') after its keep"
+	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
+	((worker_close < parent_close && parent_close <= eof)) ||
+	    mistake "the order is wrong: the worker's close, then the parent's close, then the client's EOF"
+	((eof - handoff >= 500 * MS)) ||
+	    mistake "the client's EOF came less than 500 ms after the handoff: the worker's close() must not send the FIN while the parent keeps its copy"
 }
 
 @test "shutdown-while-held: EOF at the worker's shutdown, before the parent's close" {
 	scenario shutdown-while-held
-	[[ $RESULT == "result end=eof "* ]]
-	shutdown=$(t_of "$SLOG" role=worker ev=shutdown how=SHUT_WR holders=2)
-	parent_close=$(t_of "$SLOG" role=parent ev=close holders=1-\>0 keep=timer)
-	eof=$(t_of "$CLOG" ev=eof)
-	((shutdown <= eof && eof < parent_close))
+	[[ $RESULT == "result end=eof "* ]] || mistake "the connection did not end with EOF: '$RESULT'"
+	shutdown=$(t_of "$SLOG" role=worker ev=shutdown how=SHUT_WR holders=2) ||
+	    mistake "the worker did not log 'shutdown how=SHUT_WR holders=2' while the parent held the socket"
+	parent_close=$(t_of "$SLOG" role=parent ev=close holders=1-\>0 keep=timer) ||
+	    mistake "the parent's close was not logged as the last ('holders=1->0 keep=timer') after its keep"
+	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
+	((shutdown <= eof && eof < parent_close)) ||
+	    mistake "the client's EOF did not come between the worker's shutdown and the parent's close: shutdown(SHUT_WR) sends the FIN whoever else holds the socket"
 }
 
 @test "orderly-release: after the client's half-close both echoes arrive, then EOF" {
 	scenario orderly-release
-	[[ $RESULT == "result end=eof "*" sent=14 received=14" ]]
+	[[ $RESULT == "result end=eof "*" sent=14 received=14" ]] ||
+	    mistake "after its half-close the client did not get both echoes (14 bytes) and EOF: '$RESULT'"
 	run grep '^recv ' "$BATS_TEST_TMPDIR/orderly-release.client.out"
-	assert_output $'recv bytes=7 data=ABCDEFG\nrecv bytes=7 data=1234567'
-	client_fin=$(t_of "$CLOG" ev=shutdown how=SHUT_WR)
-	echo1=$(t_of "$SLOG" role=worker ev=write bytes=7)
-	echo2=$(NTH=2 t_of "$SLOG" role=worker ev=write bytes=7)
-	server_eof=$(t_of "$SLOG" role=worker ev=eof)
-	server_fin=$(t_of "$SLOG" ev=close holders=1-\>0)
-	eof=$(t_of "$CLOG" ev=eof)
+	assert_output $'recv bytes=7 data=ABCDEFG\nrecv bytes=7 data=1234567' ||
+	    mistake "the client did not receive the two echoes, ABCDEFG then 1234567"
+	client_fin=$(t_of "$CLOG" ev=shutdown how=SHUT_WR) ||
+	    mistake "the client did not log its shutdown(SHUT_WR)"
+	echo1=$(t_of "$SLOG" role=worker ev=write bytes=7) ||
+	    mistake "the worker did not log its first echo"
+	echo2=$(NTH=2 t_of "$SLOG" role=worker ev=write bytes=7) ||
+	    mistake "the worker did not log its second echo"
+	server_eof=$(t_of "$SLOG" role=worker ev=eof) ||
+	    mistake "the worker did not log the client's EOF"
+	server_fin=$(t_of "$SLOG" ev=close holders=1-\>0) ||
+	    mistake "no close was logged as the last holder's ('holders=1->0')"
+	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
 	# the article's order: client FIN, echo, echo, server FIN
-	((client_fin < echo1 && echo1 < echo2 && echo2 < server_fin))
-	((server_eof < server_fin && server_fin <= eof))
-	((echo1 - client_fin >= 0 && echo2 - echo1 >= REPLY_DELAY_MS * MS))
+	((client_fin < echo1 && echo1 < echo2 && echo2 < server_fin)) ||
+	    mistake "not the article's order: the client's FIN, the first echo, the second, then the server's FIN"
+	((server_eof < server_fin && server_fin <= eof)) ||
+	    mistake "the server's FIN did not come after it read the client's EOF, and before the client's EOF"
+	((echo1 - client_fin >= 0 && echo2 - echo1 >= REPLY_DELAY_MS * MS)) ||
+	    mistake "the second echo came less than --reply-delay $REPLY_DELAY_MS ms after the first"
 }
 
 @test "close-before-echo: the echo meets an RST, the worker's later call fails" {
 	linux_only
 	scenario close-before-echo
-	[[ $RESULT == "result end=closed "*" sent=14 received=0" ]]
-	client_close=$(t_of "$CLOG" ev=close)
-	echo1=$(t_of "$SLOG" role=worker ev=write bytes=7)
-	((client_close < echo1))
+	[[ $RESULT == "result end=closed "*" sent=14 received=0" ]] ||
+	    mistake "the client did not close after sending its 14 bytes, with nothing received: '$RESULT'"
+	client_close=$(t_of "$CLOG" ev=close) || mistake "the client did not log its close()"
+	echo1=$(t_of "$SLOG" role=worker ev=write bytes=7) ||
+	    mistake "the worker did not log its first echo"
+	((client_close < echo1)) || mistake "the worker's first echo came before the client's close()"
 	# the RST that answered the echo shows in the worker's next call
 	failed=$(earliest "$SLOG" 'role=worker ev=read err=EPIPE' 'role=worker ev=read err=ECONNRESET' \
-	    'role=worker ev=write err=EPIPE' 'role=worker ev=write err=ECONNRESET')
-	(($(field "$failed" t) > echo1))
+	    'role=worker ev=write err=EPIPE' 'role=worker ev=write err=ECONNRESET') ||
+	    mistake "no later read or write of the worker failed with EPIPE or ECONNRESET after the client's RST"
+	(($(field "$failed" t) > echo1)) ||
+	    mistake "the worker's call failed before its first echo, not after the RST that answered it"
 }
 
 @test "close-before-echo: the server goes on serving other connections" {
 	start_server --reply-delay 50 --workers 1
 	client --send first --then close
-	assert_success
-	wait_for_event "$SLOG" ev=close holders=1-\>0
+	assert_success || mistake "the client did not close cleanly after sending (--then close)"
+	wait_for_event "$SLOG" ev=close holders=1-\>0 ||
+	    mistake "the server never closed the connection the client had closed"
 	client --send second
-	assert_success
-	assert_line 'recv bytes=6 data=second'
+	assert_success || mistake "after a connection reset, the server did not serve the next one"
+	assert_line 'recv bytes=6 data=second' ||
+	    mistake "after a connection reset, the server did not echo the next connection's data"
 }
 
 @test "shutdown-rd: nothing is sent; read returns 0 at once, yet later data arrives" {
 	linux_only
 	scenario shutdown-rd
-	[[ $RESULT == "result end=eof "* ]]
-	shut=$(t_of "$SLOG" role=worker ev=shutdown how=SHUT_RD)
-	early_eof=$(t_of "$SLOG" role=worker ev=eof)
-	second=$(NTH=2 t_of "$CLOG" ev=write bytes=3)
-	late=$(NTH=2 t_of "$SLOG" role=worker ev=read bytes=3)
-	eof=$(t_of "$CLOG" ev=eof)
+	[[ $RESULT == "result end=eof "* ]] || mistake "the connection did not end with EOF: '$RESULT'"
+	shut=$(t_of "$SLOG" role=worker ev=shutdown how=SHUT_RD) ||
+	    mistake "the worker did not log its shutdown(SHUT_RD)"
+	early_eof=$(t_of "$SLOG" role=worker ev=eof) ||
+	    mistake "the worker's read after shutdown(SHUT_RD) did not return 0 (EOF)"
+	second=$(NTH=2 t_of "$CLOG" ev=write bytes=3) ||
+	    mistake "the client did not log its second write"
+	late=$(NTH=2 t_of "$SLOG" role=worker ev=read bytes=3) ||
+	    mistake "the worker did not read the client's data sent after its shutdown(SHUT_RD): Linux still queues it"
+	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
 	# the client's data sent after SHUT_RD is still read; the FIN comes at the close
-	((shut < early_eof && early_eof < second && second < late))
-	close=$(t_of "$SLOG" ev=close holders=1-\>0)
-	((close <= eof && eof - shut >= 200 * MS))
+	((shut < early_eof && early_eof < second && second < late)) ||
+	    mistake "not the order of shutdown(SHUT_RD): the shutdown, read() returning 0, the client's second write, the worker reading it"
+	close=$(t_of "$SLOG" ev=close holders=1-\>0) ||
+	    mistake "no close was logged as the last holder's ('holders=1->0')"
+	((close <= eof && eof - shut >= 200 * MS)) ||
+	    mistake "the client's EOF did not wait for the close, at least 200 ms after the shutdown(SHUT_RD), which sends nothing"
 }
 
 @test "shutdown-rdwr: the FIN leaves at once; data that comes after is reset" {
 	linux_only
 	scenario shutdown-rdwr
-	[[ $RESULT == "result end=eof "* ]]
-	shut=$(t_of "$SLOG" role=worker ev=shutdown how=SHUT_RDWR)
-	eof=$(t_of "$CLOG" ev=eof)
-	second=$(NTH=2 t_of "$CLOG" ev=write bytes=3)
-	reset=$(t_of "$SLOG" role=worker ev=read err=ECONNRESET)
-	((shut <= eof && eof < second && second < reset))
+	[[ $RESULT == "result end=eof "* ]] || mistake "the connection did not end with EOF: '$RESULT'"
+	shut=$(t_of "$SLOG" role=worker ev=shutdown how=SHUT_RDWR) ||
+	    mistake "the worker did not log its shutdown(SHUT_RDWR)"
+	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
+	second=$(NTH=2 t_of "$CLOG" ev=write bytes=3) ||
+	    mistake "the client did not log its second write"
+	reset=$(t_of "$SLOG" role=worker ev=read err=ECONNRESET) ||
+	    mistake "the worker's read after the client's later data did not fail with ECONNRESET"
+	((shut <= eof && eof < second && second < reset)) ||
+	    mistake "not the order of shutdown(SHUT_RDWR): the FIN at once (the client's EOF), the client's later data, then the reset"
 }
 
 @test "abort: the last close with SO_LINGER {1, 0} sends RST" {
 	scenario abort
-	[[ $RESULT == "result end=rst "* ]]
-	has_event "$SLOG" role=worker ev=linger onoff=1 secs=0
-	close=$(t_of "$SLOG" ev=close holders=1-\>0 linger=0)
-	rst=$(t_of "$CLOG" ev=rst err=ECONNRESET)
-	((close <= rst))
+	[[ $RESULT == "result end=rst "* ]] || mistake "the connection did not end with an RST: '$RESULT'"
+	has_event "$SLOG" role=worker ev=linger onoff=1 secs=0 ||
+	    mistake "the worker did not log that it set SO_LINGER {1, 0}"
+	close=$(t_of "$SLOG" ev=close holders=1-\>0 linger=0) ||
+	    mistake "the last close was not logged with 'holders=1->0 linger=0'"
+	rst=$(t_of "$CLOG" ev=rst err=ECONNRESET) ||
+	    mistake "the client's read did not fail with ECONNRESET"
+	((close <= rst)) || mistake "the client saw the reset before the last close that sends it"
 }
 
 @test "abort-while-held: the worker's abortive close sends nothing; the parent's sends RST" {
 	scenario abort-while-held
-	[[ $RESULT == "result end=rst "* ]]
-	handoff=$(t_of "$SLOG" role=parent ev=handoff)
-	worker_close=$(t_of "$SLOG" role=worker ev=close holders=2-\>1 linger=0)
-	parent_close=$(t_of "$SLOG" role=parent ev=close holders=1-\>0 linger=0 keep=timer)
-	rst=$(t_of "$CLOG" ev=rst err=ECONNRESET)
-	((worker_close < parent_close && parent_close <= rst))
-	((rst - handoff >= 300 * MS))
+	[[ $RESULT == "result end=rst "* ]] || mistake "the connection did not end with an RST: '$RESULT'"
+	handoff=$(t_of "$SLOG" role=parent ev=handoff) ||
+	    mistake "the parent did not log its handoff of the connection"
+	worker_close=$(t_of "$SLOG" role=worker ev=close holders=2-\>1 linger=0) ||
+	    mistake "the worker's abortive close was not logged as 'holders=2->1 linger=0' while the parent held the socket"
+	parent_close=$(t_of "$SLOG" role=parent ev=close holders=1-\>0 linger=0 keep=timer) ||
+	    mistake "the parent's close was not logged as the last with the worker's SO_LINGER ('holders=1->0 linger=0 keep=timer')"
+	rst=$(t_of "$CLOG" ev=rst err=ECONNRESET) ||
+	    mistake "the client's read did not fail with ECONNRESET"
+	((worker_close < parent_close && parent_close <= rst)) ||
+	    mistake "the RST did not wait for the parent's close, after the worker's"
+	((rst - handoff >= 300 * MS)) ||
+	    mistake "the client saw the reset less than 300 ms after the handoff, while the parent still held the socket"
 }
 
 @test "client-abort: the worker finds the connection reset" {
 	scenario client-abort
-	[[ $RESULT == "result end=closed "* ]]
-	abort=$(t_of "$CLOG" ev=close linger=0)
+	[[ $RESULT == "result end=closed "* ]] || mistake "the client did not end by closing: '$RESULT'"
+	abort=$(t_of "$CLOG" ev=close linger=0) ||
+	    mistake "the client did not log its abortive close ('linger=0')"
 	# which error a reset shows as depends on what the worker was doing when it came
 	failed=$(earliest "$SLOG" 'role=worker ev=read err=EPIPE' 'role=worker ev=read err=ECONNRESET' \
-	    'role=worker ev=write err=EPIPE' 'role=worker ev=write err=ECONNRESET')
-	(($(field "$failed" t) > abort))
+	    'role=worker ev=write err=EPIPE' 'role=worker ev=write err=ECONNRESET') ||
+	    mistake "no read or write of the worker failed with EPIPE or ECONNRESET after the client's RST"
+	(($(field "$failed" t) > abort)) ||
+	    mistake "the worker's call failed before the client's abortive close"
 }
 
 @test "unread-close: closing with unread data sends RST, not FIN" {
 	linux_only
 	scenario unread-close
-	[[ $RESULT == "result end=rst "*" sent=7 received=0" ]]
-	close=$(t_of "$SLOG" ev=close holders=1-\>0 unread=7)
-	rst=$(t_of "$CLOG" ev=rst err=ECONNRESET)
-	((close <= rst))
+	[[ $RESULT == "result end=rst "*" sent=7 received=0" ]] ||
+	    mistake "the connection did not end with an RST after the client's 7 bytes: '$RESULT'"
+	close=$(t_of "$SLOG" ev=close holders=1-\>0 unread=7) ||
+	    mistake "the last close was not logged with its 7 bytes unread ('holders=1->0 unread=7')"
+	rst=$(t_of "$CLOG" ev=rst err=ECONNRESET) ||
+	    mistake "the client's read did not fail with ECONNRESET"
+	((close <= rst)) || mistake "the client saw the reset before the close that sends it"
 	run has_event "$SLOG" role=worker ev=read
-	assert_failure
+	assert_failure || mistake "the worker read the data it was told never to read (--reads none)"
 }
 
 @test "unread-while-held: nothing at the worker's close, RST at the parent's" {
 	linux_only
 	scenario unread-while-held
-	[[ $RESULT == "result end=rst "* ]]
-	worker_close=$(t_of "$SLOG" role=worker ev=close holders=2-\>1 unread=7)
-	parent_close=$(t_of "$SLOG" role=parent ev=close holders=1-\>0 unread=7)
-	rst=$(t_of "$CLOG" ev=rst)
-	handoff=$(t_of "$SLOG" role=parent ev=handoff)
-	((worker_close < parent_close && parent_close <= rst))
-	((rst - handoff >= 300 * MS))
+	[[ $RESULT == "result end=rst "* ]] || mistake "the connection did not end with an RST: '$RESULT'"
+	worker_close=$(t_of "$SLOG" role=worker ev=close holders=2-\>1 unread=7) ||
+	    mistake "the worker's close was not logged as 'holders=2->1 unread=7' while the parent held the socket"
+	parent_close=$(t_of "$SLOG" role=parent ev=close holders=1-\>0 unread=7) ||
+	    mistake "the parent's close was not logged as the last, with the 7 bytes unread ('holders=1->0 unread=7')"
+	rst=$(t_of "$CLOG" ev=rst) || mistake "the client logged no reset"
+	handoff=$(t_of "$SLOG" role=parent ev=handoff) ||
+	    mistake "the parent did not log its handoff of the connection"
+	((worker_close < parent_close && parent_close <= rst)) ||
+	    mistake "the RST did not wait for the parent's close, after the worker's"
+	((rst - handoff >= 300 * MS)) ||
+	    mistake "the client saw the reset less than 300 ms after the handoff, while the parent still held the socket"
 }
 
 @test "lingering: the worker drains until the client's EOF, so no RST" {
 	scenario lingering
-	[[ $RESULT == "result end=eof "*" sent=7 received=0" ]]
-	shut=$(t_of "$SLOG" role=worker ev=shutdown how=SHUT_WR)
-	drained=$(t_of "$SLOG" role=worker ev=read bytes=7)
-	client_fin=$(t_of "$CLOG" ev=shutdown how=SHUT_WR)
-	server_eof=$(t_of "$SLOG" role=worker ev=eof)
-	close=$(t_of "$SLOG" ev=close holders=1-\>0 unread=0)
-	eof=$(t_of "$CLOG" ev=eof)
-	((shut <= eof && shut < drained && client_fin < server_eof && server_eof < close))
+	[[ $RESULT == "result end=eof "*" sent=7 received=0" ]] ||
+	    mistake "the connection did not end with EOF after the client's 7 bytes: '$RESULT'"
+	shut=$(t_of "$SLOG" role=worker ev=shutdown how=SHUT_WR) ||
+	    mistake "the worker did not log its shutdown(SHUT_WR)"
+	drained=$(t_of "$SLOG" role=worker ev=read bytes=7) ||
+	    mistake "the worker did not read the client's 7 bytes after its shutdown"
+	client_fin=$(t_of "$CLOG" ev=shutdown how=SHUT_WR) ||
+	    mistake "the client did not log its shutdown(SHUT_WR)"
+	server_eof=$(t_of "$SLOG" role=worker ev=eof) ||
+	    mistake "the worker did not read the client's EOF"
+	close=$(t_of "$SLOG" ev=close holders=1-\>0 unread=0) ||
+	    mistake "the last close was not logged with nothing unread ('holders=1->0 unread=0')"
+	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
+	((shut <= eof && shut < drained && client_fin < server_eof && server_eof < close)) ||
+	    mistake "not the lingering close's order: the shutdown (the client's EOF), the drain, the client's FIN, then the close"
 	run has_event "$CLOG" ev=rst
-	assert_failure
+	assert_failure || mistake "the client saw a reset, which the lingering close must not send"
 }
 
 @test "leak: CLOSE_WAIT on the server, FIN_WAIT2 on the client, until the worker exits" {
 	scenario leak
-	[[ $RESULT == "result end=timeout "* ]]
-	has_event "$SLOG" role=worker ev=leak
+	[[ $RESULT == "result end=timeout "* ]] || mistake "the client did not time out: '$RESULT'"
+	has_event "$SLOG" role=worker ev=leak ||
+	    mistake "the worker did not log that it never closes the connection ('ev=leak')"
 	if command -v ss >/dev/null; then
-		assert_line --regexp '^  CLOSE-WAIT '
-		assert_line --regexp '^  FIN-WAIT-2 '
+		assert_line --regexp '^  CLOSE-WAIT ' ||
+		    mistake "ss did not show the server's side of the leaked connection in CLOSE-WAIT"
+		assert_line --regexp '^  FIN-WAIT-2 ' ||
+		    mistake "ss did not show the client's side of the leaked connection in FIN-WAIT-2"
 	fi
 	# the kernel closed the leaked socket when the worker exited
-	has_event "$SLOG" role=parent ev=close by=exit holders=1-\>0
+	has_event "$SLOG" role=parent ev=close by=exit holders=1-\>0 ||
+	    mistake "the worker's exit was not logged as the last holder's close ('by=exit holders=1->0')"
 }
 
 @test "spawn-inherits: EOF waits for the helper that inherited the socket" {
 	scenario spawn-inherits
-	[[ $RESULT == "result end=eof "* ]]
+	[[ $RESULT == "result end=eof "* ]] || mistake "the connection did not end with EOF: '$RESULT'"
 	# whether the parent has let go yet is a race: the helper makes 2 or 3
-	spawn=$(t_of "$SLOG" role=worker ev=spawn inherits=yes)
-	worker_close=$(event "$SLOG" role=worker ev=close fd=)
-	[[ $worker_close != *"->0 "* ]]
+	spawn=$(t_of "$SLOG" role=worker ev=spawn inherits=yes) ||
+	    mistake "the worker's spawn was not logged with 'inherits=yes'"
+	worker_close=$(event "$SLOG" role=worker ev=close fd=) ||
+	    mistake "the worker did not log its close()"
+	[[ $worker_close != *"->0 "* ]] ||
+	    mistake "the worker's close was counted the last, though the helper it spawned holds the socket"
 	worker_close=$(field "$worker_close" t)
-	has_event "$SLOG" role=worker ev=close by=exit holders=1-\>0
-	eof=$(t_of "$CLOG" ev=eof)
-	((worker_close < eof && eof - spawn >= 300 * MS))
+	has_event "$SLOG" role=worker ev=close by=exit holders=1-\>0 ||
+	    mistake "the helper's exit was not logged as the last holder's close ('by=exit holders=1->0')"
+	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
+	((worker_close < eof && eof - spawn >= 300 * MS)) ||
+	    mistake "the client's EOF did not wait for the helper's 300 ms after the spawn"
 }
 
 @test "spawn-cloexec: EOF at the worker's close, before the helper exits" {
 	scenario spawn-cloexec
-	[[ $RESULT == "result end=eof "* ]]
-	has_event "$SLOG" role=worker ev=spawn inherits=no
-	close=$(t_of "$SLOG" ev=close holders=1-\>0)
-	helper_exit=$(t_of "$SLOG" role=worker ev=exit)
-	eof=$(t_of "$CLOG" ev=eof)
-	((close <= eof && eof < helper_exit))
+	[[ $RESULT == "result end=eof "* ]] || mistake "the connection did not end with EOF: '$RESULT'"
+	has_event "$SLOG" role=worker ev=spawn inherits=no ||
+	    mistake "the worker's spawn with --cloexec was not logged with 'inherits=no'"
+	close=$(t_of "$SLOG" ev=close holders=1-\>0) ||
+	    mistake "no close was logged as the last holder's ('holders=1->0')"
+	helper_exit=$(t_of "$SLOG" role=worker ev=exit) ||
+	    mistake "the worker did not log its helper's exit"
+	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
+	((close <= eof && eof < helper_exit)) ||
+	    mistake "the client's EOF did not come at the last close, before the helper exited: a close-on-exec helper holds nothing"
 }
 
 @test "dup: closing one of two descriptors sends nothing; the last sends the FIN" {
 	scenario dup
-	[[ $RESULT == "result end=eof "* ]]
-	first=$(t_of "$SLOG" role=worker ev=close dups=2-\>1)
-	last=$(t_of "$SLOG" ev=close holders=1-\>0)
-	eof=$(t_of "$CLOG" ev=eof)
-	((first < last && last <= eof && eof - first >= 200 * MS))
+	[[ $RESULT == "result end=eof "* ]] || mistake "the connection did not end with EOF: '$RESULT'"
+	first=$(t_of "$SLOG" role=worker ev=close dups=2-\>1) ||
+	    mistake "the worker's first close was not logged as 'dups=2->1'"
+	last=$(t_of "$SLOG" ev=close holders=1-\>0) ||
+	    mistake "no close was logged as the last holder's ('holders=1->0')"
+	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
+	((first < last && last <= eof && eof - first >= 200 * MS)) ||
+	    mistake "the client's EOF did not wait for the second close, 200 ms after the first: a dup()ed descriptor still refers to the socket"
 }
 
 @test "a helper that has exited holds nothing: the worker's close is counted the last" {
 	start_server --spawn true --end close
 	client --send hello --after 300
-	assert_success
+	assert_success || mistake "the client did not get its echo and EOF"
 	helper=$(field "$(event "$SLOG" role=worker ev=spawn)" helper)
-	exited=$(t_of "$SLOG" role=worker ev=exit "helper=$helper")
+	exited=$(t_of "$SLOG" role=worker ev=exit "helper=$helper") ||
+	    mistake "the worker did not log its helper's exit"
 	close=$(t_of "$SLOG" role=worker ev=close holders=1-\>0) ||
 	    mistake "the worker's close was not counted the last, though its helper had exited"
-	eof=$(t_of "$CLOG" ev=eof)
-	((exited < close && close <= eof))
+	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
+	((exited < close && close <= eof)) ||
+	    mistake "not the order: the helper's exit, the worker's close, then the client's EOF"
 }

@@ -7,34 +7,42 @@ load test_helper
 @test "the timeline orders both logs and marks where the FIN left" {
 	start_server --parent-keeps 100 --end close
 	client --send hello
-	assert_success
-	wait_for_event "$SLOG" role=parent ev=close keep=timer
+	assert_success || mistake "the client did not get its echo and EOF"
+	wait_for_event "$SLOG" role=parent ev=close keep=timer ||
+	    mistake "the parent never closed its copy after --parent-keeps 100"
 	run "$TOP/bin/timeline" "$SLOG" "$CLOG"
-	assert_success
-	assert_line --index 0 --regexp '^lanes: A parent [0-9]+, B worker [0-9]+, C client [0-9]+$'
-	assert_line --index 1 --regexp '^ +ms +A +B +C +wire +event$'
-	assert_line --index 2 --regexp '^ +0\.000 '
+	assert_success || mistake "the timeline failed on the server's and the client's logs"
+	assert_line --index 0 --regexp '^lanes: A parent [0-9]+, B worker [0-9]+, C client [0-9]+$' ||
+	    mistake "the timeline's first line did not name its lanes: A the parent, B the worker, C the client"
+	assert_line --index 1 --regexp '^ +ms +A +B +C +wire +event$' ||
+	    mistake "the timeline's second line was not its header: ms, the lanes, wire, event"
+	assert_line --index 2 --regexp '^ +0\.000 ' ||
+	    mistake "the timeline's first event was not at 0.000 ms"
 	# without a capture, the FIN is worked out from the logs: the parent's
 	# close, in lane A; the worker has closed, the client waits
-	fin=$(grep '<- FIN' <<<"$output")
-	[[ $fin =~ ^\ +[0-9.]+\ +\*\ {5}\|\ +\<-\ FIN\ +close\(\)\ its\ copy ]]
+	fin=$(grep '<- FIN' <<<"$output") ||
+	    mistake "the timeline did not mark where the FIN left ('<- FIN' in the wire column)"
+	[[ $fin =~ ^\ +[0-9.]+\ +\*\ {5}\|\ +\<-\ FIN\ +close\(\)\ its\ copy ]] ||
+	    mistake "the timeline did not put the FIN at the parent's close of its copy, in lane A, with the worker gone and the client waiting: '$fin'"
 	# no line is wider than 80 columns, and the times only grow
-	awk 'length > 80 { exit 1 }' <<<"$output"
-	sed -n '3,$p' <<<"$output" | awk '$1 ~ /^[0-9]/ { if ($1 < last) exit 1; last = $1 }'
+	awk 'length > 80 { exit 1 }' <<<"$output" ||
+	    mistake "a line of the timeline was wider than 80 columns"
+	sed -n '3,$p' <<<"$output" | awk '$1 ~ /^[0-9]/ { if ($1 < last) exit 1; last = $1 }' ||
+	    mistake "the timeline's times went back: its events were not in the order of their t="
 }
 
 @test "the timeline rejects what it cannot read" {
 	run "$TOP/bin/timeline"
-	assert_failure 2
+	assert_failure 2 || mistake "the timeline with no log must exit 2, a usage error"
 	run "$TOP/bin/timeline" "$BATS_TEST_TMPDIR/none.log"
-	assert_failure 1
+	assert_failure 1 || mistake "a log that cannot be read must make the timeline exit 1"
 	assert_output "timeline: cannot read $BATS_TEST_TMPDIR/none.log"
 	touch "$BATS_TEST_TMPDIR/empty.log"
 	run "$TOP/bin/timeline" --svg /nonexistent/t.svg "$BATS_TEST_TMPDIR/empty.log"
-	assert_failure 1
+	assert_failure 1 || mistake "an --svg file that cannot be written must make the timeline exit 1"
 	assert_output "timeline: cannot write /nonexistent/t.svg"
 	run "$TOP/bin/timeline" "$BATS_TEST_TMPDIR/empty.log"
-	assert_failure 1
+	assert_failure 1 || mistake "logs with no connection in them must make the timeline exit 1"
 	assert_output "timeline: no connection events in the logs"
 }
 
@@ -43,9 +51,10 @@ load test_helper
 	client --send hello
 	cp "$SLOG" "$BATS_TEST_TMPDIR/before"
 	run "$TOP/bin/timeline" --svg "$SLOG" "$SLOG" "$CLOG"
-	assert_failure 2
+	assert_failure 2 || mistake "an --svg onto one of the logs must be refused as a usage error, exit 2"
 	assert_line --index 0 "timeline: --svg $SLOG is one of the logs: it would be overwritten"
-	cmp "$SLOG" "$BATS_TEST_TMPDIR/before"
+	cmp "$SLOG" "$BATS_TEST_TMPDIR/before" ||
+	    mistake "the timeline changed the log it was told to draw over, though it refused"
 }
 
 @test "a line that is not a closelab event is refused, with its file and line" {
@@ -54,39 +63,46 @@ load test_helper
 	stop_server
 	sed -i '3s/.*/garbage, not an event/' "$SLOG"
 	run "$TOP/bin/timeline" "$CLOG" "$SLOG"
-	assert_failure 1
+	assert_failure 1 || mistake "a log line that is not an event must make the timeline exit 1"
 	assert_output "timeline: $SLOG:3: not a closelab event line: garbage, not an event"
 	printf 't=12 pid=3 role=client\n' >"$BATS_TEST_TMPDIR/short.log"
 	run "$TOP/bin/timeline" "$BATS_TEST_TMPDIR/short.log"
-	assert_failure 1
-	assert_output --partial ':1: not a closelab event line: t=12 pid=3 role=client'
+	assert_failure 1 || mistake "a line with too few fields must make the timeline exit 1"
+	assert_output --partial ':1: not a closelab event line: t=12 pid=3 role=client' ||
+	    mistake "the timeline did not name the line with too few fields, with its file and number"
 }
 
 @test "forty processes at once get forty lanes, each its own name" {
 	start_server --model fork --workers 40 --reply-delay 300
 	client --send hello --repeat 40 --concurrency 40
-	assert_success
+	assert_success || mistake "40 exchanges at once did not all end with their echo and EOF"
 	stop_server
 	run "$TOP/bin/timeline" "$SLOG" "$CLOG"
-	assert_success
+	assert_success || mistake "the timeline failed on a log of forty processes at once"
 	# the parent, forty children and the client, named A to Z, then AA...
 	lanes=$(sed -n '1s/^lanes: //p' <<<"$output" | tr ',' '\n' | awk '{ print $1 }')
-	assert_equal "$(wc -l <<<"$lanes")" 42
-	assert_equal "$(sort -u <<<"$lanes" | wc -l)" 42
-	assert_equal "$(sed -n '27p' <<<"$lanes")" AA
+	assert_equal "$(wc -l <<<"$lanes")" 42 ||
+	    mistake "the timeline did not draw 42 lanes: the parent, the forty children and the client"
+	assert_equal "$(sort -u <<<"$lanes" | wc -l)" 42 ||
+	    mistake "two of the timeline's 42 lanes had the same name"
+	assert_equal "$(sed -n '27p' <<<"$lanes")" AA ||
+	    mistake "the timeline's 27th lane, after A to Z, was not named AA"
 }
 
 @test "a lane is free again when its process is done: a fork log stays narrow" {
 	start_server --model fork
 	client --send hello --repeat 200
-	assert_success
+	assert_success || mistake "200 exchanges one after the other did not all end with their echo and EOF"
 	stop_server
 	run "$TOP/bin/timeline" "$SLOG" "$CLOG"
-	assert_success
+	assert_success || mistake "the timeline failed on the log of 200 forked children"
 	# the parent, one child at a time, the client
-	assert_line --index 0 --regexp '^lanes: A parent [0-9]+, B worker [0-9]+, C client [0-9]+$'
-	assert_equal "$(grep -c 'lane B is now worker' <<<"$output")" 199
-	awk 'length > 80 { print "too wide: " $0; exit 1 }' <<<"$output"
+	assert_line --index 0 --regexp '^lanes: A parent [0-9]+, B worker [0-9]+, C client [0-9]+$' ||
+	    mistake "the timeline did not draw three lanes (parent, worker, client) for children that came one at a time"
+	assert_equal "$(grep -c 'lane B is now worker' <<<"$output")" 199 ||
+	    mistake "the timeline did not give lane B to each of the 199 later children in turn"
+	awk 'length > 80 { print "too wide: " $0; exit 1 }' <<<"$output" ||
+	    mistake "a line of the timeline was wider than 80 columns"
 }
 
 @test "segments the capture lost are said where it lost them" {
@@ -97,18 +113,20 @@ load test_helper
 	t=$(t_of "$SLOG" ev=accept)
 	echo "t=$t pid=1 role=wire conn=- ev=drops dropped=7" >>"$SLOG"
 	run "$TOP/bin/timeline" "$SLOG" "$CLOG"
-	assert_success
-	assert_line --regexp '! +the capture lost 7 segments here: the numbering'
+	assert_success || mistake "the timeline failed on a log where the capture lost segments"
+	assert_line --regexp '! +the capture lost 7 segments here: the numbering' ||
+	    mistake "the timeline did not say, where it happened, that the capture lost 7 segments"
 }
 
 @test "the timeline's help and version" {
 	run "$TOP/bin/timeline" --help
-	assert_success
+	assert_success || mistake "timeline --help must exit 0"
 	assert_line --index 0 'usage: timeline [--conn ID] [--svg FILE] LOG...'
 	run "$TOP/bin/timeline" --version
-	assert_success
-	assert_output --regexp '^timeline \(closelab\) [0-9]+\.[0-9]+$'
+	assert_success || mistake "timeline --version must exit 0"
+	assert_output --regexp '^timeline \(closelab\) [0-9]+\.[0-9]+$' ||
+	    mistake "timeline --version did not print 'timeline (closelab) N.N'"
 	run "$TOP/bin/timeline" --bogus
-	assert_failure 2
+	assert_failure 2 || mistake "an unknown option must make the timeline exit 2, a usage error"
 	assert_line --index 0 'timeline: unknown option --bogus'
 }

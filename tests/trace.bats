@@ -87,33 +87,37 @@ after_is() {
 	local got want
 	got=$(field "$1" after)
 	want=$(awk -v a="$(field "$1" t)" -v b="$(field "$2" t)" 'BEGIN { printf "%.3f", (a - b) / 1e6 }')
-	assert_equal "$got" "$want"
+	assert_equal "$got" "$want" ||
+	    mistake "bin/trace's after=$got was not the time since the first drop that sent nothing ($want ms between the two lines' t=)"
 }
 
 @test "usage: a bad option or value is one line and the usage, exit 2; --help and --version exit 0" {
 	run "$TRACE" --port 0
-	assert_failure 2
+	assert_failure 2 || mistake "bin/trace --port 0 must exit 2, a usage error"
 	assert_line --index 0 "trace: --port needs a number from 1 to 65535, not '0'"
-	assert_line --index 1 --regexp '^usage: trace \[--port P\]'
+	assert_line --index 1 --regexp '^usage: trace \[--port P\]' ||
+	    mistake "bin/trace's one line about a bad value was not followed by its usage"
 	run "$TRACE" --comm 0123456789abcdef
-	assert_failure 2
-	assert_line --index 0 --partial "--comm: a command name of 1 to 15 bytes"
+	assert_failure 2 || mistake "bin/trace with a --comm of 16 bytes must exit 2, a usage error"
+	assert_line --index 0 --partial "--comm: a command name of 1 to 15 bytes" ||
+	    mistake "bin/trace did not say that --comm takes a command name of 1 to 15 bytes"
 	run "$TRACE" --help
-	assert_success
+	assert_success || mistake "bin/trace --help must exit 0"
 	run "$TRACE" --version
-	assert_success
-	assert_output --regexp '^trace \(closelab\) [0-9.]+$'
+	assert_success || mistake "bin/trace --version must exit 0"
+	assert_output --regexp '^trace \(closelab\) [0-9.]+$' ||
+	    mistake "bin/trace --version did not print 'trace (closelab) VERSION'"
 }
 
 @test "usage: without bpftrace, or without root, one line says so and how to fix it; exit 1" {
 	run env PATH=/nonexistent "$TRACE" --port 80
-	assert_failure 1
+	assert_failure 1 || mistake "bin/trace without bpftrace must exit 1"
 	assert_output "trace: bpftrace is not installed: apt-get install bpftrace"
 	command -v bpftrace >/dev/null || skip "bpftrace is not installed: the check of root needs it"
 	command -v setpriv >/dev/null || skip "needs setpriv"
 	[ "$(id -u)" = 0 ] || skip "needs root to become another user"
 	run setpriv --reuid=65534 --regid=65534 --clear-groups "$TRACE" --port 80
-	assert_failure 1
+	assert_failure 1 || mistake "bin/trace without root must exit 1"
 	assert_output "trace: tracing needs root: bpftrace loads eBPF programs"
 }
 
@@ -123,38 +127,50 @@ after_is() {
 	start_trace
 	start_client --send hello --timeout 9000 --log "$CLOG"
 	worker=$(worker_of_take)
-	held=$(traced ev=drop call=close pid="$worker" sent=none why=held)
+	held=$(traced ev=drop call=close pid="$worker" sent=none why=held) ||
+	    mistake "bin/trace did not log the worker's close as sending nothing because another process held the socket"
 	# at that moment the parent held it: named with its command
-	assert_equal "$(field "$held" holders)" "$parent(server)"
-	assert_equal "$(field "$held" refs)" 2
-	assert_equal "$(field "$held" comm)" server
-	assert_equal "$(field "$held" state)" CLOSE_WAIT
+	assert_equal "$(field "$held" holders)" "$parent(server)" ||
+	    mistake "bin/trace did not name the parent, $parent (server), as the process that still held the socket"
+	assert_equal "$(field "$held" refs)" 2 ||
+	    mistake "bin/trace did not count 2 references to the socket at the worker's close"
+	assert_equal "$(field "$held" comm)" server ||
+	    mistake "bin/trace did not name the closing process's command, server"
+	assert_equal "$(field "$held" state)" CLOSE_WAIT ||
+	    mistake "bin/trace did not give the socket's state at the worker's close, CLOSE_WAIT"
 	# the client is still waiting; the parent lets go when it stops
 	run has_event "$CLOG" ev=eof
-	assert_failure
+	assert_failure || mistake "the client saw EOF though the parent never closed its copy"
 	stop_server
-	fin=$(traced ev=drop call=close pid="$parent" sent=fin)
-	assert_equal "$(field "$fin" first)" "$worker"
+	fin=$(traced ev=drop call=close pid="$parent" sent=fin) ||
+	    mistake "bin/trace did not log the parent's close at its stop as the one that sent the FIN"
+	assert_equal "$(field "$fin" first)" "$worker" ||
+	    mistake "bin/trace's FIN line did not name the worker as the first drop that sent nothing"
 	after_is "$fin" "$held"
-	assert_equal "$(field "$fin" conn)" "$(field "$held" conn)"
+	assert_equal "$(field "$fin" conn)" "$(field "$held" conn)" ||
+	    mistake "bin/trace named the connection of the FIN otherwise than at the worker's close"
 	wait_client
-	assert_line --regexp '^result end=eof '
+	assert_line --regexp '^result end=eof ' || mistake "the connection did not end with EOF"
 	# the same connection as the server names it, and in words in the timeline
-	assert_equal "$(field "$held" conn)" "$(values "$SLOG" conn ev=take | head -n 1)"
+	assert_equal "$(field "$held" conn)" "$(values "$SLOG" conn ev=take | head -n 1)" ||
+	    mistake "bin/trace named the connection otherwise than the server's log"
 	run "$TOP/bin/timeline" "$SLOG" "$CLOG" "$TRACE_LOG"
-	assert_success
+	assert_success || mistake "the timeline failed on the server's, the client's and the tracer's logs"
 	run "$TOP/bin/timeline" "$TRACE_LOG"
-	assert_success
+	assert_success || mistake "the timeline failed on the tracer's log alone"
 	words=$(tr -s ' \n' ' ' <<<"$output")
-	[[ $words == *"trace: close by $worker (server) fd "*": nothing sent: still held by $parent (server) "* ]]
-	[[ $words == *"trace: close by $parent (server) fd "*": FIN left, $(field "$fin" after) ms after the first drop that sent nothing (pid $worker)"* ]]
+	[[ $words == *"trace: close by $worker (server) fd "*": nothing sent: still held by $parent (server) "* ]] ||
+	    mistake "the timeline did not say in words that the worker's close sent nothing, still held by the parent"
+	[[ $words == *"trace: close by $parent (server) fd "*": FIN left, $(field "$fin" after) ms after the first drop that sent nothing (pid $worker)"* ]] ||
+	    mistake "the timeline did not say in words that the FIN left at the parent's close, and how long after the worker's"
 }
 
 @test "every field of the tracer's lines is one that events.h lists for ev=drop" {
 	start_server --parent-keeps 100 --end close
 	start_trace
 	client --send hello
-	traced ev=drop call=close pid="$SERVER_PID" sent=fin >/dev/null
+	traced ev=drop call=close pid="$SERVER_PID" sent=fin >/dev/null ||
+	    mistake "bin/trace did not log the parent's close that sent the FIN"
 	# the fields of X(DROP, ...), up to the line that ends it
 	fields=$(sed -n '/X(DROP,/,/)$/p' "$TOP/common/events.h" | grep -o '[a-z]*=' | sort -u |
 	    tr '\n' ' ')
@@ -164,20 +180,23 @@ after_is() {
 			if (index(" " fields, " " k " ") == 0) { print "no field " k " in events.h: " $0; exit 1 }
 		}
 	}' "$TRACE_LOG"
-	assert_success
+	assert_success || mistake "bin/trace logged a field that events.h does not list for ev=drop"
 }
 
 @test "the parent keeps its copy 500 ms: the FIN leaves with its close, after the worker's" {
 	start_server --parent-keeps 500 --end close
 	start_trace
 	client --send hello
-	assert_line --regexp '^result end=eof '
+	assert_line --regexp '^result end=eof ' || mistake "the connection did not end with EOF"
 	worker=$(values "$SLOG" pid ev=take | head -n 1)
-	held=$(traced ev=drop call=close pid="$worker" sent=none why=held)
-	fin=$(traced ev=drop call=close pid="$SERVER_PID" sent=fin first="$worker")
+	held=$(traced ev=drop call=close pid="$worker" sent=none why=held) ||
+	    mistake "bin/trace did not log the worker's close as sending nothing because the parent held the socket"
+	fin=$(traced ev=drop call=close pid="$SERVER_PID" sent=fin first="$worker") ||
+	    mistake "bin/trace did not log the parent's close as the one that sent the FIN, after the worker's"
 	after_is "$fin" "$held"
 	# the parent's close is the one its log calls the last
-	assert_equal "$(values "$SLOG" keep ev=close pid="$SERVER_PID" holders=1-\>0)" timer
+	assert_equal "$(values "$SLOG" keep ev=close pid="$SERVER_PID" holders=1-\>0)" timer ||
+	    mistake "the server's log did not call the parent's close at the end of its keep the last ('holders=1->0 keep=timer')"
 }
 
 @test "--end leak: the parent's close sends nothing; the worker's exit sends the FIN" {
@@ -186,14 +205,18 @@ after_is() {
 	start_trace
 	start_client --send hello --timeout 9000
 	worker=$(worker_of_take)
-	wait_for_event "$SLOG" ev=leak
-	held=$(traced ev=drop call=close pid="$parent" sent=none why=held)
+	wait_for_event "$SLOG" ev=leak ||
+	    mistake "the worker did not log that it never closes the connection ('ev=leak')"
+	held=$(traced ev=drop call=close pid="$parent" sent=none why=held) ||
+	    mistake "bin/trace did not log the parent's close as sending nothing because the worker held the socket"
 	stop_server
-	fin=$(traced ev=drop call=exit pid="$worker" sent=fin first="$parent")
-	assert_equal "$(field "$fin" comm)" server
+	fin=$(traced ev=drop call=exit pid="$worker" sent=fin first="$parent") ||
+	    mistake "bin/trace did not log the worker's exit as what sent the FIN, after the parent's close"
+	assert_equal "$(field "$fin" comm)" server ||
+	    mistake "bin/trace did not name the exiting worker's command, server"
 	after_is "$fin" "$held"
 	wait_client
-	assert_line --regexp '^result end=eof '
+	assert_line --regexp '^result end=eof ' || mistake "the connection did not end with EOF"
 }
 
 @test "--spawn without --cloexec: the worker's close sends nothing, still held by the helper; its exit sends the FIN" {
@@ -201,42 +224,52 @@ after_is() {
 	start_trace
 	start_client --send hello --timeout 9000
 	worker=$(worker_of_take)
-	wait_for_event "$SLOG" ev=spawn helper= inherits=yes
+	wait_for_event "$SLOG" ev=spawn helper= inherits=yes ||
+	    mistake "the worker's spawn was not logged with 'inherits=yes'"
 	HELPER=$(values "$SLOG" helper ev=spawn inherits=yes)
-	held=$(traced ev=drop call=close pid="$worker" sent=none why=held)
+	held=$(traced ev=drop call=close pid="$worker" sent=none why=held) ||
+	    mistake "bin/trace did not log the worker's close as sending nothing because another process held the socket"
 	# the helper holds it: named server until it runs sh, sh until sh runs
 	# exec (and the parent too, if the worker closed before it)
 	[[ ,$(field "$held" holders), =~ ,$HELPER\((server|sh|sleep)\), ]] ||
 	    mistake "the helper should hold the socket at the worker's close"
 	kill -TERM "$HELPER"
-	fin=$(traced ev=drop call=exit pid="$HELPER" sent=fin)
-	[[ $(field "$fin" comm) =~ ^(server|sh|sleep)$ ]]
+	fin=$(traced ev=drop call=exit pid="$HELPER" sent=fin) ||
+	    mistake "bin/trace did not log the helper's exit as what sent the FIN"
+	[[ $(field "$fin" comm) =~ ^(server|sh|sleep)$ ]] ||
+	    mistake "bin/trace named the exiting helper's command '$(field "$fin" comm)', not server, sh or sleep"
 	# the first close that sent nothing: the parent's or the worker's
 	first=$(field "$fin" first)
-	[ "$first" = "$SERVER_PID" ] || [ "$first" = "$worker" ]
+	[ "$first" = "$SERVER_PID" ] || [ "$first" = "$worker" ] ||
+	    mistake "bin/trace's FIN line named $first as the first drop that sent nothing, neither the parent nor the worker"
 	after_is "$fin" "$(event "$TRACE_LOG" ev=drop call=close pid="$first" sent=none)"
 	wait_client
-	assert_line --regexp '^result end=eof '
+	assert_line --regexp '^result end=eof ' || mistake "the connection did not end with EOF"
 }
 
 @test "a correct server: the worker's shutdown(SHUT_WR) sends the FIN while the parent holds the socket" {
 	start_server --parent-keeps never --end shutdown
 	start_trace
 	client --send hello
-	assert_line --regexp '^result end=eof '
+	assert_line --regexp '^result end=eof ' || mistake "the connection did not end with EOF"
 	worker=$(values "$SLOG" pid ev=take | head -n 1)
-	line=$(traced ev=drop call=shutdown pid="$worker" how=SHUT_WR sent=fin)
-	assert_equal "$(field "$line" refs)" 2
+	line=$(traced ev=drop call=shutdown pid="$worker" how=SHUT_WR sent=fin) ||
+	    mistake "bin/trace did not log the worker's shutdown(SHUT_WR) as sending the FIN"
+	assert_equal "$(field "$line" refs)" 2 ||
+	    mistake "bin/trace did not count 2 references to the socket at the worker's shutdown, the parent's and the worker's"
 	# and the close after it has nothing more to send: not for want of it
-	line=$(traced ev=drop call=close pid="$worker" sent=none)
-	[[ $(field "$line" why) == sent-before || $(field "$line" why) == closed ]]
+	line=$(traced ev=drop call=close pid="$worker" sent=none) ||
+	    mistake "bin/trace did not log the worker's close after its shutdown as sending nothing"
+	[[ $(field "$line" why) == sent-before || $(field "$line" why) == closed ]] ||
+	    mistake "bin/trace said the close after the shutdown sent nothing for '$(field "$line" why)', not because the FIN had left (sent-before) or the connection was closed"
 }
 
 @test "ForkingTCPServer whose handler forks a job: the server's close sends nothing, held by the handler; the FIN leaves a second later" {
 	start_program forking_keeper.py --keep 1
 	start_trace
 	start_client --send job1 --timeout 9000
-	held=$(traced ev=drop call=close pid="$PROG_PID" sent=none why=held)
+	held=$(traced ev=drop call=close pid="$PROG_PID" sent=none why=held) ||
+	    mistake "bin/trace did not log the Python server's close as sending nothing because its handler held the socket"
 	# the handler holds it, and the job it forks may already too: the
 	# handler is the server's child, and waits a second for its job
 	handler=
@@ -247,50 +280,59 @@ after_is() {
 		fi
 	done
 	[ -n "$handler" ] || mistake "the handler should hold the socket at the server's close"
-	fin=$(traced ev=drop sent=fin first="$PROG_PID")
+	fin=$(traced ev=drop sent=fin first="$PROG_PID") ||
+	    mistake "bin/trace did not log the drop that sent the FIN after the Python server's close"
 	# the handler closes after its job, which runs a second, has exited
-	assert_equal "$(field "$fin" pid)" "$handler"
+	assert_equal "$(field "$fin" pid)" "$handler" ||
+	    mistake "bin/trace did not name the handler, $handler, as the process whose close sent the FIN"
 	after_is "$fin" "$held"
-	[ "$(field "$fin" after | cut -d . -f 1)" -ge 1000 ]
+	[ "$(field "$fin" after | cut -d . -f 1)" -ge 1000 ] ||
+	    mistake "the FIN left $(field "$fin" after) ms after the server's close, not after the job's second"
 	wait_client
-	assert_line --regexp '^result end=eof '
+	assert_line --regexp '^result end=eof ' || mistake "the connection did not end with EOF"
 }
 
 @test "ForkingTCPServer, correct: the handler's shutdown(SHUT_WR) sends the FIN at once" {
 	start_program forking_keeper.py --correct --keep 1
 	start_trace
 	client --send job1
-	assert_line --regexp '^result end=eof '
-	line=$(traced ev=drop call=shutdown how=SHUT_WR sent=fin local="*:$PORT")
-	[[ $(field "$line" comm) == python* ]]
+	assert_line --regexp '^result end=eof ' || mistake "the connection did not end with EOF"
+	line=$(traced ev=drop call=shutdown how=SHUT_WR sent=fin local="*:$PORT") ||
+	    mistake "bin/trace did not log the handler's shutdown(SHUT_WR) as sending the FIN"
+	[[ $(field "$line" comm) == python* ]] ||
+	    mistake "bin/trace named the shutdown's command '$(field "$line" comm)', not Python's"
 }
 
 @test "Popen(close_fds=False): the server's close sends nothing, held by sleep; sleep's exit sends the FIN" {
 	start_program popen_inherits.py --keep 1
 	start_trace
 	start_client --send hello --timeout 9000
-	held=$(traced ev=drop call=close pid="$PROG_PID" sent=none why=held)
+	held=$(traced ev=drop call=close pid="$PROG_PID" sent=none why=held) ||
+	    mistake "bin/trace did not log the Python server's close as sending nothing because sleep held the socket"
 	[[ $(field "$held" holders) =~ ^([0-9]+)\(sleep\)$ ]] ||
 	    mistake "the helper alone should hold the socket at the server's close"
 	sleeper=${BASH_REMATCH[1]}
-	fin=$(traced ev=drop call=exit pid="$sleeper" sent=fin first="$PROG_PID")
-	assert_equal "$(field "$fin" comm)" sleep
+	fin=$(traced ev=drop call=exit pid="$sleeper" sent=fin first="$PROG_PID") ||
+	    mistake "bin/trace did not log sleep's exit as what sent the FIN, after the server's close"
+	assert_equal "$(field "$fin" comm)" sleep ||
+	    mistake "bin/trace did not name the exiting process's command, sleep"
 	after_is "$fin" "$held"
 	wait_client
-	assert_line --regexp '^result end=eof '
+	assert_line --regexp '^result end=eof ' || mistake "the connection did not end with EOF"
 }
 
 @test "--pid: only the calls of that process; a FIN it sends is logged" {
 	start_server --parent-keeps 100 --end close
 	start_trace --pid "$SERVER_PID"
 	client --send hello
-	line=$(traced ev=drop call=close pid="$SERVER_PID" sent=fin)
+	line=$(traced ev=drop call=close pid="$SERVER_PID" sent=fin) ||
+	    mistake "bin/trace --pid did not log the parent's close that sent the FIN"
 	# the worker's close was not traced, so no first drop is known
 	run field "$line" first
-	assert_failure
+	assert_failure || mistake "bin/trace --pid named a first drop, though it traced no other process's close"
 	worker=$(values "$SLOG" pid ev=take | head -n 1)
 	run has_event "$TRACE_LOG" pid="$worker"
-	assert_failure
+	assert_failure || mistake "bin/trace --pid logged a call of the worker, another process"
 }
 
 @test "--end abort: the worker's close sends nothing, held by the parent; the parent's close sends the RST" {
@@ -299,11 +341,14 @@ after_is() {
 	start_trace
 	start_client --send hello --timeout 9000
 	worker=$(worker_of_take)
-	held=$(traced ev=drop call=close pid="$worker" sent=none why=held)
-	assert_equal "$(field "$held" holders)" "$parent(server)"
+	held=$(traced ev=drop call=close pid="$worker" sent=none why=held) ||
+	    mistake "bin/trace did not log the worker's abortive close as sending nothing because the parent held the socket"
+	assert_equal "$(field "$held" holders)" "$parent(server)" ||
+	    mistake "bin/trace did not name the parent, $parent (server), as the process that still held the socket"
 	stop_server
-	rst=$(traced ev=drop call=close pid="$parent" sent=rst first="$worker")
+	rst=$(traced ev=drop call=close pid="$parent" sent=rst first="$worker") ||
+	    mistake "bin/trace did not log the parent's close as the one that sent the RST, after the worker's"
 	after_is "$rst" "$held"
 	wait_client
-	assert_line --regexp '^result end=rst '
+	assert_line --regexp '^result end=rst ' || mistake "the connection did not end with an RST"
 }
