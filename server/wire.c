@@ -223,6 +223,32 @@ log_drops(int fd)
 		logev(NULL, EV_DROPS, "dropped=%u", st.drops);
 }
 
+/*
+ * CLOCK_REALTIME minus CLOCK_MONOTONIC, in ns. A process preempted between
+ * reading the two clocks would skew it by as long as it waited, and every
+ * segment's time with it: each try brackets the real clock between two
+ * monotonic reads, and the tightest bracket of a few is taken.
+ */
+static int64_t
+real_minus_mono(void)
+{
+	enum { TRIES = 64, TIGHT_NS = 20000 };
+	int64_t before, after, best = 0, bracket = INT64_MAX;
+	struct timespec real;
+	int i;
+
+	for (i = 0; i < TRIES && bracket > TIGHT_NS; i++) {
+		before = now_ns();
+		clock_gettime(CLOCK_REALTIME, &real);
+		after = now_ns();
+		if (after - before < bracket) {
+			bracket = after - before;
+			best = (int64_t)real.tv_sec * 1000000000 + real.tv_nsec - before / 2 - after / 2;
+		}
+	}
+	return best;
+}
+
 /* Read, log and write every packet queued now; the kernel's time of each. */
 static void
 take_queued(int fd)
@@ -232,15 +258,11 @@ take_queued(int fd)
 	struct iovec iov = { pkt, sizeof pkt };
 	struct msghdr mh;
 	struct cmsghdr *h;
-	struct timespec real, mono;
-	int64_t real_minus_mono, t;
+	struct timespec real;
+	/* kernel stamps are CLOCK_REALTIME: turned into CLOCK_MONOTONIC */
+	int64_t offset = real_minus_mono(), t;
 	ssize_t n;
 
-	/* kernel stamps are CLOCK_REALTIME: turned into CLOCK_MONOTONIC */
-	clock_gettime(CLOCK_REALTIME, &real);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	real_minus_mono = (int64_t)(real.tv_sec - mono.tv_sec) * 1000000000 +
-	    (real.tv_nsec - mono.tv_nsec);
 	for (;;) {
 		memset(&mh, 0, sizeof mh);
 		mh.msg_iov = &iov;
@@ -254,7 +276,7 @@ take_queued(int fd)
 		for (h = CMSG_FIRSTHDR(&mh); h; h = CMSG_NXTHDR(&mh, h)) {
 			if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SO_TIMESTAMPNS) {
 				memcpy(&real, CMSG_DATA(h), sizeof real);
-				t = (int64_t)real.tv_sec * 1000000000 + real.tv_nsec - real_minus_mono;
+				t = (int64_t)real.tv_sec * 1000000000 + real.tv_nsec - offset;
 			}
 		}
 		if (segment(pkt, n, t) && pcap)
