@@ -13,7 +13,7 @@ HOLDERS_OBJ = holders/main.o holders/snapshot.o holders/diag.o holders/procfd.o 
 	holders/report.o
 TRACE_OBJ = trace/main.o trace/record.o trace/track.o holders/procfd.o
 
-all: bin/server bin/client bin/timeline bin/holders bin/trace
+all: bin/server bin/client bin/timeline bin/holders bin/trace bin/grade
 
 bin/server: $(SERVER_OBJ) $(COMMON_OBJ)
 	@mkdir -p bin
@@ -41,6 +41,13 @@ trace/main.o: trace/main.c
 bin/timeline: timeline/timeline.sh config.mk
 	@mkdir -p bin
 	sed 's/@VERSION@/$(VERSION)/' timeline/timeline.sh >$@
+	chmod 755 $@
+
+# the class grader finds its sandbox, the tests and the client in the tree;
+# installed, in $(PREFIX)/share/closelab/grade
+bin/grade: grade/grade.sh config.mk
+	@mkdir -p bin
+	sed 's/@VERSION@/$(VERSION)/' grade/grade.sh >$@
 	chmod 755 $@
 
 .c.o:
@@ -78,6 +85,10 @@ check: all
 fuzz:
 	sh tests/check.sh fuzz
 
+# make grade SUBMISSIONS=dir [JOBS=n] [OUTDIR=dir]: grade a class (root)
+grade: all
+	bin/grade $(JOBS:%=-j %) $(OUTDIR:%=-o %) "$(SUBMISSIONS)"
+
 # a benchmark, not a test: it prints figures and judges none
 bench: all
 	sh bench/bench.sh
@@ -99,7 +110,7 @@ bench-trace: all
 	sh bench/trace.sh
 
 clean:
-	rm -f bin/server bin/client bin/timeline bin/holders bin/trace
+	rm -f bin/server bin/client bin/timeline bin/holders bin/trace bin/grade
 	rm -f $(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ) $(HOLDERS_OBJ) $(TRACE_OBJ)
 
 # installed with a prefix, since "server" and "client" are too plain for a PATH
@@ -137,5 +148,5 @@ uninstall:
 	    rm -f closelab-server.1 closelab-client.1 closelab-holders.1 closelab-timeline.1 \
 	    closelab-trace.1
 
-.PHONY: all demo scenarios diagrams test check fuzz bench bench-holders bench-trace sources clean \
+.PHONY: all demo scenarios diagrams test check fuzz grade bench bench-holders bench-trace sources clean \
 	install uninstall
