@@ -67,6 +67,18 @@ for d in /tmp /var/tmp /dev/shm /run/lock; do
 	mount -t tmpfs -o "size=$size,mode=1777,nosuid,nodev" tmpfs "$d" ||
 	    die "cannot mount a tmpfs on $d"
 done
+# the other submissions and the grades (every student's logs): out of sight,
+# under an empty read-only tmpfs, unless that would hide the sandbox itself
+for d in "$(dirname "$src")" "$(dirname "$out")"; do
+	case $sb/ in
+	"$d"/*) continue ;;
+	esac
+	# gone already where it was under /tmp
+	if [ "$d" = / ] || ! [ -d "$d" ]; then
+		continue
+	fi
+	mount -t tmpfs -o "size=4k,mode=0755,ro,nosuid,nodev" tmpfs "$d" || die "cannot hide $d"
+done
 out=$sb/out
 top=$sb/top
 cd "$sb/work" || die "cannot enter $sb/work"

@@ -20,6 +20,10 @@ man_options() {
 	assert_equal "$(man_options "$TOP/docs/client.1")" "$(help_options "$TOP/bin/client")"
 	assert_equal "$(man_options "$TOP/docs/timeline.1")" "$(help_options "$TOP/bin/timeline")"
 	assert_equal "$(man_options "$TOP/docs/trace.1")" "$(help_options "$TOP/bin/trace")"
+	assert_equal "$(man_options "$TOP/docs/grade.1")" "$(help_options "$TOP/bin/grade")"
+	# bin/grade's short options: "  -j JOBS" in --help, ".BI \-j" in the man page
+	assert_equal "$(sed -n '/^\.SH OPTIONS/,/^\.SH /s/^\.BI \\-\([a-z]\) .*/-\1/p' "$TOP/docs/grade.1")" \
+	    "$("$TOP/bin/grade" --help | sed -n 's/^  \(-[a-z]\) .*/\1/p')"
 }
 
 @test "bin/trace's usage line is its man page's SYNOPSIS" {
@@ -31,9 +35,18 @@ man_options() {
 	assert_equal "$man" "$usage"
 }
 
+@test "bin/grade's usage line is its man page's SYNOPSIS" {
+	command -v groff >/dev/null || skip "groff is not installed"
+	usage=$("$TOP/bin/grade" --help | sed -n '1s/^usage: grade //p')
+	man=$(groff -man -Tascii -rLL=200n -P-cbou "$TOP/docs/grade.1" |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n' '  ' |
+	    sed 's/^ *closelab-grade //; s/ *closelab-grade --help | --version *$//')
+	assert_equal "$man" "$usage"
+}
+
 @test "the man pages render with no warning" {
 	command -v groff >/dev/null || skip "groff is not installed"
-	for page in server.1 client.1 timeline.1 trace.1; do
+	for page in server.1 client.1 timeline.1 trace.1 grade.1; do
 		run groff -ww -man -Tutf8 -z "$TOP/docs/$page"
 		assert_success
 		assert_output ""
@@ -51,10 +64,18 @@ man_options() {
 	for f in bin/closelab-server bin/closelab-client bin/closelab-timeline \
 	    bin/closelab-trace share/closelab/closes.bt share/closelab/svg.awk \
 	    share/man/man1/closelab-server.1 share/man/man1/closelab-client.1 \
-	    share/man/man1/closelab-timeline.1 share/man/man1/closelab-trace.1; do
+	    share/man/man1/closelab-timeline.1 share/man/man1/closelab-trace.1 \
+	    bin/closelab-grade share/man/man1/closelab-grade.1 \
+	    share/closelab/grade/grade/sandbox.sh share/closelab/grade/bin/client \
+	    share/closelab/grade/tests/test_helper.bash share/closelab/grade/common/serverctl.sh; do
 		[ -f "$root/opt/closelab/$f" ]
 	done
 	[ -x "$root/opt/closelab/bin/closelab-server" ]
+	# the grader finds its files where they were installed
+	grep -qx 'gradedir=/opt/closelab/share/closelab/grade' "$root/opt/closelab/bin/closelab-grade"
+	while read -r f; do
+		[ -f "$root/opt/closelab/share/closelab/grade/tests/$f" ]
+	done <"$TOP/tests/core.list"
 	run make -s -C "$TOP" uninstall DESTDIR="$root" PREFIX=/opt/closelab
 	assert_success
 	run find "$root" -type f
