@@ -159,6 +159,9 @@ abort() {
 pids=
 trap 'rm -rf "$run"' EXIT
 trap abort INT TERM
+# the sandbox's script as it is now: a tree changed while a class is graded
+# cannot change it under a running sandbox
+cp "$gradedir/grade/sandbox.sh" "$run/sandbox.sh" || fail "cannot copy the sandbox's script"
 started=$(date +%s)
 
 # the students: the subdirectories, in order; a name is printed with '?' for
@@ -240,11 +243,12 @@ grade_one() {
 	echo "graded as uid $2, sandbox $3, deadline $student_s s" >"$out/sandbox.log"
 	CLOSELAB_GRADE_SANDBOX=$3 timeout -k 10 "$student_s" \
 	    unshare --net --mount --propagation private \
-	    sh "$gradedir/grade/sandbox.sh" "$gradedir" "$subs/$1" "$out" "$sb" "$2" \
+	    sh "$run/sandbox.sh" "$gradedir" "$subs/$1" "$out" "$sb" "$2" \
 	    </dev/null >>"$out/sandbox.log" 2>&1 8<&- 9>&-
 	status=$?
 	[ "$status" -ne 124 ] && [ "$status" -ne 137 ] ||
 	    echo "stopped at the deadline ($student_s s)" >>"$out/sandbox.log"
+	echo "$(($(date +%s) - t0)) s: the sandbox has ended" >>"$out/sandbox.log"
 	ok=0
 	clear_sandbox "$3" || { echo "a process of the sandbox stayed" >>"$out/sandbox.log"; ok=1; }
 	clear_uid "$2" || { echo "a process of uid $2 stayed" >>"$out/sandbox.log"; ok=1; }

@@ -34,6 +34,12 @@ die() {
 	exit 1
 }
 
+# say WHAT: WHAT on the log, after the seconds since the start
+t0=$(date +%s)
+say() {
+	echo "+$(($(date +%s) - t0)) s: $1" >&2
+}
+
 # kill_student: every process of the uid (one kill(-1) as that uid: no
 # process it forks in between survives it), as seen from here
 kill_student() {
@@ -99,9 +105,9 @@ last() {
 # daemons end with it), bounded in time
 : >"$sb/priv/build.log"
 if [ -f Makefile ] || [ -f makefile ] || [ -f GNUmakefile ]; then
-	echo "building with make (at most $build_s s)" >&2
+	say "building with make (at most $build_s s)"
 	TMPDIR=/tmp timeout -k 5 "$build_s" unshare --pid --fork --kill-child --mount-proc \
-	    prlimit --nproc="$nproc" -- setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+	    nice -n 10 prlimit --nproc="$nproc" -- setpriv --reuid="$uid" --regid="$uid" --clear-groups \
 	    --no-new-privs -- make </dev/null >"$sb/priv/build.log" 2>&1
 	status=$?
 	kill_student
@@ -139,11 +145,12 @@ if ! server=$(program server); then
 	exit 0
 fi
 # each program under test runs through a wrapper: the same pid (exec), as the
-# student's uid, its TMPDIR /tmp (bats' is root's); argv[0] is the program's
-# own path
+# student's uid, its TMPDIR /tmp (bats' is root's), niced (a student who
+# spins or forks without end takes only what the tests leave of the CPU);
+# argv[0] is the program's own path
 mkdir -p "$sb/priv/run"
 wrap() {
-	printf '#!/bin/sh\nTMPDIR=/tmp exec prlimit --nproc=%s -- setpriv --reuid=%s --regid=%s --clear-groups --no-new-privs -- %s "$@"\n' \
+	printf '#!/bin/sh\nTMPDIR=/tmp exec nice -n 10 prlimit --nproc=%s -- setpriv --reuid=%s --regid=%s --clear-groups --no-new-privs -- %s "$@"\n' \
 	    "$nproc" "$uid" "$uid" "$2" >"$sb/priv/run/$1"
 	chmod 700 "$sb/priv/run/$1"
 }
@@ -173,12 +180,13 @@ for f in $files; do
 	name=${f%.bats}
 	mkdir -p "$sb/tests/$name"
 	chmod 711 "$sb/tests/$name"
-	echo "running $f (at most $file_s s, $test_s s a test)" >&2
+	say "running $f (at most $file_s s, $test_s s a test)"
 	TMPDIR=$sb/tests/$name CLOSELAB_REASONS=$sb/priv/$name.reasons \
 	    timeout -k 5 "$file_s" unshare --pid --fork --kill-child --mount-proc \
-	    bats --tap "$top/tests/$f" </dev/null >"$sb/priv/$name.tap" 2>&1 &
+	    bats --tap --timing "$top/tests/$f" </dev/null >"$sb/priv/$name.tap" 2>&1 &
 done
 wait
+say "the test files have ended"
 kill_student
 
 # what is kept: the results whole, the TAP and each failed test's logs cut
@@ -198,4 +206,5 @@ for f in $files; do
 		done
 	done
 done
+say "the results are kept"
 exit 0
