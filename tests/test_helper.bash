@@ -65,11 +65,15 @@ who() {
 }
 
 # run_program COMMAND ARGS...: bats' run, bounded: killed after DEADLINE_S
-# seconds, which is a mistake; HANG= says what it should have done instead.
+# seconds, which is a mistake; HANG= names it (the sentence begins with it).
 run_program() {
 	run timeout -k 2 "$DEADLINE_S" "$@"
 	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
-		mistake "$(who "$@") was still running ${DEADLINE_S} s after it was started with '${*:2}': ${HANG:-it should have ended by then}"
+		if [ -n "${HANG:-}" ]; then
+			mistake "$HANG: $(who "$@") was still running ${DEADLINE_S} s after it was started with '${*:2}'"
+		else
+			mistake "$(who "$@") was still running ${DEADLINE_S} s after it was started with '${*:2}': it should have ended by then"
+		fi
 	fi
 }
 
@@ -194,7 +198,7 @@ t_of() {
 # client ARGS...: run the client against the server, logging to CLOG. A
 # client still running at the deadline waited for an end that never came.
 client() {
-	HANG=${HANG:-"the server never ended the connection: a process of the server still held the socket (a parent or a worker that never closes its copy)"} \
+	HANG=${HANG:-"the server never ended the connection, for a process of the server still held the socket (a parent or a worker that never closes its copy)"} \
 	    run_program "$CLIENT" --port "$PORT" --log "$CLOG" "$@"
 }
 
