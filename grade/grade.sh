@@ -105,6 +105,16 @@ if [ -n "$(find "$gradedir/tests" "$gradedir/common" "$gradedir/grade" "$gradedi
     -perm -0002 ! -type l 2>/dev/null | head -n 1)" ]; then
 	fail "a grading file in $gradedir is writable by anyone: chmod o-w it first"
 fi
+# a bats run's own variables and PATH (bin/grade run from a test) would
+# confuse the runs of bats in the sandboxes: none is passed on but the
+# library path, and its libexec leaves the PATH
+for v in $(env | sed -n 's/^\(BATS_[A-Za-z0-9_]*\)=.*/\1/p'); do
+	[ "$v" = BATS_LIB_PATH ] || unset "$v"
+done
+PATH=$(printf '%s\n' "$PATH" | tr ':' '\n' | grep -v '/libexec/bats-core$' | tr '\n' ':')
+PATH=${PATH%:}
+# nor a make's: the students' builds are their own
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 TOP=$gradedir
 # shellcheck source=tests/bats.sh
 . "$gradedir/tests/bats.sh"

@@ -46,6 +46,13 @@ fingerprint() {
 	(cd "$CLASS" && find . -type f ! -name expected ! -name markers -exec cksum {} + | sort)
 }
 
+# sandboxed: the processes of a sandbox (CLOSELAB_GRADE_SANDBOX in their
+# environment)
+sandboxed() {
+	grep -lzF CLOSELAB_GRADE_SANDBOX= /proc/[0-9]*/environ 2>/dev/null
+	return 0
+}
+
 # graded: the grading ran (or skip, saying why not)
 graded() {
 	[ ! -f "$NOT_GRADED" ] || skip "$(cat "$NOT_GRADED")"
@@ -84,6 +91,7 @@ expected() {
 		all) ((passed == total)) || mistake "$name should pass every test: $line" ;;
 		none) ((passed == 0)) || mistake "$name should pass no test: $line" ;;
 		some) ((passed > 0 && failed > 0)) || mistake "$name should pass some tests, not all: $line" ;;
+		fail) ((failed > 0)) || mistake "$name should fail a test: $line" ;;
 		esac
 	done < <(expected)
 }
@@ -97,7 +105,7 @@ expected() {
 		run grep -c "failed without naming a mistake" "$GRADES/$name/results.tsv"
 		assert_output 0 || mistake "$name: a core test failed with no sentence of its own"
 		[ -z "$phrase" ] || grep -qF -- "$phrase" "$GRADES/$name/results.tsv" ||
-		    mistake "$name: no reason says '$phrase'"
+		    mistake "$name: no reason says '$phrase': $(cut -f 4 "$GRADES/$name/results.tsv" | sort -u)"
 	done < <(expected)
 	row no-build | grep -q ',0,0,[0-9]*,[0-9]*,"it did not build: make: \*\*\* ' ||
 	    mistake "no-build: its row does not give score 0 and the last line of the build"
@@ -145,7 +153,7 @@ print(len(suites))' "$xml"
 		run pgrep -u "$u"
 		assert_failure || mistake "processes of uid $u are left: $output"
 	done
-	run grep -lzF CLOSELAB_GRADE_SANDBOX= /proc/[0-9]*/environ
+	run sandboxed
 	assert_output ""
 }
 
@@ -164,7 +172,8 @@ print(len(suites))' "$xml"
 	local name lines
 	lines=$(wc -l <"$BATS_FILE_TMPDIR/summary")
 	((lines <= 40)) || mistake "the summary has $lines lines"
-	run awk 'length($0) > 100' "$BATS_FILE_TMPDIR/summary"
+	# but the last line, which gives OUTDIR
+	run awk 'length($0) > 100 && !/^Grades in /' "$BATS_FILE_TMPDIR/summary"
 	assert_output ""
 	while IFS= read -r name; do
 		grep -q "^$name " "$BATS_FILE_TMPDIR/summary" || mistake "$name is not in the summary"

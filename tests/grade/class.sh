@@ -15,7 +15,8 @@
 # bomb, a disk filler, one that does not build.
 #
 # DIR/expected lists each submission with what its grade must show:
-# NAME<TAB>all|some|none (the tests it passes)<TAB>a phrase its reasons hold.
+# NAME<TAB>all|some|none|fail<TAB>a phrase its reasons hold; all: it passes
+# every test, none: no test, some: some but not all, fail: not all.
 # The disk filler tries to leave MARKER files (DIR/markers lists them): none
 # may exist after the grading.
 set -eu
@@ -96,7 +97,7 @@ done
 done
 trap "" TERM INT
 exec sleep 100000'
-expect hang some 'still running'
+expect hang fail 'still running'
 
 # a Makefile that fails
 mkdir -p "$dir/no-build"
@@ -189,7 +190,7 @@ script fork-bomb 'bomb() {
 	wait
 }
 bomb'
-expect fork-bomb some 'port file'
+expect fork-bomb fail 'port file'
 
 # a disk filler: it fills every place it may write, and tries to leave
 # markers outside its sandbox, then fails
@@ -201,4 +202,4 @@ for d in /tmp /var/tmp /dev/shm . \"\${TMPDIR:-/tmp}\"; do
 done
 echo 'server: the disk is full' >&2
 exit 1"
-expect disk-filler some 'port file'
+expect disk-filler fail 'port file'
