@@ -124,9 +124,9 @@ bats_install "$me" || fail "cannot find or install bats-core 1.8+, bats-support 
 files=${CLOSELAB_GRADE_TESTS:-$(cat "$gradedir/tests/core.list")}
 for f in $files; do
 	case $f in
-	*/* | *[!A-Za-z0-9_.-]*) fail "CLOSELAB_GRADE_TESTS: '$f' is not a file name of tests/" ;;
+	*/* | *[!A-Za-z0-9_.-]*) bad "CLOSELAB_GRADE_TESTS: '$f' is not a file name of tests/" ;;
 	esac
-	[ -f "$gradedir/tests/$f" ] || fail "CLOSELAB_GRADE_TESTS: no tests/$f"
+	[ -f "$gradedir/tests/$f" ] || bad "CLOSELAB_GRADE_TESTS: no tests/$f"
 done
 # shellcheck disable=SC2086 # one name a word
 files=$(printf '%s\n' $files | tr '\n' ' ')
@@ -134,15 +134,24 @@ file_s=${CLOSELAB_GRADE_FILE_S:-150}
 build_s=${CLOSELAB_GRADE_BUILD_S:-120}
 uid_base=${CLOSELAB_GRADE_UID:-61000}
 if ! number "$file_s" || ! number "$build_s" || ! number "$uid_base"; then
-	fail "CLOSELAB_GRADE_FILE_S, CLOSELAB_GRADE_BUILD_S and CLOSELAB_GRADE_UID are whole numbers"
+	bad "CLOSELAB_GRADE_FILE_S, CLOSELAB_GRADE_BUILD_S and CLOSELAB_GRADE_UID are whole numbers"
+fi
+if [ "$uid_base" -lt 1000 ] || [ "$uid_base" -gt 2000000000 ]; then
+	bad "CLOSELAB_GRADE_UID needs a number from 1000 to 2000000000, not '$uid_base'"
 fi
 student_s=$((build_s + file_s + 60))
 export CLOSELAB_GRADE_FILES="$files"
 
+subs=$(cd "$subs" && pwd) || fail "cannot enter $subs"
+# OUTDIR inside SUBMISSIONS_DIR would be graded next time: refused before
+# it is made (by its path as written, .. taken as it is)
+case $outdir in
+/*) case $outdir/ in "$subs"/*) bad "OUTDIR $outdir is inside SUBMISSIONS_DIR" ;; esac ;;
+*) case $PWD/$outdir/ in "$subs"/*) bad "OUTDIR $outdir is inside SUBMISSIONS_DIR" ;; esac ;;
+esac
 mkdir -p "$outdir" || fail "cannot make $outdir"
 outdir=$(cd "$outdir" && pwd) || fail "cannot enter $outdir"
 [ -w "$outdir" ] || fail "cannot write to $outdir"
-subs=$(cd "$subs" && pwd) || fail "cannot enter $subs"
 case $outdir/ in
 "$subs"/*) bad "OUTDIR $outdir is inside SUBMISSIONS_DIR" ;;
 esac
