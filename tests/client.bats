@@ -105,8 +105,8 @@ load test_helper
 	start_server --reads none --end-after 50
 	# user and system CPU seconds of a client that waits 2 s after the reset
 	# shellcheck disable=SC2016 # for the inner shell or awk to expand
-	run_program bash -c 'TIMEFORMAT="%U %S"; time "$@" >/dev/null' cpu "$CLIENT" --port "$PORT" \
-	    --send unread --after 2000 --then none
+	HANG=$NO_FIN run_program bash -c 'TIMEFORMAT="%U %S"; time "$@" >/dev/null' cpu "$CLIENT" \
+	    --port "$PORT" --send unread --after 2000 --then none
 	cpu=$(tail -n 1 <<<"$output")
 	# a spinning client burns the 2 s; a waiting one, about a millisecond
 	awk -v u="${cpu% *}" -v s="${cpu#* }" 'BEGIN { exit !(u + s < 0.2) }' ||
@@ -117,7 +117,7 @@ load test_helper
 	[ -w /dev/full ] || skip "needs /dev/full"
 	start_server
 	# shellcheck disable=SC2016 # for the inner shell or awk to expand
-	run_program bash -c '"$@" >/dev/full' full "$CLIENT" --port "$PORT" --send hello
+	HANG=$NO_FIN run_program bash -c '"$@" >/dev/full' full "$CLIENT" --port "$PORT" --send hello
 	assert_failure 1 || mistake "a result that cannot be written must end the client with exit 1, not a silent exit 0"
 	assert_output 'client: cannot write to standard output: No space left on device' ||
 	    mistake "a result that cannot be written must be said in one line: 'client: cannot write to standard output: No space left on device'"
@@ -126,7 +126,7 @@ load test_helper
 @test "a client log that cannot be written is said, and the exit status says so" {
 	[ -w /dev/full ] || skip "needs /dev/full"
 	start_server
-	run_program "$CLIENT" --port "$PORT" --send hello --log /dev/full
+	HANG=$NO_FIN run_program "$CLIENT" --port "$PORT" --send hello --log /dev/full
 	assert_failure 1 || mistake "a log that cannot be written must end the client with exit 1"
 	assert_line 'client: cannot write log /dev/full (it is incomplete from here on): No space left on device' ||
 	    mistake "a log that cannot be written must be said in one line: 'client: cannot write log /dev/full (it is incomplete from here on): No space left on device'"

@@ -76,7 +76,7 @@ echo_integrity() {
 	run cat "$BATS_TEST_TMPDIR/server.err"
 	assert_output "listening on [::1]:$PORT" ||
 	    mistake "with --addr ::1 the server did not print 'listening on [::1]:$PORT'"
-	run_program "$CLIENT" --addr ::1 --port "$PORT" --send six
+	HANG=$NO_FIN run_program "$CLIENT" --addr ::1 --port "$PORT" --send six
 	assert_success || mistake "an exchange over IPv6 loopback (::1) failed"
 	assert_line 'recv bytes=3 data=six' || mistake "the echo over IPv6 differs from what was sent"
 }

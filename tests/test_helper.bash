@@ -198,11 +198,12 @@ t_of() {
 	echo "${line%% *}"
 }
 
-# client ARGS...: run the client against the server, logging to CLOG. A
-# client still running at the deadline waited for an end that never came.
+# A client still running at the deadline waited for an end that never came.
+NO_FIN="the server never ended the connection, for a process of the server still held the socket (a parent or a worker that never closes its copy)"
+
+# client ARGS...: run the client against the server, logging to CLOG.
 client() {
-	HANG=${HANG:-"the server never ended the connection, for a process of the server still held the socket (a parent or a worker that never closes its copy)"} \
-	    run_program "$CLIENT" --port "$PORT" --log "$CLOG" "$@"
+	HANG=${HANG:-$NO_FIN} run_program "$CLIENT" --port "$PORT" --log "$CLOG" "$@"
 }
 
 # The processes a server forked, from its log.
