@@ -60,7 +60,13 @@ mount --bind "$out" "$sb/out" || die "cannot bind $out"
 mount -t tmpfs -o "size=$size,mode=0700,uid=$uid,gid=$uid,nosuid,nodev" tmpfs "$sb/work" ||
     die "cannot mount a tmpfs on $sb/work"
 # a copy: symbolic links stay links; a device node would be inert (nodev)
-cp -R -P "$src/." "$sb/work/" 2>"$sb/out/copy.log" || die "cannot copy $src (see copy.log)"
+# a submission that does not fit is the student's: graded as not built
+if ! cp -R -P "$src/." "$sb/work/" 2>"$sb/out/copy.log"; then
+	printf 'build-failed\tit cannot be copied into its %s work directory: %s\n' "$size" \
+	    "$(tail -n 1 "$sb/out/copy.log" | LC_ALL=C tr -c '[:print:]\n' ' ' | cut -c 1-160)" \
+	    >"$sb/out/status"
+	exit 0
+fi
 chown -R -h "$uid:$uid" "$sb/work" || die "cannot give $sb/work to uid $uid"
 # root's alone: TAP, reasons, the wrappers
 mount -t tmpfs -o "size=$size,mode=0700,nosuid,nodev" tmpfs "$sb/priv" ||
