@@ -89,6 +89,7 @@ else
 	number "$jobs" || jobs=1
 fi
 [ -n "$outdir" ] || bad "-o needs a directory, not ''"
+[ -n "$subs" ] || bad "SUBMISSIONS_DIR is empty (make grade SUBMISSIONS=dir)"
 [ -d "$subs" ] || bad "$subs is not a directory"
 
 [ "$(id -u)" = 0 ] ||

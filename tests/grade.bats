@@ -186,13 +186,16 @@ print(len(suites))' "$xml"
 
 @test "grade: bad input is one line and the usage, exit 2" {
 	local bad
-	for bad in "-j 0" "-j x" "-j" "--bogus" "" "/nonexistent/dir" "a b"; do
+	for bad in "-j 0" "-j x" "-j 65" "-j" "--bogus" "" "/nonexistent/dir" "a b"; do
 		# shellcheck disable=SC2086 # the words of each case
 		run "$TOP/bin/grade" $bad
 		assert_failure 2
 		assert_line --index 0 --regexp '^grade: '
 		assert_line --index 1 --regexp '^usage: grade \[-j JOBS\] \[-o OUTDIR\] SUBMISSIONS_DIR$'
 	done
+	run "$TOP/bin/grade" ""
+	assert_failure 2
+	assert_line --index 0 "grade: SUBMISSIONS_DIR is empty (make grade SUBMISSIONS=dir)"
 	run "$TOP/bin/grade" --help
 	assert_success
 	assert_line --index 0 'usage: grade [-j JOBS] [-o OUTDIR] SUBMISSIONS_DIR'
