@@ -370,7 +370,7 @@ while IFS= read -r s; do
 					else if ((f, k) in meta)
 						r = "the test was stopped after " meta[f, k] " s: a program under test hung; it must end by itself, or on SIGTERM"
 					else
-						r = "the test failed without naming a mistake: see " f ".tap"
+						r = "the test \"" name[i] "\" failed without naming a mistake: see " f ".tap"
 				}
 				printf "%s\t%s\t%s\t%s\n", f, name[i], st, clean(r)
 			}
@@ -418,7 +418,8 @@ done <"$run/students" | LC_ALL=C awk -F '\t' -v csv="$outdir/grades.csv.tmp" \
 				if (!m++)
 					sentence = why[i] ~ /^it did not build: / ? why[i] : short(why[i])
 			}
-			key = short(why[i]); gsub(/[0-9]+/, "N", key)
+			# one mistake, whatever the bad input or the number it names
+			key = short(why[i]); gsub(/'\''[^'\'']*'\''/, "'\''...'\''", key); gsub(/[0-9]+/, "N", key)
 			if (!((key) in counted)) {
 				counted[key] = 1
 				common[key]++
