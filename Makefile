@@ -13,7 +13,7 @@ HOLDERS_OBJ = holders/main.o holders/snapshot.o holders/diag.o holders/procfd.o 
 	holders/report.o
 TRACE_OBJ = trace/main.o trace/record.o trace/track.o holders/procfd.o
 
-all: bin/server bin/client bin/timeline bin/holders bin/trace
+all: bin/server bin/client bin/timeline bin/holders bin/trace bin/grade
 
 bin/server: $(SERVER_OBJ) $(COMMON_OBJ)
 	@mkdir -p bin
@@ -41,6 +41,13 @@ trace/main.o: trace/main.c
 bin/timeline: timeline/timeline.sh config.mk
 	@mkdir -p bin
 	sed 's/@VERSION@/$(VERSION)/' timeline/timeline.sh >$@
+	chmod 755 $@
+
+# the class grader finds its sandbox, the tests and the client in the tree;
+# installed, in $(PREFIX)/share/closelab/grade
+bin/grade: grade/grade.sh config.mk
+	@mkdir -p bin
+	sed 's/@VERSION@/$(VERSION)/' grade/grade.sh >$@
 	chmod 755 $@
 
 .c.o:
@@ -83,6 +90,14 @@ check: all
 fuzz:
 	sh tests/check.sh fuzz
 
+# make grade SUBMISSIONS=dir [JOBS=n] [OUTDIR=dir]: grade a class (root)
+grade: all
+	bin/grade $(JOBS:%=-j %) $(OUTDIR:%=-o %) "$(SUBMISSIONS)"
+
+# the grader itself on a class of twenty made for it (root; minutes)
+grade-class: all
+	CLOSELAB_GRADE_CLASS=full sh tests/run.sh tests/grade.bats
+
 # a benchmark, not a test: it prints figures and judges none
 bench: all
 	sh bench/bench.sh
@@ -104,7 +119,7 @@ bench-trace: all
 	sh bench/trace.sh
 
 clean:
-	rm -f bin/server bin/client bin/timeline bin/holders bin/trace
+	rm -f bin/server bin/client bin/timeline bin/holders bin/trace bin/grade
 	rm -f $(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ) $(HOLDERS_OBJ) $(TRACE_OBJ)
 
 # installed with a prefix, since "server" and "client" are too plain for a PATH
@@ -116,31 +131,49 @@ install: all
 	cp -f bin/trace $(DESTDIR)$(PREFIX)/bin/closelab-trace
 	sed 's|^awkdir=$$|awkdir=$(PREFIX)/share/closelab|' bin/timeline \
 	    >$(DESTDIR)$(PREFIX)/bin/closelab-timeline
+	sed 's|^gradedir=$$|gradedir=$(PREFIX)/share/closelab/grade|' bin/grade \
+	    >$(DESTDIR)$(PREFIX)/bin/closelab-grade
 	cd $(DESTDIR)$(PREFIX)/bin && \
 	    chmod 755 closelab-server closelab-client closelab-holders closelab-trace \
-	    closelab-timeline
+	    closelab-timeline closelab-grade
 	mkdir -p $(DESTDIR)$(PREFIX)/share/closelab
 	cp -f timeline/timeline.awk timeline/svg.awk timeline/check.awk common/log.awk \
 	    trace/closes.bt $(DESTDIR)$(PREFIX)/share/closelab
 	cd $(DESTDIR)$(PREFIX)/share/closelab && \
 	    chmod 644 timeline.awk svg.awk check.awk log.awk closes.bt
+	# the grader's files, laid out as in the tree: the core tests, what they
+	# load, the sandbox's script and closelab's client
+	g=$(DESTDIR)$(PREFIX)/share/closelab/grade && \
+	    mkdir -p $$g/bin $$g/common $$g/grade $$g/tests/programs $$g/tests/fault && \
+	    cp -f bin/client $$g/bin/client && \
+	    cp -f common/serverctl.sh common/log.awk common/event.awk common/values.awk \
+	    common/field.awk $$g/common && \
+	    cp -f grade/sandbox.sh $$g/grade && \
+	    cp -f tests/bats.sh tests/test_helper.bash tests/core.list $$g/tests && \
+	    for f in $$(cat tests/core.list); do cp -f tests/$$f $$g/tests; done && \
+	    cp -f tests/programs/*.py $$g/tests/programs && \
+	    cp -f tests/fault/fault.c $$g/tests/fault && \
+	    find $$g -type d -exec chmod 755 {} + && find $$g -type f -exec chmod 644 {} + && \
+	    chmod 755 $$g/bin/client
 	mkdir -p $(DESTDIR)$(MANPREFIX)/man1
 	cp -f docs/server.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-server.1
 	cp -f docs/client.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-client.1
 	cp -f docs/holders.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-holders.1
 	cp -f docs/timeline.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-timeline.1
 	cp -f docs/trace.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-trace.1
+	cp -f docs/grade.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-grade.1
 	cd $(DESTDIR)$(MANPREFIX)/man1 && \
 	    chmod 644 closelab-server.1 closelab-client.1 closelab-holders.1 \
-	    closelab-timeline.1 closelab-trace.1
+	    closelab-timeline.1 closelab-trace.1 closelab-grade.1
 
 uninstall:
 	cd $(DESTDIR)$(PREFIX)/bin && \
-	    rm -f closelab-server closelab-client closelab-holders closelab-trace closelab-timeline
+	    rm -f closelab-server closelab-client closelab-holders closelab-trace closelab-timeline \
+	    closelab-grade
 	rm -rf $(DESTDIR)$(PREFIX)/share/closelab
 	cd $(DESTDIR)$(MANPREFIX)/man1 && \
 	    rm -f closelab-server.1 closelab-client.1 closelab-holders.1 closelab-timeline.1 \
-	    closelab-trace.1
+	    closelab-trace.1 closelab-grade.1
 
-.PHONY: all demo scenarios lab-check diagrams test check fuzz bench bench-holders bench-trace \
-	sources clean install uninstall
+.PHONY: all demo scenarios lab-check diagrams test check fuzz grade grade-class bench \
+	bench-holders bench-trace sources clean install uninstall

@@ -236,8 +236,12 @@ main(int argc, char **argv)
 			errno = x.err;
 			die(EXIT_RUNTIME, "cannot connect to %s:", opt.peers[x.peer].where);
 		}
-		printf("result end=%s ms=%.3f sent=%lld received=%lld\n", endnames[x.end],
-		    (x.end_t - x.start) / 1e6, x.sent, x.received);
+		/* rounded to the microsecond in whole numbers: as a double, an
+		 * interval of 119502500 ns printed as 119.502, not 119.503 */
+		long long us = (long long)((x.end_t - x.start + 500) / 1000);
+
+		printf("result end=%s ms=%lld.%03lld sent=%lld received=%lld\n", endnames[x.end],
+		    us / 1000, us % 1000, x.sent, x.received);
 		check_output();
 		return status[x.end];
 	}

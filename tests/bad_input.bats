@@ -10,7 +10,8 @@ usage_error() {
 	local program=$1 message=$2 name
 	shift 2
 	name=$(basename "$program")
-	HANG="bad input must be refused at once, with exit 2" run_program "$program" "$@"
+	HANG="$(who "$program") hung on bad input instead of refusing it at once with exit 2" \
+	    run_program "$program" "$@"
 	assert_failure 2 ||
 	    mistake "$(who "$program") given '$*' exited $status: bad input must be refused with exit 2"
 	assert_line --index 0 "$name: $message" ||

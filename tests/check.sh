@@ -159,6 +159,7 @@ lint() {
 	fi
 	if need shellcheck shellcheck; then
 		(cd "$top" && shellcheck -x demo/*.sh bench/*.sh timeline/timeline.sh \
+		    grade/grade.sh grade/sandbox.sh tests/grade/class.sh tests/bats.sh \
 		    tests/run.sh tests/check.sh .ci/run tests/*.bats tests/test_helper.bash)
 		result $? "shellcheck"
 	else

@@ -24,6 +24,12 @@ man_options() {
 	    mistake "docs/timeline.1's OPTIONS and bin/timeline --help do not describe the same options"
 	assert_equal "$(man_options "$TOP/docs/trace.1")" "$(help_options "$TOP/bin/trace")" ||
 	    mistake "docs/trace.1's OPTIONS and bin/trace --help do not describe the same options"
+	assert_equal "$(man_options "$TOP/docs/grade.1")" "$(help_options "$TOP/bin/grade")" ||
+	    mistake "docs/grade.1's OPTIONS and bin/grade --help do not describe the same options"
+	# bin/grade's short options: "  -j JOBS" in --help, ".BI \-j" in the man page
+	assert_equal "$(sed -n '/^\.SH OPTIONS/,/^\.SH /s/^\.BI \\-\([a-z]\) .*/-\1/p' "$TOP/docs/grade.1")" \
+	    "$("$TOP/bin/grade" --help | sed -n 's/^  \(-[a-z]\) .*/\1/p')" ||
+	    mistake "docs/grade.1's short options and bin/grade --help's differ"
 }
 
 @test "bin/trace's usage line is its man page's SYNOPSIS" {
@@ -36,9 +42,19 @@ man_options() {
 	    mistake "bin/trace --help's usage line and docs/trace.1's SYNOPSIS differ"
 }
 
+@test "bin/grade's usage line is its man page's SYNOPSIS" {
+	command -v groff >/dev/null || skip "groff is not installed"
+	usage=$("$TOP/bin/grade" --help | sed -n '1s/^usage: grade //p')
+	man=$(groff -man -Tascii -rLL=200n -P-cbou "$TOP/docs/grade.1" |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n' '  ' |
+	    sed 's/^ *closelab-grade //; s/ *closelab-grade --help | --version *$//')
+	assert_equal "$man" "$usage" ||
+	    mistake "bin/grade --help's usage line and docs/grade.1's SYNOPSIS differ"
+}
+
 @test "the man pages render with no warning" {
 	command -v groff >/dev/null || skip "groff is not installed"
-	for page in server.1 client.1 timeline.1 trace.1; do
+	for page in server.1 client.1 timeline.1 trace.1 grade.1; do
 		run groff -ww -man -Tutf8 -z "$TOP/docs/$page"
 		assert_success || mistake "groff failed on docs/$page"
 		assert_output "" || mistake "groff warned about docs/$page"
@@ -62,6 +78,12 @@ man_options() {
 	done
 	[ -x "$root/opt/closelab/bin/closelab-server" ] ||
 	    mistake "make install did not make closelab-server executable"
+	assert_equal "$(man_options "$TOP/docs/grade.1")" "$(help_options "$TOP/bin/grade")" ||
+	    mistake "docs/grade.1's OPTIONS and bin/grade --help do not describe the same options"
+	# bin/grade's short options: "  -j JOBS" in --help, ".BI \-j" in the man page
+	assert_equal "$(sed -n '/^\.SH OPTIONS/,/^\.SH /s/^\.BI \\-\([a-z]\) .*/-\1/p' "$TOP/docs/grade.1")" \
+	    "$("$TOP/bin/grade" --help | sed -n 's/^  \(-[a-z]\) .*/\1/p')" ||
+	    mistake "docs/grade.1's short options and bin/grade --help's differ"
 	run make -s -C "$TOP" uninstall DESTDIR="$root" PREFIX=/opt/closelab
 	assert_success || mistake "make uninstall with DESTDIR and PREFIX failed"
 	run find "$root" -type f

@@ -37,13 +37,16 @@ echo_integrity() {
 	[ "$(received)" = "ABCDEFG1234567" ] ||
 	    mistake "the echoes differ from the two messages sent"
 
-	first=$(t_of "$SLOG" role=worker ev=read bytes=7)
-	echo1=$(t_of "$SLOG" role=worker ev=write bytes=7)
+	first=$(t_of "$SLOG" role=worker ev=read bytes=7) ||
+	    mistake "the worker did not log 'read bytes=7' for the first message"
+	echo1=$(t_of "$SLOG" role=worker ev=write bytes=7) ||
+	    mistake "the worker did not log 'write bytes=7' for the first echo"
 	((echo1 - first >= 200 * MS)) ||
 	    mistake "the worker echoed sooner than --reply-delay 200 after its read"
 	# the client's FIN came before the second echo, which still arrived
-	shutdown=$(t_of "$CLOG" ev=shutdown)
-	eof=$(t_of "$CLOG" ev=eof)
+	shutdown=$(t_of "$CLOG" ev=shutdown) || mistake "the client did not log its shutdown"
+	eof=$(t_of "$CLOG" ev=eof) ||
+	    mistake "the client did not log 'ev=eof' for the end of the connection"
 	((eof > shutdown)) || mistake "the client's EOF came before its own shutdown"
 }
 
@@ -73,7 +76,7 @@ echo_integrity() {
 	run cat "$BATS_TEST_TMPDIR/server.err"
 	assert_output "listening on [::1]:$PORT" ||
 	    mistake "with --addr ::1 the server did not print 'listening on [::1]:$PORT'"
-	run_program "$CLIENT" --addr ::1 --port "$PORT" --send six
+	HANG=$NO_FIN run_program "$CLIENT" --addr ::1 --port "$PORT" --send six
 	assert_success || mistake "an exchange over IPv6 loopback (::1) failed"
 	assert_line 'recv bytes=3 data=six' || mistake "the echo over IPv6 differs from what was sent"
 }
@@ -82,7 +85,7 @@ echo_integrity() {
 	start_server
 	client --send hello
 	assert_success || mistake "the client did not get its echo and EOF"
-	line=$(event "$CLOG" ev=connect)
+	line=$(event "$CLOG" ev=connect) || mistake "the client did not log 'ev=connect'"
 	id=$(field "$line" conn)
 	has_event "$SLOG" role=parent ev=accept "conn=$id" && has_event "$SLOG" role=worker ev=close "conn=$id" ||
 	    mistake "the server's conn= for the connection is not the client's address and port ($id)"

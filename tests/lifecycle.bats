@@ -9,7 +9,7 @@ stops_on() {
 	start_server --model "$2"
 	client --send hello
 	assert_success || mistake "the client did not get its echo and EOF"
-	kill "-$1" "$SERVER_PID"
+	kill "-$1" "$SERVER_PID" || mistake "the server had exited before it got SIG$1"
 	wait_for_event "$SLOG" role=parent ev=stop ||
 	    mistake "the server did not log 'ev=stop' on SIG$1: it must stop accepting and drain"
 	stop_server
@@ -26,7 +26,8 @@ stops_on() {
 @test "fork: SIGTERM stops the server, a child serving a connection too" {
 	start_server --model fork --end-after 60000 --reads discard --grace 500
 	start_client --then none --timeout 60000
-	wait_for_event "$SLOG" role=worker ev=take
+	wait_for_event "$SLOG" role=worker ev=take ||
+	    mistake "the worker did not log 'take' for the connection"
 	stop_server
 	# the child died with the server, and the kernel closed the connection
 	wait_client
@@ -55,6 +56,7 @@ spawned() {
 @test "prefork: a worker killed with SIGKILL is replaced" {
 	start_server --workers 2
 	victim=$(server_children | head -n 1)
+	[ -n "$victim" ] || mistake "the server did not log 'spawn worker=PID' for its workers"
 	kill -KILL "$victim"
 	wait_for_event "$SLOG" role=parent ev=exit "child=$victim" signal=9 ||
 	    mistake "the server did not log the killed worker's exit ('ev=exit child=$victim signal=9')"
@@ -63,22 +65,26 @@ spawned() {
 	for i in 1 2 3; do
 		client --send "hello $i"
 		assert_success || mistake "after a worker died, the server no longer served every connection"
-		assert_line --regexp '^result end=eof '
+		assert_line --regexp '^result end=eof ' ||
+		    mistake "after a worker died, a connection did not end with EOF"
 	done
 }
 
 @test "prefork: with every worker busy, the next connection waits, never dropped" {
 	start_server --workers 1 --reply-delay 200
 	start_client --send first --log "$BATS_TEST_TMPDIR/first.log"
-	wait_for_event "$SLOG" role=worker ev=read bytes=5
+	wait_for_event "$SLOG" role=worker ev=read bytes=5 ||
+	    mistake "the worker did not log 'read bytes=5' for the first connection"
 	client --send second
 	assert_success || mistake "with its one worker busy, the server dropped the second connection instead of making it wait"
-	assert_line 'recv bytes=6 data=second'
-	second=$(t_of "$SLOG" role=parent ev=accept "conn=$(field "$(event "$CLOG" ev=connect)" conn)")
+	assert_line 'recv bytes=6 data=second' || mistake "the second connection did not get its echo"
+	second=$(t_of "$SLOG" role=parent ev=accept "conn=$(field "$(event "$CLOG" ev=connect)" conn)") ||
+	    mistake "the parent did not log the accept of the second connection with the client's address as conn="
 	wait_client
 	assert_line 'recv bytes=5 data=first' || mistake "the first connection did not get its echo"
 	# the second connection was accepted only once the worker was free
-	free=$(t_of "$SLOG" role=worker ev=close)
+	free=$(t_of "$SLOG" role=worker ev=close) ||
+	    mistake "the worker did not log its close of the first connection"
 	((second >= free)) ||
 	    mistake "the server accepted a connection while its only worker was busy: with --queue 0 it must leave it in the listen backlog"
 }

@@ -1,0 +1,485 @@
+#!/bin/sh
+# grade: grade a class. Each subdirectory of SUBMISSIONS_DIR is one
+# student's submission; each is built and run through the core test files,
+# several at once, each in a sandbox of its own (grade/sandbox.sh): its own
+# unprivileged uid, network namespace (loopback only), mount namespace
+# (tmpfs over every place it may write), limits and deadlines. Writes
+# OUTDIR/grades.csv, OUTDIR/junit.xml and OUTDIR/STUDENT/, and a summary on
+# standard output. docs/grading.md says how.
+#
+# Exit status: 0 every submission was graded; 1 a runtime error (not root, a
+# tool missing, a sandbox that failed or left a process behind); 2 a usage
+# error.
+
+me=${0##*/}
+usage="usage: $me [-j JOBS] [-o OUTDIR] SUBMISSIONS_DIR
+       $me --help | --version"
+
+bad() {
+	echo "$me: $1" >&2
+	echo "$usage" >&2
+	exit 2
+}
+
+fail() {
+	echo "$me: $1" >&2
+	exit 1
+}
+
+# where the grading files are (tests, common, bin/client, grade/sandbox.sh):
+# set at install; in the tree, the tree
+gradedir=
+if [ -z "$gradedir" ]; then
+	gradedir=$(cd "$(dirname "$0")/.." && pwd)
+fi
+
+# a positive whole number, without sign or leading zero, of at most 9 digits
+number() {
+	case $1 in
+	'' | 0* | *[!0-9]*) return 1 ;;
+	esac
+	[ ${#1} -le 9 ]
+}
+
+jobs=
+outdir=./grades
+while [ $# -gt 0 ]; do
+	case $1 in
+	-j) [ $# -ge 2 ] || bad "option -j needs a value"; jobs=$2; shift 2 ;;
+	-j*) jobs=${1#-j}; shift ;;
+	-o) [ $# -ge 2 ] || bad "option -o needs a value"; outdir=$2; shift 2 ;;
+	-o*) outdir=${1#-o}; shift ;;
+	-h|--help)
+		cat <<EOF
+$usage
+
+Grade a class: build each subdirectory of SUBMISSIONS_DIR (one student's
+server and client) and run the core tests on it, each in a sandbox of its
+own, several at once. Needs root, for the sandboxes.
+
+  -j JOBS       grade JOBS submissions at once (default: the number of CPUs)
+  -o OUTDIR     write the grades there (default: ./grades)
+  --help        show this help
+  --version     show the version
+
+Writes OUTDIR/grades.csv, OUTDIR/junit.xml and, per student, OUTDIR/STUDENT/
+with the logs; prints a summary: each student's score and mistakes, and the
+most common mistakes.
+
+Exit status: 0 every submission was graded, 1 a runtime error (not root, a
+tool missing, a sandbox that failed or left a process behind), 2 usage
+error.
+EOF
+		exit 0 ;;
+	--version) echo "$me (closelab) @VERSION@"; exit 0 ;;
+	--) shift; break ;;
+	-?*) bad "unknown option $1" ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 1 ] || bad "no SUBMISSIONS_DIR given"
+[ $# -le 1 ] || bad "unexpected argument '$2'"
+subs=$1
+if [ -n "$jobs" ]; then
+	if ! number "$jobs" || [ "$jobs" -gt 64 ]; then
+		bad "-j needs a number from 1 to 64, not '$jobs'"
+	fi
+else
+	jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+	number "$jobs" || jobs=1
+fi
+[ -n "$outdir" ] || bad "-o needs a directory, not ''"
+[ -n "$subs" ] || bad "SUBMISSIONS_DIR is empty (make grade SUBMISSIONS=dir)"
+[ -d "$subs" ] || bad "$subs is not a directory"
+
+[ "$(id -u)" = 0 ] ||
+    fail "needs root: each submission runs as a uid of its own, in namespaces of its own"
+for tool in unshare setpriv prlimit ip timeout flock pgrep make awk; do
+	command -v "$tool" >/dev/null 2>&1 || fail "needs $tool, which is not installed"
+done
+if ! [ -f "$gradedir/grade/sandbox.sh" ] || ! [ -f "$gradedir/tests/core.list" ]; then
+	fail "cannot find the grading files in $gradedir"
+fi
+[ -x "$gradedir/bin/client" ] || fail "cannot find closelab's client ($gradedir/bin/client): run make"
+# the tests and closelab's own files run as root: only root may change them
+if [ -n "$(find "$gradedir/tests" "$gradedir/common" "$gradedir/grade" "$gradedir/bin" \
+    -perm -0002 ! -type l 2>/dev/null | head -n 1)" ]; then
+	fail "a grading file in $gradedir is writable by anyone: chmod o-w it first"
+fi
+# a bats run's own variables and PATH (bin/grade run from a test) would
+# confuse the runs of bats in the sandboxes: none is passed on but the
+# library path, and its libexec leaves the PATH
+for v in $(env | sed -n 's/^\(BATS_[A-Za-z0-9_]*\)=.*/\1/p'); do
+	[ "$v" = BATS_LIB_PATH ] || unset "$v"
+done
+PATH=$(printf '%s\n' "$PATH" | tr ':' '\n' | grep -v '/libexec/bats-core$' | tr '\n' ':')
+PATH=${PATH%:}
+# nor a make's: the students' builds are their own
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
+TOP=$gradedir
+# shellcheck source=tests/bats.sh
+. "$gradedir/tests/bats.sh"
+bats_install "$me" || fail "cannot find or install bats-core 1.8+, bats-support and bats-assert"
+
+# the test files: the core, or CLOSELAB_GRADE_TESTS (names in tests/)
+files=${CLOSELAB_GRADE_TESTS:-$(cat "$gradedir/tests/core.list")}
+for f in $files; do
+	case $f in
+	*/* | *[!A-Za-z0-9_.-]*) bad "CLOSELAB_GRADE_TESTS: '$f' is not a file name of tests/" ;;
+	esac
+	[ -f "$gradedir/tests/$f" ] || bad "CLOSELAB_GRADE_TESTS: no tests/$f"
+done
+# shellcheck disable=SC2086 # one name a word
+files=$(printf '%s\n' $files | tr '\n' ' ')
+file_s=${CLOSELAB_GRADE_FILE_S:-150}
+build_s=${CLOSELAB_GRADE_BUILD_S:-120}
+uid_base=${CLOSELAB_GRADE_UID:-61000}
+if ! number "$file_s" || ! number "$build_s" || ! number "$uid_base"; then
+	bad "CLOSELAB_GRADE_FILE_S, CLOSELAB_GRADE_BUILD_S and CLOSELAB_GRADE_UID are whole numbers"
+fi
+if [ "$uid_base" -lt 1000 ] || [ "$uid_base" -gt 2000000000 ]; then
+	bad "CLOSELAB_GRADE_UID needs a number from 1000 to 2000000000, not '$uid_base'"
+fi
+student_s=$((build_s + file_s + 60))
+export CLOSELAB_GRADE_FILES="$files"
+
+subs=$(cd "$subs" && pwd) || fail "cannot enter $subs"
+# OUTDIR inside SUBMISSIONS_DIR would be graded next time: refused before
+# it is made (by its path as written, .. taken as it is)
+case $outdir in
+/*) case $outdir/ in "$subs"/*) bad "OUTDIR $outdir is inside SUBMISSIONS_DIR" ;; esac ;;
+*) case $PWD/$outdir/ in "$subs"/*) bad "OUTDIR $outdir is inside SUBMISSIONS_DIR" ;; esac ;;
+esac
+mkdir -p "$outdir" || fail "cannot make $outdir"
+outdir=$(cd "$outdir" && pwd) || fail "cannot enter $outdir"
+[ -w "$outdir" ] || fail "cannot write to $outdir"
+case $outdir/ in
+"$subs"/*) bad "OUTDIR $outdir is inside SUBMISSIONS_DIR" ;;
+esac
+
+# the run's own files: root's, outside /tmp (the sandboxes hide it)
+state=/run/closelab-grade
+{ mkdir -p "$state" && chmod 711 "$state"; } || fail "cannot make $state"
+run=$(mktemp -d "$state/run.XXXXXX") || fail "cannot make a directory in $state"
+chmod 711 "$run"
+runid=${run##*/}
+# interrupted: every sandbox of this run and every process of its uids ends
+# shellcheck disable=SC2317 # called by the trap
+abort() {
+	trap - INT TERM
+	for p in $pids; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	clear_sandbox "$runid."
+	for f in "$run"/uid.*; do
+		[ ! -f "$f" ] || clear_uid "$(cat "$f")"
+	done
+	exit 130
+}
+pids=
+trap 'rm -rf "$run"' EXIT
+trap abort INT TERM
+# the sandbox's script as it is now: a tree changed while a class is graded
+# cannot change it under a running sandbox
+cp "$gradedir/grade/sandbox.sh" "$run/sandbox.sh" || fail "cannot copy the sandbox's script"
+started=$(date +%s)
+
+# the students: the subdirectories, in order; a name is printed with '?' for
+# a byte that is not printable (CSV, XML and the screen)
+if [ -n "$(find "$subs" -mindepth 1 -maxdepth 1 -name '*[[:cntrl:]]*' | head -n 1)" ]; then
+	fail "a submission's name in $subs holds a control character: rename it"
+fi
+find "$subs" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -exec basename {} \; |
+    LC_ALL=C sort >"$run/students"
+n=$(wc -l <"$run/students")
+[ "$n" -gt 0 ] || bad "$subs holds no submission (a subdirectory a student)"
+
+# the expected tests of each file, in order: FILE<TAB>N<TAB>NAME
+for f in $files; do
+	sed -n 's/^@test "\(.*\)" {$/\1/p' "$gradedir/tests/$f" | awk -v f="${f%.bats}" \
+	    '{ printf "%s\t%d\t%s\n", f, NR, $0 }'
+done >"$run/expected"
+
+# claim_uid SLOT: sets uid, an unprivileged uid for this slot, held (flock
+# on fd 9) while the slot runs: no passwd entry, no process, no other
+# grading run's; 1 if there is none
+claim_uid() {
+	uid=$((uid_base + $1))
+	while [ "$uid" -lt $((uid_base + 1000)) ]; do
+		if ! getent passwd "$uid" >/dev/null 2>&1 && ! getent group "$uid" >/dev/null 2>&1; then
+			exec 9>"$state/uid.$uid"
+			if flock -n 9; then
+				if ! pgrep -u "$uid" >/dev/null; then
+					echo "$uid" >"$run/uid.$1"
+					return 0
+				fi
+				flock -u 9
+			fi
+			exec 9>&-
+		fi
+		uid=$((uid + jobs))
+	done
+	return 1
+}
+
+# clear_uid UID: kill every process of UID and wait until none is left
+# (at most 10 s); 1 if one stays
+clear_uid() {
+	end=$(($(date +%s) + 10))
+	while pgrep -u "$1" >/dev/null; do
+		setpriv --reuid="$1" --regid="$1" --clear-groups kill -s KILL -- -1 2>/dev/null
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# sandbox_procs TAG: the pids of the processes of the sandbox TAG (they carry
+# CLOSELAB_GRADE_SANDBOX=TAG in their environment; TAG. : every sandbox of
+# this run)
+sandbox_procs() {
+	grep -lzF "CLOSELAB_GRADE_SANDBOX=$1" /proc/[0-9]*/environ 2>/dev/null |
+	    sed 's|^/proc/\([0-9]*\)/environ$|\1|' | grep -vx "$$"
+}
+
+# clear_sandbox TAG: no process of the sandbox is left, its namespaces end
+# with the last one (at most 10 s); 1 if one stays
+clear_sandbox() {
+	end=$(($(date +%s) + 10))
+	while [ -n "$(sandbox_procs "$1")" ]; do
+		# shellcheck disable=SC2046 # a list of pids
+		kill -KILL $(sandbox_procs "$1") 2>/dev/null
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# grade_one STUDENT UID TAG: build and test one submission in its sandbox
+grade_one() {
+	out=$outdir/$1
+	{ rm -rf "$out" && mkdir -p "$out"; } || { echo "$me: cannot make $out" >&2; return 1; }
+	sb=$run/sb.$3
+	mkdir -m 711 "$sb"
+	t0=$(date +%s)
+	echo "graded as uid $2, sandbox $3, deadline $student_s s" >"$out/sandbox.log"
+	CLOSELAB_GRADE_SANDBOX=$3 timeout -k 10 "$student_s" \
+	    unshare --net --mount --propagation private \
+	    sh "$run/sandbox.sh" "$gradedir" "$subs/$1" "$out" "$sb" "$2" \
+	    </dev/null >>"$out/sandbox.log" 2>&1 8<&- 9>&-
+	status=$?
+	[ "$status" -ne 124 ] && [ "$status" -ne 137 ] ||
+	    echo "stopped at the deadline ($student_s s)" >>"$out/sandbox.log"
+	echo "$(($(date +%s) - t0)) s: the sandbox has ended" >>"$out/sandbox.log"
+	ok=0
+	clear_sandbox "$3" || { echo "a process of the sandbox stayed" >>"$out/sandbox.log"; ok=1; }
+	clear_uid "$2" || { echo "a process of uid $2 stayed" >>"$out/sandbox.log"; ok=1; }
+	# empty mount points (the mounts were the namespace's)
+	rm -rf "$sb"
+	echo "$(($(date +%s) - t0)) s, sandbox exit $status" >>"$out/sandbox.log"
+	[ "$status" -eq 0 ] || ok=1
+	return $ok
+}
+
+# slot K: claim a uid, then grade the students no other slot has taken
+slot() {
+	claim_uid "$1" || { echo "$me: no free uid from $uid_base for slot $1" >&2; return 1; }
+	ok=0
+	i=0
+	while IFS= read -r s <&8; do
+		i=$((i + 1))
+		mkdir "$run/claim.$i" 2>/dev/null || continue
+		grade_one "$s" "$uid" "$runid.$1.$i" || { ok=1; : >"$run/error.$i"; }
+	done 8<"$run/students"
+	return $ok
+}
+
+[ "$jobs" -le "$n" ] || jobs=$n
+k=0
+while [ "$k" -lt "$jobs" ]; do
+	slot "$k" &
+	pids="$pids $!"
+	k=$((k + 1))
+done
+status=0
+for pid in $pids; do
+	wait "$pid" || status=1
+done
+[ "$(find "$run" -maxdepth 1 -name 'claim.*' | wc -l)" -eq "$n" ] || status=1
+
+# each student's results: OUTDIR/STUDENT/results.tsv, FILE<TAB>NAME<TAB>
+# pass|fail|skip<TAB>reason, the expected tests in order
+i=0
+while IFS= read -r s; do
+	i=$((i + 1))
+	out=$outdir/$s
+	why=
+	state_=missing
+	if [ -f "$out/status" ]; then
+		state_=$(cut -f 1 "$out/status")
+		why=$(cut -f 2 "$out/status")
+	fi
+	[ ! -f "$run/error.$i" ] || [ "$state_" != missing ] || why="see $s/sandbox.log"
+	inputs=
+	for f in $files; do
+		for x in results reasons; do
+			[ ! -f "$out/${f%.bats}.$x" ] || inputs="$inputs ${f%.bats}.$x"
+		done
+	done
+	# shellcheck disable=SC2086 # a list of files
+	(cd "$out" 2>/dev/null && LC_ALL=C awk -F '\t' -v state="$state_" -v why="$why" \
+	    -v file_s="$file_s" -v expected="$run/expected" '
+		function clean(s) {
+			gsub(/[^ -~]/, "?", s)
+			return length(s) > 300 ? substr(s, 1, 297) "..." : s
+		}
+		FILENAME == expected { n++; file[n] = $1; num[n] = $2; name[n] = $3; next }
+		FILENAME ~ /\.results$/ {
+			f = FILENAME; sub(/\.results$/, "", f)
+			line = $0
+			st = line ~ /^not ok / ? "fail" : "pass"
+			sub(/^(not )?ok /, "", line)
+			k = line; sub(/ .*/, "", k)
+			if (st == "pass" && line ~ / # skip( |$)/)
+				st = "skip"
+			res[f, k] = st
+			if (st == "fail" && match(line, / # timeout after [0-9]+s$/))
+				meta[f, k] = substr(line, RSTART + 17, RLENGTH - 18)
+			next
+		}
+		FILENAME ~ /\.reasons$/ {
+			f = FILENAME; sub(/\.reasons$/, "", f)
+			t = $1; sub(/^[^\t]*\t/, "")
+			if (!((f, t) in reason))
+				reason[f, t] = $0
+			next
+		}
+		END {
+			for (i = 1; i <= n; i++) {
+				f = file[i]; k = num[i]; st = res[f, k]; r = ""
+				if (state == "build-failed") {
+					st = "fail"; r = "it did not build: " why
+				} else if (state == "missing") {
+					st = "fail"
+					r = "it was not graded: its sandbox failed (" why ")"
+				} else if (st == "") {
+					st = "fail"
+					r = "the test did not run: its file was stopped after " file_s \
+					    " s, for the programs under test kept the tests waiting (they hang)"
+				} else if (st == "fail") {
+					if ((f, name[i]) in reason)
+						r = reason[f, name[i]]
+					else if ((f, k) in meta)
+						r = "the test was stopped after " meta[f, k] " s: a program under test hung; it must end by itself, or on SIGTERM"
+					else
+						r = "the test \"" name[i] "\" failed without naming a mistake: see " f ".tap"
+				}
+				printf "%s\t%s\t%s\t%s\n", f, name[i], st, clean(r)
+			}
+		}' "$run/expected" $inputs >results.tsv) ||
+	    { echo "$me: cannot write $out/results.tsv" >&2; status=1; }
+done <"$run/students"
+
+# grades.csv, junit.xml and the summary, from every results.tsv
+while IFS= read -r s; do
+	printf '%s\n' "$s" | LC_ALL=C tr -c '[:print:]\n' '?'
+	cat "$outdir/$s/results.tsv"
+	echo
+done <"$run/students" | LC_ALL=C awk -F '\t' -v csv="$outdir/grades.csv.tmp" \
+    -v xml="$outdir/junit.xml.tmp" -v counts="$run/counts" '
+	function xmlq(s) {
+		gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s)
+		gsub(/"/, "\\&quot;", s); gsub(/'\''/, "\\&apos;", s)
+		return s
+	}
+	function csvq(s) {
+		if (s !~ /[",\n ]/)
+			return s
+		gsub(/"/, "\"\"", s)
+		return "\"" s "\""
+	}
+	# the sentence shortened: up to its colon, if it has one
+	function short(s) {
+		sub(/: .*/, "", s)
+		return s
+	}
+	function fit(s, w) {
+		return length(s) > w ? substr(s, 1, w - 3) "..." : s
+	}
+	function flush(   i, score, list, seen, key, m, sentence, line) {
+		total = passed + failed
+		score = total ? int(100 * passed / total + 0.5) : 0
+		list = ""; m = 0
+		split("", seen)
+		for (i = 1; i <= t; i++) {
+			if (st[i] != "fail")
+				continue
+			if (!(why[i] in seen)) {
+				seen[why[i]] = 1
+				list = list (m ? " | " : "") why[i]
+				if (!m++)
+					sentence = why[i] ~ /^it did not build: / ? why[i] : short(why[i])
+			}
+			# one mistake, whatever the bad input or the number it names
+			key = short(why[i]); gsub(/'\''[^'\'']*'\''/, "'\''...'\''", key); gsub(/[0-9]+/, "N", key)
+			if (!((key) in counted)) {
+				counted[key] = 1
+				common[key]++
+				if (!(key in shown))
+					shown[key] = short(why[i])
+			}
+		}
+		split("", counted)
+		print csvq(student) "," score "," passed "," failed "," total "," csvq(list) >csv
+		line = sprintf("%-20s %4d%%  %3d/%-3d ", fit(student, 20), score, passed, total)
+		if (m)
+			line = line fit(sentence, 100 - length(line) - (m > 1 ? 11 : 0)) \
+			    (m > 1 ? sprintf(" (+%d more)", m - 1) : "")
+		print line
+		printf "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\">\n",
+		    xmlq(student), t, failed, t - total >xml
+		for (i = 1; i <= t; i++) {
+			printf "    <testcase classname=\"%s\" name=\"%s\"", xmlq(student "." fl[i]),
+			    xmlq(nm[i]) >xml
+			if (st[i] == "fail")
+				printf ">\n      <failure type=\"mistake\" message=\"%s\">%s</failure>\n    </testcase>\n",
+				    xmlq(why[i]), xmlq(why[i] " (see " student "/" fl[i] ".tap)") >xml
+			else if (st[i] == "skip")
+				printf ">\n      <skipped/>\n    </testcase>\n" >xml
+			else
+				printf "/>\n" >xml
+		}
+		print "  </testsuite>" >xml
+		tests += t; failures += failed
+	}
+	BEGIN {
+		print "student,score,passed,failed,total,mistakes" >csv
+		print "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" >xml
+		print "<testsuites name=\"closelab\">" >xml
+		printf "%-20s %5s  %-7s %s\n", "student", "score", "passed", "mistakes"
+	}
+	student == "" { student = $0; t = passed = failed = 0; next }
+	$0 == "" { flush(); student = ""; next }
+	{
+		t++; fl[t] = $1; nm[t] = $2; st[t] = $3; why[t] = $4
+		if ($3 == "pass") passed++
+		else if ($3 == "fail") failed++
+	}
+	END {
+		print "</testsuites>" >xml
+		for (k in common)
+			printf "%d\t%s\n", common[k], shown[k] >counts
+	}' || status=1
+: >>"$run/counts"
+printf '\n%d submissions graded in %d s, %d at once; the most common mistakes:\n' \
+    "$n" "$(($(date +%s) - started))" "$jobs"
+if [ -s "$run/counts" ]; then
+	LC_ALL=C sort -t "$(printf '\t')" -k 1,1nr -k 2 "$run/counts" | head -n 8 |
+	    LC_ALL=C awk -F '\t' '{
+		printf "  %2d  %s\n", $1, (length($2) > 94 ? substr($2, 1, 91) "..." : $2) }'
+else
+	echo "  none"
+fi
+echo "Grades in $outdir/grades.csv and junit.xml; logs in $outdir/STUDENT/"
+mv "$outdir/grades.csv.tmp" "$outdir/grades.csv" && mv "$outdir/junit.xml.tmp" "$outdir/junit.xml" ||
+    status=1
+[ "$status" -eq 0 ] || echo "$me: a submission could not be graded in full: see its sandbox.log" >&2
+exit "$status"
