@@ -148,7 +148,7 @@ install: all
 	    cp -f bin/client $$g/bin/client && \
 	    cp -f common/serverctl.sh common/log.awk common/event.awk common/values.awk \
 	    common/field.awk $$g/common && \
-	    cp -f grade/sandbox.sh $$g/grade && \
+	    cp -f grade/sandbox.sh grade/results.awk grade/report.awk $$g/grade && \
 	    cp -f tests/bats.sh tests/test_helper.bash tests/core.list $$g/tests && \
 	    for f in $$(cat tests/core.list); do cp -f tests/$$f $$g/tests; done && \
 	    cp -f tests/programs/*.py $$g/tests/programs && \

@@ -326,55 +326,8 @@ while IFS= read -r s; do
 	done
 	# shellcheck disable=SC2086 # a list of files
 	(cd "$out" 2>/dev/null && LC_ALL=C awk -F '\t' -v state="$state_" -v why="$why" \
-	    -v file_s="$file_s" -v expected="$run/expected" '
-		function clean(s) {
-			gsub(/[^ -~]/, "?", s)
-			return length(s) > 300 ? substr(s, 1, 297) "..." : s
-		}
-		FILENAME == expected { n++; file[n] = $1; num[n] = $2; name[n] = $3; next }
-		FILENAME ~ /\.results$/ {
-			f = FILENAME; sub(/\.results$/, "", f)
-			line = $0
-			st = line ~ /^not ok / ? "fail" : "pass"
-			sub(/^(not )?ok /, "", line)
-			k = line; sub(/ .*/, "", k)
-			if (st == "pass" && line ~ / # skip( |$)/)
-				st = "skip"
-			res[f, k] = st
-			if (st == "fail" && match(line, / # timeout after [0-9]+s$/))
-				meta[f, k] = substr(line, RSTART + 17, RLENGTH - 18)
-			next
-		}
-		FILENAME ~ /\.reasons$/ {
-			f = FILENAME; sub(/\.reasons$/, "", f)
-			t = $1; sub(/^[^\t]*\t/, "")
-			if (!((f, t) in reason))
-				reason[f, t] = $0
-			next
-		}
-		END {
-			for (i = 1; i <= n; i++) {
-				f = file[i]; k = num[i]; st = res[f, k]; r = ""
-				if (state == "build-failed") {
-					st = "fail"; r = "it did not build: " why
-				} else if (state == "missing") {
-					st = "fail"
-					r = "it was not graded: its sandbox failed (" why ")"
-				} else if (st == "") {
-					st = "fail"
-					r = "the test did not run: its file was stopped after " file_s \
-					    " s, for the programs under test kept the tests waiting (they hang)"
-				} else if (st == "fail") {
-					if ((f, name[i]) in reason)
-						r = reason[f, name[i]]
-					else if ((f, k) in meta)
-						r = "the test was stopped after " meta[f, k] " s: a program under test hung; it must end by itself, or on SIGTERM"
-					else
-						r = "the test \"" name[i] "\" failed without naming a mistake: see " f ".tap"
-				}
-				printf "%s\t%s\t%s\t%s\n", f, name[i], st, clean(r)
-			}
-		}' "$run/expected" $inputs >results.tsv) ||
+	    -v file_s="$file_s" -v expected="$run/expected" -f "$gradedir/grade/results.awk" \
+	    "$run/expected" $inputs >results.tsv) ||
 	    { echo "$me: cannot write $out/results.tsv" >&2; status=1; }
 done <"$run/students"
 
@@ -384,90 +337,8 @@ while IFS= read -r s; do
 	cat "$outdir/$s/results.tsv"
 	echo
 done <"$run/students" | LC_ALL=C awk -F '\t' -v csv="$outdir/grades.csv.tmp" \
-    -v xml="$outdir/junit.xml.tmp" -v counts="$run/counts" '
-	function xmlq(s) {
-		gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s)
-		gsub(/"/, "\\&quot;", s); gsub(/'\''/, "\\&apos;", s)
-		return s
-	}
-	function csvq(s) {
-		if (s !~ /[",\n ]/)
-			return s
-		gsub(/"/, "\"\"", s)
-		return "\"" s "\""
-	}
-	# the sentence shortened: up to its colon, if it has one
-	function short(s) {
-		sub(/: .*/, "", s)
-		return s
-	}
-	function fit(s, w) {
-		return length(s) > w ? substr(s, 1, w - 3) "..." : s
-	}
-	function flush(   i, score, list, seen, key, m, sentence, line) {
-		total = passed + failed
-		score = total ? int(100 * passed / total + 0.5) : 0
-		list = ""; m = 0
-		split("", seen)
-		for (i = 1; i <= t; i++) {
-			if (st[i] != "fail")
-				continue
-			if (!(why[i] in seen)) {
-				seen[why[i]] = 1
-				list = list (m ? " | " : "") why[i]
-				if (!m++)
-					sentence = why[i] ~ /^it did not build: / ? why[i] : short(why[i])
-			}
-			# one mistake, whatever the bad input or the number it names
-			key = short(why[i]); gsub(/'\''[^'\'']*'\''/, "'\''...'\''", key); gsub(/[0-9]+/, "N", key)
-			if (!((key) in counted)) {
-				counted[key] = 1
-				common[key]++
-				if (!(key in shown))
-					shown[key] = short(why[i])
-			}
-		}
-		split("", counted)
-		print csvq(student) "," score "," passed "," failed "," total "," csvq(list) >csv
-		line = sprintf("%-20s %4d%%  %3d/%-3d ", fit(student, 20), score, passed, total)
-		if (m)
-			line = line fit(sentence, 100 - length(line) - (m > 1 ? 11 : 0)) \
-			    (m > 1 ? sprintf(" (+%d more)", m - 1) : "")
-		print line
-		printf "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\">\n",
-		    xmlq(student), t, failed, t - total >xml
-		for (i = 1; i <= t; i++) {
-			printf "    <testcase classname=\"%s\" name=\"%s\"", xmlq(student "." fl[i]),
-			    xmlq(nm[i]) >xml
-			if (st[i] == "fail")
-				printf ">\n      <failure type=\"mistake\" message=\"%s\">%s</failure>\n    </testcase>\n",
-				    xmlq(why[i]), xmlq(why[i] " (see " student "/" fl[i] ".tap)") >xml
-			else if (st[i] == "skip")
-				printf ">\n      <skipped/>\n    </testcase>\n" >xml
-			else
-				printf "/>\n" >xml
-		}
-		print "  </testsuite>" >xml
-		tests += t; failures += failed
-	}
-	BEGIN {
-		print "student,score,passed,failed,total,mistakes" >csv
-		print "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" >xml
-		print "<testsuites name=\"closelab\">" >xml
-		printf "%-20s %5s  %-7s %s\n", "student", "score", "passed", "mistakes"
-	}
-	student == "" { student = $0; t = passed = failed = 0; next }
-	$0 == "" { flush(); student = ""; next }
-	{
-		t++; fl[t] = $1; nm[t] = $2; st[t] = $3; why[t] = $4
-		if ($3 == "pass") passed++
-		else if ($3 == "fail") failed++
-	}
-	END {
-		print "</testsuites>" >xml
-		for (k in common)
-			printf "%d\t%s\n", common[k], shown[k] >counts
-	}' || status=1
+    -v xml="$outdir/junit.xml.tmp" -v counts="$run/counts" -f "$gradedir/grade/report.awk" ||
+    status=1
 : >>"$run/counts"
 printf '\n%d submissions graded in %d s, %d at once; the most common mistakes:\n' \
     "$n" "$(($(date +%s) - started))" "$jobs"

@@ -177,6 +177,10 @@ lint() {
 				gawk --lint -v want=ev=close -v nth=1 -v keys=fd -v wanted_key=fd \
 				    -f common/log.awk -f common/$p.awk /dev/null
 			done
+			gawk --lint -v state=built -v why= -v file_s=150 -v expected=/dev/null \
+			    -f grade/results.awk /dev/null
+			gawk --lint -v csv=/dev/null -v xml=/dev/null -v counts=/dev/null \
+			    -f grade/report.awk /dev/null
 		} 2>&1 | grep -v -e 'defined but never called directly' -e 'no connection events')
 		printf '%s\n' "$out" | sed '/^$/d'
 		[ -z "$out" ]

@@ -46,10 +46,15 @@ fingerprint() {
 	(cd "$CLASS" && find . -type f ! -name expected ! -name markers -exec cksum {} + | sort)
 }
 
-# sandboxed: the processes of a sandbox (CLOSELAB_GRADE_SANDBOX in their
-# environment)
+# sandboxed: the processes of this run's sandboxes (CLOSELAB_GRADE_SANDBOX
+# in their environment, with the run's id: another grading run may go on
+# meanwhile, a suite of another tree's)
 sandboxed() {
-	grep -lzF CLOSELAB_GRADE_SANDBOX= /proc/[0-9]*/environ 2>/dev/null
+	local id
+	id=$(sed -n 's/^graded as uid [0-9]*, sandbox \([^.]*\)\..*/\1/p' "$GRADES"/*/sandbox.log |
+	    sort -u)
+	[ -n "$id" ] || { echo "no sandbox.log names this run's sandboxes"; return 0; }
+	grep -lzF "CLOSELAB_GRADE_SANDBOX=$id." /proc/[0-9]*/environ 2>/dev/null
 	return 0
 }
 
@@ -76,7 +81,8 @@ expected() {
 	assert_output ""
 	run sed -n 1p "$GRADES/grades.csv"
 	assert_output "student,score,passed,failed,total,mistakes"
-	[ "$(($(wc -l <"$GRADES/grades.csv") - 1))" -eq "$(expected | wc -l)" ]
+	[ "$(($(wc -l <"$GRADES/grades.csv") - 1))" -eq "$(expected | wc -l)" ] ||
+	    mistake "grades.csv does not have one row for each submission of the class"
 }
 
 @test "each submission's score is what its code deserves" {
@@ -139,23 +145,25 @@ print(len(suites))' "$xml"
 	fi
 	# the test names hold apostrophes: escaped
 	run grep -c "&apos;" "$xml"
-	((output > 0))
+	((output > 0)) || mistake "junit.xml did not escape the apostrophes of the test names"
 }
 
 @test "no process of a student's uid or of a sandbox is left, and every uid was the slot's own" {
 	graded
 	local uids
 	uids=$(sed -n 's/^graded as uid \([0-9]*\),.*/\1/p' "$GRADES"/*/sandbox.log | sort -u)
-	[ -n "$uids" ]
+	[ -n "$uids" ] || mistake "no sandbox.log says which uid it graded as"
 	# two slots (-j 2): two uids, none of them a user's
-	[ "$(echo "$uids" | wc -l)" -le 2 ]
+	[ "$(echo "$uids" | wc -l)" -le 2 ] || mistake "more uids than the two slots: $uids"
 	for u in $uids; do
-		! getent passwd "$u" >/dev/null
+		if getent passwd "$u" >/dev/null; then
+			mistake "uid $u, which a student's code ran as, is a user's"
+		fi
 		run pgrep -u "$u"
 		assert_failure || mistake "processes of uid $u are left: $output"
 	done
 	run sandboxed
-	assert_output ""
+	assert_output "" || mistake "processes of this run's sandboxes are left"
 }
 
 @test "nothing outside the sandboxes was touched: no marker, the submissions as they were" {
@@ -179,9 +187,11 @@ print(len(suites))' "$xml"
 	while IFS= read -r name; do
 		grep -q "^$name " "$BATS_FILE_TMPDIR/summary" || mistake "$name is not in the summary"
 	done < <(cut -f 1 "$CLASS/expected")
-	grep -q 'the most common mistakes:$' "$BATS_FILE_TMPDIR/summary"
+	grep -q 'the most common mistakes:$' "$BATS_FILE_TMPDIR/summary" ||
+	    mistake "the summary does not end with the most common mistakes"
 	# the logs went to files
-	[ -s "$GRADES/correct/build.log" ] && [ -s "$GRADES/correct/echo.tap" ]
+	[ -s "$GRADES/correct/build.log" ] && [ -s "$GRADES/correct/echo.tap" ] ||
+	    mistake "the build's and the tests' logs are not in the student's directory"
 }
 
 @test "grade: bad input is one line and the usage, exit 2" {

@@ -1,0 +1,54 @@
+# results.awk: one student's results (bin/grade): the expected tests of
+# each file (the file named by -v expected: FILE<TAB>N<TAB>NAME), then each
+# file's TAP lines (FILE.results) and mistake sentences (FILE.reasons);
+# prints FILE<TAB>NAME<TAB>pass|fail|skip<TAB>reason, in the expected order.
+# -v state: built, build-failed or missing; why: the build's or sandbox's
+# last words; file_s: a file's deadline in seconds.
+function clean(s) {
+	gsub(/[^ -~]/, "?", s)
+	return length(s) > 300 ? substr(s, 1, 297) "..." : s
+}
+FILENAME == expected { n++; file[n] = $1; num[n] = $2; name[n] = $3; next }
+FILENAME ~ /\.results$/ {
+	f = FILENAME; sub(/\.results$/, "", f)
+	line = $0
+	st = line ~ /^not ok / ? "fail" : "pass"
+	sub(/^(not )?ok /, "", line)
+	k = line; sub(/ .*/, "", k)
+	if (st == "pass" && line ~ / # skip( |$)/)
+		st = "skip"
+	res[f, k] = st
+	if (st == "fail" && match(line, / # timeout after [0-9]+s$/))
+		meta[f, k] = substr(line, RSTART + 17, RLENGTH - 18)
+	next
+}
+FILENAME ~ /\.reasons$/ {
+	f = FILENAME; sub(/\.reasons$/, "", f)
+	t = $1; sub(/^[^\t]*\t/, "")
+	if (!((f, t) in reason))
+		reason[f, t] = $0
+	next
+}
+END {
+	for (i = 1; i <= n; i++) {
+		f = file[i]; k = num[i]; st = res[f, k]; r = ""
+		if (state == "build-failed") {
+			st = "fail"; r = "it did not build: " why
+		} else if (state == "missing") {
+			st = "fail"
+			r = "it was not graded: its sandbox failed (" why ")"
+		} else if (st == "") {
+			st = "fail"
+			r = "the test did not run: its file was stopped after " file_s \
+			    " s, for the programs under test kept the tests waiting (they hang)"
+		} else if (st == "fail") {
+			if ((f, name[i]) in reason)
+				r = reason[f, name[i]]
+			else if ((f, k) in meta)
+				r = "the test was stopped after " meta[f, k] " s: a program under test hung; it must end by itself, or on SIGTERM"
+			else
+				r = "the test \"" name[i] "\" failed without naming a mistake: see " f ".tap"
+		}
+		printf "%s\t%s\t%s\t%s\n", f, name[i], st, clean(r)
+	}
+}
