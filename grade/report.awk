@@ -68,6 +68,7 @@ function flush(   i, score, list, seen, key, m, sentence, line) {
 	tests += t; failures += failed
 }
 BEGIN {
+	split("", common)
 	print "student,score,passed,failed,total,mistakes" >csv
 	print "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" >xml
 	print "<testsuites name=\"closelab\">" >xml
@@ -84,4 +85,6 @@ END {
 	print "</testsuites>" >xml
 	for (k in common)
 		printf "%d\t%s\n", common[k], shown[k] >counts
+	close(csv)
+	close(xml)
 }

@@ -4,6 +4,9 @@
 # prints FILE<TAB>NAME<TAB>pass|fail|skip<TAB>reason, in the expected order.
 # -v state: built, build-failed or missing; why: the build's or sandbox's
 # last words; file_s: a file's deadline in seconds.
+BEGIN {
+	n = 0
+}
 function clean(s) {
 	gsub(/[^ -~]/, "?", s)
 	return length(s) > 300 ? substr(s, 1, 297) "..." : s
