@@ -141,9 +141,12 @@ scene() {
 
 # at ROLE TEXT [WIRE [FROM]]: the ms of the first row of the timeline by
 # ROLE (an ERE; empty: any lane) whose words match the ERE TEXT and whose
-# wire column matches the ERE WIRE, at FROM ms or later; 1 if there is none
+# wire column matches the ERE WIRE, at FROM ms or later; 1 if there is none.
+# The EREs go through the environment: awk -v would take their backslashes
+# for escapes (gawk makes \( a plain parenthesis).
 at() {
-	awk -F '\t' -v r="$1" -v t="$2" -v w="${3:-}" -v from="${4:-0}" '
+	LC_R=$1 LC_T=$2 LC_W=${3:-} awk -F '\t' -v from="${4:-0}" '
+		BEGIN { r = ENVIRON["LC_R"]; t = ENVIRON["LC_T"]; w = ENVIRON["LC_W"] }
 		(r == "" || $2 ~ ("^(" r ")$")) && $4 ~ t && $3 ~ w && $1 + 0 >= from + 0 {
 			print $1
 			found = 1
