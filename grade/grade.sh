@@ -324,8 +324,10 @@ while IFS= read -r s; do
 			[ ! -f "$out/${f%.bats}.$x" ] || inputs="$inputs ${f%.bats}.$x"
 		done
 	done
+	# why, the student's own words, through the environment: awk -v would
+	# read its backslashes as escapes
 	# shellcheck disable=SC2086 # a list of files
-	(cd "$out" 2>/dev/null && LC_ALL=C awk -F '\t' -v state="$state_" -v why="$why" \
+	(cd "$out" 2>/dev/null && GRADE_WHY=$why LC_ALL=C awk -F '\t' -v state="$state_" \
 	    -v file_s="$file_s" -v expected="$run/expected" -f "$gradedir/grade/results.awk" \
 	    "$run/expected" $inputs >results.tsv) ||
 	    { echo "$me: cannot write $out/results.tsv" >&2; status=1; }

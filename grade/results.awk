@@ -2,10 +2,11 @@
 # each file (the file named by -v expected: FILE<TAB>N<TAB>NAME), then each
 # file's TAP lines (FILE.results) and mistake sentences (FILE.reasons);
 # prints FILE<TAB>NAME<TAB>pass|fail|skip<TAB>reason, in the expected order.
-# -v state: built, build-failed or missing; why: the build's or sandbox's
-# last words; file_s: a file's deadline in seconds.
+# -v state: built, build-failed or missing; file_s: a file's deadline in
+# seconds. GRADE_WHY in the environment: the build's or sandbox's last words.
 BEGIN {
 	n = 0
+	why = ENVIRON["GRADE_WHY"]
 }
 function clean(s) {
 	gsub(/[^ -~]/, "?", s)

@@ -51,8 +51,9 @@ fingerprint() {
 # meanwhile, a suite of another tree's)
 sandboxed() {
 	local id
-	id=$(sed -n 's/^graded as uid [0-9]*, sandbox \([^.]*\)\..*/\1/p' "$GRADES"/*/sandbox.log |
-	    sort -u)
+	# "sandbox RUN.SLOT.N": the run's id, which has dots of its own too
+	id=$(sed -n 's/^graded as uid [0-9]*, sandbox \(.*\)\.[0-9]*\.[0-9]*, .*/\1/p' \
+	    "$GRADES"/*/sandbox.log | sort -u)
 	[ -n "$id" ] || { echo "no sandbox.log names this run's sandboxes"; return 0; }
 	grep -lzF "CLOSELAB_GRADE_SANDBOX=$id." /proc/[0-9]*/environ 2>/dev/null
 	return 0
