@@ -46,14 +46,19 @@ fingerprint() {
 	(cd "$CLASS" && find . -type f ! -name expected ! -name markers -exec cksum {} + | sort)
 }
 
+# run_id: this run's id, from "sandbox RUN.SLOT.N" in the sandbox logs (the
+# id has dots of its own)
+run_id() {
+	sed -n 's/^graded as uid [0-9]*, sandbox \(.*\)\.[0-9]*\.[0-9]*, .*/\1/p' \
+	    "$GRADES"/*/sandbox.log | sort -u
+}
+
 # sandboxed: the processes of this run's sandboxes (CLOSELAB_GRADE_SANDBOX
 # in their environment, with the run's id: another grading run may go on
 # meanwhile, a suite of another tree's)
 sandboxed() {
 	local id
-	# "sandbox RUN.SLOT.N": the run's id, which has dots of its own too
-	id=$(sed -n 's/^graded as uid [0-9]*, sandbox \(.*\)\.[0-9]*\.[0-9]*, .*/\1/p' \
-	    "$GRADES"/*/sandbox.log | sort -u)
+	id=$(run_id)
 	[ -n "$id" ] || { echo "no sandbox.log names this run's sandboxes"; return 0; }
 	grep -lzF "CLOSELAB_GRADE_SANDBOX=$id." /proc/[0-9]*/environ 2>/dev/null
 	return 0
@@ -151,7 +156,7 @@ print(len(suites))' "$xml"
 
 @test "no process of a student's uid or of a sandbox is left, and every uid was the slot's own" {
 	graded
-	local uids
+	local uids left
 	uids=$(sed -n 's/^graded as uid \([0-9]*\),.*/\1/p' "$GRADES"/*/sandbox.log | sort -u)
 	[ -n "$uids" ] || mistake "no sandbox.log says which uid it graded as"
 	# two slots (-j 2): two uids, none of them a user's
@@ -160,8 +165,14 @@ print(len(suites))' "$xml"
 		if getent passwd "$u" >/dev/null; then
 			mistake "uid $u, which a student's code ran as, is a user's"
 		fi
-		run pgrep -u "$u"
-		assert_failure || mistake "processes of uid $u are left: $output"
+		# once this run let go of its uids, another grading run may hold one:
+		# its processes carry that run's sandbox, not this one's
+		left=$(pgrep -u "$u" | while read -r p; do
+			grep -qzF "CLOSELAB_GRADE_SANDBOX=" "/proc/$p/environ" 2>/dev/null &&
+			    ! grep -qzF "CLOSELAB_GRADE_SANDBOX=$(run_id)." "/proc/$p/environ" 2>/dev/null ||
+			    echo "$p"
+		done)
+		[ -z "$left" ] || mistake "processes of uid $u are left: $left"
 	done
 	run sandboxed
 	assert_output "" || mistake "processes of this run's sandboxes are left"
