@@ -177,7 +177,7 @@ lint() {
 				gawk --lint -v want=ev=close -v nth=1 -v keys=fd -v wanted_key=fd \
 				    -f common/log.awk -f common/$p.awk /dev/null
 			done
-			GRADE_WHY= gawk --lint -v state=built -v file_s=150 -v expected=/dev/null \
+			GRADE_WHY='' gawk --lint -v state=built -v file_s=150 -v expected=/dev/null \
 			    -f grade/results.awk /dev/null
 			r=$(mktemp -d)
 			gawk --lint -v csv="$r/csv" -v xml="$r/xml" -v counts="$r/counts" \
