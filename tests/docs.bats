@@ -32,12 +32,16 @@ man_options() {
 	    mistake "docs/grade.1's short options and bin/grade --help's differ"
 }
 
+# synopsis PAGE: the SYNOPSIS of docs/PAGE as rendered, on one line
+synopsis() {
+	groff -man -Tascii -rLL=200n -P-cbou "$TOP/docs/$1" |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n' '  '
+}
+
 @test "bin/trace's usage line is its man page's SYNOPSIS" {
 	command -v groff >/dev/null || skip "groff is not installed"
 	usage=$("$TOP/bin/trace" --help | sed -n '1s/^usage: trace //p')
-	man=$(groff -man -Tascii -rLL=200n -P-cbou "$TOP/docs/trace.1" |
-	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n' '  ' |
-	    sed 's/^ *closelab-trace //; s/ *$//')
+	man=$(synopsis trace.1 | sed 's/^ *closelab-trace //; s/ *$//')
 	assert_equal "$man" "$usage" ||
 	    mistake "bin/trace --help's usage line and docs/trace.1's SYNOPSIS differ"
 }
@@ -45,8 +49,7 @@ man_options() {
 @test "bin/grade's usage line is its man page's SYNOPSIS" {
 	command -v groff >/dev/null || skip "groff is not installed"
 	usage=$("$TOP/bin/grade" --help | sed -n '1s/^usage: grade //p')
-	man=$(groff -man -Tascii -rLL=200n -P-cbou "$TOP/docs/grade.1" |
-	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -s ' \n' '  ' |
+	man=$(synopsis grade.1 |
 	    sed 's/^ *closelab-grade //; s/ *closelab-grade --help | --version *$//')
 	assert_equal "$man" "$usage" ||
 	    mistake "bin/grade --help's usage line and docs/grade.1's SYNOPSIS differ"
