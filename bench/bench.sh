@@ -73,18 +73,30 @@ stats_of() {
 }
 
 # side_by_side NAME-A NAME-B 'SERVER-A ARGS' 'SERVER-B ARGS': rounds of one
-# run each, in turn, with a dot a round; prints the medians and the ratio
+# run each, in turn, A first in odd rounds and B first in even ones, so
+# that neither always runs on the other's leftovers (its TIME_WAIT sockets,
+# a warm or cold cache); a dot a round; prints the medians and the ratio
 side_by_side() {
 	pairs=
 	printf '%-42s' "$1 beside $2"
 	round=0
 	while [ "$round" -lt "$rounds" ]; do
-		# shellcheck disable=SC2086 # a server and its options
-		run $3
-		a=$(field "$stats" rate)
-		# shellcheck disable=SC2086 # a server and its options
-		run $4
-		pairs="$pairs $a $(field "$stats" rate)"
+		if [ $((round % 2)) = 0 ]; then
+			# shellcheck disable=SC2086 # a server and its options
+			run $3
+			a=$(field "$stats" rate)
+			# shellcheck disable=SC2086
+			run $4
+			b=$(field "$stats" rate)
+		else
+			# shellcheck disable=SC2086
+			run $4
+			b=$(field "$stats" rate)
+			# shellcheck disable=SC2086
+			run $3
+			a=$(field "$stats" rate)
+		fi
+		pairs="$pairs $a $b"
 		round=$((round + 1))
 		printf '.'
 	done
