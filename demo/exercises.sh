@@ -81,8 +81,8 @@ check_2() {
 	    miss "the server's FIN (#14) did not leave at the worker's close, after it read the client's EOF" || return
 	# a state is shown where it changes: on the EOF line, or on the client's
 	# read of the last echo when a slow client read it after the FIN came
-	{ e=$(at client 'read\(\) returns 0: EOF' '' "$f") && s=$(at client '\[CLOSE\]' '' "$f") &&
-	    ge "$e" "$s"; } ||
+	{ e=$(at client 'read\(\) returns 0: EOF' '' "$f") && closed=$(at client '\[CLOSE\]' '' "$f") &&
+	    ge "$e" "$closed"; } ||
 	    miss "the client's socket did not show [CLOSE] after the server's FIN, by its EOF"
 }
 
