@@ -71,8 +71,8 @@ server_listening() {
 }
 
 # server_start DIR ARGS...: a server on port 0 in the background, its port
-# file and its stderr (server.err) in DIR; sets SERVER_PID and PORT. 1 if it
-# did not listen (server.err says why).
+# file in DIR, its stderr in SERVER_ERR (DIR/server.err); sets SERVER_PID
+# and PORT. 1 if it did not listen (its stderr says why).
 server_start() {
 	sc_dir=$1
 	shift
@@ -80,7 +80,7 @@ server_start() {
 	# 3>&-: bats waits for fd 3 to close; a background server must not hold it
 	# shellcheck disable=SC2086 # SERVER_WRAP is a command and its words
 	${SERVER_WRAP:-} "$SERVER" --port 0 --port-file "$sc_dir/port" "$@" \
-	    2>"$sc_dir/server.err" 3>&- &
+	    2>"${SERVER_ERR:-$sc_dir/server.err}" 3>&- &
 	SERVER_PID=$!
 	wait_until "the server's port file" server_listening "$sc_dir" || return 1
 	PORT=$(cat "$sc_dir/port")

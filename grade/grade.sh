@@ -2,14 +2,15 @@
 # grade: grade a class. Each subdirectory of SUBMISSIONS_DIR is one
 # student's submission; each is built and run through the core test files,
 # several at once, each in a sandbox of its own (grade/sandbox.sh): its own
-# unprivileged uid, network namespace (loopback only), mount namespace
-# (tmpfs over every place it may write), limits and deadlines. Writes
-# OUTDIR/grades.csv, OUTDIR/junit.xml and OUTDIR/STUDENT/, and a summary on
-# standard output. docs/grading.md says how.
+# unprivileged uids (the student's and the test runner's), network
+# namespace (loopback only), root directory, cgroup (grade/cgroup.sh),
+# limits and deadlines. Writes OUTDIR/grades.csv, OUTDIR/junit.xml and
+# OUTDIR/STUDENT/, and a summary on standard output. docs/grading.md says
+# how, and what a submission is kept from.
 #
 # Exit status: 0 every submission was graded; 1 a runtime error (not root, a
-# tool missing, a sandbox that failed or left a process behind); 2 a usage
-# error.
+# tool missing, a submission not graded: its sandbox failed, was killed or
+# left a process behind); 2 a usage error.
 
 me=${0##*/}
 usage="usage: $me [-j JOBS] [-o OUTDIR] SUBMISSIONS_DIR
@@ -67,8 +68,8 @@ with the logs; prints a summary: each student's score and mistakes, and the
 most common mistakes.
 
 Exit status: 0 every submission was graded, 1 a runtime error (not root, a
-tool missing, a sandbox that failed or left a process behind), 2 usage
-error.
+tool missing, a submission not graded: its sandbox failed, was killed or
+left a process behind), 2 usage error.
 EOF
 		exit 0 ;;
 	--version) echo "$me (closelab) @VERSION@"; exit 0 ;;
@@ -94,13 +95,14 @@ fi
 
 [ "$(id -u)" = 0 ] ||
     fail "needs root: each submission runs as a uid of its own, in namespaces of its own"
-for tool in unshare setpriv prlimit ip timeout flock pgrep make awk; do
+for tool in unshare setpriv prlimit ip timeout flock pgrep chroot make awk; do
 	command -v "$tool" >/dev/null 2>&1 || fail "needs $tool, which is not installed"
 done
 if ! [ -f "$gradedir/grade/sandbox.sh" ] || ! [ -f "$gradedir/tests/core.list" ]; then
 	fail "cannot find the grading files in $gradedir"
 fi
 [ -x "$gradedir/bin/client" ] || fail "cannot find closelab's client ($gradedir/bin/client): run make"
+[ -x "$gradedir/grade/jail" ] || fail "cannot find the sandbox's jail ($gradedir/grade/jail): run make"
 # the tests and closelab's own files run as root: only root may change them
 if [ -n "$(find "$gradedir/tests" "$gradedir/common" "$gradedir/grade" "$gradedir/bin" \
     -perm -0002 ! -type l 2>/dev/null | head -n 1)" ]; then
@@ -141,6 +143,12 @@ if [ "$uid_base" -lt 1000 ] || [ "$uid_base" -gt 2000000000 ]; then
 	bad "CLOSELAB_GRADE_UID needs a number from 1000 to 2000000000, not '$uid_base'"
 fi
 student_s=$((build_s + file_s + 60))
+cpu_s=${CLOSELAB_GRADE_CPU_S:-300}
+memory_mib=${CLOSELAB_GRADE_MEMORY_MIB:-1024}
+pids_max=${CLOSELAB_GRADE_PIDS:-1000}
+if ! number "$cpu_s" || ! number "$memory_mib" || ! number "$pids_max"; then
+	bad "CLOSELAB_GRADE_CPU_S, CLOSELAB_GRADE_MEMORY_MIB and CLOSELAB_GRADE_PIDS are whole numbers"
+fi
 export CLOSELAB_GRADE_FILES="$files"
 
 subs=$(cd "$subs" && pwd) || fail "cannot enter $subs"
@@ -157,12 +165,15 @@ case $outdir/ in
 "$subs"/*) bad "OUTDIR $outdir is inside SUBMISSIONS_DIR" ;;
 esac
 
-# the run's own files: root's, outside /tmp (the sandboxes hide it)
+# the run's own files: root's alone, outside /tmp (no sandbox sees /run)
 state=/run/closelab-grade
-{ mkdir -p "$state" && chmod 711 "$state"; } || fail "cannot make $state"
+{ mkdir -p "$state" && chmod 700 "$state"; } || fail "cannot make $state"
 run=$(mktemp -d "$state/run.XXXXXX") || fail "cannot make a directory in $state"
-chmod 711 "$run"
 runid=${run##*/}
+# shellcheck source=grade/cgroup.sh
+. "$gradedir/grade/cgroup.sh"
+cg_init
+[ -z "$cg_why" ] || echo "$me: $cg_why" >&2
 # interrupted: every sandbox of this run and every process of its uids ends
 # shellcheck disable=SC2317 # called by the trap
 abort() {
@@ -173,6 +184,9 @@ abort() {
 	clear_sandbox "$runid."
 	for f in "$run"/uid.*; do
 		[ ! -f "$f" ] || clear_uid "$(cat "$f")"
+	done
+	for f in "$run"/cgroup.*; do
+		[ ! -f "$f" ] || { cg_kill "$(cat "$f")"; cg_remove "$(cat "$f")"; }
 	done
 	exit 130
 }
@@ -200,22 +214,22 @@ for f in $files; do
 	    '{ printf "%s\t%d\t%s\n", f, NR, $0 }'
 done >"$run/expected"
 
-# claim_uid SLOT: sets uid, an unprivileged uid for this slot, held (flock
-# on fd 9) while the slot runs: no passwd entry, no process, no other
-# grading run's; 1 if there is none
+# claim_uid SLOT FIRST FD: sets uid, an unprivileged uid for this slot from
+# FIRST on (every jobs-th of 1000), held (flock on FD) while the slot runs:
+# no passwd entry, no process, no other grading run's; 1 if there is none
 claim_uid() {
-	uid=$((uid_base + $1))
-	while [ "$uid" -lt $((uid_base + 1000)) ]; do
+	uid=$(($2 + $1))
+	while [ "$uid" -lt $(($2 + 1000)) ]; do
 		if ! getent passwd "$uid" >/dev/null 2>&1 && ! getent group "$uid" >/dev/null 2>&1; then
-			exec 9>"$state/uid.$uid"
-			if flock -n 9; then
+			eval "exec $3>\"\$state/uid.\$uid\""
+			if flock -n "$3"; then
 				if ! pgrep -u "$uid" >/dev/null; then
-					echo "$uid" >"$run/uid.$1"
+					echo "$uid" >"$run/uid.$1.$3"
 					return 0
 				fi
-				flock -u 9
+				flock -u "$3"
 			fi
-			exec 9>&-
+			eval "exec $3>&-"
 		fi
 		uid=$((uid + jobs))
 	done
@@ -253,43 +267,97 @@ clear_sandbox() {
 	done
 }
 
-# grade_one STUDENT UID TAG: build and test one submission in its sandbox
-grade_one() {
-	out=$outdir/$1
-	{ rm -rf "$out" && mkdir -p "$out"; } || { echo "$me: cannot make $out" >&2; return 1; }
-	sb=$run/sb.$3
-	mkdir -m 711 "$sb"
-	t0=$(date +%s)
-	echo "graded as uid $2, sandbox $3, deadline $student_s s" >"$out/sandbox.log"
-	CLOSELAB_GRADE_SANDBOX=$3 timeout -k 10 "$student_s" \
-	    unshare --net --mount --propagation private \
-	    sh "$run/sandbox.sh" "$gradedir" "$subs/$1" "$out" "$sb" "$2" \
-	    </dev/null >>"$out/sandbox.log" 2>&1 8<&- 9>&-
-	status=$?
-	[ "$status" -ne 124 ] && [ "$status" -ne 137 ] ||
-	    echo "stopped at the deadline ($student_s s)" >>"$out/sandbox.log"
-	echo "$(($(date +%s) - t0)) s: the sandbox has ended" >>"$out/sandbox.log"
-	ok=0
-	clear_sandbox "$3" || { echo "a process of the sandbox stayed" >>"$out/sandbox.log"; ok=1; }
-	clear_uid "$2" || { echo "a process of uid $2 stayed" >>"$out/sandbox.log"; ok=1; }
-	# empty mount points (the mounts were the namespace's)
-	rm -rf "$sb"
-	echo "$(($(date +%s) - t0)) s, sandbox exit $status" >>"$out/sandbox.log"
-	[ "$status" -eq 0 ] || ok=1
-	return $ok
+# not_graded OUT WHY: the student's row will read "not graded" and why
+not_graded() {
+	printf 'not-graded\t%s\n' "$2" >>"$1/status"
+	echo "not graded: $2" >>"$1/sandbox.log"
 }
 
-# slot K: claim a uid, then grade the students no other slot has taken
-slot() {
-	claim_uid "$1" || { echo "$me: no free uid from $uid_base for slot $1" >&2; return 1; }
+# grade_one STUDENT UID TESTER TAG: build and test one submission in its
+# sandbox, in a cgroup of its own; 1 if it could not be graded (its row
+# says why). A subshell: the slots share no variable.
+grade_one() (
+	out=$outdir/$1
+	{ rm -rf "$out" && mkdir -p "$out"; } || { echo "$me: cannot make $out" >&2; return 1; }
+	sb=$run/sb.$4
+	mkdir -m 700 "$sb" || { not_graded "$out" "cannot make its sandbox's directory"; return 1; }
+	t0=$(date +%s)
+	echo "graded as uid $2 (tests as uid $3), sandbox $4, deadline $student_s s, $cpu_s s of CPU" \
+	    >"$out/sandbox.log"
+	cg=
+	if [ -n "$cg_dirs" ]; then
+		cg=$(cg_make "closelab-grade.$4" $((memory_mib * 1048576)) "$pids_max") ||
+		    { not_graded "$out" "cannot make its cgroup"; cg_remove "$cg"; return 1; }
+		echo "$cg" >"$run/cgroup.$4"
+	fi
+	# the sandbox's environment, from nothing
+	cg_exec "$cg" env -i PATH="$PATH" LANG=C CLOSELAB_GRADE_SANDBOX="$4" \
+	    CLOSELAB_GRADE_FILES="$files" CLOSELAB_GRADE_BUILD_S="$build_s" \
+	    CLOSELAB_GRADE_FILE_S="$file_s" ${DEADLINE_S:+DEADLINE_S="$DEADLINE_S"} \
+	    ${CLOSELAB_GRADE_TEST_S:+CLOSELAB_GRADE_TEST_S="$CLOSELAB_GRADE_TEST_S"} \
+	    ${CLOSELAB_GRADE_NPROC:+CLOSELAB_GRADE_NPROC="$CLOSELAB_GRADE_NPROC"} \
+	    ${CLOSELAB_GRADE_TMPFS:+CLOSELAB_GRADE_TMPFS="$CLOSELAB_GRADE_TMPFS"} \
+	    unshare --net --mount --propagation private \
+	    sh "$run/sandbox.sh" "$gradedir" "$subs/$1" "$out" "$sb" "$2" "$3" \
+	    </dev/null >>"$out/sandbox.log" 2>&1 7>&- 8<&- 9>&- &
+	pid=$!
+	# its deadline and its CPU time, watched
+	why=
+	while kill -0 "$pid" 2>/dev/null; do
+		if [ $(($(date +%s) - t0)) -ge "$student_s" ]; then
+			why="it was stopped at its deadline ($student_s s)"
+		elif [ -n "$cg" ] && [ "$(cg_cpu_s "$cg")" -ge "$cpu_s" ]; then
+			why="it was stopped when it had used $cpu_s s of CPU"
+		else
+			sleep 0.2
+			continue
+		fi
+		kill -KILL "$pid"
+		break
+	done
+	wait "$pid"
+	status=$?
+	echo "$(($(date +%s) - t0)) s: the sandbox has ended, exit $status" >>"$out/sandbox.log"
+	[ -z "$cg" ] || cg_report "$cg" >>"$out/sandbox.log"
 	ok=0
+	cg_kill "$cg" || { echo "a process of its cgroup stayed" >>"$out/sandbox.log"; ok=1; }
+	clear_sandbox "$4" || { echo "a process of the sandbox stayed" >>"$out/sandbox.log"; ok=1; }
+	clear_uid "$2" || { echo "a process of uid $2 stayed" >>"$out/sandbox.log"; ok=1; }
+	clear_uid "$3" || { echo "a process of uid $3 stayed" >>"$out/sandbox.log"; ok=1; }
+	cg_remove "$cg" || echo "its cgroup could not be removed" >>"$out/sandbox.log"
+	# the empty mount point (the mounts were the namespace's)
+	rmdir "$sb"
+	if [ -n "$why" ]; then
+		not_graded "$out" "$why"
+	elif [ "$status" -ne 0 ]; then
+		last=$(grep '^sandbox: ' "$out/sandbox.log" | tail -n 1)
+		not_graded "$out" "its sandbox failed (${last:-exit $status})"
+	elif [ "$(tail -n 1 "$out/status" 2>/dev/null)" != graded ]; then
+		not_graded "$out" "its sandbox ended before its results were kept"
+	elif [ "$ok" -ne 0 ]; then
+		not_graded "$out" "a process of its sandbox could not be killed"
+	else
+		return 0
+	fi
+	return 1
+)
+
+# slot K: claim a student's uid and a tester's, then grade the students no
+# other slot has taken
+slot() {
+	claim_uid "$1" "$uid_base" 9 || { echo "$me: no free uid from $uid_base for slot $1" >&2; return 1; }
+	student_uid=$uid
+	claim_uid "$1" $((uid_base + 1000)) 7 ||
+	    { echo "$me: no free uid from $((uid_base + 1000)) for slot $1" >&2; return 1; }
+	tester_uid=$uid
+	slot_ok=0
 	i=0
 	while IFS= read -r s <&8; do
 		i=$((i + 1))
 		mkdir "$run/claim.$i" 2>/dev/null || continue
-		grade_one "$s" "$uid" "$runid.$1.$i" || { ok=1; : >"$run/error.$i"; }
+		grade_one "$s" "$student_uid" "$tester_uid" "$runid.$1.$i" || slot_ok=1
 	done 8<"$run/students"
-	return $ok
+	return $slot_ok
 }
 
 [ "$jobs" -le "$n" ] || jobs=$n
@@ -307,17 +375,21 @@ done
 
 # each student's results: OUTDIR/STUDENT/results.tsv, FILE<TAB>NAME<TAB>
 # pass|fail|skip<TAB>reason, the expected tests in order
-i=0
+tab=$(printf '\t')
 while IFS= read -r s; do
-	i=$((i + 1))
 	out=$outdir/$s
-	why=
-	state_=missing
+	# built, build-failed or not-graded, from the sandbox's status and the
+	# grader's verdict on the sandbox (the last not-graded line)
+	state_=not-graded
+	why="no slot could grade it"
 	if [ -f "$out/status" ]; then
-		state_=$(cut -f 1 "$out/status")
-		why=$(cut -f 2 "$out/status")
+		line=$(grep "^not-graded$tab" "$out/status" | tail -n 1)
+		[ -n "$line" ] || line=$(head -n 1 "$out/status")
+		state_=${line%%"$tab"*}
+		why=
+		[ "$state_" = "$line" ] || why=${line#*"$tab"}
 	fi
-	[ ! -f "$run/error.$i" ] || [ "$state_" != missing ] || why="see $s/sandbox.log"
+	[ "$state_" != not-graded ] || status=1
 	inputs=
 	for f in $files; do
 		for x in results reasons; do

@@ -1,7 +1,8 @@
 # report.awk: the class's grades (bin/grade), from every student's name
 # followed by their results.tsv lines and an empty line: writes grades.csv
 # (-v csv), junit.xml (-v xml) and the mistakes' counts (-v counts), and
-# prints a line a student.
+# prints a line a student. A student whose tests are errors was not graded:
+# no score, and the reason instead of the mistakes.
 function xmlq(s) {
 	gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s)
 	gsub(/"/, "\\&quot;", s); gsub(/'/, "\\&apos;", s)
@@ -45,20 +46,29 @@ function flush(   i, score, list, seen, key, m, sentence, line) {
 		}
 	}
 	split("", counted)
+	if (errors) {
+		score = ""
+		list = why[1]
+	}
 	print csvq(student) "," score "," passed "," failed "," total "," csvq(list) >csv
 	line = sprintf("%-20s %4d%%  %3d/%-3d ", fit(student, 20), score, passed, total)
-	if (m)
+	if (errors)
+		line = sprintf("%-20s %5s  %-7s ", fit(student, 20), "-", "-") fit(why[1], 71)
+	else if (m)
 		line = line fit(sentence, 100 - length(line) - (m > 1 ? 11 : 0)) \
 		    (m > 1 ? sprintf(" (+%d more)", m - 1) : "")
 	print line
-	printf "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\">\n",
-	    xmlq(student), t, failed, t - total >xml
+	printf "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\">\n",
+	    xmlq(student), t, failed, errors, t - total - errors >xml
 	for (i = 1; i <= t; i++) {
 		printf "    <testcase classname=\"%s\" name=\"%s\"", xmlq(student "." fl[i]),
 		    xmlq(nm[i]) >xml
 		if (st[i] == "fail")
 			printf ">\n      <failure type=\"mistake\" message=\"%s\">%s</failure>\n    </testcase>\n",
 			    xmlq(why[i]), xmlq(why[i] " (see " student "/" fl[i] ".tap)") >xml
+		else if (st[i] == "error")
+			printf ">\n      <error type=\"not-graded\" message=\"%s\"/>\n    </testcase>\n",
+			    xmlq(why[i]) >xml
 		else if (st[i] == "skip")
 			printf ">\n      <skipped/>\n    </testcase>\n" >xml
 		else
@@ -74,12 +84,13 @@ BEGIN {
 	print "<testsuites name=\"closelab\">" >xml
 	printf "%-20s %5s  %-7s %s\n", "student", "score", "passed", "mistakes"
 }
-student == "" { student = $0; t = passed = failed = 0; next }
+student == "" { student = $0; t = passed = failed = errors = 0; next }
 $0 == "" { flush(); student = ""; next }
 {
 	t++; fl[t] = $1; nm[t] = $2; st[t] = $3; why[t] = $4
 	if ($3 == "pass") passed++
 	else if ($3 == "fail") failed++
+	else if ($3 == "error") errors++
 }
 END {
 	print "</testsuites>" >xml

@@ -1,9 +1,12 @@
 # results.awk: one student's results (bin/grade): the expected tests of
 # each file (the file named by -v expected: FILE<TAB>N<TAB>NAME), then each
 # file's TAP lines (FILE.results) and mistake sentences (FILE.reasons);
-# prints FILE<TAB>NAME<TAB>pass|fail|skip<TAB>reason, in the expected order.
-# -v state: built, build-failed or missing; file_s: a file's deadline in
-# seconds. GRADE_WHY in the environment: the build's or sandbox's last words.
+# prints FILE<TAB>NAME<TAB>pass|fail|skip|error<TAB>reason, in the expected
+# order. A TAP line counts only if it names the test its number should: a
+# test reported twice, or differently, fails. -v state: built, build-failed
+# or not-graded (each test an error); file_s: a file's deadline in seconds.
+# GRADE_WHY in the environment: the build's last words, or why it was not
+# graded.
 BEGIN {
 	n = 0
 	why = ENVIRON["GRADE_WHY"]
@@ -13,6 +16,11 @@ function clean(s) {
 	return length(s) > 300 ? substr(s, 1, 297) "..." : s
 }
 FILENAME == expected { n++; file[n] = $1; num[n] = $2; name[n] = $3; next }
+# "N NAME", "N NAME in Tms" or "N NAME # ...": the TAP line names N NAME
+function names(line, want,   rest) {
+	rest = substr(line, length(want) + 1)
+	return substr(line, 1, length(want)) == want && (rest == "" || rest ~ /^ (in|#) /)
+}
 FILENAME ~ /\.results$/ {
 	f = FILENAME; sub(/\.results$/, "", f)
 	line = $0
@@ -21,7 +29,10 @@ FILENAME ~ /\.results$/ {
 	k = line; sub(/ .*/, "", k)
 	if (st == "pass" && line ~ / # skip( |$)/)
 		st = "skip"
+	if ((f, k) in res)
+		st = "twice"
 	res[f, k] = st
+	tap[f, k] = line
 	if (st == "fail" && match(line, / # timeout after [0-9]+s$/))
 		meta[f, k] = substr(line, RSTART + 17, RLENGTH - 18)
 	next
@@ -36,11 +47,16 @@ FILENAME ~ /\.reasons$/ {
 END {
 	for (i = 1; i <= n; i++) {
 		f = file[i]; k = num[i]; st = res[f, k]; r = ""
+		if (st != "" && st != "twice" && !names(tap[f, k], k " " name[i]))
+			st = "other"
 		if (state == "build-failed") {
 			st = "fail"; r = "it did not build: " why
-		} else if (state == "missing") {
+		} else if (state != "built") {
+			st = "error"; r = "not graded: " why
+		} else if (st == "twice" || st == "other") {
+			r = "the test's result was not the test runner's own (" \
+			    (st == "twice" ? "reported twice" : "under another name") "): see " f ".tap"
 			st = "fail"
-			r = "it was not graded: its sandbox failed (" why ")"
 		} else if (st == "") {
 			st = "fail"
 			r = "the test did not run: its file was stopped after " file_s \

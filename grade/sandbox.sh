@@ -1,33 +1,46 @@
 #!/bin/sh
 # sandbox.sh: grade one submission, inside the network and mount namespaces
-# that bin/grade made for it (unshare --net --mount). Runs as root; only the
-# student's make and programs run as UID, an unprivileged uid of its own.
+# and the cgroup that bin/grade made for it. Runs as root, and builds the
+# world that the student's code and the tests see: a root directory of
+# their own (ROOT, below) with the system's programs read-only, a copy of
+# the grading files, the submission and empty scratch space, and nothing
+# else of the host. docs/grading.md has the threat model.
 #
-# usage: sandbox.sh TOP SRC OUT SB UID
-#   TOP  the grading files (the tree, or the installed copy): tests, common,
-#        bin/client; bound read-only at SB/top
-#   SRC  the submission; copied to SB/work, a tmpfs that only UID writes
-#   OUT  the student's output directory, bound at SB/out
-#   SB   an empty directory of root's, outside /tmp, for the mount points
+# usage: sandbox.sh TOP SRC OUT SB STUDENT TESTER
+#   TOP      the grading files (the tree, or the installed copy)
+#   SRC      the submission; copied to /work, which only STUDENT writes
+#   OUT      the student's output directory: only this script writes it
+#   SB       an empty directory of root's (0700): the sandbox's mounts
+#   STUDENT  the uid of the student's make and programs
+#   TESTER   the uid of the test runner: bats runs as root of a user
+#            namespace that holds only TESTER and STUDENT (grade/jail)
+#
+# Nothing of root's opens a path that STUDENT can make or replace: the
+# student's files cross to OUT only through the tester, which copies them,
+# cut, into its own directory while no process of the student's is left.
 #
 # Writes to OUT: build.log, FILE.tap (each test file's TAP, cut at 1 MiB),
 # FILE.results (its "ok"/"not ok" lines), FILE.reasons (test<TAB>sentence),
 # programs (what was graded), logs/FILE-N/ (the logs of each failed test)
-# and status: "built", or "build-failed<TAB>last line of the build", or
-# "no-server<TAB>why". Its own trace goes to stderr (OUT/sandbox.log).
+# and status: "built", "build-failed<TAB>last line of the build", and last
+# "graded" once everything is kept. Its own trace goes to stderr
+# (OUT/sandbox.log).
 #
 # The environment: CLOSELAB_GRADE_FILES (the test files, names in tests/),
 # DEADLINE_S, CLOSELAB_GRADE_TEST_S, CLOSELAB_GRADE_FILE_S,
-# CLOSELAB_GRADE_BUILD_S, CLOSELAB_GRADE_NPROC (see docs/grading.md).
+# CLOSELAB_GRADE_BUILD_S, CLOSELAB_GRADE_NPROC, CLOSELAB_GRADE_TMPFS (see
+# docs/grading.md). Nothing else of it reaches the tests or the student.
 set -u
 
-top=$1 src=$2 out=$3 sb=$4 uid=$5
+top=$1 src=$2 out=$3 sb=$4 uid=$5 tester=$6
 files=${CLOSELAB_GRADE_FILES:?}
 build_s=${CLOSELAB_GRADE_BUILD_S:-120}
 file_s=${CLOSELAB_GRADE_FILE_S:-150}
 test_s=${CLOSELAB_GRADE_TEST_S:-40}
 nproc=${CLOSELAB_GRADE_NPROC:-200}
 size=${CLOSELAB_GRADE_TMPFS:-64m}
+deadline_s=${DEADLINE_S:-5}
+jail=$top/grade/jail
 
 die() {
 	echo "sandbox: $1" >&2
@@ -41,9 +54,9 @@ say() {
 }
 
 # kill_student: every process of the uid (one kill(-1) as that uid: no
-# process it forks in between survives it), as seen from here
+# process it forks in between survives it)
 kill_student() {
-	setpriv --reuid="$uid" --regid="$uid" --clear-groups kill -s KILL -- -1 2>/dev/null
+	"$jail" student "$uid" kill -s KILL -- -1 2>/dev/null
 	return 0
 }
 
@@ -51,55 +64,92 @@ kill_student() {
 ip link set lo up || die "cannot bring up lo"
 echo "net $(readlink /proc/self/ns/net) mnt $(readlink /proc/self/ns/mnt)" >&2
 
-# the mounts, private to this namespace (unshare made them so): the trusted
-# files read-only, then tmpfs over everything the student may write to
-mkdir -p "$sb/top" "$sb/out" "$sb/work" "$sb/priv" "$sb/tests" || die "cannot make $sb"
-{ mount --bind "$top" "$sb/top" && mount -o remount,bind,ro,nosuid,nodev "$sb/top"; } ||
-    die "cannot bind $top read-only"
-mount --bind "$out" "$sb/out" || die "cannot bind $out"
-mount -t tmpfs -o "size=$size,mode=0700,uid=$uid,gid=$uid,nosuid,nodev" tmpfs "$sb/work" ||
-    die "cannot mount a tmpfs on $sb/work"
-# a copy: symbolic links stay links; a device node would be inert (nodev)
-# a submission that does not fit is the student's: graded as not built
-if ! cp -R -P "$src/." "$sb/work/" 2>"$sb/out/copy.log"; then
-	printf 'build-failed\tit cannot be copied into its %s work directory: %s\n' "$size" \
-	    "$(tail -n 1 "$sb/out/copy.log" | LC_ALL=C tr -c '[:print:]\n' ' ' | cut -c 1-160)" \
-	    >"$sb/out/status"
-	exit 0
-fi
-chown -R -h "$uid:$uid" "$sb/work" || die "cannot give $sb/work to uid $uid"
-# root's alone: TAP, reasons, the wrappers
-mount -t tmpfs -o "size=$size,mode=0700,nosuid,nodev" tmpfs "$sb/priv" ||
-    die "cannot mount a tmpfs on $sb/priv"
-# bats' temporary directories: the helper opens each test's to the uid
-mount -t tmpfs -o "size=$size,mode=0711,nosuid,nodev" tmpfs "$sb/tests" ||
-    die "cannot mount a tmpfs on $sb/tests"
-for d in /tmp /var/tmp /dev/shm /run/lock; do
-	[ -d "$d" ] || continue
-	mount -t tmpfs -o "size=$size,mode=1777,nosuid,nodev" tmpfs "$d" ||
+# SB/priv: root's alone (the TAP, the build's output). SB/root: the world
+# of the tests and the student, built from nothing.
+mount -t tmpfs -o "size=$size,mode=0700,nosuid,nodev" tmpfs "$sb" || die "cannot mount $sb"
+priv=$sb/priv root=$sb/root
+{ mkdir -m 0700 "$priv" && mkdir -m 0755 "$root"; } || die "cannot make $sb"
+mount -t tmpfs -o "size=1m,mode=0755,nosuid,nodev" tmpfs "$root" || die "cannot mount $root"
+
+# bind_ro PATH: the host's PATH at ROOT/PATH, read-only; a symbolic link
+# (/bin on a merged /usr) as itself
+bind_ro() {
+	if [ -L "$1" ]; then
+		ln -s "$(readlink "$1")" "$root$1"
+	elif [ -d "$1" ]; then
+		mkdir -p "$root$1" && mount --bind "$1" "$root$1" &&
+		    mount -o remount,bind,ro,nosuid,nodev "$root$1"
+	elif [ -e "$1" ]; then
+		: >"$root$1" && mount --bind "$1" "$root$1" &&
+		    mount -o remount,bind,ro,nosuid "$root$1"
+	fi
+}
+for d in /usr /bin /sbin /lib /lib32 /lib64 /libx32 /etc; do
+	bind_ro "$d" || die "cannot bind $d"
+done
+mkdir -p "$root/dev" "$root/proc" "$root/tmp" "$root/var/tmp" "$root/work" "$root/grader" \
+    "$root/tests" || die "cannot lay out $root"
+for d in null zero full random urandom; do
+	bind_ro "/dev/$d" || die "cannot bind /dev/$d"
+done
+{ ln -s /proc/self/fd "$root/dev/fd" && ln -s fd/0 "$root/dev/stdin" &&
+    ln -s fd/1 "$root/dev/stdout" && ln -s fd/2 "$root/dev/stderr"; } || die "cannot make /dev/fd"
+mkdir -p "$root/dev/shm"
+for d in /tmp /var/tmp /dev/shm; do
+	mount -t tmpfs -o "size=$size,mode=1777,nosuid,nodev" tmpfs "$root$d" ||
 	    die "cannot mount a tmpfs on $d"
 done
-# the other submissions and the grades (every student's logs): out of sight,
-# under an empty read-only tmpfs, unless that would hide the sandbox itself
-for d in "$(dirname "$src")" "$(dirname "$out")"; do
-	case $sb/ in
-	"$d"/*) continue ;;
-	esac
-	# gone already where it was under /tmp
-	if [ "$d" = / ] || ! [ -d "$d" ]; then
-		continue
-	fi
-	mount -t tmpfs -o "size=4k,mode=0755,ro,nosuid,nodev" tmpfs "$d" || die "cannot hide $d"
-done
-out=$sb/out
-top=$sb/top
-cd "$sb/work" || die "cannot enter $sb/work"
+# the grading files, a copy: what the tests load and closelab's client
+mount -t tmpfs -o "size=$size,mode=0755,nosuid,nodev" tmpfs "$root/grader" ||
+    die "cannot mount /grader"
+{ mkdir -p "$root/grader/bin" "$root/grader/grade" &&
+    cp -R "$top/tests" "$top/common" "$root/grader/" &&
+    cp "$top/bin/client" "$root/grader/bin/" && cp "$jail" "$root/grader/grade/" &&
+    mount -o remount,ro,nosuid,nodev "$root/grader"; } || die "cannot copy the grading files"
+# bats' directories: the tester's; a test opens its own to the student
+mount -t tmpfs -o "size=$size,mode=0711,uid=$tester,gid=$tester,nosuid,nodev" tmpfs \
+    "$root/tests" || die "cannot mount /tests"
+# the student's work directory: a copy of the submission (links stay
+# links; a device node would be inert: nodev); one too big is the
+# student's, graded as not built
+mount -t tmpfs -o "size=$size,mode=0700,uid=$uid,gid=$uid,nosuid,nodev" tmpfs "$root/work" ||
+    die "cannot mount /work"
+if ! cp -R -P "$src/." "$root/work/" 2>"$priv/copy.log"; then
+	printf 'build-failed\tit cannot be copied into its %s work directory: %s\n' "$size" \
+	    "$(tail -n 1 "$priv/copy.log" | LC_ALL=C tr -c '[:print:]\n' ' ' | cut -c 1-160)" \
+	    >"$out/status"
+	echo graded >>"$out/status"
+	exit 0
+fi
+chown -R -h "$uid:$uid" "$root/work" || die "cannot give /work to uid $uid"
 
 # limits for every process from here on, root's too: CPU seconds and
 # address space a process, descriptors, the size of a file. The number of
-# processes is the student's alone (as_student): root is not held to it.
+# processes is the student's alone (RLIMIT_NPROC counts a uid's).
 prlimit --pid $$ --cpu=120 --as=2147483648 --nofile=1024 --fsize=67108864 ||
     die "cannot set the limits"
+# the student's processes are the first the kernel kills for memory:
+# grade/jail raises their oom_score_adj
+
+# /proc for the student's short commands (as_student): each uid sees its
+# own processes only; the build and the tests mount their own (inside)
+mount -t proc -o hidepid=invisible,nosuid,nodev,noexec proc "$root/proc" ||
+    die "cannot mount /proc"
+
+# inside SECONDS COMMAND...: COMMAND, stopped after SECONDS, in a PID
+# namespace of its own (what it leaves ends with it) whose /proc shows each
+# uid its own processes only
+inside() {
+	inside_s=$1
+	shift
+	# shellcheck disable=SC2016 # for the inner shell to expand
+	timeout -k 5 "$inside_s" unshare --pid --fork --kill-child --mount --propagation private \
+	    sh -c 'mount -t proc -o hidepid=invisible,nosuid,nodev,noexec proc "$0/proc" &&
+		exec "$@"' "$root" "$@"
+}
+
+# the environment of the tests and the student, from nothing
+env0="PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8"
 
 # last LOG: the last line of LOG that is not empty, printable, cut to 200
 last() {
@@ -107,110 +157,146 @@ last() {
 	    sed 's/[[:space:]]*$//' | cut -c 1-200
 }
 
-# the build: make as the student, in a PID namespace of its own (its
-# daemons end with it), bounded in time
-: >"$sb/priv/build.log"
-if [ -f Makefile ] || [ -f makefile ] || [ -f GNUmakefile ]; then
+# as_student COMMAND...: COMMAND as the student in its world: whatever
+# path it follows, it can reach only what the student can
+as_student() {
+	# shellcheck disable=SC2086 # env0: one variable a word
+	chroot "$root" env -i $env0 /grader/grade/jail student "$uid" "$@"
+}
+
+# the build: make as the student, bounded in time, through the tester (the
+# jail's init reaps what it leaves)
+: >"$priv/build.log"
+# shellcheck disable=SC2016 # for the inner shell to expand
+makefile=$(as_student sh -c 'for m in Makefile makefile GNUmakefile; do
+	[ ! -f "/work/$m" ] || { echo yes; exit; }; done')
+if [ -n "$makefile" ]; then
 	say "building with make (at most $build_s s)"
-	TMPDIR=/tmp timeout -k 5 "$build_s" unshare --pid --fork --kill-child --mount-proc \
-	    prlimit --nproc="$nproc" -- setpriv --reuid="$uid" --regid="$uid" --clear-groups \
-	    --no-new-privs -- make </dev/null >"$sb/priv/build.log" 2>&1
+	# shellcheck disable=SC2086,SC2016 # env0: one variable a word; the inner shell expands
+	inside "$build_s" "$jail" tester "$tester" "$uid" "$root" env -i $env0 sh -c \
+	    'cd /work && exec prlimit --nproc="$1" -- /grader/grade/jail student "$2" make' \
+	    make "$nproc" "$uid" </dev/null >"$priv/build.log" 2>&1
 	status=$?
 	kill_student
-	tail -c 65536 "$sb/priv/build.log" >"$out/build.log"
+	[ "$status" -ne 125 ] || die "the build's jail failed: $(grep '^jail: ' "$priv/build.log" | tail -n 1)"
+	tail -c 65536 "$priv/build.log" >"$out/build.log"
 	if [ "$status" -ne 0 ]; then
 		if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
 			why="make was still running after $build_s s"
 		else
-			why=$(last "$sb/priv/build.log")
+			why=$(last "$priv/build.log")
 			[ -n "$why" ] || why="make exited $status"
 		fi
-		printf 'build-failed\t%s\n' "$why" >"$out/status"
+		printf 'build-failed\t%s\ngraded\n' "$why" >"$out/status"
 		exit 0
 	fi
 else
 	echo "no Makefile: the programs as they are" >"$out/build.log"
 fi
 
-# program NAME: the student's NAME or bin/NAME, a regular executable file
+# program NAME: /work/NAME or /work/bin/NAME, if it is an executable file
+# (looked for as the student)
 program() {
-	for p in "$sb/work/$1" "$sb/work/bin/$1"; do
-		if [ -f "$p" ] && [ -x "$p" ]; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
+	# shellcheck disable=SC2016 # for the inner shell to expand
+	as_student sh -c 'for p in "/work/$1" "/work/bin/$1"; do
+		[ -f "$p" ] && [ -x "$p" ] && { echo "$p"; exit 0; }; done; exit 1' program "$1"
 }
-if ! server=$(program server); then
-	if [ -f Makefile ] || [ -f makefile ] || [ -f GNUmakefile ]; then
-		printf 'build-failed\t%s\n' "make made no server (nor bin/server)" >"$out/status"
+if ! server=$(program server) || [ -z "$server" ]; then
+	if [ -n "$makefile" ]; then
+		printf 'build-failed\t%s\ngraded\n' "make made no server (nor bin/server)" >"$out/status"
 	else
-		printf 'build-failed\t%s\n' "no Makefile, and no server (nor bin/server)" >"$out/status"
+		printf 'build-failed\t%s\ngraded\n' "no Makefile, and no server (nor bin/server)" \
+		    >"$out/status"
 	fi
 	exit 0
 fi
-# each program under test runs through a wrapper: the same pid (exec), as the
-# student's uid, its TMPDIR /tmp (bats' is root's); argv[0] is the
-# program's own path. Not niced: under load, a niced server's log lines come
-# late enough to fail a test that reads the log as soon as the client ends.
-mkdir -p "$sb/priv/run"
+# each program under test runs through a wrapper (in /grader/run, a tmpfs
+# of root's): the same pid (exec), as the student (grade/jail: no
+# descriptor but 0, 1 and 2, no capability, an environment from nothing),
+# at most nproc processes for the uid
+{ mount -o remount,rw "$root/grader" && mkdir -p "$root/grader/run"; } ||
+    die "cannot make /grader/run"
 wrap() {
-	printf '#!/bin/sh\nTMPDIR=/tmp exec prlimit --nproc=%s -- setpriv --reuid=%s --regid=%s --clear-groups --no-new-privs -- %s "$@"\n' \
-	    "$nproc" "$uid" "$uid" "$2" >"$sb/priv/run/$1"
-	chmod 700 "$sb/priv/run/$1"
+	printf '#!/bin/sh\nexec prlimit --nproc=%s -- /grader/grade/jail student %s %s "$@"\n' \
+	    "$nproc" "$uid" "$2" >"$root/grader/run/$1" || die "cannot write the wrapper of the $1"
+	chmod 755 "$root/grader/run/$1"
 }
 wrap server "$server"
-SERVER=$sb/priv/run/server
+programs=server
 if client=$(program client); then
 	wrap client "$client"
-	CLIENT=$sb/priv/run/client
-	echo "server ${server#"$sb/work/"}, client ${client#"$sb/work/"}" >"$out/programs"
+	programs="server client"
+	echo "server ${server#/work/}, client ${client#/work/}" >"$out/programs"
 else
-	# closelab's own, as the contract allows; it is trusted: it runs as root
-	CLIENT=$top/bin/client
-	echo "server ${server#"$sb/work/"}, client closelab's own" >"$out/programs"
+	# closelab's own, as the contract allows; it is trusted: it runs as the
+	# tester, out of the student's reach
+	echo "server ${server#/work/}, client closelab's own" >"$out/programs"
 fi
+mount -o remount,ro "$root/grader" || die "cannot make /grader read-only"
+CLIENT=/grader/run/client
+[ "$programs" = "server client" ] || CLIENT=/grader/bin/client
 echo "built" >"$out/status"
 
-# the test files, each in a PID namespace of its own (the helper's teardown
-# kills every process of the uid that it can see: only its own file's), all
-# at once, each bounded in time, and each test too (bats' own timeout)
+# the test files, each in a PID namespace of its own, all at once, each
+# bounded in time, and each test too (bats' own timeout). bats runs as the
+# tester, chrooted: its TAP goes to root's file on its standard output, and
+# what the tests keep (the sentences, the logs) to its own directory.
 TOP=$top
 # shellcheck source=tests/bats.sh
 . "$top/tests/bats.sh"
 bats_ready || die "bats-core 1.8+, bats-support or bats-assert is missing"
-export SERVER CLIENT BATS_LIB_PATH PATH
-export CLOSELAB_SANDBOX_UID="$uid" DEADLINE_S="${DEADLINE_S:-5}" BATS_TEST_TIMEOUT="$test_s"
+bats=$(command -v bats)
+case $bats in
+/usr/*) ;;
+"$top"/tests/.deps/*) bats=/grader/tests/.deps/${bats#"$top/tests/.deps/"} ;;
+*) die "bats is at $bats, which the sandbox cannot see (not under /usr)" ;;
+esac
+libs=/usr/lib/bats:/usr/local/lib/bats:/grader/tests/.deps/node_modules
 for f in $files; do
 	name=${f%.bats}
-	mkdir -p "$sb/tests/$name"
-	chmod 711 "$sb/tests/$name"
+	{ mkdir -p "$root/tests/$name/keep" &&
+	    chown "$tester:$tester" "$root/tests/$name" "$root/tests/$name/keep" &&
+	    chmod 0700 "$root/tests/$name/keep"; } || die "cannot make /tests/$name"
 	say "running $f (at most $file_s s, $test_s s a test)"
-	TMPDIR=$sb/tests/$name CLOSELAB_REASONS=$sb/priv/$name.reasons \
-	    timeout -k 5 "$file_s" unshare --pid --fork --kill-child --mount-proc \
-	    bats --tap --timing "$top/tests/$f" </dev/null >"$sb/priv/$name.tap" 2>&1 &
+	# shellcheck disable=SC2086 # env0: one variable a word
+	{ inside "$file_s" "$jail" tester "$tester" "$uid" "$root" env -i $env0 \
+	    HOME="/tests/$name" TMPDIR="/tests/$name" BATS_LIB_PATH="$libs" \
+	    SERVER=/grader/run/server CLIENT="$CLIENT" CLOSELAB_SANDBOX_UID="$uid" \
+	    CLOSELAB_SANDBOX_PROGRAMS="$programs" CLOSELAB_KEEP="/tests/$name/keep" \
+	    CLOSELAB_GRADE_LOGS="${out##*/}/logs" \
+	    CLOSELAB_REASONS="/tests/$name/keep/reasons" DEADLINE_S="$deadline_s" \
+	    BATS_TEST_TIMEOUT="$test_s" "$bats" --tap --timing "/grader/tests/$f" \
+	    </dev/null >"$priv/$name.tap" 2>&1
+	echo $? >"$priv/$name.status"
+	} &
 done
 wait
 say "the test files have ended"
 kill_student
-
-# what is kept: the results whole, the TAP and each failed test's logs cut
 for f in $files; do
 	name=${f%.bats}
-	tap=$sb/priv/$name.tap
+	[ "$(cat "$priv/$name.status")" -ne 125 ] ||
+	    die "the jail of $f failed: $(grep '^jail: ' "$priv/$name.tap" | tail -n 1)"
+done
+
+# what is kept: the results whole, the TAP and each failed test's logs
+# cut. The tests kept their logs in the tester's directory (no student
+# process was left then); nothing here reads a file the student wrote.
+for f in $files; do
+	name=${f%.bats}
+	tap=$priv/$name.tap
+	keep=$root/tests/$name/keep
 	grep -E '^(not )?ok [0-9]+ ' "$tap" >"$out/$name.results"
 	head -c 1048576 "$tap" >"$out/$name.tap"
-	[ ! -f "$sb/priv/$name.reasons" ] || head -c 262144 "$sb/priv/$name.reasons" >"$out/$name.reasons"
+	[ ! -f "$keep/reasons" ] || head -c 262144 "$keep/reasons" >"$out/$name.reasons"
 	sed -n 's/^not ok \([0-9]*\) .*/\1/p' "$tap" | while read -r n; do
-		for d in "$sb/tests/$name"/bats-run-*/test/"$n"; do
-			[ -d "$d" ] || continue
-			mkdir -p "$out/logs/$name-$n"
-			for l in "$d"/*.log "$d"/*.err "$d"/*.out; do
-				[ ! -f "$l" ] || head -c 262144 "$l" >"$out/logs/$name-$n/${l##*/}"
-			done
+		mkdir -p "$out/logs/$name-$n"
+		[ -d "$keep/$n" ] || continue
+		for l in "$keep/$n"/*; do
+			[ ! -f "$l" ] || head -c 262144 "$l" >"$out/logs/$name-$n/${l##*/}"
 		done
 	done
 done
+echo graded >>"$out/status"
 say "the results are kept"
 exit 0

@@ -57,11 +57,11 @@ usage_error() {
 
 @test "server: a port in use is a runtime error and starts nothing" {
 	start_server
-	run_program "$SERVER" --port "$PORT" --log "$BATS_TEST_TMPDIR/second.log"
+	run_program "$SERVER" --port "$PORT" --log "$LOGS/second.log"
 	assert_failure 1 || mistake "a second server on a port in use must exit 1"
 	assert_output "server: cannot listen on 127.0.0.1:$PORT: Address already in use" ||
 	    mistake "a port in use must be said in one line: 'server: cannot listen on 127.0.0.1:$PORT: Address already in use'"
-	run has_event "$BATS_TEST_TMPDIR/second.log" ev=spawn
+	run has_event "$LOGS/second.log" ev=spawn
 	assert_failure || mistake "a server that cannot listen must not start any worker"
 }
 

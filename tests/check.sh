@@ -25,6 +25,7 @@ CLIENTS=$(sources client)
 COMMONS=$(sources common)
 HOLDERS_C=$(sources holders)
 TRACE_C=$(sources trace)
+JAIL_C=$(sources jail)
 # the version as make builds it, for --version
 VERSION=$(sed -n 's/^VERSION = //p' "$top/config.mk")
 CFLAGS_STRICT="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE -DVERSION=\"$VERSION\"
@@ -151,7 +152,7 @@ valgrind_all() {
 lint() {
 	if need cppcheck cppcheck; then
 		(cd "$top" && cppcheck --std=c11 --enable=warning,portability,performance \
-		    --error-exitcode=1 --quiet --inline-suppr -D__linux__ common server client holders \
+		    --error-exitcode=1 --quiet --inline-suppr -D__linux__ common server client holders grade \
 		    trace)
 		result $? "cppcheck"
 	else
@@ -159,7 +160,7 @@ lint() {
 	fi
 	if need shellcheck shellcheck; then
 		(cd "$top" && shellcheck -x demo/*.sh bench/*.sh timeline/timeline.sh \
-		    grade/grade.sh grade/sandbox.sh tests/grade/class.sh tests/bats.sh \
+		    grade/grade.sh grade/sandbox.sh grade/cgroup.sh tests/grade/class.sh tests/bats.sh \
 		    tests/run.sh tests/check.sh .ci/run tests/*.bats tests/test_helper.bash)
 		result $? "shellcheck"
 	else
@@ -201,7 +202,8 @@ lint() {
 		(cd "$top" && $cc $CFLAGS_STRICT -O2 -o "$work/server-$cc" $SERVERS &&
 		    $cc $CFLAGS_STRICT -O2 -o "$work/client-$cc" $CLIENTS &&
 		    $cc $CFLAGS_STRICT -O2 -o "$work/holders-$cc" $HOLDERS_C &&
-		    $cc $CFLAGS_STRICT -O2 -o "$work/trace-$cc" $TRACE_C)
+		    $cc $CFLAGS_STRICT -O2 -o "$work/trace-$cc" $TRACE_C &&
+		    $cc $CFLAGS_STRICT -O2 -o "$work/jail-$cc" $JAIL_C)
 		result $? "builds with $cc, no warning"
 	done
 }

@@ -72,7 +72,7 @@ spawned() {
 
 @test "prefork: with every worker busy, the next connection waits, never dropped" {
 	start_server --workers 1 --reply-delay 200
-	start_client --send first --log "$BATS_TEST_TMPDIR/first.log"
+	start_client --send first --log "$CLOGS/first.log"
 	wait_for_event "$SLOG" role=worker ev=read bytes=5 ||
 	    mistake "the worker did not log 'read bytes=5' for the first connection"
 	client --send second

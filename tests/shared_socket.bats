@@ -159,7 +159,7 @@ parent_keeps_nothing() {
 
 @test "fork: a child holds only its own connection, not the others the parent keeps" {
 	start_server --model fork --parent-keeps 1000 --end close
-	start_client --send first --log "$BATS_TEST_TMPDIR/first.log"
+	start_client --send first --log "$CLOGS/first.log"
 	wait_for_event "$SLOG" role=parent ev=fork ||
 	    mistake "the parent did not log 'ev=fork child=PID' with --model fork"
 	# the second child is forked while the parent still keeps the first connection
@@ -168,7 +168,7 @@ parent_keeps_nothing() {
 	assert_success || mistake "the first client did not end with EOF"
 	parent_close=$(t_of "$SLOG" role=parent ev=close keep=timer) ||
 	    mistake "the parent did not log its close of the first connection after --parent-keeps 1000 ('keep=timer')"
-	eof=$(t_of "$BATS_TEST_TMPDIR/first.log" ev=eof) ||
+	eof=$(t_of "$CLOGS/first.log" ev=eof) ||
 	    mistake "the first client did not log 'ev=eof' for the end of its connection"
 	timeout=$(t_of "$CLOG" ev=timeout) ||
 	    mistake "the second client did not log 'ev=timeout' after its --timeout 3000"

@@ -26,27 +26,50 @@ MS=1000000	# nanoseconds in a millisecond
 # shellcheck source=common/serverctl.sh
 . "$TOP/common/serverctl.sh"
 
-SLOG=$BATS_TEST_TMPDIR/server.log
-CLOG=$BATS_TEST_TMPDIR/client.log
+# Where the programs under test write: LOGS the server (its log, its port
+# file), CLOGS the client. The tests read there, and never write there.
+LOGS=$BATS_TEST_TMPDIR
+CLOGS=$BATS_TEST_TMPDIR
 
-# A grading run (grade/) runs the programs under test as an unprivileged uid:
-# they write their logs and port files in this test's directory.
+# A grading run (grade/sandbox.sh) runs the tests as the tester, an
+# unprivileged uid, and the programs under test as the student's
+# (CLOSELAB_SANDBOX_UID). The student may write in LOGS, and in CLOGS when
+# the client is its own (CLOSELAB_SANDBOX_PROGRAMS), and nowhere else that
+# the tests write: a link it plants there leads the tests nowhere.
 if [ -n "${CLOSELAB_SANDBOX_UID:-}" ]; then
-	chmod 711 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test"
-	chown "$CLOSELAB_SANDBOX_UID" "$BATS_TEST_TMPDIR"
+	chmod 711 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+	LOGS=$BATS_TEST_TMPDIR/server
+	CLOGS=$BATS_TEST_TMPDIR/client
+	mkdir -p "$LOGS" "$CLOGS"
+	chown "$CLOSELAB_SANDBOX_UID" "$LOGS"
+	case " ${CLOSELAB_SANDBOX_PROGRAMS:-} " in
+	*" client "*) chown "$CLOSELAB_SANDBOX_UID" "$CLOGS" ;;
+	esac
 fi
+SLOG=$LOGS/server.log
+CLOG=$CLOGS/client.log
 
 # mistake SENTENCE: say what the program under test did wrong, then where the
-# logs are; fails. With CLOSELAB_REASONS=FILE (a grading run), the first
-# sentence of a failed test is appended to FILE as "test<TAB>sentence".
+# logs are; fails. A program that could not be run (exit 126 or 127) has
+# its last words quoted. With CLOSELAB_REASONS=FILE (a grading run), the
+# first sentence of a failed test is appended to FILE as "test<TAB>sentence".
 mistake() {
-	local f logs=
-	for f in "$SLOG" "$CLOG"; do
-		[ ! -s "$f" ] || logs="$logs $f"
-	done
-	echo "$1${logs:+ (logs:$logs)}" >&2
+	local f logs='' said sentence=$1
+	if [ "${status:-0}" -eq 126 ] || [ "${status:-0}" -eq 127 ]; then
+		said=$({ cat "$BATS_TEST_TMPDIR/client.err" 2>/dev/null; printf '%s\n' "${output:-}"; } |
+		    grep -v '^[[:space:]]*$' | tail -n 1 | LC_ALL=C tr -c '[:print:]\n' '?' | cut -c 1-160)
+		[ -z "$said" ] || sentence="$sentence; it could not be run: $said"
+	fi
+	if [ -n "${CLOSELAB_KEEP:-}" ]; then
+		logs=" $CLOSELAB_GRADE_LOGS/$(basename "$BATS_TEST_FILENAME" .bats)-$BATS_TEST_NUMBER/"
+	else
+		for f in "$SLOG" "$CLOG"; do
+			[ ! -s "$f" ] || logs="$logs $f"
+		done
+	fi
+	echo "$sentence${logs:+ (logs:$logs)}" >&2
 	if [ -n "${CLOSELAB_REASONS:-}" ] && [ ! -e "$BATS_TEST_TMPDIR/.reason" ]; then
-		printf '%s\t%s\n' "$BATS_TEST_DESCRIPTION" "$1" >>"$CLOSELAB_REASONS"
+		printf '%s\t%s\n' "$BATS_TEST_DESCRIPTION" "$sentence" >>"$CLOSELAB_REASONS"
 		: >"$BATS_TEST_TMPDIR/.reason"
 	fi
 	return 1
@@ -115,8 +138,26 @@ use_faults() {
 # for its port file. Sets PORT and SERVER_PID. It logs to SLOG, unless SLOG
 # is empty. SERVER_WRAP, if set, is a command the server runs under.
 start_server() {
-	server_start "$BATS_TEST_TMPDIR" ${SLOG:+--log "$SLOG"} "$@" ||
+	SERVER_ERR=$BATS_TEST_TMPDIR/server.err server_start "$LOGS" ${SLOG:+--log "$SLOG"} "$@" ||
 	    mistake "the server did not write its port file: with --port 0 --port-file FILE it must listen on a free port and write it to FILE"
+}
+
+# grader_unavailable: why bin/grade cannot run here (root, the tools and
+# the namespaces it needs), or nothing
+grader_unavailable() {
+	local t
+	if [ "$(id -u)" != 0 ]; then
+		echo "bin/grade needs root: uids and namespaces of its own for each submission"
+		return
+	fi
+	for t in unshare setpriv prlimit ip flock chroot; do
+		if ! command -v "$t" >/dev/null; then
+			echo "bin/grade needs $t, which is not installed"
+			return
+		fi
+	done
+	unshare --net --mount --user true 2>/dev/null ||
+	    echo "unshare --net --mount --user does not work here"
 }
 
 # The test programs written the ordinary way, in Python (tests/programs).
@@ -286,17 +327,44 @@ closelab_teardown() {
 		kill -TERM -- "-$PROG_PID" 2>/dev/null || true
 		wait "$PROG_PID" 2>/dev/null || true
 	fi
-	# a grading run: whatever the programs under test left behind ends here
+	# a grading run: whatever the programs under test left behind ends here,
+	# then the logs are kept
 	if [ -n "${CLOSELAB_SANDBOX_UID:-}" ]; then
 		setpriv --reuid="$CLOSELAB_SANDBOX_UID" --regid="$CLOSELAB_SANDBOX_UID" --clear-groups \
 		    kill -s KILL -- -1 2>/dev/null || true
+		keep_logs
 	fi
 	# shown by bats only when the test failed
-	for f in "$BATS_TEST_TMPDIR"/*.err "$BATS_TEST_TMPDIR"/*.log "$BATS_TEST_TMPDIR"/*.out; do
+	for f in "$BATS_TEST_TMPDIR"/*.err "$BATS_TEST_TMPDIR"/*.log "$BATS_TEST_TMPDIR"/*.out \
+	    $([ "$LOGS" = "$BATS_TEST_TMPDIR" ] || echo "$LOGS"/* "$CLOGS"/*); do
 		if [ -s "$f" ]; then
-			echo "--- $(basename "$f")"
-			cat "$f"
+			echo "--- ${f#"$BATS_TEST_TMPDIR"/}"
+			show "$f"
 		fi
 	done
 	return $failed
+}
+
+# show FILE: FILE's first 256 KiB, if it is a plain file (a program under
+# test may have left a link or a pipe where its log should be)
+show() {
+	[ -f "$1" ] && [ ! -L "$1" ] && timeout 2 head -c 262144 -- "$1"
+	return 0
+}
+
+# keep_logs: a grading run keeps every test's files, cut, in
+# CLOSELAB_KEEP/N/ (the tester's: the sandbox copies a failed test's)
+keep_logs() {
+	local dir=$CLOSELAB_KEEP/$BATS_TEST_NUMBER f d n=0
+	for d in "$BATS_TEST_TMPDIR" "$LOGS" "$CLOGS"; do
+		mkdir -p "$dir/${d#"$BATS_TEST_TMPDIR"}" || return 0
+		for f in "$d"/*; do
+			case ${f##*/} in
+			*[!A-Za-z0-9._-]*) continue ;;
+			esac
+			if [ -f "$f" ] && [ ! -L "$f" ] && [ $((n += 1)) -le 20 ]; then
+				show "$f" >"$dir/${d#"$BATS_TEST_TMPDIR"}/${f##*/}"
+			fi
+		done
+	done
 }

@@ -1,0 +1,146 @@
+#!/bin/sh
+# attacks.sh: a class of hostile submissions for bin/grade
+# (tests/grade_attacks.bats), each a subdirectory of DIR, beside an honest
+# one. They aim at what docs/grading.md's threat model lists: files that
+# root may open, descriptors they inherit, secrets of the host, memory.
+#
+# usage: attacks.sh DIR VICTIM SECRET
+#   VICTIM  a file of root's that no submission may change
+#   SECRET  a file of root's (0600) whose text no output may hold; the
+#           grader's environment holds CLOSELAB_ATTACK_SECRET too
+#
+# DIR/expected: NAME<TAB>all|none|same:OTHER|quoted: every test passed, none,
+# as many as OTHER, or a sentence quotes the error of a program not found
+set -eu
+
+if [ $# -ne 3 ]; then
+	echo "usage: attacks.sh DIR VICTIM SECRET" >&2
+	exit 2
+fi
+dir=$1 victim=$2 secret=$3
+top=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+: >"$dir/expected"
+
+# honest: closelab's own sources, graded beside the attackers
+sh "$top/tests/grade/class.sh" --quick "$dir/.quick" >/dev/null
+mv "$dir/.quick/correct" "$dir/honest"
+rm -rf "$dir/.quick"
+printf 'honest\tall\n' >>"$dir/expected"
+
+# program NAME FILE BODY: FILE (server or client) of NAME, a bash script
+# that knows its --log and --port-file (LOG, PORTFILE) and the host's paths
+program() {
+	mkdir -p "$dir/$1"
+	{
+		echo '#!/bin/bash'
+		echo "VICTIM='$victim' SECRET='$secret'"
+		# shellcheck disable=SC2016 # expanded by the script, when it runs
+		echo 'LOG= PORTFILE= prev=
+for a; do
+	case $prev in
+	--log) LOG=$a ;;
+	--port-file) PORTFILE=$a ;;
+	esac
+	prev=$a
+done'
+		printf '%s\n' "$3"
+	} >"$dir/$1/$2"
+	chmod 755 "$dir/$1/$2"
+}
+
+# traps: a link, a hard link or a pipe at every name beside its log and its
+# port file (that a grader running as root has opened, read or written), and
+# a loop that keeps replacing them while its tests run
+# shellcheck disable=SC2016 # expanded by the script, when it runs
+traps='names="client.out client.err server.err server.log client.log first.log second.log
+	port program.err .reason reasons keep status results sandbox.sh"
+plant() {
+	for n in $names; do
+		rm -rf "$1/$n.new"
+		case $((RANDOM % 4)) in
+		0) ln -s "$VICTIM" "$1/$n.new" ;;
+		1) ln -s "$SECRET" "$1/$n.new" ;;
+		2) ln "$VICTIM" "$1/$n.new" 2>/dev/null || ln -s /proc/1/environ "$1/$n.new" ;;
+		3) mkfifo "$1/$n.new" ;;
+		esac
+		mv -f "$1/$n.new" "$1/$n" 2>/dev/null
+	done
+}
+for d in "${LOG%/*}" "${PORTFILE%/*}" "${LOG%/*/*}" "$TMPDIR" /tmp "$HOME"; do
+	[ -n "$d" ] && plant "$d" 2>/dev/null
+done
+(
+	end=$((SECONDS + 60))
+	while [ "$SECONDS" -lt "$end" ]; do
+		for d in "${LOG%/*}" "${PORTFILE%/*}" "${LOG%/*/*}"; do
+			[ -n "$d" ] && plant "$d" 2>/dev/null
+		done
+		sleep 0.01
+	done
+) </dev/null >/dev/null 2>&1 &'
+program traps server "$traps
+[ -z \"\$PORTFILE\" ] || echo 9 >\"\$PORTFILE.real\"
+exit 1"
+program traps client "$traps
+exit 1"
+printf 'traps\tnone\n' >>"$dir/expected"
+
+# looks: what the host would show it, written wherever it can be read back
+# shellcheck disable=SC2016 # expanded by the script, when it runs
+looks='{
+	env
+	cat /proc/1/environ /proc/self/mountinfo "$SECRET"
+	ls -la / /home /root /run /tmp /var/tmp "${LOG%/*/*}" "${LOG%/*/*/*}"
+	cat "$LOG" "${LOG%/*}"/../*
+} 2>&1 | tee -a "${LOG:-/dev/null}" | head -c 65536'
+
+# forger: forged TAP on every descriptor from 3 to 20 and on what may lead
+# to the runner's output, and what the host would show it
+# shellcheck disable=SC2016 # expanded by the script, when it runs
+forge='for fd in $(seq 3 20); do
+	for k in $(seq 1 60); do
+		echo "ok $k forged"
+	done 2>/dev/null >&"$fd"
+done
+for f in /dev/fd/{3..20} /proc/self/fd/{3..20} /proc/$PPID/fd/{1,3} /dev/tty; do
+	[ -e "$f" ] && seq 1 60 | sed "s/.*/ok & forged/" >"$f" 2>/dev/null
+done
+seq 1 60 | sed "s/.*/ok & forged/"'
+program forger server "$forge
+$looks
+exit 1"
+program forger client "$forge
+$looks
+exit 1"
+# the same, not forging: it must pass just as many
+program quiet server "$looks
+exit 1"
+program quiet client "$looks
+exit 1"
+printf 'forger\tsame:quiet\nquiet\tnone\n' >>"$dir/expected"
+
+# lingerer: a process that leaves its session and outlives every test
+# shellcheck disable=SC2016 # expanded by the script, when it runs
+program lingerer server 'setsid sh -c "trap \"\" TERM HUP INT; sleep 100000" </dev/null >/dev/null 2>&1 &
+exit 1'
+printf 'lingerer\tnone\n' >>"$dir/expected"
+
+# hog: four processes, each holding 120 MiB, more than the cap together
+# shellcheck disable=SC2016 # expanded by the script, when it runs
+program hog server 'for i in 1 2 3 4; do
+	awk "BEGIN { s = \"x\"; while (length(s) < 125829120) s = s s; system(\"sleep 30\") }" &
+done
+wait
+exit 1'
+printf 'hog\tnone\n' >>"$dir/expected"
+
+# missing: closelab's sources, but a client that runs what the sandbox
+# does not have: the sentence quotes the error
+cp -R "$dir/honest" "$dir/missing"
+sed 's|^all: bin/server bin/client$|all: bin/server|' "$dir/honest/Makefile" >"$dir/missing/Makefile"
+mkdir -p "$dir/missing/bin"
+printf '#!/bin/sh\nexec /opt/closelab-attack/client "$@"\n' >"$dir/missing/bin/client"
+chmod 755 "$dir/missing/bin/client"
+printf 'missing\tquoted\n' >>"$dir/expected"

@@ -1,0 +1,179 @@
+#!/usr/bin/env bats
+# bin/grade against hostile submissions (tests/grade/attacks.sh), graded
+# beside an honest one: links, hard links and pipes planted where root
+# once opened files, forged TAP on every inherited descriptor, the host's
+# secrets looked for, a process that outlives its tests, four that ask for
+# more memory than the cap; and a sandbox that crashes before a good
+# submission in the same slot. The gradings run once, in setup_file; the
+# tests read what they left. docs/grading.md has the threat model.
+
+load test_helper
+
+setup_file() {
+	export CLASS=$BATS_FILE_TMPDIR/class GRADES=$BATS_FILE_TMPDIR/grades
+	export NOT_GRADED=$BATS_FILE_TMPDIR/not-graded
+	grader_unavailable >"$NOT_GRADED"
+	[ ! -s "$NOT_GRADED" ] || return 0
+	rm -f "$NOT_GRADED"
+	# the host's files the attackers aim at: root's, outside /tmp, which the
+	# grader's old sandbox left in sight
+	export HOST=
+	HOST=$(mktemp -d /run/closelab-attack.XXXXXX)
+	export VICTIM=$HOST/victim SECRET=$HOST/secret
+	export ENV_SECRET=env-secret-$RANDOM$RANDOM$RANDOM FILE_SECRET=file-secret-$RANDOM$RANDOM$RANDOM
+	echo "the victim, as it was" >"$VICTIM"
+	chmod 644 "$VICTIM"
+	(umask 077 && echo "$FILE_SECRET" >"$SECRET")
+	sh "$TOP/tests/grade/attacks.sh" "$CLASS" "$VICTIM" "$SECRET"
+	local status=0
+	CLOSELAB_ATTACK_SECRET=$ENV_SECRET CLOSELAB_GRADE_TESTS=echo.bats CLOSELAB_GRADE_FILE_S=25 \
+	    CLOSELAB_GRADE_MEMORY_MIB=300 \
+	    "$TOP/bin/grade" -j 2 -o "$GRADES" "$CLASS" >"$BATS_FILE_TMPDIR/summary" \
+	    2>"$BATS_FILE_TMPDIR/stderr" 3>&- || status=$?
+	echo "$status" >"$BATS_FILE_TMPDIR/status"
+	crash_run
+}
+
+# crash_run: a copy of the grading files whose sandbox crashes for the
+# submission named "crash"; graded one at a time (-j 1): the crash, then an
+# honest submission in the same slot
+crash_run() {
+	local copy=$BATS_FILE_TMPDIR/grader status=0
+	mkdir -p "$copy" "$BATS_FILE_TMPDIR/crash-class/crash"
+	cp -R "$TOP/bin" "$TOP/common" "$TOP/grade" "$TOP/tests" "$copy/"
+	rm -rf "$copy/tests/.deps"
+	# shellcheck disable=SC2016 # for the sandbox to expand
+	sed -i '/^top=\$1 src=\$2/a case $src in */crash) kill -KILL $$ ;; esac' "$copy/grade/sandbox.sh"
+	chmod -R go-w "$copy"
+	cp -R "$CLASS/honest" "$BATS_FILE_TMPDIR/crash-class/honest"
+	CLOSELAB_GRADE_TESTS=echo.bats CLOSELAB_GRADE_FILE_S=25 "$copy/bin/grade" -j 1 \
+	    -o "$BATS_FILE_TMPDIR/crash-grades" "$BATS_FILE_TMPDIR/crash-class" \
+	    >"$BATS_FILE_TMPDIR/crash-summary" 2>"$BATS_FILE_TMPDIR/crash-stderr" 3>&- || status=$?
+	echo "$status" >"$BATS_FILE_TMPDIR/crash-status"
+}
+
+teardown_file() {
+	[ -z "${HOST:-}" ] || rm -rf "$HOST"
+}
+
+graded() {
+	[ ! -f "$NOT_GRADED" ] || skip "$(cat "$NOT_GRADED")"
+}
+
+# passed NAME [GRADES]: the tests NAME passed, from grades.csv
+passed() {
+	grep "^$1," "${2:-$GRADES}/grades.csv" | cut -d , -f 3
+}
+
+# expect NAME: what attacks.sh says the grade of NAME must show
+expect() {
+	awk -F '\t' -v n="$1" '$1 == n { print $2 }' "$CLASS/expected"
+}
+
+@test "the attackers' run ends: exit 0, a row a submission" {
+	graded
+	[ "$(cat "$BATS_FILE_TMPDIR/status")" -eq 0 ] ||
+	    mistake "bin/grade exited $(cat "$BATS_FILE_TMPDIR/status"): $(cat "$BATS_FILE_TMPDIR/stderr")"
+	[ "$(($(wc -l <"$GRADES/grades.csv") - 1))" -eq "$(wc -l <"$CLASS/expected")" ] ||
+	    mistake "grades.csv does not have a row for each submission"
+}
+
+@test "the honest student beside them passes every test, and each attacker gets what its code deserves" {
+	graded
+	local name kind total
+	while IFS="$(printf '\t')" read -r name kind; do
+		IFS=, read -r _ _ _ _ total _ <<<"$(grep "^$name," "$GRADES/grades.csv")"
+		case $kind in
+		all) [ "$(passed "$name")" -eq "$total" ] || mistake "$name: $(grep "^$name," "$GRADES/grades.csv")" ;;
+		none) [ "$(passed "$name")" -eq 0 ] || mistake "$name: $(grep "^$name," "$GRADES/grades.csv")" ;;
+		esac
+	done <"$CLASS/expected"
+}
+
+@test "no root process followed a link: the victim is as it was, the host's directory holds only its own" {
+	graded
+	run cat "$VICTIM"
+	assert_output "the victim, as it was"
+	run ls -A "$HOST"
+	assert_output "$(printf 'secret\nvictim')"
+	run stat -c '%a %U' "$VICTIM" "$SECRET"
+	assert_output "$(printf '644 root\n600 root')"
+}
+
+@test "forged TAP on descriptors 3 to 20 raises no score" {
+	graded
+	[ "$(passed forger)" -eq "$(passed quiet)" ] ||
+	    mistake "the forger passed $(passed forger) tests, the same program without forging $(passed quiet)"
+	run grep -c 'forged' "$GRADES/forger/echo.results"
+	assert_output 0
+}
+
+@test "no secret of the host reaches any output: not the grader's environment, not a root-only file" {
+	graded
+	run grep -rlF -e "$ENV_SECRET" -e "$FILE_SECRET" "$GRADES" "$BATS_FILE_TMPDIR/summary" \
+	    "$BATS_FILE_TMPDIR/stderr"
+	assert_output ""
+	# what the attackers saw of the host: not the submissions, not the
+	# grader's own files
+	run grep -rlF -e "$CLASS" -e "/run/closelab-grade" -e "$TOP" "$GRADES/forger" "$GRADES/quiet"
+	assert_output ""
+	grep -q 'LANG=C.UTF-8' "$GRADES"/quiet/logs/*/server/server.log ||
+	    mistake "the attacker's log, which shows its environment, was not kept"
+}
+
+@test "a crashed sandbox reads 'not graded', the run exits 1, and the next submission in its slot is graded" {
+	graded
+	local grades=$BATS_FILE_TMPDIR/crash-grades
+	[ "$(cat "$BATS_FILE_TMPDIR/crash-status")" -eq 1 ] ||
+	    mistake "a run with a crashed sandbox exited $(cat "$BATS_FILE_TMPDIR/crash-status")"
+	run grep '^crash,' "$grades/grades.csv"
+	assert_output --regexp '^crash,,0,0,0,"?not graded: its sandbox failed \(exit 137\)'
+	run grep -c 'hang\|still running\|did not run' "$grades/crash/results.tsv"
+	assert_output 0
+	[ "$(passed honest "$grades")" -gt 0 ] &&
+	    [ "$(passed honest "$grades")" -eq "$(passed honest)" ] ||
+	    mistake "the honest submission after the crash: $(grep '^honest,' "$grades/grades.csv")"
+	grep -q '^crash  *- *- *not graded: ' "$BATS_FILE_TMPDIR/crash-summary" ||
+	    mistake "the summary does not say the crash was not graded"
+	grep -q 'could not be graded' "$BATS_FILE_TMPDIR/crash-stderr" ||
+	    mistake "stderr does not say a submission could not be graded"
+}
+
+@test "four processes asking for more than the memory cap together are held to it" {
+	graded
+	local line peak killed
+	line=$(grep '^cgroup: ' "$GRADES/hog/sandbox.log") ||
+	    skip "no cgroup could be made here: $(cat "$BATS_FILE_TMPDIR/stderr")"
+	peak=$(sed -n 's/^cgroup: at most \([0-9]*\) MiB.*/\1/p' <<<"$line")
+	killed=$(sed -n 's/.* \([0-9]*\) processes killed for memory.*/\1/p' <<<"$line")
+	((peak <= 300)) || mistake "the hog's sandbox used $peak MiB, over its cap of 300: $line"
+	((killed >= 1)) || mistake "no hog was killed for memory: $line"
+}
+
+@test "nothing is left running, and every cgroup the run made is gone" {
+	graded
+	local uids u
+	uids=$(sed -n 's/^graded as uid \([0-9]*\) (tests as uid \([0-9]*\)),.*/\1 \2/p' \
+	    "$GRADES"/*/sandbox.log | tr ' ' '\n' | sort -u)
+	for u in $uids; do
+		run pgrep -u "$u" -a
+		assert_output ""
+	done
+	run find /sys/fs/cgroup -maxdepth 6 -type d -name "closelab-grade.$(sed -n \
+	    's/^graded as .*, sandbox \(run\.[^.]*\)\..*/\1/p' "$GRADES/honest/sandbox.log").*"
+	assert_output ""
+}
+
+@test "a failed test's logs are kept where its sentence says, and a program that cannot be run is quoted" {
+	graded
+	local n=0 path
+	while read -r path; do
+		[ -d "$GRADES/$path" ] || mistake "the TAP names $path, which does not exist after the run"
+		n=$((n + 1))
+	done < <(sed -n 's/.*(logs: \([^)]*\)).*/\1/p' "$GRADES/quiet/echo.tap" | sort -u)
+	((n > 0)) || mistake "no failed test of quiet names its logs"
+	grep -q 'it could not be run: .*/opt/closelab-attack/client.*not found' \
+	    "$GRADES/missing/results.tsv" ||
+	    mistake "no sentence quotes the error of a client that could not be run: $(cut -f 4 \
+	    "$GRADES/missing/results.tsv" | sort -u)"
+}
