@@ -290,10 +290,11 @@ for f in $files; do
 	head -c 1048576 "$tap" >"$out/$name.tap"
 	[ ! -f "$keep/reasons" ] || head -c 262144 "$keep/reasons" >"$out/$name.reasons"
 	sed -n 's/^not ok \([0-9]*\) .*/\1/p' "$tap" | while read -r n; do
-		mkdir -p "$out/logs/$name-$n"
-		[ -d "$keep/$n" ] || continue
-		for l in "$keep/$n"/*; do
-			[ ! -f "$l" ] || head -c 262144 "$l" >"$out/logs/$name-$n/${l##*/}"
+		for d in "" /server /client; do
+			mkdir -p "$out/logs/$name-$n$d"
+			for l in "$keep/$n$d"/*; do
+				[ ! -f "$l" ] || head -c 262144 "$l" >"$out/logs/$name-$n$d/${l##*/}"
+			done
 		done
 	done
 done

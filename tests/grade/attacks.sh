@@ -9,8 +9,9 @@
 #   SECRET  a file of root's (0600) whose text no output may hold; the
 #           grader's environment holds CLOSELAB_ATTACK_SECRET too
 #
-# DIR/expected: NAME<TAB>all|none|same:OTHER|quoted: every test passed, none,
-# as many as OTHER, or a sentence quotes the error of a program not found
+# DIR/expected: NAME<TAB>all|none|any|same:OTHER|quoted: every test passed,
+# none, any number, as many as OTHER, or a sentence quotes the error of a
+# program not found
 set -eu
 
 if [ $# -ne 3 ]; then
@@ -29,10 +30,11 @@ mv "$dir/.quick/correct" "$dir/honest"
 rm -rf "$dir/.quick"
 printf 'honest\tall\n' >>"$dir/expected"
 
-# program NAME FILE BODY: FILE (server or client) of NAME, a bash script
-# that knows its --log and --port-file (LOG, PORTFILE) and the host's paths
+# program NAME FILE BODY: FILE (server or client, in bin/) of NAME, a bash
+# script that knows its --log and --port-file (LOG, PORTFILE) and the host's
+# paths
 program() {
-	mkdir -p "$dir/$1"
+	mkdir -p "$dir/$1/bin"
 	{
 		echo '#!/bin/bash'
 		echo "VICTIM='$victim' SECRET='$secret'"
@@ -46,27 +48,37 @@ for a; do
 	prev=$a
 done'
 		printf '%s\n' "$3"
-	} >"$dir/$1/$2"
-	chmod 755 "$dir/$1/$2"
+	} >"$dir/$1/bin/$2"
+	chmod 755 "$dir/$1/bin/$2"
 }
 
-# traps: a link, a hard link or a pipe at every name beside its log and its
-# port file (that a grader running as root has opened, read or written), and
-# a loop that keeps replacing them while its tests run
+# with_server NAME: closelab's sources, whose make builds bin/real-server
+# alone, and bin/server, a script that runs it (or more)
+with_server() {
+	cp -R "$dir/honest" "$dir/$1"
+	sed -e 's|^all: bin/server bin/client$|all: bin/real-server|' \
+	    -e 's|^bin/server: |bin/real-server: |' "$dir/honest/Makefile" >"$dir/$1/Makefile"
+	# shellcheck disable=SC2016 # expanded by the script, when it runs
+	program "$1" server "${2:-}"'
+exec "${0%/*}/real-server" "$@"'
+}
+
+# traps: a working server, and closelab's client, but beside its log and
+# its port file a link to the victim at every name that a grader running
+# as root has written, to the secret or to /proc/1/environ at names it has
+# read, a FIFO that would hang a reader, a hard link; and a loop that keeps
+# putting them back while its tests run
 # shellcheck disable=SC2016 # expanded by the script, when it runs
-traps='names="client.out client.err server.err server.log client.log first.log second.log
-	port program.err .reason reasons keep status results sandbox.sh"
-plant() {
-	for n in $names; do
-		rm -rf "$1/$n.new"
-		case $((RANDOM % 4)) in
-		0) ln -s "$VICTIM" "$1/$n.new" ;;
-		1) ln -s "$SECRET" "$1/$n.new" ;;
-		2) ln "$VICTIM" "$1/$n.new" 2>/dev/null || ln -s /proc/1/environ "$1/$n.new" ;;
-		3) mkfifo "$1/$n.new" ;;
-		esac
-		mv -f "$1/$n.new" "$1/$n" 2>/dev/null
+with_server traps 'plant() {
+	for n in client.log client.out client.err first.log .reason reasons; do
+		ln -sfn "$VICTIM" "$1/$n"
 	done
+	for n in secret.log secret.out secret.err second.log program.err status results; do
+		ln -sfn "$SECRET" "$1/$n"
+	done
+	ln -sfn /proc/1/environ "$1/environ.log"
+	[ -p "$1/fifo.log" ] || mkfifo "$1/fifo.log"
+	ln -f "$VICTIM" "$1/hard.log" 2>/dev/null
 }
 for d in "${LOG%/*}" "${PORTFILE%/*}" "${LOG%/*/*}" "$TMPDIR" /tmp "$HOME"; do
 	[ -n "$d" ] && plant "$d" 2>/dev/null
@@ -80,12 +92,7 @@ done
 		sleep 0.01
 	done
 ) </dev/null >/dev/null 2>&1 &'
-program traps server "$traps
-[ -z \"\$PORTFILE\" ] || echo 9 >\"\$PORTFILE.real\"
-exit 1"
-program traps client "$traps
-exit 1"
-printf 'traps\tnone\n' >>"$dir/expected"
+printf 'traps\tany\n' >>"$dir/expected"
 
 # looks: what the host would show it, written wherever it can be read back
 # shellcheck disable=SC2016 # expanded by the script, when it runs
@@ -96,8 +103,9 @@ looks='{
 	cat "$LOG" "${LOG%/*}"/../*
 } 2>&1 | tee -a "${LOG:-/dev/null}" | head -c 65536'
 
-# forger: forged TAP on every descriptor from 3 to 20 and on what may lead
-# to the runner's output, and what the host would show it
+# forger: a working server, and a client that forges TAP on every
+# descriptor from 3 to 20 and on what may lead to the runner's output, and
+# shows what the host would show it
 # shellcheck disable=SC2016 # expanded by the script, when it runs
 forge='for fd in $(seq 3 20); do
 	for k in $(seq 1 60); do
@@ -108,18 +116,15 @@ for f in /dev/fd/{3..20} /proc/self/fd/{3..20} /proc/$PPID/fd/{1,3} /dev/tty; do
 	[ -e "$f" ] && seq 1 60 | sed "s/.*/ok & forged/" >"$f" 2>/dev/null
 done
 seq 1 60 | sed "s/.*/ok & forged/"'
-program forger server "$forge
-$looks
-exit 1"
+with_server forger
 program forger client "$forge
 $looks
 exit 1"
 # the same, not forging: it must pass just as many
-program quiet server "$looks
-exit 1"
+with_server quiet
 program quiet client "$looks
 exit 1"
-printf 'forger\tsame:quiet\nquiet\tnone\n' >>"$dir/expected"
+printf 'forger\tsame:quiet\nquiet\tany\n' >>"$dir/expected"
 
 # lingerer: a process that leaves its session and outlives every test
 # shellcheck disable=SC2016 # expanded by the script, when it runs
@@ -138,9 +143,7 @@ printf 'hog\tnone\n' >>"$dir/expected"
 
 # missing: closelab's sources, but a client that runs what the sandbox
 # does not have: the sentence quotes the error
-cp -R "$dir/honest" "$dir/missing"
-sed 's|^all: bin/server bin/client$|all: bin/server|' "$dir/honest/Makefile" >"$dir/missing/Makefile"
-mkdir -p "$dir/missing/bin"
+with_server missing
 printf '#!/bin/sh\nexec /opt/closelab-attack/client "$@"\n' >"$dir/missing/bin/client"
 chmod 755 "$dir/missing/bin/client"
 printf 'missing\tquoted\n' >>"$dir/expected"
