@@ -324,7 +324,11 @@ grade_one() (
 	clear_sandbox "$4" || { echo "a process of the sandbox stayed" >>"$out/sandbox.log"; ok=1; }
 	clear_uid "$2" || { echo "a process of uid $2 stayed" >>"$out/sandbox.log"; ok=1; }
 	clear_uid "$3" || { echo "a process of uid $3 stayed" >>"$out/sandbox.log"; ok=1; }
-	cg_remove "$cg" || echo "its cgroup could not be removed" >>"$out/sandbox.log"
+	if cg_remove "$cg"; then
+		rm -f "$run/cgroup.$4"
+	else
+		echo "its cgroup could not be removed" >>"$out/sandbox.log"
+	fi
 	# the empty mount point (the mounts were the namespace's)
 	rmdir "$sb"
 	if [ -n "$why" ]; then

@@ -17,9 +17,9 @@ function clean(s) {
 }
 FILENAME == expected { n++; file[n] = $1; num[n] = $2; name[n] = $3; next }
 # "N NAME", "N NAME in Tms" or "N NAME # ...": the TAP line names N NAME
-function names(line, want,   rest) {
-	rest = substr(line, length(want) + 1)
-	return substr(line, 1, length(want)) == want && (rest == "" || rest ~ /^ (in|#) /)
+function names(tapline, want,   rest) {
+	rest = substr(tapline, length(want) + 1)
+	return substr(tapline, 1, length(want)) == want && (rest == "" || rest ~ /^ (in|#) /)
 }
 FILENAME ~ /\.results$/ {
 	f = FILENAME; sub(/\.results$/, "", f)

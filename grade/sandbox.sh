@@ -195,13 +195,17 @@ else
 fi
 
 # program NAME: /work/NAME or /work/bin/NAME, if it is an executable file
-# (looked for as the student)
+# (looked for as the student); 1 if neither is
 program() {
 	# shellcheck disable=SC2016 # for the inner shell to expand
-	as_student sh -c 'for p in "/work/$1" "/work/bin/$1"; do
-		[ -f "$p" ] && [ -x "$p" ] && { echo "$p"; exit 0; }; done; exit 1' program "$1"
+	p_path=$(as_student sh -c 'for p in "/work/$1" "/work/bin/$1"; do
+		[ -f "$p" ] && [ -x "$p" ] && { echo "$p"; exit 0; }; done; exit 1' program "$1")
+	case $p_path in
+	"/work/$1" | "/work/bin/$1") echo "$p_path" ;;
+	*) return 1 ;;
+	esac
 }
-if ! server=$(program server) || [ -z "$server" ]; then
+if ! server=$(program server); then
 	if [ -n "$makefile" ]; then
 		printf 'build-failed\t%s\ngraded\n' "make made no server (nor bin/server)" >"$out/status"
 	else
