@@ -143,7 +143,7 @@ if [ "$uid_base" -lt 1000 ] || [ "$uid_base" -gt 2000000000 ]; then
 	bad "CLOSELAB_GRADE_UID needs a number from 1000 to 2000000000, not '$uid_base'"
 fi
 student_s=$((build_s + file_s + 60))
-cpu_s=${CLOSELAB_GRADE_CPU_S:-300}
+cpu_s=${CLOSELAB_GRADE_CPU_S:-600}
 memory_mib=${CLOSELAB_GRADE_MEMORY_MIB:-1024}
 pids_max=${CLOSELAB_GRADE_PIDS:-1000}
 if ! number "$cpu_s" || ! number "$memory_mib" || ! number "$pids_max"; then
@@ -301,13 +301,15 @@ grade_one() (
 	    sh "$run/sandbox.sh" "$gradedir" "$subs/$1" "$out" "$sb" "$2" "$3" \
 	    </dev/null >>"$out/sandbox.log" 2>&1 7>&- 8<&- 9>&- &
 	pid=$!
-	# its deadline and its CPU time, watched
-	why=
+	# its deadline (the grader's failure: the sandbox's own deadlines come
+	# first) and its CPU time (the student's: its programs spin or fork
+	# without end), watched
+	why= spun=
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ $(($(date +%s) - t0)) -ge "$student_s" ]; then
 			why="it was stopped at its deadline ($student_s s)"
 		elif [ -n "$cg" ] && [ "$(cg_cpu_s "$cg")" -ge "$cpu_s" ]; then
-			why="it was stopped when it had used $cpu_s s of CPU"
+			spun="its programs were stopped when they had used $cpu_s s of CPU: they spin, or fork without end"
 		else
 			sleep 0.2
 			continue
@@ -331,7 +333,11 @@ grade_one() (
 	fi
 	# the empty mount point (the mounts were the namespace's)
 	rmdir "$sb"
-	if [ -n "$why" ]; then
+	if [ -n "$spun" ]; then
+		printf 'stopped\t%s\n' "$spun" >>"$out/status"
+		echo "$spun" >>"$out/sandbox.log"
+		return 0
+	elif [ -n "$why" ]; then
 		not_graded "$out" "$why"
 	elif [ "$status" -ne 0 ]; then
 		last=$(grep '^sandbox: ' "$out/sandbox.log" | tail -n 1)
@@ -382,12 +388,12 @@ done
 tab=$(printf '\t')
 while IFS= read -r s; do
 	out=$outdir/$s
-	# built, build-failed or not-graded, from the sandbox's status and the
-	# grader's verdict on the sandbox (the last not-graded line)
+	# built, build-failed, stopped or not-graded, from the sandbox's status
+	# and the grader's verdict on the sandbox (its last line, if it gave one)
 	state_=not-graded
 	why="no slot could grade it"
 	if [ -f "$out/status" ]; then
-		line=$(grep "^not-graded$tab" "$out/status" | tail -n 1)
+		line=$(grep -E "^(not-graded|stopped)$tab" "$out/status" | tail -n 1)
 		[ -n "$line" ] || line=$(head -n 1 "$out/status")
 		state_=${line%%"$tab"*}
 		why=

@@ -4,7 +4,8 @@
 # prints FILE<TAB>NAME<TAB>pass|fail|skip|error<TAB>reason, in the expected
 # order. A TAP line counts only if it names the test its number should: a
 # test reported twice, or differently, fails. -v state: built, build-failed
-# or not-graded (each test an error); file_s: a file's deadline in seconds.
+# or stopped (each test failed), or not-graded (each test an error); file_s:
+# a file's deadline in seconds.
 # GRADE_WHY in the environment: the build's last words, or why it was not
 # graded.
 BEGIN {
@@ -51,6 +52,8 @@ END {
 			st = "other"
 		if (state == "build-failed") {
 			st = "fail"; r = "it did not build: " why
+		} else if (state == "stopped") {
+			st = "fail"; r = why
 		} else if (state != "built") {
 			st = "error"; r = "not graded: " why
 		} else if (st == "twice" || st == "other") {

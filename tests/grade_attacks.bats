@@ -36,17 +36,22 @@ setup_file() {
 
 # crash_run: a copy of the grading files whose sandbox crashes for the
 # submission named "crash"; graded one at a time (-j 1): the crash, then an
-# honest submission in the same slot
+# honest submission in the same slot, then one that spins on four
+# processes until its CPU time (45 s here) is up
 crash_run() {
 	local copy=$BATS_FILE_TMPDIR/grader status=0
-	mkdir -p "$copy" "$BATS_FILE_TMPDIR/crash-class/crash"
+	mkdir -p "$copy" "$BATS_FILE_TMPDIR/crash-class/crash" "$BATS_FILE_TMPDIR/crash-class/spinner"
+	printf '#!/bin/sh\nfor i in 1 2 3 4; do while :; do :; done & done\nwait\n' \
+	    >"$BATS_FILE_TMPDIR/crash-class/spinner/server"
+	chmod 755 "$BATS_FILE_TMPDIR/crash-class/spinner/server"
 	cp -R "$TOP/bin" "$TOP/common" "$TOP/grade" "$TOP/tests" "$copy/"
 	rm -rf "$copy/tests/.deps"
 	# shellcheck disable=SC2016 # for the sandbox to expand
 	sed -i '/^top=\$1 src=\$2/a case $src in */crash) kill -KILL $$ ;; esac' "$copy/grade/sandbox.sh"
 	chmod -R go-w "$copy"
 	cp -R "$CLASS/honest" "$BATS_FILE_TMPDIR/crash-class/honest"
-	CLOSELAB_GRADE_TESTS=echo.bats CLOSELAB_GRADE_FILE_S=25 "$copy/bin/grade" -j 1 \
+	CLOSELAB_GRADE_TESTS=echo.bats CLOSELAB_GRADE_FILE_S=60 CLOSELAB_GRADE_CPU_S=45 \
+	    "$copy/bin/grade" -j 1 \
 	    -o "$BATS_FILE_TMPDIR/crash-grades" "$BATS_FILE_TMPDIR/crash-class" \
 	    >"$BATS_FILE_TMPDIR/crash-summary" 2>"$BATS_FILE_TMPDIR/crash-stderr" 3>&- || status=$?
 	echo "$status" >"$BATS_FILE_TMPDIR/crash-status"
@@ -137,6 +142,16 @@ expect() {
 	    mistake "the summary does not say the crash was not graded"
 	grep -q 'could not be graded' "$BATS_FILE_TMPDIR/crash-stderr" ||
 	    mistake "stderr does not say a submission could not be graded"
+}
+
+@test "a submission that spins until its CPU time is up fails every test, saying so; it is graded" {
+	graded
+	local grades=$BATS_FILE_TMPDIR/crash-grades
+	if grep -q '^grade: no cgroup can be made' "$BATS_FILE_TMPDIR/crash-stderr"; then
+		skip "$(sed -n 's/^grade: //p' "$BATS_FILE_TMPDIR/crash-stderr")"
+	fi
+	run grep '^spinner,' "$grades/grades.csv"
+	assert_output --regexp '^spinner,0,0,[1-9][0-9]*,[1-9][0-9]*,"its programs were stopped when they had used 45 s of CPU: they spin, or fork without end"$'
 }
 
 @test "four processes asking for more than the memory cap together are held to it" {
