@@ -4,8 +4,10 @@
 # shellcheck shell=sh
 #
 # cgroup v2 where its memory and pids controllers can be had beneath the
-# grader's cgroup; else v1's memory, pids and cpuacct hierarchies, each
-# where it is mounted. No process is moved out of the cgroup it started in:
+# grader's cgroup (and cpu, where it can be, too); else v1's memory, pids,
+# cpu and cpuacct hierarchies, each where it is mounted. A cgroup of its
+# own in the cpu controller gives each submission an equal share of the CPU
+# against the others, however many processes it runs. No process is moved out of the cgroup it started in:
 # a sandbox's first process enters its submission's cgroup before it
 # starts anything (cg_exec), and the grader itself stays where it is.
 #
@@ -41,7 +43,7 @@ cg_init() {
 	if d=$(cg_own cgroup2 "") && [ -w "$d" ]; then
 		# its controllers must be on for the children: that can be done only
 		# in a cgroup that holds no process (or in the root)
-		for c in memory pids; do
+		for c in memory pids cpu; do
 			grep -qw "$c" "$d/cgroup.subtree_control" 2>/dev/null ||
 			    echo "+$c" >"$d/cgroup.subtree_control" 2>/dev/null
 		done
@@ -51,7 +53,7 @@ cg_init() {
 			return 0
 		fi
 	fi
-	for c in memory pids cpuacct; do
+	for c in memory pids cpu cpuacct; do
 		d=$(cg_own cgroup "$c") && [ -w "$d" ] && cg_dirs="$cg_dirs $d"
 	done
 	cg_dirs=${cg_dirs# }
@@ -115,7 +117,7 @@ cg_kill() {
 # cg_cpu_s DIRS: the CPU seconds the cgroups DIRS have used, whole
 cg_cpu_s() {
 	for d in $1; do
-		if [ -f "$d/cpu.stat" ]; then
+		if [ "$cg_version" = 2 ]; then
 			awk '$1 == "usage_usec" { printf "%d\n", $2 / 1000000; exit }' "$d/cpu.stat"
 			return
 		elif [ -f "$d/cpuacct.usage" ]; then

@@ -158,9 +158,29 @@ case $outdir in
 /*) case $outdir/ in "$subs"/*) bad "OUTDIR $outdir is inside SUBMISSIONS_DIR" ;; esac ;;
 *) case $PWD/$outdir/ in "$subs"/*) bad "OUTDIR $outdir is inside SUBMISSIONS_DIR" ;; esac ;;
 esac
+# the grades are root's and the instructor's alone
+umask 077
 mkdir -p "$outdir" || fail "cannot make $outdir"
-outdir=$(cd "$outdir" && pwd) || fail "cannot enter $outdir"
+outdir=$(cd "$outdir" && pwd -P) || fail "cannot enter $outdir"
 [ -w "$outdir" ] || fail "cannot write to $outdir"
+# trusted DIR: DIR is root's and no one else may write in it, nor in a
+# directory above it (but one with the sticky bit, such as /tmp): no one
+# can put a link where root writes the grades
+trusted() {
+	t_dir=$1
+	while :; do
+		# shellcheck disable=SC2046 # two words
+		set -- $(stat -c '%u %a' "$t_dir") || return 1
+		[ "$1" = 0 ] || return 1
+		if [ $((0$2 & 022)) -ne 0 ] && { [ "$t_dir" = "$outdir" ] || [ $((0$2 & 01000)) -eq 0 ]; }; then
+			return 1
+		fi
+		[ "$t_dir" != / ] || return 0
+		t_dir=$(dirname "$t_dir")
+	done
+}
+trusted "$outdir" ||
+    fail "$outdir, or a directory above it, is not root's alone: another user could put a link where the grades go"
 case $outdir/ in
 "$subs"/*) bad "OUTDIR $outdir is inside SUBMISSIONS_DIR" ;;
 esac
@@ -252,7 +272,10 @@ clear_uid() {
 # this run)
 sandbox_procs() {
 	grep -lzF "CLOSELAB_GRADE_SANDBOX=$1" /proc/[0-9]*/environ 2>/dev/null |
-	    sed 's|^/proc/\([0-9]*\)/environ$|\1|' | grep -vx "$$"
+	    sed 's|^/proc/\([0-9]*\)/environ$|\1|' | grep -vx "$$" | while read -r p; do
+		# root's alone: a student may put any variable in its environment
+		[ "$(stat -c %u "/proc/$p" 2>/dev/null)" != 0 ] || echo "$p"
+	done
 }
 
 # clear_sandbox TAG: no process of the sandbox is left, its namespaces end
@@ -297,14 +320,15 @@ grade_one() (
 	    ${CLOSELAB_GRADE_TEST_S:+CLOSELAB_GRADE_TEST_S="$CLOSELAB_GRADE_TEST_S"} \
 	    ${CLOSELAB_GRADE_NPROC:+CLOSELAB_GRADE_NPROC="$CLOSELAB_GRADE_NPROC"} \
 	    ${CLOSELAB_GRADE_TMPFS:+CLOSELAB_GRADE_TMPFS="$CLOSELAB_GRADE_TMPFS"} \
-	    unshare --net --mount --propagation private \
-	    sh "$run/sandbox.sh" "$gradedir" "$subs/$1" "$out" "$sb" "$2" "$3" \
+	    CLOSELAB_GRADE_SRC="$subs/$1" CLOSELAB_GRADE_OUT="$out" \
+	    unshare --net --mount --propagation private --ipc --cgroup \
+	    sh "$run/sandbox.sh" "$gradedir" "$sb" "$2" "$3" \
 	    </dev/null >>"$out/sandbox.log" 2>&1 7>&- 8<&- 9>&- &
 	pid=$!
 	# its deadline (the grader's failure: the sandbox's own deadlines come
 	# first) and its CPU time (the student's: its programs spin or fork
 	# without end), watched
-	why= spun=
+	why='' spun=''
 	while kill -0 "$pid" 2>/dev/null; do
 		if [ $(($(date +%s) - t0)) -ge "$student_s" ]; then
 			why="it was stopped at its deadline ($student_s s)"

@@ -15,8 +15,9 @@
  *	run PROG (a program under test) as STUDENT, with no supplementary
  *	group, no capability and no way to gain one, only descriptors 0, 1
  *	and 2, and an environment built from nothing: PATH, HOME=/work,
- *	TMPDIR=/tmp, LANG. It is the first the kernel kills when the
- *	submission's memory runs out.
+ *	TMPDIR=/tmp, LANG, and the tests' LD_PRELOAD and CLOSELAB_FAULT
+ *	(tests/fault) where they set them. It is the first the kernel kills
+ *	when the submission's memory runs out.
  *
  * Exit status: PROG's; 2 for a usage error. When the jail cannot be set
  * up, 125 (the reason on stderr), which tester turns PROG's own 125 into
@@ -126,11 +127,18 @@ run(char **argv)
 static _Noreturn void
 student(unsigned uid, char **argv)
 {
+	static const char *const passed[] = { "LD_PRELOAD=", "CLOSELAB_FAULT=" };
 	static char *env[] = {
-		"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/work", "TMPDIR=/tmp",
-		"LANG=C.UTF-8", NULL,
+		"PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
+		"HOME=/work", "TMPDIR=/tmp", "LANG=C.UTF-8", NULL, NULL, NULL,
 	};
 	extern char **environ;
+	size_t i, n = 4;
+
+	for (char **e = environ; *e; e++)
+		for (i = 0; i < sizeof passed / sizeof passed[0]; i++)
+			if (strncmp(*e, passed[i], strlen(passed[i])) == 0 && n < 6)
+				env[n++] = *e;
 
 	close_above_stderr(-1);
 	/* raising it needs no privilege, and the student cannot lower it */

@@ -8,7 +8,11 @@ function xmlq(s) {
 	gsub(/"/, "\\&quot;", s); gsub(/'/, "\\&apos;", s)
 	return s
 }
+# a field of grades.csv, quoted if need be; one that a spreadsheet would
+# take for a formula (= + - @ first) is taken as text
 function csvq(s) {
+	if (s ~ /^[=+@-]/)
+		s = "'" s
 	if (s !~ /[",\n ]/)
 		return s
 	gsub(/"/, "\"\"", s)

@@ -6,18 +6,24 @@
 # the grading files, the submission and empty scratch space, and nothing
 # else of the host. docs/grading.md has the threat model.
 #
-# usage: sandbox.sh TOP SRC OUT SB STUDENT TESTER
+# usage: sandbox.sh TOP SB STUDENT TESTER
 #   TOP      the grading files (the tree, or the installed copy)
-#   SRC      the submission; copied to /work, which only STUDENT writes
-#   OUT      the student's output directory: only this script writes it
 #   SB       an empty directory of root's (0700): the sandbox's mounts
 #   STUDENT  the uid of the student's make and programs
 #   TESTER   the uid of the test runner: bats runs as root of a user
 #            namespace that holds only TESTER and STUDENT (grade/jail)
 #
+# and in the environment (not on a command line, which any local user may
+# read):
+#   CLOSELAB_GRADE_SRC  the submission; copied to /work, which only STUDENT
+#                       writes
+#   CLOSELAB_GRADE_OUT  the student's output directory: only this script
+#                       writes it
+#
 # Nothing of root's opens a path that STUDENT can make or replace: the
 # student's files cross to OUT only through the tester, which copies them,
-# cut, into its own directory while no process of the student's is left.
+# cut, into its own directory while no process of the student's is left;
+# and from there as the tester, which may have been fooled, into a pipe.
 #
 # Writes to OUT: build.log, FILE.tap (each test file's TAP, cut at 1 MiB),
 # FILE.results (its "ok"/"not ok" lines), FILE.reasons (test<TAB>sentence),
@@ -32,7 +38,9 @@
 # docs/grading.md). Nothing else of it reaches the tests or the student.
 set -u
 
-top=$1 src=$2 out=$3 sb=$4 uid=$5 tester=$6
+umask 022
+top=$1 sb=$2 uid=$3 tester=$4
+src=${CLOSELAB_GRADE_SRC:?} out=${CLOSELAB_GRADE_OUT:?}
 files=${CLOSELAB_GRADE_FILES:?}
 build_s=${CLOSELAB_GRADE_BUILD_S:-120}
 file_s=${CLOSELAB_GRADE_FILE_S:-150}
@@ -114,7 +122,7 @@ mount -t tmpfs -o "size=$size,mode=0711,uid=$tester,gid=$tester,nosuid,nodev" tm
 # student's, graded as not built
 mount -t tmpfs -o "size=$size,mode=0700,uid=$uid,gid=$uid,nosuid,nodev" tmpfs "$root/work" ||
     die "cannot mount /work"
-if ! cp -R -P "$src/." "$root/work/" 2>"$priv/copy.log"; then
+if ! (cd "$src" && cp -R -P . "$root/work/") 2>"$priv/copy.log"; then
 	printf 'build-failed\tit cannot be copied into its %s work directory: %s\n' "$size" \
 	    "$(tail -n 1 "$priv/copy.log" | LC_ALL=C tr -c '[:print:]\n' ' ' | cut -c 1-160)" \
 	    >"$out/status"
@@ -149,7 +157,7 @@ inside() {
 }
 
 # the environment of the tests and the student, from nothing
-env0="PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8"
+env0="PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin LANG=C.UTF-8"
 
 # last LOG: the last line of LOG that is not empty, printable, cut to 200
 last() {
@@ -172,6 +180,7 @@ makefile=$(as_student sh -c 'for m in Makefile makefile GNUmakefile; do
 	[ ! -f "/work/$m" ] || { echo yes; exit; }; done')
 if [ -n "$makefile" ]; then
 	say "building with make (at most $build_s s)"
+	built0=$(date +%s)
 	# shellcheck disable=SC2086,SC2016 # env0: one variable a word; the inner shell expands
 	inside "$build_s" "$jail" tester "$tester" "$uid" "$root" env -i $env0 sh -c \
 	    'cd /work && exec prlimit --nproc="$1" -- /grader/grade/jail student "$2" make' \
@@ -181,7 +190,8 @@ if [ -n "$makefile" ]; then
 	[ "$status" -ne 125 ] || die "the build's jail failed: $(grep '^jail: ' "$priv/build.log" | tail -n 1)"
 	tail -c 65536 "$priv/build.log" >"$out/build.log"
 	if [ "$status" -ne 0 ]; then
-		if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+		if { [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; } &&
+		    [ $(($(date +%s) - built0)) -ge "$build_s" ]; then
 			why="make was still running after $build_s s"
 		else
 			why=$(last "$priv/build.log")
@@ -269,10 +279,9 @@ for f in $files; do
 	    CLOSELAB_SANDBOX_PROGRAMS="$programs" CLOSELAB_KEEP="/tests/$name/keep" \
 	    CLOSELAB_GRADE_LOGS="${out##*/}/logs" \
 	    CLOSELAB_REASONS="/tests/$name/keep/reasons" DEADLINE_S="$deadline_s" \
-	    BATS_TEST_TIMEOUT="$test_s" "$bats" --tap --timing "/grader/tests/$f" \
-	    </dev/null >"$priv/$name.tap" 2>&1
+	    BATS_TEST_TIMEOUT="$test_s" "$bats" --tap --timing "/grader/tests/$f" </dev/null 2>&1
 	echo $? >"$priv/$name.status"
-	} &
+	} | head -c 4194304 >"$priv/$name.tap" &
 done
 wait
 say "the test files have ended"
@@ -283,21 +292,34 @@ for f in $files; do
 	    die "the jail of $f failed: $(grep '^jail: ' "$priv/$name.tap" | tail -n 1)"
 done
 
-# what is kept: the results whole, the TAP and each failed test's logs
-# cut. The tests kept their logs in the tester's directory (no student
-# process was left then); nothing here reads a file the student wrote.
+# as_tester COMMAND...: COMMAND as the tester in its world (no user
+# namespace: the plain uid), for what root takes from the tester's files
+as_tester() {
+	# shellcheck disable=SC2086 # env0: one variable a word
+	chroot --userspec="$tester:$tester" --groups="$tester" "$root" env -i $env0 "$@"
+}
+
+# what is kept: the results whole, the TAP, and each failed test's files
+# cut. The tests kept their files in the tester's directory (no student
+# process was left then); they are read from there as the tester, whom a
+# student may have fooled, never by root: root only names them, and writes
+# what comes out of the pipe.
 for f in $files; do
 	name=${f%.bats}
 	tap=$priv/$name.tap
-	keep=$root/tests/$name/keep
+	keep=/tests/$name/keep
 	grep -E '^(not )?ok [0-9]+ ' "$tap" >"$out/$name.results"
 	head -c 1048576 "$tap" >"$out/$name.tap"
-	[ ! -f "$keep/reasons" ] || head -c 262144 "$keep/reasons" >"$out/$name.reasons"
-	sed -n 's/^not ok \([0-9]*\) .*/\1/p' "$tap" | while read -r n; do
+	as_tester head -c 262144 "$keep/reasons" >"$out/$name.reasons" 2>/dev/null
+	tests=$(grep -c '^@test ' "$top/tests/$f")
+	sed -n 's/^not ok \([0-9]*\) .*/\1/p' "$tap" | sort -un | while read -r n; do
+		{ [ "$n" -ge 1 ] && [ "$n" -le "$tests" ]; } || continue
 		for d in "" /server /client; do
 			mkdir -p "$out/logs/$name-$n$d"
-			for l in "$keep/$n$d"/*; do
-				[ ! -f "$l" ] || head -c 262144 "$l" >"$out/logs/$name-$n$d/${l##*/}"
+			as_tester find "$keep/$n$d" -mindepth 1 -maxdepth 1 -type f -printf '%f\n' 2>/dev/null |
+			    grep -E '^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$' | head -n 20 | while read -r l; do
+				as_tester timeout 5 head -c 262144 "$keep/$n$d/$l" \
+				    >"$out/logs/$name-$n$d/$l" 2>/dev/null
 			done
 		done
 	done

@@ -47,9 +47,11 @@ crash_run() {
 	cp -R "$TOP/bin" "$TOP/common" "$TOP/grade" "$TOP/tests" "$copy/"
 	rm -rf "$copy/tests/.deps"
 	# shellcheck disable=SC2016 # for the sandbox to expand
-	sed -i '/^top=\$1 src=\$2/a case $src in */crash) kill -KILL $$ ;; esac' "$copy/grade/sandbox.sh"
+	sed -i '/^src=\${CLOSELAB_GRADE_SRC/a case $src in */crash) kill -KILL $$ ;; esac' \
+	    "$copy/grade/sandbox.sh"
+	grep -q 'kill -KILL \$\$' "$copy/grade/sandbox.sh" || echo "the crash was not put in" >&2
 	chmod -R go-w "$copy"
-	cp -R "$CLASS/honest" "$BATS_FILE_TMPDIR/crash-class/honest"
+	cp -R "$CLASS/b-honest" "$BATS_FILE_TMPDIR/crash-class/honest"
 	CLOSELAB_GRADE_TESTS=echo.bats CLOSELAB_GRADE_FILE_S=60 CLOSELAB_GRADE_CPU_S=45 \
 	    "$copy/bin/grade" -j 1 \
 	    -o "$BATS_FILE_TMPDIR/crash-grades" "$BATS_FILE_TMPDIR/crash-class" \
@@ -73,6 +75,19 @@ passed() {
 # expect NAME: what attacks.sh says the grade of NAME must show
 expect() {
 	awk -F '\t' -v n="$1" '$1 == n { print $2 }' "$CLASS/expected"
+}
+
+@test "a local user's OUTDIR is refused: no link there leads root to write a file" {
+	graded
+	local out=$BATS_FILE_TMPDIR/foreign-out
+	mkdir -p "$out"
+	ln -s "$VICTIM" "$out/grades.csv.tmp"
+	chown -h 5555:5555 "$out" "$out/grades.csv.tmp"
+	run "$TOP/bin/grade" -o "$out" "$CLASS"
+	assert_failure 1
+	assert_output --partial "is not root's alone"
+	run cat "$VICTIM"
+	assert_output "the victim, as it was"
 }
 
 @test "the attackers' run ends: exit 0, a row a submission" {
@@ -136,7 +151,7 @@ expect() {
 	run grep -c 'hang\|still running\|did not run' "$grades/crash/results.tsv"
 	assert_output 0
 	[ "$(passed honest "$grades")" -gt 0 ] &&
-	    [ "$(passed honest "$grades")" -eq "$(passed honest)" ] ||
+	    [ "$(passed honest "$grades")" -eq "$(passed b-honest)" ] ||
 	    mistake "the honest submission after the crash: $(grep '^honest,' "$grades/grades.csv")"
 	grep -q '^crash  *- *- *not graded: ' "$BATS_FILE_TMPDIR/crash-summary" ||
 	    mistake "the summary does not say the crash was not graded"
@@ -178,7 +193,7 @@ expect() {
 		assert_output ""
 	done
 	run find /sys/fs/cgroup -maxdepth 6 -type d -name "closelab-grade.$(sed -n \
-	    's/^graded as .*, sandbox \(run\.[^.]*\)\..*/\1/p' "$GRADES/honest/sandbox.log").*"
+	    's/^graded as .*, sandbox \(run\.[^.]*\)\..*/\1/p' "$GRADES/b-honest/sandbox.log").*"
 	assert_output ""
 }
 
@@ -194,4 +209,44 @@ expect() {
 	    "$GRADES/missing/results.tsv" ||
 	    mistake "no sentence quotes the error of a client that could not be run: $(cut -f 4 \
 	    "$GRADES/missing/results.tsv" | sort -u)"
+}
+
+@test "the tests' arithmetic runs nothing that a program under test wrote in its log" {
+	graded
+	run grep -c 'INJECTED' "$GRADES/injector/echo.tap"
+	assert_output 0
+}
+
+@test "a client that kills itself is not said to hang" {
+	graded
+	run grep -c 'still running\|hung' "$GRADES/suicide/results.tsv"
+	assert_output 0
+}
+
+@test "a sentence is one line of text: what a program wrote makes no sentence of its own, nor a formula" {
+	graded
+	run awk -F '\t' '$4 ~ /^[=+@-]/' "$GRADES/newline/results.tsv"
+	assert_output ""
+	run grep -c '^newline,[^,]*,[^,]*,[^,]*,[^,]*,"\?[=+@-]' "$GRADES/grades.csv"
+	assert_output 0
+}
+
+@test "a submission cannot starve its neighbour of CPU, nor kill its sandbox by wearing its tag" {
+	graded
+	run grep '^a-spinner,' "$GRADES/grades.csv"
+	assert_output --partial "it did not build: "
+	run grep '^b-honest,' "$GRADES/grades.csv"
+	assert_output --regexp '^b-honest,100,'
+	run grep -c 'not graded' "$GRADES/grades.csv"
+	assert_output 0
+}
+
+@test "no System V IPC object of a submission outlives it" {
+	graded
+	local uids u
+	uids=$(sed -n 's/^graded as uid \([0-9]*\) .*/\1/p' "$GRADES"/*/sandbox.log | sort -u)
+	for u in $uids; do
+		run sh -c "ipcs -m -c; ipcs -q -c; ipcs -s -c"
+		refute_output --regexp "[[:space:]]$u[[:space:]]"
+	done
 }

@@ -54,7 +54,9 @@ CLOG=$CLOGS/client.log
 # its last words quoted. With CLOSELAB_REASONS=FILE (a grading run), the
 # first sentence of a failed test is appended to FILE as "test<TAB>sentence".
 mistake() {
-	local f logs='' said sentence=$1
+	local f logs='' said sentence
+	# one line of printable text, whatever of the program's it quotes
+	sentence=$(printf '%s' "$1" | LC_ALL=C tr -c '[:print:]' '?')
 	if [ "${status:-0}" -eq 126 ] || [ "${status:-0}" -eq 127 ]; then
 		said=$({ cat "$BATS_TEST_TMPDIR/client.err" 2>/dev/null; printf '%s\n' "${output:-}"; } |
 		    grep -v '^[[:space:]]*$' | tail -n 1 | LC_ALL=C tr -c '[:print:]\n' '?' | cut -c 1-160)
@@ -90,6 +92,7 @@ who() {
 # run_program COMMAND ARGS...: bats' run, bounded: killed after DEADLINE_S
 # seconds, which is a mistake; HANG= names it (the sentence begins with it).
 run_program() {
+	local started=$EPOCHREALTIME
 	if [ -n "${CLOSELAB_SANDBOX_UID:-}" ]; then
 		# a grading run: a program killed at the deadline may have left
 		# processes (a fork bomb, a daemon) that hold run's pipe open, and
@@ -104,13 +107,22 @@ run_program() {
 	else
 		run timeout -k 2 "$DEADLINE_S" "$@"
 	fi
-	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+	if ran_out "$started"; then
 		if [ -n "${HANG:-}" ]; then
 			mistake "$HANG: $(who "$@") was still running ${DEADLINE_S} s after it was started with '${*:2}'"
 		else
 			mistake "$(who "$@") was still running ${DEADLINE_S} s after it was started with '${*:2}': it should have ended by then"
 		fi
 	fi
+}
+
+# ran_out START: the program started at START ($EPOCHREALTIME) and ended
+# with $status was stopped by its deadline: it hung. A program that killed
+# itself, or exited 124, before its deadline did not.
+ran_out() {
+	local now=${EPOCHREALTIME/./} start=${1/./}
+	[ "$status" -eq 124 ] || [ "$status" -eq 137 ] || return 1
+	((now - start >= DEADLINE_S * 1000000))
 }
 
 # run_limited N PROGRAM ARGS...: run_program with the descriptor limit N
@@ -200,6 +212,7 @@ program_listening() {
 # start_client ARGS...: the client in the background, bounded, against the
 # server; CLIENT_PID, its output in client.out. wait_client waits for it.
 start_client() {
+	CLIENT_STARTED=$EPOCHREALTIME
 	timeout -k 2 "$DEADLINE_S" "$CLIENT" --port "$PORT" "$@" >"$BATS_TEST_TMPDIR/client.out" \
 	    2>"$BATS_TEST_TMPDIR/client.err" 3>&- &
 	CLIENT_PID=$!
@@ -214,7 +227,7 @@ wait_client() {
 	output=$(cat "$BATS_TEST_TMPDIR/client.out")
 	lines=()
 	[ -z "$output" ] || mapfile -t lines <<<"$output"
-	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+	if ran_out "$CLIENT_STARTED"; then
 		mistake "the client was still running ${DEADLINE_S} s after it was started: it should have ended by then"
 	fi
 }
@@ -249,7 +262,13 @@ t_of() {
 		return 1
 	fi
 	line=${line#t=}
-	echo "${line%% *}"
+	line=${line%% *}
+	# a number, which the tests' arithmetic may read: nothing else
+	if [[ ! $line =~ ^[0-9]{1,19}$ ]]; then
+		echo "the t= of '${*:2}' in $(basename "$1") is not a number" >&2
+		return 1
+	fi
+	echo "$line"
 }
 
 # A client still running at the deadline waited for an end that never came.
@@ -260,10 +279,12 @@ client() {
 	HANG=${HANG:-$NO_FIN} run_program "$CLIENT" --port "$PORT" --log "$CLOG" "$@"
 }
 
-# The processes a server forked, from its log.
+# The processes a server forked, from its log: pids alone.
 server_children() {
-	values "$SLOG" "worker helper wire" ev=spawn
-	values "$SLOG" child ev=fork
+	{
+		values "$SLOG" "worker helper wire" ev=spawn
+		values "$SLOG" child ev=fork
+	} | grep -E '^[1-9][0-9]{0,9}$'
 }
 
 # reaped N: the server has logged the exit of N children

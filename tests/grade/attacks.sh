@@ -24,11 +24,20 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 : >"$dir/expected"
 
-# honest: closelab's own sources, graded beside the attackers
+# b-honest: closelab's own sources, graded beside the attackers; the names
+# order the slots: a-spinner and b-honest are graded at once
 sh "$top/tests/grade/class.sh" --quick "$dir/.quick" >/dev/null
-mv "$dir/.quick/correct" "$dir/honest"
+mv "$dir/.quick/correct" "$dir/b-honest"
 rm -rf "$dir/.quick"
-printf 'honest\tall\n' >>"$dir/expected"
+printf 'b-honest\tall\n' >>"$dir/expected"
+
+# a-spinner: a build that keeps 150 processes busy for 40 s, beside
+# b-honest: each must still get its share of the CPU
+mkdir -p "$dir/a-spinner"
+# shellcheck disable=SC2016 # for make and its shell to expand
+printf 'all:\n\tfor i in $$(seq 150); do timeout 40 sh -c "while :; do :; done" & done; wait; exit 1\n' \
+    >"$dir/a-spinner/Makefile"
+printf 'a-spinner\tnone\n' >>"$dir/expected"
 
 # program NAME FILE BODY: FILE (server or client, in bin/) of NAME, a bash
 # script that knows its --log and --port-file (LOG, PORTFILE) and the host's
@@ -55,9 +64,9 @@ done'
 # with_server NAME: closelab's sources, whose make builds bin/real-server
 # alone, and bin/server, a script that runs it (or more)
 with_server() {
-	cp -R "$dir/honest" "$dir/$1"
+	cp -R "$dir/b-honest" "$dir/$1"
 	sed -e 's|^all: bin/server bin/client$|all: bin/real-server|' \
-	    -e 's|^bin/server: |bin/real-server: |' "$dir/honest/Makefile" >"$dir/$1/Makefile"
+	    -e 's|^bin/server: |bin/real-server: |' "$dir/b-honest/Makefile" >"$dir/$1/Makefile"
 	# shellcheck disable=SC2016 # expanded by the script, when it runs
 	program "$1" server "${2:-}"'
 exec "${0%/*}/real-server" "$@"'
@@ -129,6 +138,8 @@ printf 'forger\tsame:quiet\nquiet\tany\n' >>"$dir/expected"
 # lingerer: a process that leaves its session and outlives every test
 # shellcheck disable=SC2016 # expanded by the script, when it runs
 program lingerer server 'setsid sh -c "trap \"\" TERM HUP INT; sleep 100000" </dev/null >/dev/null 2>&1 &
+ipcmk -M 65536 -p 0666 >/dev/null 2>&1
+ipcmk -Q -p 0666 >/dev/null 2>&1
 exit 1'
 printf 'lingerer\tnone\n' >>"$dir/expected"
 
@@ -147,3 +158,40 @@ with_server missing
 printf '#!/bin/sh\nexec /opt/closelab-attack/client "$@"\n' >"$dir/missing/bin/client"
 chmod 755 "$dir/missing/bin/client"
 printf 'missing\tquoted\n' >>"$dir/expected"
+
+# injector: a working server whose log's first read line has a t= that
+# bash's arithmetic would run (it prints INJECTED on the TAP's descriptor)
+# shellcheck disable=SC2016 # expanded by the script, when it runs
+with_server injector '[ -z "$LOG" ] ||
+	echo "t=a[\$(printf\${IFS}INJ%sTED\${IFS}ECT>&3)] pid=1 role=worker conn=- ev=read bytes=7" >>"$LOG"'
+printf 'injector\tany\n' >>"$dir/expected"
+
+# suicide: a client that kills itself: a crash, not a hang
+with_server suicide
+printf '#!/bin/sh\nkill -KILL $$\n' >"$dir/suicide/bin/client"
+chmod 755 "$dir/suicide/bin/client"
+printf 'suicide\tany\n' >>"$dir/expected"
+
+# newline: a port file whose second line would be a sentence of its own,
+# for another test, that a spreadsheet takes for a formula
+# shellcheck disable=SC2016 # expanded by the script, when it runs
+program newline server 'printf "9\nIPv6 loopback works too\t=HYPERLINK(\"x\",\"100\")\n" >"$PORTFILE"
+exec sleep 30'
+printf 'newline\tnone\n' >>"$dir/expected"
+
+# spoofer: a build that runs processes carrying the grader's tag of every
+# other sandbox of the run, as it reads it from its cgroup's name
+# shellcheck disable=SC2016 # expanded by the script, when it runs
+mkdir -p "$dir/spoofer"
+cat >"$dir/spoofer/spoof.sh" <<'SPOOF'
+run=$(sed -n 's/.*closelab-grade\.\(run\.[A-Za-z0-9]*\)\..*/\1/p' /proc/self/cgroup | head -n 1)
+envs=
+for s in 0 1; do for n in $(seq 1 16); do envs="$envs CLOSELAB_GRADE_SANDBOX=$run.$s.$n"; done; done
+end=$(($(date +%s) + 60))
+while [ "$(date +%s)" -lt "$end" ]; do
+	for e in $envs; do env -i "$e" sleep 2 & done
+	sleep 1
+done
+SPOOF
+printf 'all:\n\tsh spoof.sh; exit 1\n' >"$dir/spoofer/Makefile"
+printf 'spoofer\tnone\n' >>"$dir/expected"
