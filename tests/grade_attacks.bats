@@ -35,9 +35,11 @@ setup_file() {
 }
 
 # crash_run: a copy of the grading files whose sandbox crashes for the
-# submission named "crash"; graded one at a time (-j 1): the crash, then an
-# honest submission in the same slot, then one that spins on four
-# processes until its CPU time (45 s here) is up
+# submission named "crash", and whose tests, as if a student had fooled
+# them, leave a link to the secret among the files they keep (echo.bats has
+# a test that fails, so that they are kept); graded one at a time (-j 1):
+# the crash, then an honest submission in the same slot, then one that
+# spins on four processes until its CPU time (45 s here) is up
 crash_run() {
 	local copy=$BATS_FILE_TMPDIR/grader status=0
 	mkdir -p "$copy" "$BATS_FILE_TMPDIR/crash-class/crash" "$BATS_FILE_TMPDIR/crash-class/spinner"
@@ -50,6 +52,11 @@ crash_run() {
 	sed -i '/^src=\${CLOSELAB_GRADE_SRC/a case $src in */crash) kill -KILL $$ ;; esac' \
 	    "$copy/grade/sandbox.sh"
 	grep -q 'kill -KILL \$\$' "$copy/grade/sandbox.sh" || echo "the crash was not put in" >&2
+	printf '\n@test "a test that fails, so that its files are kept" {\n\tfalse\n}\n' \
+	    >>"$copy/tests/echo.bats"
+	sed -i "s|^keep_logs() {\$|&\n\tmkdir -p \"\$CLOSELAB_KEEP/\$BATS_TEST_NUMBER\"; ln -sfn $SECRET \"\$CLOSELAB_KEEP/\$BATS_TEST_NUMBER/leak.log\"|" \
+	    "$copy/tests/test_helper.bash"
+	grep -q 'leak.log' "$copy/tests/test_helper.bash" || echo "the leak was not put in" >&2
 	chmod -R go-w "$copy"
 	cp -R "$CLASS/b-honest" "$BATS_FILE_TMPDIR/crash-class/honest"
 	CLOSELAB_GRADE_TESTS=echo.bats CLOSELAB_GRADE_FILE_S=60 CLOSELAB_GRADE_CPU_S=45 \
@@ -131,8 +138,11 @@ expect() {
 @test "no secret of the host reaches any output: not the grader's environment, not a root-only file" {
 	graded
 	run grep -rlF -e "$ENV_SECRET" -e "$FILE_SECRET" "$GRADES" "$BATS_FILE_TMPDIR/summary" \
-	    "$BATS_FILE_TMPDIR/stderr"
+	    "$BATS_FILE_TMPDIR/stderr" "$BATS_FILE_TMPDIR/crash-grades"
 	assert_output ""
+	# a fooled tester's link to the secret was not followed by root
+	[ -d "$BATS_FILE_TMPDIR/crash-grades/honest/logs/echo-8" ] ||
+	    mistake "the failing test's files were not kept (logs/echo-8)"
 	# what the attackers saw of the host: not the submissions, not the
 	# grader's own files
 	run grep -rlF -e "$CLASS" -e "/run/closelab-grade" -e "$TOP" "$GRADES/forger" "$GRADES/quiet"
@@ -188,6 +198,7 @@ expect() {
 	local uids u
 	uids=$(sed -n 's/^graded as uid \([0-9]*\) (tests as uid \([0-9]*\)),.*/\1 \2/p' \
 	    "$GRADES"/*/sandbox.log | tr ' ' '\n' | sort -u)
+	[ -n "$uids" ] || mistake "no sandbox.log says which uids it graded as"
 	for u in $uids; do
 		run pgrep -u "$u" -a
 		assert_output ""
@@ -245,6 +256,7 @@ expect() {
 	graded
 	local uids u
 	uids=$(sed -n 's/^graded as uid \([0-9]*\) .*/\1/p' "$GRADES"/*/sandbox.log | sort -u)
+	[ -n "$uids" ] || mistake "no sandbox.log says which uid a student's code ran as"
 	for u in $uids; do
 		run sh -c "ipcs -m -c; ipcs -q -c; ipcs -s -c"
 		refute_output --regexp "[[:space:]]$u[[:space:]]"

@@ -92,7 +92,8 @@ who() {
 # run_program COMMAND ARGS...: bats' run, bounded: killed after DEADLINE_S
 # seconds, which is a mistake; HANG= names it (the sentence begins with it).
 run_program() {
-	local started=$EPOCHREALTIME
+	local started
+	started=$(now_us)
 	if [ -n "${CLOSELAB_SANDBOX_UID:-}" ]; then
 		# a grading run: a program killed at the deadline may have left
 		# processes (a fork bomb, a daemon) that hold run's pipe open, and
@@ -116,13 +117,24 @@ run_program() {
 	fi
 }
 
-# ran_out START: the program started at START ($EPOCHREALTIME) and ended
-# with $status was stopped by its deadline: it hung. A program that killed
+# now_us: the time in microseconds (bash 5's EPOCHREALTIME; elsewhere in
+# whole seconds)
+now_us() {
+	if [ -n "${EPOCHREALTIME:-}" ]; then
+		echo "${EPOCHREALTIME/[.,]/}"
+	else
+		echo "$(($(date +%s) * 1000000))"
+	fi
+}
+
+# ran_out START: the program started at START (now_us) and ended with
+# $status was stopped by its deadline: it hung. A program that killed
 # itself, or exited 124, before its deadline did not.
 ran_out() {
-	local now=${EPOCHREALTIME/./} start=${1/./}
+	local slack=0
+	[ -n "${EPOCHREALTIME:-}" ] || slack=1000000
 	[ "$status" -eq 124 ] || [ "$status" -eq 137 ] || return 1
-	((now - start >= DEADLINE_S * 1000000))
+	(($(now_us) - $1 + slack >= DEADLINE_S * 1000000))
 }
 
 # run_limited N PROGRAM ARGS...: run_program with the descriptor limit N
@@ -212,7 +224,7 @@ program_listening() {
 # start_client ARGS...: the client in the background, bounded, against the
 # server; CLIENT_PID, its output in client.out. wait_client waits for it.
 start_client() {
-	CLIENT_STARTED=$EPOCHREALTIME
+	CLIENT_STARTED=$(now_us)
 	timeout -k 2 "$DEADLINE_S" "$CLIENT" --port "$PORT" "$@" >"$BATS_TEST_TMPDIR/client.out" \
 	    2>"$BATS_TEST_TMPDIR/client.err" 3>&- &
 	CLIENT_PID=$!
