@@ -7,7 +7,9 @@
 # grader's cgroup (and cpu, where it can be, too); else v1's memory, pids,
 # cpu and cpuacct hierarchies, each where it is mounted. A cgroup of its
 # own in the cpu controller gives each submission an equal share of the CPU
-# against the others, however many processes it runs. No process is moved out of the cgroup it started in:
+# against the others, however many processes it runs; its weight is ten
+# times a process's, so that a sandbox, which runs many, does not get less
+# than it would without one beside the other processes of the host. No process is moved out of the cgroup it started in:
 # a sandbox's first process enters its submission's cgroup before it
 # starts anything (cg_exec), and the grader itself stays where it is.
 #
@@ -53,8 +55,13 @@ cg_init() {
 			return 0
 		fi
 	fi
+	# (a hierarchy may hold several controllers: cpu,cpuacct)
 	for c in memory pids cpu cpuacct; do
-		d=$(cg_own cgroup "$c") && [ -w "$d" ] && cg_dirs="$cg_dirs $d"
+		{ d=$(cg_own cgroup "$c") && [ -w "$d" ]; } || continue
+		case " $cg_dirs " in
+		*" $d "*) ;;
+		*) cg_dirs="$cg_dirs $d" ;;
+		esac
 	done
 	cg_dirs=${cg_dirs# }
 	if [ -n "$cg_dirs" ]; then
@@ -66,22 +73,30 @@ cg_init() {
 }
 
 # cg_make NAME MEMORY PIDS: the cgroup NAME beneath each of cg_dirs,
-# capped; prints its directories. 1 if one cannot be made.
+# capped; prints its directories, each as soon as it is made. 1 if one
+# cannot be made or capped.
 cg_make() {
 	for d in $cg_dirs; do
 		mkdir "$d/$1" || return 1
-		case $cg_version,$d in
-		2,*)
-			echo "$2" >"$d/$1/memory.max" && echo 0 >"$d/$1/memory.swap.max" 2>/dev/null
-			echo "$3" >"$d/$1/pids.max" || return 1 ;;
-		1,*/memory/* | 1,*/memory)
-			echo "$2" >"$d/$1/memory.limit_in_bytes" || return 1
-			[ ! -f "$d/$1/memory.memsw.limit_in_bytes" ] ||
-			    echo "$2" >"$d/$1/memory.memsw.limit_in_bytes" ;;
-		1,*/pids/* | 1,*/pids)
-			echo "$3" >"$d/$1/pids.max" || return 1 ;;
-		esac
 		printf '%s\n' "$d/$1"
+		case $cg_version in
+		2)
+			echo "$2" >"$d/$1/memory.max" && echo 0 >"$d/$1/memory.swap.max" 2>/dev/null
+			[ ! -f "$d/$1/cpu.weight" ] || echo 1000 >"$d/$1/cpu.weight"
+			echo "$3" >"$d/$1/pids.max" || return 1 ;;
+		*)
+			if [ -f "$d/$1/memory.limit_in_bytes" ]; then
+				echo "$2" >"$d/$1/memory.limit_in_bytes" || return 1
+				[ ! -f "$d/$1/memory.memsw.limit_in_bytes" ] ||
+				    echo "$2" >"$d/$1/memory.memsw.limit_in_bytes"
+			fi
+			if [ -f "$d/$1/pids.max" ]; then
+				echo "$3" >"$d/$1/pids.max" || return 1
+			fi
+			if [ -f "$d/$1/cpu.shares" ]; then
+				echo 10240 >"$d/$1/cpu.shares" || return 1
+			fi ;;
+		esac
 	done
 }
 
@@ -98,20 +113,26 @@ cg_procs() {
 	done | sort -u
 }
 
+# kill_listed LIST ARG: kill the pids that LIST ARG prints until it prints
+# none (at most 10 s); 1 if one stays
+kill_listed() {
+	kl_end=$(($(date +%s) + 10))
+	while kl_pids=$("$1" "$2") && [ -n "$kl_pids" ]; do
+		# shellcheck disable=SC2086 # a list of pids
+		kill -KILL $kl_pids 2>/dev/null
+		[ "$(date +%s)" -lt "$kl_end" ] || return 1
+		sleep 0.1
+	done
+}
+
 # cg_kill DIRS: kill every process of the cgroups DIRS and wait until none
 # is left (at most 10 s); 1 if one stays
 cg_kill() {
 	[ -n "$1" ] || return 0
-	cg_end=$(($(date +%s) + 10))
 	for d in $1; do
 		[ ! -f "$d/cgroup.kill" ] || echo 1 >"$d/cgroup.kill"
 	done
-	while [ -n "$(cg_procs "$1")" ]; do
-		# shellcheck disable=SC2046 # a list of pids
-		kill -KILL $(cg_procs "$1") 2>/dev/null
-		[ "$(date +%s)" -lt "$cg_end" ] || return 1
-		sleep 0.1
-	done
+	kill_listed cg_procs "$1"
 }
 
 # cg_cpu_s DIRS: the CPU seconds the cgroups DIRS have used, whole

@@ -103,10 +103,47 @@ if ! [ -f "$gradedir/grade/sandbox.sh" ] || ! [ -f "$gradedir/tests/core.list" ]
 fi
 [ -x "$gradedir/bin/client" ] || fail "cannot find closelab's client ($gradedir/bin/client): run make"
 [ -x "$gradedir/grade/jail" ] || fail "cannot find the sandbox's jail ($gradedir/grade/jail): run make"
+# trusted DIR [OWNER]: DIR (resolved) and every directory above it are
+# root's (or OWNER's), and no one else may write in them, but in one with
+# the sticky bit above DIR (such as /tmp): no one else can change what is
+# there, nor put a link there
+trusted() {
+	t_dir=$(cd "$1" && pwd -P) || return 1
+	t_top=$t_dir
+	while :; do
+		# shellcheck disable=SC2046 # two words
+		set -- "$1" "${2:-0}" $(stat -c '%u %a' "$t_dir") || return 1
+		[ "$3" = 0 ] || [ "$3" = "$2" ] || return 1
+		if [ $((0$4 & 022)) -ne 0 ] && { [ "$t_dir" = "$t_top" ] || [ $((0$4 & 01000)) -eq 0 ]; }; then
+			return 1
+		fi
+		[ "$t_dir" != / ] || return 0
+		t_dir=$(dirname "$t_dir")
+	done
+}
+
+# no_foreign_link PATH: no component of PATH (absolute, as written) is a
+# link that another user made or could replace: a link must be root's, in
+# a trusted directory
+no_foreign_link() {
+	nf_path=$1 nf_p=''
+	while [ -n "$nf_path" ]; do
+		nf_c=${nf_path%%/*}
+		case $nf_path in */*) nf_path=${nf_path#*/} ;; *) nf_path='' ;; esac
+		[ -n "$nf_c" ] || continue
+		nf_parent=${nf_p:-/}
+		nf_p=$nf_p/$nf_c
+		if [ -L "$nf_p" ]; then
+			[ "$(stat -c %u "$nf_p")" = 0 ] && trusted "$nf_parent" || return 1
+		fi
+	done
+}
+
 # the tests and closelab's own files run as root: only root may change them
-if [ -n "$(find "$gradedir/tests" "$gradedir/common" "$gradedir/grade" "$gradedir/bin" \
-    -perm -0002 ! -type l 2>/dev/null | head -n 1)" ]; then
-	fail "a grading file in $gradedir is writable by anyone: chmod o-w it first"
+if ! trusted "$gradedir" ||
+    [ -n "$(find "$gradedir/tests" "$gradedir/common" "$gradedir/grade" "$gradedir/bin" \
+    ! -type l \( ! -user 0 -o -perm /022 \) -print 2>/dev/null | head -n 1)" ]; then
+	fail "the grading files in $gradedir are not root's alone: another user could change what runs as root"
 fi
 # a bats run's own variables and PATH (bin/grade run from a test) would
 # confuse the runs of bats in the sandboxes: none is passed on but the
@@ -151,34 +188,31 @@ if ! number "$cpu_s" || ! number "$memory_mib" || ! number "$pids_max"; then
 fi
 export CLOSELAB_GRADE_FILES="$files"
 
-subs=$(cd "$subs" && pwd) || fail "cannot enter $subs"
+subs=$(cd "$subs" && pwd -P) || fail "cannot enter $subs"
+# the submissions are their owner's (the instructor's) and root's alone: no
+# other user can swap one for a link while root copies it
+owner=$(stat -c %u "$subs")
+if ! trusted "$subs" "$owner" ||
+    [ -n "$(find "$subs" ! -type l \( \( ! -user 0 ! -user "$owner" \) -o -perm /022 \) -print |
+    head -n 1)" ]; then
+	fail "$subs is not its owner's alone: another user could swap a submission while root copies it"
+fi
 # OUTDIR inside SUBMISSIONS_DIR would be graded next time: refused before
 # it is made (by its path as written, .. taken as it is)
 case $outdir in
 /*) case $outdir/ in "$subs"/*) bad "OUTDIR $outdir is inside SUBMISSIONS_DIR" ;; esac ;;
 *) case $PWD/$outdir/ in "$subs"/*) bad "OUTDIR $outdir is inside SUBMISSIONS_DIR" ;; esac ;;
 esac
-# the grades are root's and the instructor's alone
+# the grades are root's and the instructor's alone, where no other user
+# can put a link (on the way to OUTDIR, or in it)
 umask 077
+case $outdir in
+/*) no_foreign_link "$outdir" ;;
+*) no_foreign_link "$PWD/$outdir" ;;
+esac || fail "the way to $outdir goes through another user's link: it could lead root anywhere"
 mkdir -p "$outdir" || fail "cannot make $outdir"
 outdir=$(cd "$outdir" && pwd -P) || fail "cannot enter $outdir"
 [ -w "$outdir" ] || fail "cannot write to $outdir"
-# trusted DIR: DIR is root's and no one else may write in it, nor in a
-# directory above it (but one with the sticky bit, such as /tmp): no one
-# can put a link where root writes the grades
-trusted() {
-	t_dir=$1
-	while :; do
-		# shellcheck disable=SC2046 # two words
-		set -- $(stat -c '%u %a' "$t_dir") || return 1
-		[ "$1" = 0 ] || return 1
-		if [ $((0$2 & 022)) -ne 0 ] && { [ "$t_dir" = "$outdir" ] || [ $((0$2 & 01000)) -eq 0 ]; }; then
-			return 1
-		fi
-		[ "$t_dir" != / ] || return 0
-		t_dir=$(dirname "$t_dir")
-	done
-}
 trusted "$outdir" ||
     fail "$outdir, or a directory above it, is not root's alone: another user could put a link where the grades go"
 case $outdir/ in
@@ -270,6 +304,7 @@ clear_uid() {
 # sandbox_procs TAG: the pids of the processes of the sandbox TAG (they carry
 # CLOSELAB_GRADE_SANDBOX=TAG in their environment; TAG. : every sandbox of
 # this run)
+# shellcheck disable=SC2317 # called through kill_listed
 sandbox_procs() {
 	grep -lzF "CLOSELAB_GRADE_SANDBOX=$1" /proc/[0-9]*/environ 2>/dev/null |
 	    sed 's|^/proc/\([0-9]*\)/environ$|\1|' | grep -vx "$$" | while read -r p; do
@@ -281,13 +316,7 @@ sandbox_procs() {
 # clear_sandbox TAG: no process of the sandbox is left, its namespaces end
 # with the last one (at most 10 s); 1 if one stays
 clear_sandbox() {
-	end=$(($(date +%s) + 10))
-	while [ -n "$(sandbox_procs "$1")" ]; do
-		# shellcheck disable=SC2046 # a list of pids
-		kill -KILL $(sandbox_procs "$1") 2>/dev/null
-		[ "$(date +%s)" -lt "$end" ] || return 1
-		sleep 0.1
-	done
+	kill_listed sandbox_procs "$1"
 }
 
 # not_graded OUT WHY: the student's row will read "not graded" and why

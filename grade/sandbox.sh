@@ -107,11 +107,22 @@ for d in /tmp /var/tmp /dev/shm; do
 	mount -t tmpfs -o "size=$size,mode=1777,nosuid,nodev" tmpfs "$root$d" ||
 	    die "cannot mount a tmpfs on $d"
 done
-# the grading files, a copy: what the tests load and closelab's client
+# closelab, where it is installed under a directory bound here, out of
+# sight: the student's server must be its own
+for f in "$root"/usr/bin/closelab-* "$root"/usr/local/bin/closelab-*; do
+	[ ! -e "$f" ] || mount --bind /dev/null "$f" || die "cannot hide $f"
+done
+case $top in
+/usr/* | /etc/*) mount -t tmpfs -o size=4k,ro tmpfs "$root$top" || die "cannot hide $top" ;;
+esac
+# the grading files, a copy of what the tests load, and closelab's client
 mount -t tmpfs -o "size=$size,mode=0755,nosuid,nodev" tmpfs "$root/grader" ||
     die "cannot mount /grader"
-{ mkdir -p "$root/grader/bin" "$root/grader/grade" &&
-    cp -R "$top/tests" "$top/common" "$root/grader/" &&
+{ mkdir -p "$root/grader/bin" "$root/grader/grade" "$root/grader/common" "$root/grader/tests" &&
+    cp "$top"/tests/*.bats "$top/tests/test_helper.bash" "$top/tests/bats.sh" \
+    "$root/grader/tests/" && cp -R "$top/tests/programs" "$top/tests/fault" "$root/grader/tests/" &&
+    { [ ! -d "$top/tests/.deps" ] || cp -R "$top/tests/.deps" "$root/grader/tests/"; } &&
+    cp "$top"/common/serverctl.sh "$top"/common/*.awk "$root/grader/common/" &&
     cp "$top/bin/client" "$root/grader/bin/" && cp "$jail" "$root/grader/grade/" &&
     mount -o remount,ro,nosuid,nodev "$root/grader"; } || die "cannot copy the grading files"
 # bats' directories: the tester's; a test opens its own to the student
@@ -122,7 +133,9 @@ mount -t tmpfs -o "size=$size,mode=0711,uid=$tester,gid=$tester,nosuid,nodev" tm
 # student's, graded as not built
 mount -t tmpfs -o "size=$size,mode=0700,uid=$uid,gid=$uid,nosuid,nodev" tmpfs "$root/work" ||
     die "cannot mount /work"
-if ! (cd "$src" && cp -R -P . "$root/work/") 2>"$priv/copy.log"; then
+# (from inside it, after a look that it is where it should be: not a link
+# swapped in since the grader listed it)
+if ! (cd "$src" && [ "$(pwd -P)" = "$src" ] && cp -R -P . "$root/work/") 2>"$priv/copy.log"; then
 	printf 'build-failed\tit cannot be copied into its %s work directory: %s\n' "$size" \
 	    "$(tail -n 1 "$priv/copy.log" | LC_ALL=C tr -c '[:print:]\n' ' ' | cut -c 1-160)" \
 	    >"$out/status"
@@ -270,7 +283,8 @@ for f in $files; do
 	name=${f%.bats}
 	{ mkdir -p "$root/tests/$name/keep" &&
 	    chown "$tester:$tester" "$root/tests/$name" "$root/tests/$name/keep" &&
-	    chmod 0700 "$root/tests/$name/keep"; } || die "cannot make /tests/$name"
+	    chmod 0711 "$root/tests/$name" && chmod 0700 "$root/tests/$name/keep"; } ||
+	    die "cannot make /tests/$name"
 	say "running $f (at most $file_s s, $test_s s a test)"
 	# shellcheck disable=SC2086 # env0: one variable a word
 	{ inside "$file_s" "$jail" tester "$tester" "$uid" "$root" env -i $env0 \

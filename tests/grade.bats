@@ -10,10 +10,7 @@ load test_helper
 
 setup_file() {
 	export CLASS=$BATS_FILE_TMPDIR/class GRADES=$BATS_FILE_TMPDIR/grades
-	export NOT_GRADED=$BATS_FILE_TMPDIR/not-graded
-	grader_unavailable >"$NOT_GRADED"
-	[ ! -s "$NOT_GRADED" ] || return 0
-	rm -f "$NOT_GRADED"
+	grader_setup || return 0
 	local status=0
 	if [ "${CLOSELAB_GRADE_CLASS:-}" = full ]; then
 		sh "$TOP/tests/grade/class.sh" "$CLASS"
@@ -51,11 +48,6 @@ sandboxed() {
 	[ -n "$id" ] || { echo "no sandbox.log names this run's sandboxes"; return 0; }
 	grep -lzF "CLOSELAB_GRADE_SANDBOX=$id." /proc/[0-9]*/environ 2>/dev/null
 	return 0
-}
-
-# graded: the grading ran (or skip, saying why not)
-graded() {
-	[ ! -f "$NOT_GRADED" ] || skip "$(cat "$NOT_GRADED")"
 }
 
 # row NAME: the student's line of grades.csv
@@ -147,8 +139,7 @@ print(len(suites))' "$xml"
 @test "no process of a student's uid or of a sandbox is left, and every uid was the slot's own" {
 	graded
 	local uids left
-	uids=$(sed -n 's/^graded as uid \([0-9]*\) (tests as uid \([0-9]*\)),.*/\1 \2/p' \
-	    "$GRADES"/*/sandbox.log | tr ' ' '\n' | sort -u)
+	uids=$(graded_uids "$GRADES")
 	[ -n "$uids" ] || mistake "no sandbox.log says which uids it graded as"
 	# two slots (-j 2): two uids each, the student's and the tester's, none
 	# of them a user's

@@ -11,10 +11,7 @@ load test_helper
 
 setup_file() {
 	export CLASS=$BATS_FILE_TMPDIR/class GRADES=$BATS_FILE_TMPDIR/grades
-	export NOT_GRADED=$BATS_FILE_TMPDIR/not-graded
-	grader_unavailable >"$NOT_GRADED"
-	[ ! -s "$NOT_GRADED" ] || return 0
-	rm -f "$NOT_GRADED"
+	grader_setup || return 0
 	# the host's files the attackers aim at: root's, outside /tmp, which the
 	# grader's old sandbox left in sight
 	export HOST=
@@ -68,10 +65,6 @@ crash_run() {
 
 teardown_file() {
 	[ -z "${HOST:-}" ] || rm -rf "$HOST"
-}
-
-graded() {
-	[ ! -f "$NOT_GRADED" ] || skip "$(cat "$NOT_GRADED")"
 }
 
 # passed NAME [GRADES]: the tests NAME passed, from grades.csv
@@ -196,8 +189,7 @@ expect() {
 @test "nothing is left running, and every cgroup the run made is gone" {
 	graded
 	local uids u
-	uids=$(sed -n 's/^graded as uid \([0-9]*\) (tests as uid \([0-9]*\)),.*/\1 \2/p' \
-	    "$GRADES"/*/sandbox.log | tr ' ' '\n' | sort -u)
+	uids=$(graded_uids "$GRADES")
 	[ -n "$uids" ] || mistake "no sandbox.log says which uids it graded as"
 	for u in $uids; do
 		run pgrep -u "$u" -a
@@ -255,10 +247,60 @@ expect() {
 @test "no System V IPC object of a submission outlives it" {
 	graded
 	local uids u
-	uids=$(sed -n 's/^graded as uid \([0-9]*\) .*/\1/p' "$GRADES"/*/sandbox.log | sort -u)
-	[ -n "$uids" ] || mistake "no sandbox.log says which uid a student's code ran as"
+	uids=$(graded_uids "$GRADES")
+	[ -n "$uids" ] || mistake "no sandbox.log says which uids it graded as"
 	for u in $uids; do
 		run sh -c "ipcs -m -c; ipcs -q -c; ipcs -s -c"
-		refute_output --regexp "[[:space:]]$u[[:space:]]"
+		refute_output --regexp "[[:space:]]${u}[[:space:]]"
 	done
+}
+
+@test "a link of another user's on the way to OUTDIR is refused: root removes nothing there" {
+	graded
+	local drop=$BATS_FILE_TMPDIR/drop precious=$BATS_FILE_TMPDIR/precious
+	mkdir -p "$drop" "$precious/b-honest"
+	chmod 1777 "$drop"
+	echo "keep me" >"$precious/b-honest/important"
+	ln -s "$precious" "$drop/link"
+	chown -h 5555:5555 "$drop/link"
+	run "$TOP/bin/grade" -o "$drop/link" "$CLASS"
+	assert_failure 1
+	assert_output --partial "goes through another user's link"
+	run cat "$precious/b-honest/important"
+	assert_output "keep me"
+}
+
+@test "submissions that another user may change, and grading files that are not root's, are refused" {
+	graded
+	local subs=$BATS_FILE_TMPDIR/dropbox copy=$BATS_FILE_TMPDIR/foreign-grader
+	mkdir -p "$subs"
+	cp -R "$CLASS/b-honest" "$subs/"
+	chmod 1777 "$subs"
+	run "$TOP/bin/grade" -o "$BATS_FILE_TMPDIR/dropbox-grades" "$subs"
+	assert_failure 1
+	assert_output --partial "is not its owner's alone"
+	mkdir -p "$copy"
+	cp -R "$TOP/bin" "$TOP/common" "$TOP/grade" "$TOP/tests" "$copy/"
+	chown -R 5555:5555 "$copy/tests"
+	run "$copy/bin/grade" -o "$BATS_FILE_TMPDIR/foreign-grades" "$CLASS"
+	assert_failure 1
+	assert_output --partial "are not root's alone"
+}
+
+@test "closelab installed on the host is out of the sandbox's sight: a server that runs it is not graded as closelab's" {
+	graded
+	local class=$BATS_FILE_TMPDIR/lazy-class bin=$BATS_FILE_TMPDIR/installed
+	mkdir -p "$class/lazy/bin" "$bin"
+	printf '#!/bin/sh\nexec closelab-server "$@"\n' >"$class/lazy/bin/server"
+	chmod 755 "$class/lazy/bin/server"
+	cp "$TOP/bin/server" "$bin/closelab-server"
+	# closelab installed in /usr/local/bin, in a mount namespace of the test's
+	# shellcheck disable=SC2016 # for the inner shell to expand
+	run unshare --mount --propagation private sh -c '
+		mount -t tmpfs tmpfs /usr/local/bin && cp "$1/closelab-server" /usr/local/bin/ &&
+		CLOSELAB_GRADE_TESTS=echo.bats CLOSELAB_GRADE_FILE_S=25 "$2/bin/grade" -j 1 \
+		    -o "$3" "$4" >/dev/null' lazy "$bin" "$TOP" "$BATS_FILE_TMPDIR/lazy-grades" "$class"
+	assert_success
+	run grep '^lazy,' "$BATS_FILE_TMPDIR/lazy-grades/grades.csv"
+	assert_output --regexp '^lazy,0,0,'
 }

@@ -184,6 +184,27 @@ grader_unavailable() {
 	    echo "unshare --net --mount --user does not work here"
 }
 
+# grader_setup: in a setup_file, whether bin/grade can run here; 1 if not,
+# and then graded skips each test, saying why
+grader_setup() {
+	export NOT_GRADED=$BATS_FILE_TMPDIR/not-graded
+	grader_unavailable >"$NOT_GRADED"
+	[ ! -s "$NOT_GRADED" ] || return 1
+	rm -f "$NOT_GRADED"
+}
+
+# graded: the grading of setup_file ran (or skip, saying why not)
+graded() {
+	[ ! -f "$NOT_GRADED" ] || skip "$(cat "$NOT_GRADED")"
+}
+
+# graded_uids GRADES: the uids a grading run's sandboxes ran as, the
+# students' and the testers', from each sandbox.log
+graded_uids() {
+	sed -n 's/^graded as uid \([0-9]*\) (tests as uid \([0-9]*\)),.*/\1 \2/p' \
+	    "$1"/*/sandbox.log | tr ' ' '\n' | sort -u
+}
+
 # The test programs written the ordinary way, in Python (tests/programs).
 PROGRAMS=$TOP/tests/programs
 PROG_PID=
@@ -367,9 +388,11 @@ closelab_teardown() {
 		    kill -s KILL -- -1 2>/dev/null || true
 		keep_logs
 	fi
-	# shown by bats only when the test failed
-	for f in "$BATS_TEST_TMPDIR"/*.err "$BATS_TEST_TMPDIR"/*.log "$BATS_TEST_TMPDIR"/*.out \
-	    $([ "$LOGS" = "$BATS_TEST_TMPDIR" ] || echo "$LOGS"/* "$CLOGS"/*); do
+	# shown by bats only when the test failed; the names in LOGS are the
+	# programs', taken whole
+	local files=("$BATS_TEST_TMPDIR"/*.err "$BATS_TEST_TMPDIR"/*.log "$BATS_TEST_TMPDIR"/*.out)
+	[ "$LOGS" = "$BATS_TEST_TMPDIR" ] || files+=("$LOGS"/* "$CLOGS"/*)
+	for f in "${files[@]}"; do
 		if [ -s "$f" ]; then
 			echo "--- ${f#"$BATS_TEST_TMPDIR"/}"
 			show "$f"
