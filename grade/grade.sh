@@ -9,8 +9,9 @@
 # how, and what a submission is kept from.
 #
 # Exit status: 0 every submission was graded; 1 a runtime error (not root, a
-# tool missing, a submission not graded: its sandbox failed, was killed or
-# left a process behind); 2 a usage error.
+# tool missing, a directory another user could change, a submission not
+# graded: its sandbox failed, was killed or left a process behind); 2 a
+# usage error.
 
 me=${0##*/}
 usage="usage: $me [-j JOBS] [-o OUTDIR] SUBMISSIONS_DIR
@@ -68,8 +69,9 @@ with the logs; prints a summary: each student's score and mistakes, and the
 most common mistakes.
 
 Exit status: 0 every submission was graded, 1 a runtime error (not root, a
-tool missing, a submission not graded: its sandbox failed, was killed or
-left a process behind), 2 usage error.
+tool missing, a directory another user could change, a submission not
+graded: its sandbox failed, was killed or left a process behind), 2 usage
+error.
 EOF
 		exit 0 ;;
 	--version) echo "$me (closelab) @VERSION@"; exit 0 ;;

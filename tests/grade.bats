@@ -2,7 +2,7 @@
 # bin/grade grades a class, each submission in a sandbox of its own. The
 # class comes from tests/grade/class.sh: here four submissions (correct, a
 # classic mistake, a hang, one that does not build) on two test files, the
-# files cut at 25 s; with CLOSELAB_GRADE_CLASS=full (make grade-class),
+# files cut at 60 s; with CLOSELAB_GRADE_CLASS=full (make grade-class),
 # twenty on the core. The grading runs once, in setup_file; the tests read
 # what it left.
 
@@ -20,7 +20,7 @@ setup_file() {
 	else
 		sh "$TOP/tests/grade/class.sh" --quick "$CLASS"
 		fingerprint >"$BATS_FILE_TMPDIR/before"
-		CLOSELAB_GRADE_TESTS="echo.bats bad_input.bats" CLOSELAB_GRADE_FILE_S=25 \
+		CLOSELAB_GRADE_TESTS="echo.bats bad_input.bats" CLOSELAB_GRADE_FILE_S=60 \
 		    "$TOP/bin/grade" -j 2 -o "$GRADES" "$CLASS" >"$BATS_FILE_TMPDIR/summary" \
 		    2>"$BATS_FILE_TMPDIR/stderr" 3>&- || status=$?
 	fi
@@ -138,7 +138,7 @@ print(len(suites))' "$xml"
 
 @test "no process of a student's uid or of a sandbox is left, and every uid was the slot's own" {
 	graded
-	local uids left
+	local uids left u
 	uids=$(graded_uids "$GRADES")
 	[ -n "$uids" ] || mistake "no sandbox.log says which uids it graded as"
 	# two slots (-j 2): two uids each, the student's and the tester's, none
@@ -148,15 +148,9 @@ print(len(suites))' "$xml"
 		if getent passwd "$u" >/dev/null; then
 			mistake "uid $u, which a student's code ran as, is a user's"
 		fi
-		# once this run let go of its uids, another grading run may hold one:
-		# its processes carry that run's sandbox, not this one's
-		left=$(pgrep -u "$u" | while read -r p; do
-			grep -qzF "CLOSELAB_GRADE_SANDBOX=" "/proc/$p/environ" 2>/dev/null &&
-			    ! grep -qzF "CLOSELAB_GRADE_SANDBOX=$(run_id)." "/proc/$p/environ" 2>/dev/null ||
-			    echo "$p"
-		done)
-		[ -z "$left" ] || mistake "processes of uid $u are left: $left"
 	done
+	left=$(left_behind "$GRADES")
+	[ -z "$left" ] || mistake "processes of the run's uids are left: $left"
 	run sandboxed
 	assert_output "" || mistake "processes of this run's sandboxes are left"
 }
