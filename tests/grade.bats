@@ -32,19 +32,12 @@ fingerprint() {
 	(cd "$CLASS" && find . -type f ! -name expected ! -name markers -exec cksum {} + | sort)
 }
 
-# run_id: this run's id, from "sandbox RUN.SLOT.N" in the sandbox logs (the
-# id has dots of its own)
-run_id() {
-	sed -n 's/^graded as uid [0-9]* (tests as uid [0-9]*), sandbox \(.*\)\.[0-9]*\.[0-9]*, .*/\1/p' \
-	    "$GRADES"/*/sandbox.log | sort -u
-}
-
 # sandboxed: the processes of this run's sandboxes (CLOSELAB_GRADE_SANDBOX
 # in their environment, with the run's id: another grading run may go on
 # meanwhile, a suite of another tree's)
 sandboxed() {
 	local id
-	id=$(run_id)
+	id=$(graded_run "$GRADES")
 	[ -n "$id" ] || { echo "no sandbox.log names this run's sandboxes"; return 0; }
 	grep -lzF "CLOSELAB_GRADE_SANDBOX=$id." /proc/[0-9]*/environ 2>/dev/null
 	return 0

@@ -191,8 +191,7 @@ expect() {
 	[ -n "$(graded_uids "$GRADES")" ] || mistake "no sandbox.log says which uids it graded as"
 	run left_behind "$GRADES"
 	assert_output ""
-	run find /sys/fs/cgroup -maxdepth 6 -type d -name "closelab-grade.$(sed -n \
-	    's/^graded as .*, sandbox \(run\.[^.]*\)\..*/\1/p' "$GRADES/b-honest/sandbox.log").*"
+	run find /sys/fs/cgroup -maxdepth 6 -type d -name "closelab-grade.$(graded_run "$GRADES").*"
 	assert_output ""
 }
 

@@ -205,13 +205,19 @@ graded_uids() {
 	    "$1"/*/sandbox.log | tr ' ' '\n' | sort -u
 }
 
+# graded_run GRADES: the grading run's id (run.XXXXXX), from "sandbox
+# RUN.SLOT.N" in its sandbox logs
+graded_run() {
+	sed -n 's/^graded as .*, sandbox \(run\.[^.]*\)\..*/\1/p' "$1"/*/sandbox.log | sort -u
+}
+
 # left_behind GRADES: the processes of the uids that a grading run's
 # sandboxes ran as (graded_uids) that are still there; but those of
 # another grading run (a suite of another tree's), which took a uid once
 # this one let it go: they are in that run's cgroup
 left_behind() {
 	local run u p
-	run=$(sed -n 's/^graded as .*, sandbox \(run\.[^.]*\)\..*/\1/p' "$1"/*/sandbox.log | sort -u)
+	run=$(graded_run "$1")
 	for u in $(graded_uids "$1"); do
 		for p in $(pgrep -u "$u"); do
 			if grep -q 'closelab-grade\.run\.' "/proc/$p/cgroup" 2>/dev/null &&
