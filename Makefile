@@ -3,33 +3,38 @@
 
 include config.mk
 
+# common/: what every program shares, as one library; each links what it uses
 COMMON_OBJ = common/util.o common/opt.o common/log.o common/events.o common/sock.o \
-	common/kernel.o
+	common/kernel.o common/connid.o common/tcpstate.o common/procfd.o common/diag.o \
+	common/capture.o common/capture_filter.o common/netns.o
 SERVER_OBJ = server/main.o server/parent.o server/signals.o server/pool.o server/keep.o \
 	server/worker.o server/ends.o server/closing.o server/handoff.o server/holders.o \
-	server/wire.o server/filter.o
+	server/wire.o
 CLIENT_OBJ = client/main.o client/exchange.o client/stats.o client/serverlog.o
-HOLDERS_OBJ = holders/main.o holders/snapshot.o holders/diag.o holders/procfd.o holders/diagnose.o \
-	holders/report.o
-TRACE_OBJ = trace/main.o trace/record.o trace/track.o holders/procfd.o
+HOLDERS_OBJ = holders/main.o holders/snapshot.o holders/diagnose.o holders/report.o
+TRACE_OBJ = trace/main.o trace/record.o trace/track.o
 
 all: bin/server bin/client bin/timeline bin/holders bin/trace bin/grade grade/jail
 
-bin/server: $(SERVER_OBJ) $(COMMON_OBJ)
-	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ $(SERVER_OBJ) $(COMMON_OBJ)
+common/libcommon.a: $(COMMON_OBJ)
+	rm -f $@
+	$(AR) -rcs $@ $(COMMON_OBJ)
 
-bin/client: $(CLIENT_OBJ) $(COMMON_OBJ)
+bin/server: $(SERVER_OBJ) common/libcommon.a
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ $(CLIENT_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $(SERVER_OBJ) common/libcommon.a
 
-bin/holders: $(HOLDERS_OBJ) common/util.o common/opt.o
+bin/client: $(CLIENT_OBJ) common/libcommon.a
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ $(HOLDERS_OBJ) common/util.o common/opt.o
+	$(CC) $(LDFLAGS) -o $@ $(CLIENT_OBJ) common/libcommon.a
 
-bin/trace: $(TRACE_OBJ) common/util.o common/opt.o
+bin/holders: $(HOLDERS_OBJ) common/libcommon.a
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ $(TRACE_OBJ) common/util.o common/opt.o
+	$(CC) $(LDFLAGS) -o $@ $(HOLDERS_OBJ) common/libcommon.a
+
+bin/trace: $(TRACE_OBJ) common/libcommon.a
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $(TRACE_OBJ) common/libcommon.a
 
 # the tracer finds closes.bt beside it in the tree (../trace); installed, in
 # $(PREFIX)/share/closelab
@@ -51,21 +56,22 @@ bin/grade: grade/grade.sh config.mk
 	chmod 755 $@
 
 # the sandbox's jail: how the grader lets go of root (Linux)
-grade/jail: grade/jail.o common/util.o
-	$(CC) $(LDFLAGS) -o $@ grade/jail.o common/util.o
+grade/jail: grade/jail.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ grade/jail.o common/libcommon.a
 
-grade/jail.o: config.mk common/util.h
+grade/jail.o: config.mk $(COMMON_H)
 
 .c.o:
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ): config.mk common/util.h common/log.h common/events.h \
-	common/sock.h common/opt.h common/kernel.h
+COMMON_H = common/util.h common/opt.h common/log.h common/events.h common/sock.h \
+	common/kernel.h common/connid.h common/tcpstate.h common/procfd.h common/diag.h \
+	common/capture.h common/netns.h
+$(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ) $(HOLDERS_OBJ) $(TRACE_OBJ): config.mk $(COMMON_H)
 $(SERVER_OBJ): server/server.h
 $(CLIENT_OBJ): client/client.h
-$(HOLDERS_OBJ): config.mk common/util.h common/opt.h holders/holders.h holders/diag.h \
-	holders/diagnose.h holders/procfd.h
-$(TRACE_OBJ): config.mk common/util.h common/opt.h holders/procfd.h trace/trace.h
+$(HOLDERS_OBJ): holders/holders.h holders/diagnose.h
+$(TRACE_OBJ): trace/trace.h
 
 # make demo: the headline comparison; make demo SCENARIO=NAME: one scenario
 demo: all
@@ -113,9 +119,9 @@ sources:
 	@echo "server $(SERVER_OBJ:.o=.c) $(COMMON_OBJ:.o=.c)"
 	@echo "client $(CLIENT_OBJ:.o=.c) $(COMMON_OBJ:.o=.c)"
 	@echo "common $(COMMON_OBJ:.o=.c)"
-	@echo "holders $(HOLDERS_OBJ:.o=.c) common/util.c common/opt.c"
-	@echo "trace $(TRACE_OBJ:.o=.c) common/util.c common/opt.c"
-	@echo "jail grade/jail.c common/util.c"
+	@echo "holders $(HOLDERS_OBJ:.o=.c) $(COMMON_OBJ:.o=.c)"
+	@echo "trace $(TRACE_OBJ:.o=.c) $(COMMON_OBJ:.o=.c)"
+	@echo "jail grade/jail.c $(COMMON_OBJ:.o=.c)"
 
 # the holders part of make bench alone: bin/holders beside ss and lsof
 bench-holders: bin/holders
@@ -127,7 +133,7 @@ bench-trace: all
 
 clean:
 	rm -f bin/server bin/client bin/timeline bin/holders bin/trace bin/grade grade/jail grade/jail.o
-	rm -f $(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ) $(HOLDERS_OBJ) $(TRACE_OBJ)
+	rm -f common/libcommon.a $(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ) $(HOLDERS_OBJ) $(TRACE_OBJ)
 
 # installed with a prefix, since "server" and "client" are too plain for a PATH
 install: all

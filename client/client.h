@@ -19,7 +19,7 @@ extern const char *const endnames[];
 struct peer {
 	struct sockaddr_storage addr;
 	socklen_t len;
-	char where[ADDRSTRLEN];
+	char where[CONNID_LEN];
 };
 
 enum { MAXPEERS = 8 };
@@ -54,7 +54,7 @@ struct exchange {
 	int mismatch;		/* an echoed byte differed from the one sent */
 	int peer;		/* which of opt.peers */
 	int err;		/* errno of an error, END_ERROR */
-	char id[ADDRSTRLEN];	/* our address:port, the server's conn= */
+	char id[CONNID_LEN];	/* our address:port, the server's conn= */
 };
 
 /*

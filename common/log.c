@@ -158,38 +158,61 @@ log_pending(void)
 	return npending > 0;
 }
 
+static size_t
+log_vformat(char *line, size_t len, const struct loghead *h, const char *fmt, va_list ap)
+{
+	int n, m = 0;
+
+	n = snprintf(line, len, "t=%lld pid=%ld role=%s conn=%s ev=%s", (long long)h->t, h->pid,
+	    h->role, h->conn ? h->conn : "-", events[h->ev].name);
+	if (fmt && *fmt && n > 0 && (size_t)n < len - 2) {
+		line[n++] = ' ';
+		m = vsnprintf(line + n, len - n, fmt, ap);
+	}
+	if (n < 0 || m < 0)
+		return 0;
+	n += m;
+	if (h->state && (size_t)n < len)
+		n += snprintf(line + n, len - n, " state=%s", h->state);
+	if (h->then && (!h->state || strcmp(h->then, h->state) != 0) && (size_t)n < len)
+		n += snprintf(line + n, len - n, " then=%s", h->then);
+	if ((size_t)n >= len - 1)
+		n = len - 2;	/* truncated: still one line */
+	line[n++] = '\n';
+	line[n] = '\0';
+#ifdef LOG_CHECK
+	check_fields(h->ev, line);
+#endif
+	return (size_t)n;
+}
+
+size_t
+log_format(char *line, size_t len, const struct loghead *h, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	n = log_vformat(line, len, h, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
 /* The line, whole, in one write(), or with the batch. */
 static void
 emit(int64_t t, const char *state, const char *then, const char *conn, enum event ev,
     const char *fmt, va_list ap)
 {
+	struct loghead h = { t, logpid, logrole, conn, ev, state, then };
 	char line[1024];
-	int n, m = 0;
+	size_t n = log_vformat(line, sizeof line, &h, fmt, ap);
 
-	n = snprintf(line, sizeof line, "t=%lld pid=%ld role=%s conn=%s ev=%s",
-	    (long long)t, logpid, logrole, conn ? conn : "-", events[ev].name);
-	if (fmt && *fmt && n > 0 && (size_t)n < sizeof line - 2) {
-		line[n++] = ' ';
-		m = vsnprintf(line + n, sizeof line - n, fmt, ap);
-	}
-	if (n < 0 || m < 0)
+	if (n == 0)
 		return;
-	n += m;
-	if (state && (size_t)n < sizeof line)
-		n += snprintf(line + n, sizeof line - n, " state=%s", state);
-	if (then && (!state || strcmp(then, state) != 0) && (size_t)n < sizeof line)
-		n += snprintf(line + n, sizeof line - n, " then=%s", then);
-	if ((size_t)n >= sizeof line - 1)
-		n = sizeof line - 2;	/* truncated: still one line */
-	line[n++] = '\n';
-#ifdef LOG_CHECK
-	line[n] = '\0';
-	check_fields(ev, line);
-#endif
 	if (batching) {
-		if (npending + (size_t)n > sizeof pending)
+		if (npending + n > sizeof pending)
 			log_flush();
-		if (logfd != -1 && (size_t)n <= sizeof pending) {
+		if (logfd != -1 && n <= sizeof pending) {
 			memcpy(pending + npending, line, n);
 			npending += n;
 			return;

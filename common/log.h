@@ -62,6 +62,22 @@ void log_then(struct stamp *st);
  */
 void logsent(struct stamp st, const char *conn, enum event ev, const char *fmt, ...);
 
+/* The fixed fields of a line, and the socket's state, for log_format(). */
+struct loghead {
+	int64_t t;
+	long pid;
+	const char *role, *conn;	/* conn NULL: "-" */
+	enum event ev;
+	const char *state, *then;	/* NULL: left out; then also where it is state */
+};
+/*
+ * The one format of a line, for a program that writes its own: into line
+ * (len at least 2), h's fixed fields, then fmt's, then state= and then=,
+ * and a newline; a line too long is cut, still one line. Its length, 0 if
+ * it cannot be formatted.
+ */
+size_t log_format(char *line, size_t len, const struct loghead *h, const char *fmt, ...);
+
 /* A log line taken apart: the fields every line has. */
 struct logline {
 	int64_t t;

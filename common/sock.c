@@ -39,48 +39,25 @@ sock_addr(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *le
 void
 sock_addrstr(const struct sockaddr *sa, char *buf, size_t len)
 {
-	char host[INET6_ADDRSTRLEN] = "?";
-
 	if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-		/* an IPv4 peer of a dual-stack listener: named as it names itself */
-		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-			inet_ntop(AF_INET, in6->sin6_addr.s6_addr + 12, host, sizeof host);
-			snprintf(buf, len, "%s:%u", host, ntohs(in6->sin6_port));
-			return;
-		}
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-		snprintf(buf, len, "[%s]:%u", host, ntohs(in6->sin6_port));
+		conn_id(AF_INET6, &in6->sin6_addr, ntohs(in6->sin6_port), buf, len);
 	} else {
 		const struct sockaddr_in *in4 = (const struct sockaddr_in *)sa;
-		inet_ntop(AF_INET, &in4->sin_addr, host, sizeof host);
-		snprintf(buf, len, "%s:%u", host, ntohs(in4->sin_port));
+		conn_id(AF_INET, &in4->sin_addr, ntohs(in4->sin_port), buf, len);
 	}
-}
-
-static int
-name(int fd, int peer, char *buf, size_t len)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-
-	if ((peer ? getpeername(fd, (struct sockaddr *)&ss, &sl)
-	    : getsockname(fd, (struct sockaddr *)&ss, &sl)) == -1)
-		return -1;
-	sock_addrstr((struct sockaddr *)&ss, buf, len);
-	return 0;
 }
 
 int
 sock_local(int fd, char *buf, size_t len)
 {
-	return name(fd, 0, buf, len);
-}
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
 
-int
-sock_peer(int fd, char *buf, size_t len)
-{
-	return name(fd, 1, buf, len);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
+		return -1;
+	sock_addrstr((struct sockaddr *)&ss, buf, len);
+	return 0;
 }
 
 /* Close fd after a failure, keeping the failure's errno; -1. */

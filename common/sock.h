@@ -4,16 +4,14 @@
 
 #include <sys/socket.h>
 
-/* Longest "[ipv6]:port" string, with its NUL. */
-#define ADDRSTRLEN 64
+#include "connid.h"
 
 /* Fill ss from a numeric IPv4 or IPv6 address and a port; -1 if addr is not one. */
 int sock_addr(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len);
-/* Format sa as "1.2.3.4:80" or "[::1]:80" (an IPv4-mapped address as IPv4). */
+/* sa's address and port, named by conn_id(): "1.2.3.4:80" or "[::1]:80". */
 void sock_addrstr(const struct sockaddr *sa, char *buf, size_t len);
-/* The local ("1.2.3.4:80") or peer address of a connected socket; -1 on error. */
+/* The local address of a socket, named by conn_id(); -1 on error. */
 int sock_local(int fd, char *buf, size_t len);
-int sock_peer(int fd, char *buf, size_t len);
 
 /* A close-on-exec TCP socket, non-blocking if asked; -1 on error. */
 int sock_stream(int family, int nonblock);

@@ -352,7 +352,7 @@ diagnose_explain(const struct procfd *t, const struct subject *x, unsigned flags
 	buf[0] = '\0';
 	if ((p = procs_by_age(x, &n)) == NULL)
 		return;
-	say(&o, "%s", diag_state_name(s->state));
+	say(&o, "%s", tcp_state_name(s->state));
 	if (s->state == TCPS_CLOSE_WAIT && s->last_recv_ms >= 0) {
 		say(&o, ", no data received for ");
 		say_duration(&o, s->last_recv_ms);

@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "diag.h"
-#include "procfd.h"
+#include "../common/diag.h"
+#include "../common/procfd.h"
 
 enum {
 	FLAG_SHARED = 1 << 0,		/* held by several processes, its FIN yet to leave */

@@ -4,9 +4,9 @@
 
 #include <sys/types.h>
 
-#include "diag.h"
+#include "../common/diag.h"
 #include "diagnose.h"
-#include "procfd.h"
+#include "../common/procfd.h"
 
 /* Exit statuses (0: nothing flagged; 2, a usage error, is common/util.h's). */
 enum { EXIT_FLAGGED = 1, EXIT_FAILED = 3 };

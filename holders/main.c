@@ -94,7 +94,7 @@ parse(char **argv)
 			opt.pid = opt_num("pid", arg, 1, INT_MAX);
 			break;
 		case O_STATE:
-			if ((state = diag_state_word(arg)) == -1)
+			if ((state = tcp_state_word(arg)) == -1)
 				opt_bad("--state: no such TCP state '%s' (see --help)", arg);
 			else
 				opt.states |= 1u << state;

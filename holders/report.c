@@ -107,7 +107,7 @@ text_row(const struct procfd *t, const struct row *r, const char *why)
 	else
 		diag_addr(s, 1, peer, sizeof peer);
 	printf("%s%-11s %-22s %-22s ", opt.watch ? marks[r->change] : "",
-	    diag_state_name(s->state), local, peer);
+	    tcp_state_name(s->state), local, peer);
 	if (s->state == TCPS_LISTEN)
 		printf("accept queue %u of %u", s->rqueue, s->wqueue);
 	else
@@ -155,7 +155,7 @@ json_row(const struct procfd *t, const struct row *r, unsigned long round, const
 	if (round)
 		printf("\"round\":%lu,\"change\":\"%s\",", round, changes[r->change]);
 	printf("\"state\":\"%s\",\"family\":\"%s\",\"local\":\"%s\",\"peer\":",
-	    diag_state_name(s->state), s->family == AF_INET6 ? "ipv6" : "ipv4", local);
+	    tcp_state_name(s->state), s->family == AF_INET6 ? "ipv6" : "ipv4", local);
 	if (s->state == TCPS_LISTEN)
 		fputs("null", stdout);
 	else
@@ -206,7 +206,7 @@ report_row(const struct procfd *t, const struct row *r, unsigned long round)
 		char local[ADDRLEN], peer[ADDRLEN];
 		diag_addr(r->x.s, 0, local, sizeof local);
 		diag_addr(r->x.s, 1, peer, sizeof peer);
-		printf("%s%-11s %-22s %-22s gone\n", marks[GONE], diag_state_name(r->x.s->state),
+		printf("%s%-11s %-22s %-22s gone\n", marks[GONE], tcp_state_name(r->x.s->state),
 		    local, r->x.s->state == TCPS_LISTEN ? "*" : peer);
 	} else {
 		text_row(t, r, why);

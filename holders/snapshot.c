@@ -181,7 +181,7 @@ closed_meanwhile(const struct report *r, char *closed)
 
 	for (i = 0; i < r->nsocks && !unheld_close_wait(r, &r->socks[i]); i++)
 		;
-	if (i == r->nsocks || diag_dump(1u << TCPS_CLOSE_WAIT, opt.port, &again, &n) == -1)
+	if (i == r->nsocks || diag_dump(-1, 1u << TCPS_CLOSE_WAIT, opt.port, &again, &n) == -1)
 		return;
 	now = inodes_of(again, n, &k);
 	for (; i < r->nsocks; i++)
@@ -200,7 +200,7 @@ snapshot_take(struct report *r)
 	size_t i, n;
 	char *closed;
 
-	if (diag_dump(states, opt.port, &r->socks, &r->nsocks) == -1) {
+	if (diag_dump(-1, states, opt.port, &r->socks, &r->nsocks) == -1) {
 		if (errno == ENOSYS)
 			die(EXIT_FAILED, "needs Linux (NETLINK_SOCK_DIAG and /proc)");
 		die(EXIT_FAILED, "cannot read the TCP sockets from the kernel (NETLINK_SOCK_DIAG):");

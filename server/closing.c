@@ -99,7 +99,7 @@ conn_close(int slot, int who, int fd, const char *id, const char *keep)
 void
 conn_holder_exited(pid_t pid)
 {
-	char id[ADDRSTRLEN];
+	char id[CONNID_LEN];
 	struct tally tl;
 	int i;
 

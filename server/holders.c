@@ -32,7 +32,7 @@ enum { LOOK_EVERY_MS = 1 };
 struct slot {
 	atomic_int owner;		/* the pid that holds the lock, 0: free */
 	atomic_int pid[NHOLDERS];	/* [PARENT], [CHILD], [HELPER]: 0 none, -1 not yet known */
-	char id[ADDRSTRLEN];		/* the connection's peer, for the log */
+	char id[CONNID_LEN];		/* the connection's peer, for the log */
 };
 
 static struct slot *slots;

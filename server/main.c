@@ -317,7 +317,7 @@ main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	char where[ADDRSTRLEN];
+	char where[CONNID_LEN];
 	long room;
 	int lfd;
 

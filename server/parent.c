@@ -152,7 +152,7 @@ accept_one(void)
 	accept_failing = 0;
 	slot = holders_new();	/* can_accept() saw a free one */
 	if (log_on())
-		sock_addrstr((struct sockaddr *)&ss, holders_id(slot), ADDRSTRLEN);
+		sock_addrstr((struct sockaddr *)&ss, holders_id(slot), CONNID_LEN);
 	keep_hold(slot, fd);
 	waitq[(qhead + qlen++) % MAXCONN] = slot;
 	logev(holders_id(slot), EV_ACCEPT, "fd=%d holders=0->1 queued=%d", fd, qlen - 1);

@@ -23,7 +23,7 @@ enum { MAXWORKERS = 256 };
 struct conn {
 	int fd;
 	int slot;		/* its entry in the holders table */
-	char id[ADDRSTRLEN];	/* the peer's address:port, as the client logs it */
+	char id[CONNID_LEN];	/* the peer's address:port, as the client logs it */
 };
 
 /* A way for the worker to end a connection: one table entry per --end mode. */
@@ -178,9 +178,6 @@ int handoff_recv(int chan, struct conn *c);
  */
 enum { WIRE_NONE = -2 };
 int wire_open(const struct sockaddr *addr, const char *pcap_path);
-/* filter.c: make the kernel pass fd only the segments of the server at sa
- * (lo: loopback's interface index, whose copies of what it sends are dropped). */
-int filter_attach(int fd, const struct sockaddr *sa, int lo);
 /* In the parent, once the capture process is forked: drop its copy of the pcap. */
 void wire_opened(void);
 /* In the capture process: log every segment until SIGTERM or the parent's end. */
@@ -211,7 +208,7 @@ void holders_forked(void);
 int holders_new(void);
 /* Whether every slot is taken. */
 int holders_full(void);
-/* The connection's name (the peer's address), for the log: ADDRSTRLEN bytes. */
+/* The connection's name (the peer's address), for the log: CONNID_LEN bytes. */
 char *holders_id(int slot);
 /* Record that pid now holds slot's socket as who (0: no longer). */
 void holders_set(int slot, int who, pid_t pid);

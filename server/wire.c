@@ -1,7 +1,7 @@
 /*
  * wire.c: --wire and --pcap. A capture process reads the server's TCP
- * segments with a packet socket that the kernel filters (filter.c), logs
- * each one as a role=wire event, and writes it to a pcap file. What the
+ * segments (common/capture.c), logs each one as a role=wire event, and
+ * writes it to a pcap file. What the
  * kernel had to drop (its socket was full) is counted and logged, never
  * silent. Linux only (AF_PACKET), with the right to capture (CAP_NET_RAW).
  * Elsewhere, or without that right, the server says so once and goes on.
@@ -10,8 +10,6 @@
 #define _GNU_SOURCE		/* AF_PACKET, ppoll() and prctl() */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <net/if.h>
-#include <netinet/if_ether.h>
 #include <netinet/in.h>
 #include <netpacket/packet.h>
 #include <poll.h>
@@ -25,6 +23,7 @@
 #include <unistd.h>
 #endif
 
+#include "../common/capture.h"
 #include "../common/log.h"
 #include "../common/sock.h"
 #include "../common/util.h"
@@ -34,7 +33,7 @@
 
 /* The start of the sequence numbers in each direction, for relative ones. */
 struct flow {
-	char id[ADDRSTRLEN];	/* the client's address:port */
+	char id[CONNID_LEN];	/* the client's address:port */
 	uint32_t isn[2];	/* [0]: client's, [1]: server's */
 	int known[2];
 };
@@ -46,8 +45,6 @@ struct packet_stats {
 
 /* Flows remembered for relative sequence numbers; the oldest is forgotten. */
 enum { NFLOWS = 256 };
-/* The packet socket's buffer: room for bursts while the log is written. */
-enum { CAPTURE_BUFFER = 8 << 20 };
 
 static struct flow flows[NFLOWS];
 static int nextflow;
@@ -111,22 +108,6 @@ pcap_write(const struct timespec *real, const unsigned char *pkt, size_t len)
 		warn("wire: writing the pcap file:");
 }
 
-/* Flags in tcpdump's letters and order: "S", "S.", "P.", "F.", "R"... */
-static void
-flagstr(unsigned f, char *buf)
-{
-	static const struct { unsigned bit; char c; } letters[] = {
-		{ 0x01, 'F' }, { 0x02, 'S' }, { 0x04, 'R' }, { 0x08, 'P' },
-		{ 0x20, 'U' }, { 0x40, 'E' }, { 0x80, 'W' }, { 0x10, '.' },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof letters / sizeof letters[0]; i++)
-		if (f & letters[i].bit)
-			*buf++ = letters[i].c;
-	*buf = '\0';
-}
-
 /* Whether the address at a is the server's (or the server's is a wildcard). */
 static int
 is_server(const unsigned char *a, int six)
@@ -145,70 +126,41 @@ is_server(const unsigned char *a, int six)
 static int
 segment(const unsigned char *p, size_t len, int64_t t)
 {
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], id[ADDRSTRLEN], flags[12];
-	unsigned port = server_port;
-	const unsigned char *tcp, *saddr, *daddr;
-	size_t iphl, tcphl, total;
-	unsigned sport, dport, f;
+	char id[CONNID_LEN], flags[12];
+	struct segment s;
 	uint32_t seq, ack;
 	struct flow *fl;
 	int in, six;
 
-	if (len < 20)
+	if (capture_segment(p, len, &s) == -1)
 		return 0;
-	six = (p[0] >> 4) == 6;
-	if (six) {
-		if (len < 40 || p[6] != IPPROTO_TCP)
-			return 0;	/* extension headers are not followed */
-		iphl = 40;
-		total = 40 + ((size_t)p[4] << 8 | p[5]);
-		saddr = p + 8;
-		daddr = p + 24;
-	} else {
-		if ((p[0] >> 4) != 4 || p[9] != IPPROTO_TCP)
-			return 0;
-		iphl = (size_t)(p[0] & 0x0f) * 4;
-		total = (size_t)p[2] << 8 | p[3];
-		saddr = p + 12;
-		daddr = p + 16;
-	}
-	if (total > len || iphl + 20 > total)
-		return 0;
-	tcp = p + iphl;
-	sport = (unsigned)tcp[0] << 8 | tcp[1];
-	dport = (unsigned)tcp[2] << 8 | tcp[3];
+	six = s.family == AF_INET6;
 	/* the kernel's filter chose already; this says the same of each one */
-	in = dport == port && is_server(daddr, six);
-	if (!in && !(sport == port && is_server(saddr, six)))
-		return 0;
-	seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
-	ack = (uint32_t)tcp[8] << 24 | (uint32_t)tcp[9] << 16 | (uint32_t)tcp[10] << 8 | tcp[11];
-	tcphl = (size_t)(tcp[12] >> 4) * 4;
-	f = tcp[13];
-	if (iphl + tcphl > total)
+	in = s.dport == server_port && is_server(s.dst, six);
+	if (!in && !(s.sport == server_port && is_server(s.src, six)))
 		return 0;
 
 	/* the connection is named by the client's end, as in every log */
-	inet_ntop(six ? AF_INET6 : AF_INET, saddr, src, sizeof src);
-	inet_ntop(six ? AF_INET6 : AF_INET, daddr, dst, sizeof dst);
-	snprintf(id, sizeof id, six ? "[%s]:%u" : "%s:%u", in ? src : dst, in ? sport : dport);
-	fl = flow(id, f & 0x02);
+	conn_id(s.family, in ? s.src : s.dst, in ? s.sport : s.dport, id, sizeof id);
+	fl = flow(id, s.flags & 0x02);
 	/* a client's SYN begins a connection: on a port used before, anew */
-	if (fl && in && (f & 0x12) == 0x02)
+	if (fl && in && (s.flags & 0x12) == 0x02)
 		fl->known[0] = fl->known[1] = 0;
-	if (fl && (f & 0x02) && !fl->known[!in]) {
-		fl->isn[!in] = seq;
+	if (fl && (s.flags & 0x02) && !fl->known[!in]) {
+		fl->isn[!in] = s.seq;
 		fl->known[!in] = 1;
 	}
 	/* relative numbers, as tcpdump shows them: the SYN is 0 */
+	seq = s.seq;
+	ack = s.ack;
 	if (fl && fl->known[!in])
 		seq -= fl->isn[!in];
-	if (fl && (f & 0x10) && fl->known[in])
+	if (fl && (s.flags & 0x10) && fl->known[in])
 		ack -= fl->isn[in];
-	flagstr(f, flags);
+	capture_flags(s.flags, flags);
 	logat(t, id, EV_SEGMENT, "dir=%s flags=%s seq=%lu ack=%lu len=%zu",
 	    in ? "in" : "out", flags, (unsigned long)seq,
-	    (unsigned long)((f & 0x10) ? ack : 0), total - iphl - tcphl);
+	    (unsigned long)((s.flags & 0x10) ? ack : 0), s.len);
 	return 1;
 }
 
@@ -321,23 +273,9 @@ wire_capture(int fd, pid_t parent)
 int
 wire_open(const struct sockaddr *sa, const char *pcap_path)
 {
-	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-	struct sockaddr_in mapped;
-	const struct sockaddr *addr = sa;
-	struct sockaddr_ll ll;
-	int fd, on = 1, size = CAPTURE_BUFFER;
+	int fd;
 
-	/* an IPv4-mapped address is IPv4 on the wire */
-	if (sa->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-		memset(&mapped, 0, sizeof mapped);
-		mapped.sin_family = AF_INET;
-		mapped.sin_port = in6->sin6_port;
-		memcpy(&mapped.sin_addr, in6->sin6_addr.s6_addr + 12, 4);
-		addr = (const struct sockaddr *)&mapped;
-	}
-
-	/* protocol 0: nothing is queued before bind(), which comes after the filter */
-	if ((fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+	if ((fd = capture_open(sa, -1)) == -1) {
 		if (errno != EPERM && errno != EACCES) {
 			warn("wire: packet socket:");
 			return -1;
@@ -345,28 +283,10 @@ wire_open(const struct sockaddr *sa, const char *pcap_path)
 		warn("no right to capture packets (CAP_NET_RAW): going on without --wire");
 		return WIRE_NONE;
 	}
-	memcpy(&server, addr, addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-	    : sizeof(struct sockaddr_in));
-	server_port = ntohs(addr->sa_family == AF_INET6
-	    ? ((const struct sockaddr_in6 *)addr)->sin6_port
-	    : ((const struct sockaddr_in *)addr)->sin_port);
-	/*
-	 * the filter, then the protocol: nothing else is ever queued. Every
-	 * interface: traffic between two addresses of this host goes through
-	 * loopback, whatever interface holds them; the filter picks it out.
-	 */
-	memset(&ll, 0, sizeof ll);
-	ll.sll_family = AF_PACKET;
-	ll.sll_protocol = htons(ETH_P_ALL);
-	if (filter_attach(fd, addr, (int)if_nametoindex("lo")) == -1 ||
-	    (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) == -1 &&
-	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) == -1) ||
-	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == -1 ||
-	    bind(fd, (struct sockaddr *)&ll, sizeof ll) == -1) {
-		warn("wire: packet socket:");
-		close(fd);
-		return -1;
-	}
+	capture_addr(sa, &server);
+	server_port = ntohs(server.ss_family == AF_INET6
+	    ? ((struct sockaddr_in6 *)&server)->sin6_port
+	    : ((struct sockaddr_in *)&server)->sin_port);
 	if (pcap_path && pcap_open(pcap_path) == -1) {
 		warn("cannot write pcap file %s:", pcap_path);
 		close(fd);

@@ -9,24 +9,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../common/connid.h"
 #include "trace.h"
 
 /* the ephemeral ports, where clients' ends are; Linux's default until read */
 static unsigned ephemeral_lo = 32768, ephemeral_hi = 60999;
-
-static const char *const states[] = {
-	"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
-	"TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
-	"NEW_SYN_RECV",
-};
-
-const char *
-record_state(int state)
-{
-	if (state < 0 || state >= (int)(sizeof states / sizeof states[0]))
-		return "?";
-	return states[state];
-}
 
 int
 record_ports(void)
@@ -188,21 +175,7 @@ ephemeral(unsigned port)
 void
 record_end(const struct record *r, int which, char *buf, size_t len)
 {
-	const unsigned char *a = which ? r->raddr : r->laddr;
-	unsigned port = which ? r->rport : r->lport;
-	char host[INET6_ADDRSTRLEN];
-
-	if (r->family == AF_INET) {
-		inet_ntop(AF_INET, a, host, sizeof host);
-		snprintf(buf, len, "%s:%u", host, port);
-	} else if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)(const void *)a)) {
-		/* a v4-mapped peer is named as IPv4, as the server names it */
-		inet_ntop(AF_INET, a + 12, host, sizeof host);
-		snprintf(buf, len, "%s:%u", host, port);
-	} else {
-		inet_ntop(AF_INET6, a, host, sizeof host);
-		snprintf(buf, len, "[%s]:%u", host, port);
-	}
+	conn_id(r->family, which ? r->raddr : r->laddr, which ? r->rport : r->lport, buf, len);
 }
 
 void

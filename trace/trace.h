@@ -39,12 +39,10 @@ struct record {
 /* record.c */
 /* Parse a raw record, line without its newline; -1 if it is none. */
 int record_parse(char *line, struct record *r);
-/* "127.0.0.1:4500" or "[::1]:4500": the local (which 0) or remote (1) end. */
+/* The local (which 0) or remote (1) end, named by conn_id(). */
 void record_end(const struct record *r, int which, char *buf, size_t len);
 /* The connection's name as closelab logs it: the client's end. */
 void record_conn(const struct record *r, char *buf, size_t len);
-/* "ESTABLISHED" for 1: the name of a TCP state. */
-const char *record_state(int state);
 /* A command name in buf, with \xHH for a byte odd in a log value. */
 void record_escape(const char *s, char *buf, size_t len);
 /* Read the range of ephemeral ports, for record_conn(); -1 if unknown. */

@@ -9,8 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/tcpstate.h"
 #include "../common/util.h"
-#include "../holders/procfd.h"
+#include "../common/connid.h"
+#include "../common/log.h"
+#include "../common/procfd.h"
 #include "trace.h"
 
 #define NPENDING 1024	/* sockets remembered at once; the oldest go first */
@@ -171,33 +174,21 @@ put(const char *line, size_t n)
 static void
 drop(const struct record *r, const struct record *sock, const char *call, const char *extra)
 {
-	char line[MAXLINE], conn[64], local[64], remote[64];
-	int n;
+	char line[MAXLINE], conn[CONNID_LEN], local[CONNID_LEN], remote[CONNID_LEN], fd[16] = "";
+	char how[16] = "";
+	struct loghead h = { r->t, (long)r->pid, "trace", conn, EV_DROP,
+	    r->state >= 0 ? tcp_state_name(r->state) : NULL, NULL };
 
 	record_conn(sock, conn, sizeof conn);
 	record_end(sock, 0, local, sizeof local);
 	record_end(sock, 1, remote, sizeof remote);
-	n = snprintf(line, sizeof line, "t=%lld pid=%ld role=trace conn=%s ev=drop call=%s comm=%s",
-	    (long long)r->t, (long)r->pid, conn, call, r->comm);
 	if (r->fd >= 0)
-		n += snprintf(line + n, sizeof line - n, " fd=%d", r->fd);
+		snprintf(fd, sizeof fd, " fd=%d", r->fd);
 	if (r->kind == R_SHUTDOWN)
-		n += snprintf(line + n, sizeof line - n, " how=%s",
+		snprintf(how, sizeof how, " how=%s",
 		    r->how == 0 ? "SHUT_RD" : r->how == 1 ? "SHUT_WR" : "SHUT_RDWR");
-	n += snprintf(line + n, sizeof line - n, " %s local=%s remote=%s", extra, local, remote);
-	if (r->state >= 0)
-		n += snprintf(line + n, sizeof line - n, " state=%s", record_state(r->state));
-	n += snprintf(line + n, sizeof line - n, "\n");
-	if (n >= (int)sizeof line)
-		n = sizeof line - 1, line[n - 1] = '\n';
-	put(line, (size_t)n);
-}
-
-/* Whether the FIN of a socket in state has left already. */
-static int
-fin_gone(int state)
-{
-	return state == 4 || state == 5 || state == 6 || state == 9 || state == 11;
+	put(line, log_format(line, sizeof line, &h, "call=%s comm=%s%s%s %s local=%s remote=%s",
+	    call, r->comm, fd, how, extra, local, remote));
 }
 
 /* A close or shutdown that sent nothing: why, and who holds the socket. */
@@ -208,7 +199,8 @@ sent_nothing(const struct record *r, size_t nlater, const struct procfd *scan)
 	struct pending *p = find(r);
 	const char *why;
 
-	if (r->kind == R_CLOSE && r->refs > 1 && !fin_gone(r->state) && r->state != 7) {
+	if (r->kind == R_CLOSE && r->refs > 1 && !tcp_state_fin_sent(r->state) &&
+	    r->state != TCPS_CLOSE) {
 		if (p == NULL)
 			p = remember(r);
 		holders(scan, r->inode, r->sk, 0, r + 1, nlater, p, who, sizeof who);
@@ -218,7 +210,7 @@ sent_nothing(const struct record *r, size_t nlater, const struct procfd *scan)
 	}
 	if (r->kind == R_SHUTDOWN && r->how == 0)
 		why = "read-only";
-	else if (fin_gone(r->state))
+	else if (tcp_state_fin_sent(r->state))
 		why = "sent-before";
 	else
 		why = "closed";
@@ -296,8 +288,8 @@ wanted(const struct record *r, unsigned long *want)
 {
 	size_t i, n = 0;
 
-	if (r->kind == R_CLOSE && r->sent == 0 && r->refs > 1 && !fin_gone(r->state) &&
-	    r->state != 7)
+	if (r->kind == R_CLOSE && r->sent == 0 && r->refs > 1 && !tcp_state_fin_sent(r->state) &&
+	    r->state != TCPS_CLOSE)
 		want[n++] = r->inode;
 	if (r->kind == R_EXIT)
 		for (i = 0; i < NPENDING; i++)

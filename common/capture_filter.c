@@ -1,5 +1,5 @@
 /*
- * filter.c: the capture's filter, run by the kernel on every packet, so
+ * capture_filter.c: the capture's filter, run by the kernel on every packet, so
  * that the packet socket receives the server's segments and nothing else:
  * TCP to or from its address and port (its port only, for a wildcard
  * address), and not loopback's second copy of what it sends. A classic BPF
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "server.h"
+#include "capture.h"
 
 /*
  * The kernel's classic BPF ABI (linux/filter.h), which musl's headers lack:
@@ -94,7 +94,7 @@ port_is(struct builder *b, uint16_t ld, uint32_t off, uint32_t port, uint8_t no)
 }
 
 int
-filter_attach(int fd, const struct sockaddr *sa, int lo)
+capture_filter(int fd, const struct sockaddr *sa, int lo)
 {
 	const struct sockaddr_in *in4 = (const struct sockaddr_in *)sa;
 	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;

@@ -17,70 +17,20 @@
 #include <unistd.h>
 #endif
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "connid.h"
 #include "diag.h"
-
-static const char *const names[TCPS_COUNT] = {
-	"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
-	"TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
-};
-
-const char *
-diag_state_name(int state)
-{
-	return state > 0 && state < TCPS_COUNT ? names[state] : "?";
-}
-
-/* word without '-' and '_', in lower case, into buf; -1 if it is too long */
-static int
-fold(const char *word, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	for (; *word; word++) {
-		if (*word == '-' || *word == '_')
-			continue;
-		if (n + 1 >= len)
-			return -1;
-		buf[n++] = tolower((unsigned char)*word);
-	}
-	buf[n] = '\0';
-	return 0;
-}
-
-int
-diag_state_word(const char *word)
-{
-	char want[32], name[32];
-	int i;
-
-	if (fold(word, want, sizeof want) == -1)
-		return -1;
-	for (i = 1; i < TCPS_COUNT; i++) {
-		fold(names[i], name, sizeof name);
-		if (strcmp(want, name) == 0)
-			return i;
-	}
-	return -1;
-}
+#include "netns.h"
 
 void
 diag_addr(const struct tcpsock *s, int dst, char *buf, size_t len)
 {
-	char host[INET6_ADDRSTRLEN] = "?";
-	const unsigned char *a = dst ? s->dst : s->src;
-
-	inet_ntop(s->family, a, host, sizeof host);
-	if (s->family == AF_INET6)
-		snprintf(buf, len, "[%s]:%d", host, dst ? s->dport : s->sport);
-	else
-		snprintf(buf, len, "%s:%d", host, dst ? s->dport : s->sport);
+	conn_id(s->family, dst ? s->dst : s->src, (unsigned)(dst ? s->dport : s->sport), buf, len);
 }
 
 #ifdef __linux__
@@ -130,8 +80,6 @@ struct bc_hostcond {
 	uint8_t family, prefix_len;
 	int port;		/* host order; -1: any */
 };
-/* TCP_NEW_SYN_RECV: the kernel's state of a connection request */
-enum { NEW_SYN_RECV = 12 };
 
 /*
  * The bytecode for "local port is port, or remote port is": the kernel
@@ -178,7 +126,7 @@ request(int fd, int family, unsigned states, int port, uint32_t seq)
 	r.ext = 1 << (INFO - 1);
 	r.states = states;
 	if (states & (1u << TCPS_SYN_RECV))
-		r.states |= 1u << NEW_SYN_RECV;
+		r.states |= 1u << TCPS_NEW_SYN_RECV;
 	memcpy(msg + sizeof h, &r, sizeof r);
 	if (port) {
 		bclen = port_filter(port, msg + len + sizeof a);
@@ -216,7 +164,7 @@ add(const unsigned char *m, size_t len, struct tcpsock **out, size_t *n, size_t 
 	}
 	s = &(*out)[(*n)++];
 	s->family = d.family;
-	s->state = d.state == NEW_SYN_RECV ? TCPS_SYN_RECV : d.state;
+	s->state = d.state == TCPS_NEW_SYN_RECV ? TCPS_SYN_RECV : d.state;
 	memcpy(s->src, d.id.src, 16);
 	memcpy(s->dst, d.id.dst, 16);
 	s->sport = ntohs(d.id.sport);
@@ -294,7 +242,7 @@ receive(int fd, uint32_t seq, struct tcpsock **out, size_t *n, size_t *cap)
 }
 
 int
-diag_dump(unsigned states, int port, struct tcpsock **out, size_t *n)
+diag_dump(int netns, unsigned states, int port, struct tcpsock **out, size_t *n)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	size_t cap = 0, i;
@@ -302,7 +250,7 @@ diag_dump(unsigned states, int port, struct tcpsock **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if ((fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, SOCK_DIAG)) == -1)
+	if ((fd = netns_socket(netns, AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, SOCK_DIAG)) == -1)
 		return -1;
 	for (i = 0; i < 2; i++) {
 		if (request(fd, families[i], states, port, i + 1) == -1 ||
@@ -323,9 +271,9 @@ diag_dump(unsigned states, int port, struct tcpsock **out, size_t *n)
 #else
 
 int
-diag_dump(unsigned states, int port, struct tcpsock **out, size_t *n)
+diag_dump(int netns, unsigned states, int port, struct tcpsock **out, size_t *n)
 {
-	(void)states, (void)port;
+	(void)netns, (void)states, (void)port;
 	*out = NULL;
 	*n = 0;
 	errno = ENOSYS;
