@@ -69,20 +69,25 @@ find(const long *order, long n, const char *id)
 static int
 classify(const char *line, const struct logline *l, const char **what)
 {
-	char how[16], holders[16];
+	char how[16], holders[16], by[8], err[64];
 
 	*what = NULL;
-	if (strcmp(l->ev, "accept") == 0)
-		return !strstr(line, " err=");
-	if (strstr(line, " err="))
+	if (log_field(line, "err", err, sizeof err))
 		return 0;
-	if (strcmp(l->ev, "shutdown") == 0 && log_field(line, "how", how, sizeof how) &&
-	    strcmp(how, "SHUT_RD") != 0)
-		*what = "shutdown";
-	else if (strcmp(l->ev, "close") == 0 && log_field(line, "holders", holders, sizeof holders) &&
-	    strstr(holders, "->0"))
+	switch (l->event) {
+	case EV_ACCEPT:
+		return 1;
+	case EV_SHUTDOWN:
+		if (log_field(line, "how", how, sizeof how) && strcmp(how, "SHUT_RD") != 0)
+			*what = events[EV_SHUTDOWN].name;
+		break;
+	case EV_CLOSE:
 		/* by=exit: the kernel sent the FIN at an exit, stamped only when reaped */
-		*what = strstr(line, " by=exit") ? "exit" : "close";
+		if (log_field(line, "holders", holders, sizeof holders) && strstr(holders, "->0"))
+			*what = log_field(line, "by", by, sizeof by) && strcmp(by, "exit") == 0
+			    ? "exit" : events[EV_CLOSE].name;
+		break;
+	}
 	return *what != NULL;
 }
 

@@ -68,4 +68,7 @@ struct event_info {
 
 extern const struct event_info events[NEVENTS];
 
+/* The event named name ("close": EV_CLOSE), or -1 if the vocabulary has none. */
+int event_named(const char *name);
+
 #endif

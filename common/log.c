@@ -324,6 +324,7 @@ log_parse(const char *line, struct logline *l)
 		return -1;
 	l->t = strtoll(t, NULL, 10);
 	l->pid = strtol(pid, NULL, 10);
+	l->event = event_named(l->ev);
 	return 0;
 }
 

@@ -83,6 +83,7 @@ struct logline {
 	int64_t t;
 	long pid;
 	char role[16], conn[64], ev[16];
+	int event;			/* ev as an enum event; -1: not in the vocabulary */
 };
 /* Parse the fixed fields of a line; -1 if it is not a closelab event line. */
 int log_parse(const char *line, struct logline *l);

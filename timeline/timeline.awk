@@ -173,7 +173,8 @@ function say(r, ev, c,    h, e) {
 		wire = "FIN ->"
 		return "close(): FIN to the server"
 	}
-	return ev
+	wire = "?"
+	return "ev=" ev ": an event that closelab's vocabulary (common/events.h) does not have"
 }
 
 # Cut text into part[1..n] of at most textw characters, at spaces; n.
@@ -365,7 +366,7 @@ function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, 
 			take_lane(p)
 		me = col[p]
 		text = say(r, ev, c)
-		w = captured ? "" : wire
+		w = captured && wire != "?" ? "" : wire
 		# the socket state, where it changed for this side: the state a
 		# call left (then=), or the state at the event
 		if ((st = log_get("then")) == "")
@@ -378,7 +379,7 @@ function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, 
 	}
 	# a FIN or RST stands out
 	wp = sprintf("%-10s", w)
-	if (index(w, "R") || w == "!")
+	if (index(w, "R") || w == "!" || w == "?")
 		wp = paint(wp, "1;31")
 	else if (index(w, "F"))
 		wp = paint(wp, 1)
