@@ -7,7 +7,7 @@ include config.mk
 COMMON_OBJ = common/util.o common/opt.o common/log.o common/events.o common/sock.o \
 	common/kernel.o common/connid.o common/tcpstate.o common/procfd.o common/diag.o \
 	common/capture.o common/capture_filter.o common/netns.o
-SERVER_OBJ = server/main.o server/parent.o server/signals.o server/pool.o server/keep.o \
+SERVER_OBJ = server/main.o server/parent.o server/signals.o server/pool.o server/keep.o server/child.o \
 	server/worker.o server/ends.o server/closing.o server/handoff.o server/holders.o \
 	server/wire.o
 CLIENT_OBJ = client/main.o client/exchange.o client/stats.o client/serverlog.o
@@ -68,7 +68,7 @@ COMMON_H = common/util.h common/opt.h common/log.h common/events.h common/sock.h
 	common/kernel.h common/connid.h common/tcpstate.h common/procfd.h common/diag.h \
 	common/capture.h common/netns.h
 $(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ) $(HOLDERS_OBJ) $(TRACE_OBJ): config.mk $(COMMON_H)
-$(SERVER_OBJ): server/server.h
+$(SERVER_OBJ): server/server.h server/worker.h
 $(CLIENT_OBJ): client/client.h
 $(HOLDERS_OBJ): holders/holders.h holders/diagnose.h
 $(TRACE_OBJ): trace/trace.h

@@ -132,9 +132,6 @@ dial(struct exchange *x)
 	x->wake = deadline(opt.timeout);
 	if ((x->fd = sock_stream(p->addr.ss_family, 1)) == -1) {
 		x->err = errno;
-		if (x->fd != -1)
-			close(x->fd);
-		x->fd = -1;
 		return -1;
 	}
 	r = connect(x->fd, (const struct sockaddr *)&p->addr, p->len);

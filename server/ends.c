@@ -11,6 +11,7 @@
 #include "../common/log.h"
 #include "../common/util.h"
 #include "server.h"
+#include "worker.h"
 
 /* How many of the server's processes hold the socket now. */
 static int

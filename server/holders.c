@@ -93,7 +93,11 @@ dead(pid_t pid)
 	return waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
 }
 
-void
+/*
+ * The slot's lock. It never unlocks what it does not hold, and takes over
+ * only from an owner that has died inside it.
+ */
+static void
 holders_lock(int slot)
 {
 	atomic_int *owner = &slots[slot].owner;
@@ -119,7 +123,7 @@ holders_lock(int slot)
 	}
 }
 
-void
+static void
 holders_unlock(int slot)
 {
 	int was = self;

@@ -1,22 +1,28 @@
 /*
- * keep.c: the parent's own copy of each connection. It holds the copy from
- * accept() to the handoff (or fork), then lets go at once, later, never, or
- * on SIGUSR1, as --parent-keeps says. While it keeps it, no close() of the
- * worker's can send the FIN.
+ * keep.c: the parent's own copy of each connection, and its bookkeeping,
+ * from accept() to the close. The copy waits in line for an idle worker,
+ * then, once handed off (or forked), the parent lets go at once, later,
+ * never, or on SIGUSR1, as --parent-keeps says. While it keeps it, no
+ * close() of the worker's can send the FIN.
  */
 #include <unistd.h>
 
 #include "../common/util.h"
 #include "server.h"
 
-/* A connection the parent holds, indexed by its holders slot. */
+/* A connection the parent holds, by its holders slot (where its id is). */
 static struct held {
 	int fd;		/* -1: the parent holds no copy */
+	int next;	/* waiting for a worker: the slot after it in line, or -1 */
+	int waiting;
 	int kept;	/* handed off, and kept as --parent-keeps says */
 	int64_t until;	/* when to close: ns, KEEP_NEVER or KEEP_SIGNAL */
 } held[MAXCONN];
 
-static int nkept;
+static int nkept, nwaiting;
+static int first = -1, last = -1;	/* the line of connections waiting */
+
+static const struct held none = { -1, -1, 0, 0, 0 };
 
 void
 keep_open(void)
@@ -24,13 +30,47 @@ keep_open(void)
 	int i;
 
 	for (i = 0; i < MAXCONN; i++)
-		held[i] = (struct held){ -1, 0, 0 };
+		held[i] = none;
 }
 
 void
 keep_hold(int slot, int fd)
 {
-	held[slot] = (struct held){ fd, 0, 0 };
+	held[slot] = none;
+	held[slot].fd = fd;
+	held[slot].waiting = 1;
+	parent_only(fd);
+	if (last == -1)
+		first = slot;
+	else
+		held[last].next = slot;
+	last = slot;
+	nwaiting++;
+}
+
+int
+keep_waiting(void)
+{
+	return first;
+}
+
+int
+keep_waiting_count(void)
+{
+	return nwaiting;
+}
+
+/* Take slot, the first in line, out of it. */
+static void
+leave_line(int slot)
+{
+	if (!held[slot].waiting)
+		return;
+	first = held[slot].next;
+	if (first == -1)
+		last = -1;
+	held[slot].waiting = 0;
+	nwaiting--;
 }
 
 int
@@ -42,12 +82,12 @@ keep_fd(int slot)
 void
 keep_release(int slot, const char *why)
 {
-	/* a worker that has exited holds nothing: not counted as a holder */
-	parent_reap();
+	leave_line(slot);
+	parent_only_gone(held[slot].fd);
 	conn_close(slot, PARENT, held[slot].fd, holders_id(slot), why);
 	if (held[slot].kept)
 		nkept--;
-	held[slot] = (struct held){ -1, 0, 0 };
+	held[slot] = none;
 }
 
 void
@@ -55,6 +95,7 @@ keep_after_handoff(int slot)
 {
 	struct held *h = &held[slot];
 
+	leave_line(slot);
 	if (opt.parent_keeps == 0) {
 		keep_release(slot, "0");
 		return;
@@ -109,14 +150,4 @@ int
 keep_count(void)
 {
 	return nkept;
-}
-
-void
-keep_forget(int keep)
-{
-	int i;
-
-	for (i = 0; i < MAXCONN; i++)
-		if (held[i].fd != -1 && held[i].fd != keep)
-			close(held[i].fd);
 }

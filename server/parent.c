@@ -33,22 +33,6 @@ static int64_t accept_rests_until;	/* 0: accept() is not resting */
 static int accept_failing;
 static int children_failed;	/* a worker or the capture exited with status 1 */
 
-/* Connections accepted and not yet given to a worker, oldest first. */
-static int waitq[MAXCONN];
-static int qhead, qlen;
-
-void
-become_child(int keep, const char *role)
-{
-	holders_forked();
-	log_batch(0);
-	log_role(role);
-	if (lfd != -1 && lfd != keep)
-		close(lfd);
-	pool_forget(keep);
-	keep_forget(keep);
-}
-
 /* A child was reaped: a worker, the capture process, or (we are the
  * subreaper, on Linux) a helper whose worker died before it. */
 static void
@@ -84,8 +68,13 @@ reap_all(void)
 	}
 }
 
-void
-parent_reap(void)
+/*
+ * Reap the children that have exited, if any has (SIGCHLD seen): before the
+ * parent closes a copy, so that a worker that has exited is not counted as
+ * a holder.
+ */
+static void
+reap(void)
 {
 	if (signals_child_exited())
 		reap_all();
@@ -97,12 +86,10 @@ dispatch(void)
 {
 	int slot, r;
 
-	while (qlen > 0) {
-		slot = waitq[qhead];
+	while ((slot = keep_waiting()) != -1) {
 		if ((r = pool_give(slot, keep_fd(slot))) == -1)
 			return;		/* every worker is busy: it waits */
-		qhead = (qhead + 1) % MAXCONN;
-		qlen--;
+		reap();
 		if (r == 0)
 			keep_after_handoff(slot);
 		else	/* as s6 does: no child, no connection; never a leak */
@@ -118,12 +105,14 @@ dispatch(void)
 static int
 can_accept(void)
 {
+	int waiting = keep_waiting_count();
+
 	if (state != SERVING || accept_rests_until || holders_full() ||
-	    qlen + keep_count() >= maxconn)
+	    waiting + keep_count() >= maxconn)
 		return 0;
-	if (qlen < opt.queue)
+	if (waiting < opt.queue)
 		return 1;
-	return qlen == 0 && pool_idle();
+	return waiting == 0 && pool_idle();
 }
 
 /* accept() failed: go on, or rest the listener, logging it once. */
@@ -154,8 +143,8 @@ accept_one(void)
 	if (log_on())
 		sock_addrstr((struct sockaddr *)&ss, holders_id(slot), CONNID_LEN);
 	keep_hold(slot, fd);
-	waitq[(qhead + qlen++) % MAXCONN] = slot;
-	logev(holders_id(slot), EV_ACCEPT, "fd=%d holders=0->1 queued=%d", fd, qlen - 1);
+	logev(holders_id(slot), EV_ACCEPT, "fd=%d holders=0->1 queued=%d", fd,
+	    keep_waiting_count() - 1);
 	return 0;
 }
 
@@ -169,6 +158,7 @@ stop(int sig)
 	}
 	state = DRAINING;
 	logev(NULL, EV_STOP, "signal=%d grace=%ld", sig, opt.grace);
+	parent_only_gone(lfd);
 	close(lfd);
 	lfd = -1;
 	grace_end = deadline(opt.grace);
@@ -180,10 +170,12 @@ take_signals(void)
 	int sig;
 
 	while ((sig = signals_take()) != 0) {
-		if (sig == SIGCHLD)
+		if (sig == SIGCHLD) {
 			reap_all();
-		else if (sig == SIGUSR1)
+		} else if (sig == SIGUSR1) {
+			reap();
 			keep_release_signalled();
+		}
 		else
 			stop(sig);
 	}
@@ -225,6 +217,7 @@ int
 parent_start(int listener, long room)
 {
 	lfd = listener;
+	parent_only(lfd);
 	if (room < maxconn)
 		maxconn = room;
 	keep_open();
@@ -256,7 +249,7 @@ parent_loop(void)
 	for (;;) {
 		timeout = -1;
 		/* a SIGCHLD whose byte the full self-pipe could not take */
-		parent_reap();
+		reap();
 		if (accept_rests_until && now_ns() >= accept_rests_until)
 			accept_rests_until = 0;
 		/* a dead worker is replaced; if fork fails, try again soon */
@@ -265,10 +258,11 @@ parent_loop(void)
 			timeout = ACCEPT_REST_MS;
 		}
 		dispatch();
+		reap();
 		next = keep_release_due();
 		if (state != SERVING) {
 			/* serve what was accepted; an idle worker may go */
-			if (qlen == 0)
+			if (keep_waiting_count() == 0)
 				pool_release_idle();
 			if (!pool_alive() || state == ENDING || now_ns() >= grace_end)
 				break;
@@ -366,8 +360,10 @@ wait_gone(enum waited w, int64_t until)
 void
 parent_stop(void)
 {
-	if (lfd != -1)
+	if (lfd != -1) {
+		parent_only_gone(lfd);
 		close(lfd);
+	}
 	lfd = -1;
 	/* an idle worker exits at the EOF of its channel, a busy one at SIGTERM */
 	if (pool_alive())

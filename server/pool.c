@@ -48,6 +48,17 @@ pool_open(void)
 	return 0;
 }
 
+/* Close w's channel, if it has one. */
+static void
+drop_channel(struct worker *w)
+{
+	if (w->chan == -1)
+		return;
+	parent_only_gone(w->chan);
+	close(w->chan);
+	w->chan = -1;
+}
+
 /* Fork the prefork worker w with its channel; -1 on error. */
 static int
 spawn_worker(struct worker *w)
@@ -70,6 +81,7 @@ spawn_worker(struct worker *w)
 		worker_loop(sv[1]);
 	}
 	close(sv[1]);
+	parent_only(sv[0]);
 	*w = (struct worker){ pid, sv[0], -1 };
 	logev(NULL, EV_SPAWN, "worker=%ld", (long)pid);
 	return 0;
@@ -121,8 +133,7 @@ hand_off(struct worker *w, struct conn *c)
 	if (handoff_send(w->chan, c) == -1) {
 		holders_set(c->slot, CHILD, 0);
 		logev(c->id, EV_HANDOFF, "worker=%ld err=%s", (long)w->pid, errname(errno));
-		close(w->chan);
-		w->chan = -1;	/* dead or dying: the reaper replaces it */
+		drop_channel(w);	/* dead or dying: the reaper replaces it */
 		return -1;
 	}
 	w->slot = c->slot;
@@ -200,8 +211,7 @@ pool_ready(const struct pollfd *pfd, int n)
 		if ((r = read(w->chan, buf, sizeof buf)) > 0) {
 			w->slot = -1;
 		} else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
-			close(w->chan);
-			w->chan = -1;
+			drop_channel(w);
 		}
 	}
 }
@@ -217,8 +227,7 @@ pool_exited(pid_t pid, int status)
 			continue;
 		log_exit(NULL, "child", pid, status);
 		conn_holder_exited(pid);
-		if (w->chan != -1)
-			close(w->chan);
+		drop_channel(w);
 		/* its helpers live on in its process group: ended at the stop */
 		if (kill(-pid, 0) == 0) {
 			if (norphans < MAXCONN)
@@ -250,8 +259,7 @@ pool_release_idle(void)
 	for (i = 0; i < opt.workers; i++) {
 		struct worker *w = &workers[i];
 		if (w->chan != -1 && w->slot == -1) {
-			close(w->chan);
-			w->chan = -1;
+			drop_channel(w);
 		}
 	}
 }
@@ -263,10 +271,7 @@ pool_signal(int sig)
 
 	for (i = 0; i < opt.workers; i++) {
 		struct worker *w = &workers[i];
-		if (w->chan != -1) {
-			close(w->chan);
-			w->chan = -1;
-		}
+		drop_channel(w);
 		if (w->pid && kill(-w->pid, sig) == -1)
 			kill(w->pid, sig);
 	}
@@ -284,14 +289,4 @@ pool_lingers(void)
 		if (kill(-orphans[i], 0) == -1 && errno == ESRCH)
 			orphans[i--] = orphans[--norphans];
 	return n + norphans;
-}
-
-void
-pool_forget(int keep)
-{
-	int i;
-
-	for (i = 0; i < opt.workers; i++)
-		if (workers[i].chan != -1 && workers[i].chan != keep)
-			close(workers[i].chan);
 }

@@ -64,9 +64,13 @@ int parent_start(int lfd, long room);
 int parent_loop(void);
 /* End the workers (SIGTERM, then SIGKILL), reap them, close what it holds. */
 void parent_stop(void);
-/* Reap the children that have exited, if any has (SIGCHLD seen). */
-void parent_reap(void);
-/* In a new child: drop every descriptor of the parent's but keep; log as role. */
+
+/* child.c: what a process the server forks leaves of its parent. */
+/* fd is the parent's own: a new child closes it. */
+void parent_only(int fd);
+/* fd is closed, or about to be: no longer the parent's. */
+void parent_only_gone(int fd);
+/* In a new child: close the parent's own descriptors but keep; log as role. */
 void become_child(int keep, const char *role);
 
 /* signals.c: signals through a self-pipe, and forking without them. */
@@ -111,44 +115,36 @@ void pool_release_idle(void);
 void pool_signal(int sig);
 /* How many processes or process groups of the pool are left. */
 int pool_lingers(void);
-/* In a new child: close the pool's channels, but keep. */
-void pool_forget(int keep);
 
-/* keep.c: the parent's own copy of each connection, until it lets go. */
+/* keep.c: the parent's own copy of each connection, from accept() until it lets go. */
 /* Start with no copy kept. */
 void keep_open(void);
-/* The parent holds fd, just accepted, as slot's copy. */
+/* The parent holds fd, just accepted, as slot's copy, last in line for a worker. */
 void keep_hold(int slot, int fd);
+/* The first slot in line for a worker, or -1. */
+int keep_waiting(void);
+/* How many wait in line. */
+int keep_waiting_count(void);
 /* The descriptor of slot's copy, or -1. */
 int keep_fd(int slot);
-/* After the handoff or fork: close now, or note when, as --parent-keeps says. */
+/* After the handoff or fork, out of line: close now, or note when, as --parent-keeps says. */
 void keep_after_handoff(int slot);
 /* Close the copies whose time has come; the next deadline (ns), or 0. */
 int64_t keep_release_due(void);
 /* SIGUSR1: close the copies kept for --parent-keeps signal. */
 void keep_release_signalled(void);
-/* Close one copy now, saying why (keep=WHY). */
+/* Close one copy now (out of line, if it waits), saying why (keep=WHY). */
 void keep_release(int slot, const char *why);
 /* Close every copy, at exit. */
 void keep_release_all(void);
 /* How many copies the parent keeps after their handoff. */
 int keep_count(void);
-/* In a new child: close the parent's copies, but keep. */
-void keep_forget(int keep);
 
-/* worker.c: a prefork worker's life; serving one connection. */
+/* worker.c: a prefork worker's life; serving one connection (worker.h: its helpers). */
 /* Serve each connection the parent passes on chan, until its EOF; never returns. */
 void worker_loop(int chan);
 /* Take the connection, read and answer as --reads says, end it as --end says. */
 void serve(struct conn *c);
-/* Before a count: a helper or parent that has exited holds nothing. */
-void worker_recount(struct conn *c);
-/* read() once and log what it returned: bytes, EOF, idle or an error. */
-ssize_t logged_read(struct conn *c, char *buf, size_t len);
-/* Whether fd becomes readable before until (ns). */
-int wait_readable(int fd, int64_t until);
-/* Sleep ms, with this process's lines written first. */
-void worker_sleep(long ms);
 
 /* ends.c: the --end modes. */
 extern const struct end ends[];
@@ -219,10 +215,6 @@ void holders_claim(int slot, int who, pid_t was, pid_t pid);
 pid_t holders_pid(int slot, int who);
 /* How many hold slot's socket now. */
 int holders_count(int slot);
-/* The slot's lock. It never unlocks what it does not hold, and takes over
- * only from an owner that has died inside it. */
-void holders_lock(int slot);
-void holders_unlock(int slot);
 /* close(fd) as who, counting the holders just before and after, under the
  * lock: the process that counts "->0" truly was the last holder. */
 int holders_close(int slot, int who, int fd, struct tally *tl);

@@ -24,6 +24,7 @@
 #include "../common/log.h"
 #include "../common/util.h"
 #include "server.h"
+#include "worker.h"
 
 /* The --spawn helper of the connection being served, or -1. */
 static pid_t helper = -1;

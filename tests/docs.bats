@@ -174,3 +174,19 @@ vocabulary() {
 	done
 	[ -z "$missing" ] || mistake "contract.md does not name these options, which the core tests use:$missing"
 }
+
+@test "the README's layout table names every source file where it is" {
+	local dir file row missing=
+	git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1 || skip "needs the git checkout, for its list of files"
+	for dir in server client common holders trace timeline grade demo bench; do
+		row=$(grep "^| \`$dir/\` |" "$TOP/README.md") ||
+		    mistake "the README's layout table has no row for $dir/" || return
+		for file in $(git -C "$TOP" ls-files "$dir"); do
+			file=${file#"$dir"/}
+			case $file in */*) continue ;; esac
+			case $row in *"\`$file\`"*) ;; *) missing="$missing $dir/$file" ;; esac
+		done
+	done
+	[ -z "$missing" ] ||
+	    mistake "the README's layout table does not name these files in their folder's row:$missing"
+}
