@@ -43,12 +43,22 @@ backlog() {
 	[ "$(ss -tln "( sport = :$PORT )" | awk 'NR == 2 { print $2 }')" = "$1" ]
 }
 
+# drains_on SIG: the one worker is stopped (SIGSTOP) while the parent hands
+# it the connection and takes SIG, and goes on once the stop is logged: the
+# connection is in flight at the stop, however slow the machine
 drains_on() {
-	start_server --reply-delay 300
+	local worker
+	start_server --reply-delay 300 --workers 1
+	wait_until "the server's worker" spawned 1
+	worker=$(server_children)
+	kill -STOP "$worker"
 	start_client --send hello --log "$CLOG"
-	wait_for_event "$SLOG" role=worker ev=read bytes=5 ||
-	    mistake "the worker never read the client's 5 bytes"
+	wait_for_event "$SLOG" role=parent ev=handoff ||
+	    mistake "the parent never handed the connection to its worker"
 	kill "-$1" "$SERVER_PID"
+	wait_for_event "$SLOG" role=parent ev=stop || { kill -CONT "$worker"; false; } ||
+	    mistake "the parent did not log its stop on SIG$1"
+	kill -CONT "$worker"
 	wait_client
 	assert_line --index -1 --regexp '^result end=eof .* sent=5 received=5$' ||
 	    mistake "a connection in flight at SIG$1 did not finish with its echo and EOF"

@@ -2,7 +2,7 @@
  * trace.h: bin/trace. bpftrace runs closes.bt, which reports every close(),
  * shutdown() and exit that drops a TCP connection as a raw record; these
  * become closelab log lines (role=trace, ev=drop), with the other holders
- * of a socket named from /proc (holders/procfd.c).
+ * of a socket named from /proc (common/procfd.c).
  */
 #ifndef TRACE_H
 #define TRACE_H

@@ -2,7 +2,7 @@
  * track.c: the records of a batch become log lines. A close that sent
  * nothing is remembered, with who still held the socket, until the FIN or
  * RST leaves: that line then says which drop came first and how long
- * before. The holders come from one scan of /proc a batch (holders/procfd.c).
+ * before. The holders come from one scan of /proc a batch (common/procfd.c).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -154,7 +154,7 @@ expect no-cloexec some 'close-on-exec'
 
 # a forked child keeps the other connections the parent holds
 sources child-keeps-others
-patch child-keeps-others server/parent.c 's/^\tkeep_forget(keep);$/\t(void)keep;/'
+patch child-keeps-others server/keep.c '/^\tparent_only(fd);$/d'
 expect child-keeps-others some 'close every descriptor it does not serve'
 
 
