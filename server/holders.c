@@ -93,11 +93,7 @@ dead(pid_t pid)
 	return waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
 }
 
-/*
- * The slot's lock. It never unlocks what it does not hold, and takes over
- * only from an owner that has died inside it.
- */
-static void
+void
 holders_lock(int slot)
 {
 	atomic_int *owner = &slots[slot].owner;
@@ -123,7 +119,7 @@ holders_lock(int slot)
 	}
 }
 
-static void
+void
 holders_unlock(int slot)
 {
 	int was = self;

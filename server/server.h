@@ -215,6 +215,11 @@ void holders_claim(int slot, int who, pid_t was, pid_t pid);
 pid_t holders_pid(int slot, int who);
 /* How many hold slot's socket now. */
 int holders_count(int slot);
+/* The slot's lock (tests/units/holders_lock.c tries it). It never unlocks
+ * what it does not hold, and takes over only from an owner that has died
+ * inside it. */
+void holders_lock(int slot);
+void holders_unlock(int slot);
 /* close(fd) as who, counting the holders just before and after, under the
  * lock: the process that counts "->0" truly was the last holder. */
 int holders_close(int slot, int who, int fd, struct tally *tl);

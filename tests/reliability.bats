@@ -389,8 +389,7 @@ logged() {
 @test "the holders lock is never taken from a live owner, and taken over from a dead one" {
 	command -v cc >/dev/null || skip "needs cc to build the lock's test"
 	cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE -o "$BATS_TEST_TMPDIR/lock" \
-	    "$TOP/tests/units/holders_lock.c" "$TOP/server/holders.c" "$TOP/common/util.c" \
-	    "$TOP/common/log.c" "$TOP/common/events.c" "$TOP/common/kernel.c" ||
+	    "$TOP/tests/units/holders_lock.c" "$TOP/server/holders.c" "$TOP/common/libcommon.a" ||
 	    mistake "the test of the holders lock did not build"
 	# its own waits are of 10 s each, the 1.5 s a stopped owner keeps the lock apart
 	DEADLINE_S=60 run_program "$BATS_TEST_TMPDIR/lock"

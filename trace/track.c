@@ -176,6 +176,7 @@ drop(const struct record *r, const struct record *sock, const char *call, const 
 {
 	char line[MAXLINE], conn[CONNID_LEN], local[CONNID_LEN], remote[CONNID_LEN], fd[16] = "";
 	char how[16] = "";
+	size_t n;
 	struct loghead h = { r->t, (long)r->pid, "trace", conn, EV_DROP,
 	    r->state >= 0 ? tcp_state_name(r->state) : NULL, NULL };
 
@@ -187,8 +188,9 @@ drop(const struct record *r, const struct record *sock, const char *call, const 
 	if (r->kind == R_SHUTDOWN)
 		snprintf(how, sizeof how, " how=%s",
 		    r->how == 0 ? "SHUT_RD" : r->how == 1 ? "SHUT_WR" : "SHUT_RDWR");
-	put(line, log_format(line, sizeof line, &h, "call=%s comm=%s%s%s %s local=%s remote=%s",
-	    call, r->comm, fd, how, extra, local, remote));
+	n = log_format(line, sizeof line, &h, "call=%s comm=%s%s%s %s local=%s remote=%s", call,
+	    r->comm, fd, how, extra, local, remote);
+	put(line, n);
 }
 
 /* A close or shutdown that sent nothing: why, and who holds the socket. */
