@@ -128,7 +128,7 @@ capture_flags(unsigned flags, char *buf)
 {
 	static const struct { unsigned bit; char c; } letters[] = {
 		{ 0x01, 'F' }, { 0x02, 'S' }, { 0x04, 'R' }, { 0x08, 'P' },
-		{ 0x20, 'U' }, { 0x40, 'E' }, { 0x80, 'W' }, { 0x10, '.' },
+		{ 0x10, '.' }, { 0x20, 'U' }, { 0x40, 'E' }, { 0x80, 'W' },
 	};
 	size_t i;
 
