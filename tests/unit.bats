@@ -1,28 +1,28 @@
 #!/usr/bin/env bats
 # The modules of common/, each checked on its own by a C program of
-# tests/unit/, built here against the files of common/ that it needs. A
+# tests/units/, built here against the files of common/ that it needs. A
 # program says nothing when every check holds, "not ok - SENTENCE" at the
 # first that does not (status 1), and "skip - REASON" where it cannot check
 # (status 77: not Linux, not root, no network namespace).
 
 load test_helper
 
-# unit NAME FILES...: build tests/unit/NAME.c with FILES (paths from the
+# unit NAME FILES...: build tests/units/NAME.c with FILES (paths from the
 # top) and run it; its first "not ok" line is the test's sentence
 unit() {
 	local name=$1 said
 	shift
 	command -v cc >/dev/null || skip "needs cc"
 	(cd "$TOP" && cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE -Wall -Wextra \
-	    -Werror -pedantic -o "$BATS_TEST_TMPDIR/$name" "tests/unit/$name.c" "$@") ||
-	    mistake "tests/unit/$name.c did not build against $*"
+	    -Werror -pedantic -o "$BATS_TEST_TMPDIR/$name" "tests/units/$name.c" "$@") ||
+	    mistake "tests/units/$name.c did not build against $*"
 	# its own waits are of 10 s each
 	DEADLINE_S=60 run_program "$BATS_TEST_TMPDIR/$name"
 	[ "$status" -ne 77 ] || skip "$(sed -n 's/^skip - //p' <<<"$output" | head -n 1)"
 	said=$(sed -n 's/^not ok - //p' <<<"$output" | head -n 1)
 	if [ "$status" -ne 0 ] || [ -n "$said" ]; then
 		[ -n "$said" ] || printf '%s\n' "$output" >&2
-		mistake "tests/unit/$name: ${said:-it ended with status $status}"
+		mistake "tests/units/$name: ${said:-it ended with status $status}"
 	fi
 }
 
@@ -40,7 +40,7 @@ unit() {
 }
 
 @test "diag_dump lists this process's sockets by state, port and inode, in its namespace or another" {
-	unit diag tests/unit/nschild.c common/diag.c common/connid.c common/netns.c common/util.c \
+	unit diag tests/units/nschild.c common/diag.c common/connid.c common/netns.c common/util.c \
 	    common/tcpstate.c
 }
 
@@ -49,6 +49,6 @@ unit() {
 }
 
 @test "capture takes packets apart as tcpdump does, and sees its address's segments in its namespace only" {
-	unit capture tests/unit/nschild.c common/capture.c common/capture_filter.c common/netns.c \
+	unit capture tests/units/nschild.c common/capture.c common/capture_filter.c common/netns.c \
 	    common/util.c
 }

@@ -1,5 +1,5 @@
 /*
- * unit.h: the checks of tests/unit/. A check that holds says nothing; the
+ * unit.h: the checks of tests/units/. A check that holds says nothing; the
  * first that does not prints "not ok - SENTENCE (FILE:LINE)" and ends the
  * program with status 1. A program that cannot check here prints
  * "skip - REASON" and ends with 77. Only the process that main() runs
