@@ -2,8 +2,8 @@
 # labcheck.sh: make lab-check. Runs each exercise of docs/lab.md with the
 # command the handout gives it, and checks, on this machine, what its
 # Observe paragraph points the student at, against the key (docs/lab-key.md):
-# each line or field is printed, and holds the value the key says (orders
-# and lower bounds; ranges only where they are generous).
+# each event is logged with the fields the key says, in its order, and the
+# times keep its lower bounds (ranges only where they are generous).
 #
 # usage: labcheck.sh [N...]     the exercises N (all ten)
 # One line an exercise: "ok N title", "FAIL N title: what was not seen", or
@@ -16,16 +16,24 @@
 # clone (the tree's entries linked into it), bounded by LAB_TIMEOUT seconds
 # (120); its output is read once it has exited. LAB_KEEP=1 keeps the scratch
 # directory, and says where it is; REPLY_DELAY=MS is passed on to the demo.
+#
+# The checks read the log lines that the timeline is drawn from, field by
+# field (common/log.awk, through demo/labcheck.awk), never the timeline's
+# sentences, which are worded for the student and may change.
 set -u
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 lab=$TOP/docs/lab.md
 LAB_TIMEOUT=${LAB_TIMEOUT:-120}
-# the handout's commands run as in a fresh shell: no scenario, no logs.
-# REPLY_DELAY (ms), which the demo reads, is kept: the test suite stretches
-# the article's echo delay with it, as its scenario tests do, so that a
-# loaded machine cannot reorder the segments of exercises 2 and 3
-unset SCENARIO LOGS
+# the handout's commands run as in a fresh shell: no scenario. LOGS=1: the
+# demo prints, after each timeline, the log lines it was drawn from, which
+# the checks read (the handout asks for them where the student reads them
+# too). REPLY_DELAY (ms), which the demo reads, is kept: the test suite
+# stretches the article's echo delay with it, as its scenario tests do, so
+# that a loaded machine cannot reorder the segments of exercises 2 and 3
+unset SCENARIO
+LOGS=1
+export LOGS
 work=$(mktemp -d "${TMPDIR:-/tmp}/closelab-lab.XXXXXX")
 if [ -n "${LAB_KEEP:-}" ]; then
 	echo "labcheck: the commands' output is kept in $work" >&2
@@ -41,7 +49,7 @@ for f in "$TOP"/*; do
 	ln -s "$f" "$work/clone/${f##*/}"
 done
 
-# event, values and field: the log helpers of the demo and the tests
+# event, has_event, values and field: the log helpers of the demo and the tests
 # shellcheck source=common/serverctl.sh
 . "$TOP/common/serverctl.sh"
 
@@ -86,10 +94,10 @@ command_of() {
 
 # --- what a command printed ---
 
-# scene NAME: the part of the output ($out) for the demo's scenario NAME,
-# split into its timeline (tl: one record an event), its log lines (log),
-# and the whole of it (scene); captured= is empty when no segment was
-# captured. 1 if the output has no such scenario.
+# scene NAME: the part of the output ($out) for the demo's scenario NAME
+# (scene), and its log lines (log), the demo's LOGS=1 print of them, in
+# the order of their t=; captured= is empty when no segment was captured.
+# 1 if the output has no such scenario.
 scene() {
 	awk -v name="$1" '
 		index($0, "== " name ": ") == 1 { on = 1; found = 1; next }
@@ -97,95 +105,63 @@ scene() {
 		on { print }
 		END { exit !found }' "$out" >"$work/scene" ||
 	    miss "the output has no scenario $1 (no line '== $1: ...')" || return
-	sed -n 's/^  \(t=\)/\1/p' "$work/scene" >"$work/log"
-	# the timeline's rows: ms, the role of the lane with the *, the wire
-	# column, the event's words with their continuation lines joined
-	awk '
-		function trim(s) { sub(/^ +/, "", s); sub(/ +$/, "", s); return s }
-		function flush() { if (ms != "") print ms "\t" who "\t" wire "\t" text; ms = "" }
-		/^lanes: / {
-			n = split(substr($0, 8), l, ", ")
-			for (i = 1; i <= n; i++) {
-				split(l[i], w, " ")
-				role[w[1]] = w[2]
-			}
-			getline hdr
-			wcol = index(hdr, "wire")
-			ecol = index(hdr, "event")
-			split("", lane)
-			for (c = 10; c < wcol; c++)
-				if ((ch = substr(hdr, c, 1)) != " ")
-					lane[c] = role[ch]
-			on = 1
-			next
-		}
-		on && /^ *[0-9]+\.[0-9][0-9][0-9] / {
-			flush()
-			ms = $1
-			who = ""
-			for (c in lane)
-				if (substr($0, c, 1) == "*")
-					who = lane[c]
-			wire = trim(substr($0, wcol, ecol - wcol))
-			if (who == "" && wire ~ /^#/)
-				who = "wire"
-			text = trim(substr($0, ecol))
-			next
-		}
-		on && /^          / { text = text " " trim(substr($0, ecol)); next }
-		on { flush(); on = 0 }
-		END { flush() }' "$work/scene" >"$work/tl"
+	sed -n 's/^  \(t=\)/\1/p' "$work/scene" | sort -t= -k2,2n >"$work/log"
+	[ -s "$work/log" ] ||
+	    miss "the scenario $1 printed no log lines (the demo prints them with LOGS=1)" || return
 	captured=yes
-	! grep -q '^(no segments' "$work/scene" || captured=
+	logged role=wire ev=segment || captured=
 }
 
-# at ROLE TEXT [WIRE [FROM]]: the ms of the first row of the timeline by
-# ROLE (an ERE; empty: any lane) whose words match the ERE TEXT and whose
-# wire column matches the ERE WIRE, at FROM ms or later; 1 if there is none.
-# The EREs go through the environment: awk -v would take their backslashes
-# for escapes (gawk makes \( a plain parenthesis).
+# ask ASSIGNMENTS...: demo/labcheck.awk's answer (a time in ms) to the
+# question its awk -v ASSIGNMENTS ask of the scene's log
+ask() {
+	awk "$@" -f "$TOP/common/log.awk" -f "$TOP/demo/labcheck.awk" "$work/log"
+}
+
+# at PAIRS...: the ms, from the connection's first event, of the first log
+# line of the scene that holds every KEY=VALUE pair (as event() takes them:
+# KEY= any value, KEY=*END a value that ends with END); 1 if there is none.
+# after MS PAIRS...: of the first at MS ms or later; nth N PAIRS...: of the
+# N-th.
 at() {
-	LC_R=$1 LC_T=$2 LC_W=${3:-} awk -F '\t' -v from="${4:-0}" '
-		BEGIN { r = ENVIRON["LC_R"]; t = ENVIRON["LC_T"]; w = ENVIRON["LC_W"] }
-		(r == "" || $2 ~ ("^(" r ")$")) && $4 ~ t && $3 ~ w && $1 + 0 >= from + 0 {
-			print $1
-			found = 1
-			exit
-		}
-		END { exit !found }' "$work/tl"
+	ask -v want="$*"
+}
+after() {
+	lc_from=$1
+	shift
+	ask -v from="$lc_from" -v want="$*"
+}
+nth() {
+	lc_nth=$1
+	shift
+	ask -v nth="$lc_nth" -v want="$*"
 }
 
-# segment K: the K-th segment captured, as its wire column draws it (<-F.)
+# in_state MS ROLE STATE: the ms of ROLE's first log line at MS or later
+# where its socket is in STATE (the state a call left it in, or else the
+# one at the event), as the timeline prints [STATE]
+in_state() {
+	ask -v from="$1" -v want="role=$2" -v state="$3"
+}
+
+# first_sent server|client F|R: the ms at which that side first sent a FIN
+# (F) or an RST (R): as root, its captured segment; without, the close or
+# shutdown that sent it, worked out from the log's fields by the rule of
+# the timeline's wire column (labcheck.awk's sends())
+first_sent() {
+	ask -v side="$1" -v sent="$2"
+}
+
+# segment K: the K-th segment captured, in the handout's letters: ->F. (to
+# the server), <-P. (to the client)
 segment() {
-	awk -F '\t' -v k="$1" '$2 == "wire" && $3 ~ ("^#" k " ") { print $3; exit }' "$work/tl" |
-	    sed 's/^#[0-9]* *//'
+	values "$work/log" "dir flags" role=wire ev=segment |
+	    sed -n "$1{s/^in /->/; s/^out /<-/; p; q;}"
 }
 
 # segments: how many segments were captured
 segments() {
-	awk -F '\t' '$2 == "wire" && $3 ~ /^#/ { n++ } END { print n + 0 }' "$work/tl"
-}
-
-# first_sent F|R: the ms at which the server first sent a FIN (F) or an RST
-# (R): as root, its captured segment (<-F., <-R.); without, the first row
-# with "<- FIN" or "<- RST" in its wire column, worked out from the logs
-first_sent() {
-	if [ -n "$captured" ]; then
-		at wire '' "^#[0-9]+ +<-$1"
-	elif [ "$1" = F ]; then
-		at '' '' '^<- FIN$'
-	else
-		at '' '' '^<- RST$'
-	fi
-}
-
-# client_sent_fin: the client's FIN went: captured, or on its line
-client_sent_fin() {
-	if [ -n "$captured" ]; then
-		at wire '' '^#[0-9]+ +->F'
-	else
-		at client '' '^FIN ->$'
-	fi
+	values "$work/log" flags role=wire ev=segment | awk 'END { print NR }'
 }
 
 # logged PAIRS...: a log line of the scene holds every KEY=VALUE pair
@@ -193,10 +169,10 @@ logged() {
 	has_event "$work/log" "$@"
 }
 
-# t_ms PAIRS...: the t= of the first such log line, in ms
-t_ms() {
-	lc_line=$(event "$work/log" "$@") || return 1
-	echo "$(($(field "$lc_line" t) / 1000000))"
+# elapsed FROM TO: the ms from FROM to TO; 1 if either is not known (empty)
+elapsed() {
+	[ -n "$1" ] && [ -n "$2" ] || return 1
+	awk -v from="$1" -v to="$2" 'BEGIN { printf "%.3f\n", to - from }'
 }
 
 # result: the client's result line of the scene, without its prefix
@@ -224,11 +200,11 @@ miss() {
 # the numbering of the segments depends on both, and a loaded machine can
 # delay the client's steps past them
 article_order() {
-	fin=$(at wire '' '^#[0-9]+ +->F') || miss "the client's FIN was not captured" || return
-	echo1=$(at wire '' '^#[0-9]+ +<-P') || miss "no echo was captured" || return
+	fin=$(first_sent client F) || miss "the client's FIN was not captured" || return
+	echo1=$(at role=wire ev=segment dir=out flags=P.) || miss "no echo was captured" || return
 	lt "$fin" "$echo1" ||
 	    miss "the first echo left at $echo1 ms, before the client's FIN at $fin ms: the client's steps came late (a loaded machine?), so the segments are not in the article's order" || return
-	{ ack=$(at wire '' '^#[0-9]+ +<-\.$' "$fin") && lt "$ack" "$echo1"; } ||
+	{ ack=$(after "$fin" role=wire ev=segment dir=out flags=.) && lt "$ack" "$echo1"; } ||
 	    miss "the server acknowledged the client's FIN only with the first echo, not on its own before it: the FIN came less than the delayed ACK's 40 ms before the echo (a loaded machine?), so the segments are not numbered as in the article"
 }
 
