@@ -102,3 +102,50 @@ function log_has(line, pairs,    n, i, p, k, key, v, have) {
 	}
 	return 1
 }
+
+# log_sends(): what the line (log_fixed(), log_use()) sends on the wire, as
+# the log alone tells it, where no segment was captured: "F" a FIN, "R" an
+# RST, "" nothing. Called on every process's line in t= order: it notes, for
+# the lines after it, a reset of the connection and the FINs already sent
+# (log_reset, log_client_fin, log_server_fin, by conn). The timeline and
+# make lab-check both go by it.
+function log_sends(    c, e, to, h, seg) {
+	c = log_conn
+	e = log_get("err")
+	if (e == "ECONNRESET" || e == "EPIPE" || log_ev == "rst")
+		log_reset[c] = 1
+	if (e != "" || (log_ev != "shutdown" && log_ev != "close"))
+		return ""
+	if (log_role == "client") {
+		# its shutdown(SHUT_WR) or first close sends the FIN; a close with
+		# SO_LINGER {1, 0}, the RST
+		if (log_ev == "close" && log_get("linger") == "0")
+			return "R"
+		if (log_ev == "close" && ((c in log_client_fin) || (c in log_reset)))
+			return ""
+		log_client_fin[c] = 1
+		return "F"
+	}
+	# the server's: a shutdown that ends its writing sends the FIN
+	# whoever else holds the socket
+	if (log_ev == "shutdown") {
+		if (log_get("how") == "SHUT_RD")
+			return ""
+		log_server_fin[c] = 1
+		return "F"
+	}
+	# a close, only where it drops the last holder (holders=N->0, not a
+	# dup of the same process): a FIN, or an RST with SO_LINGER {1, 0} or
+	# data unread; nothing on a reset connection, nor a second FIN
+	if (log_got("dups"))
+		return ""
+	split(log_get("holders"), h, "->")
+	to = h[2]
+	if (to > 0 || (c in log_reset))
+		return ""
+	seg = log_get("linger") == "0" || log_get("unread") + 0 > 0 ? "R" : "F"
+	if (seg == "F" && (c in log_server_fin))
+		return ""
+	log_server_fin[c] = 1
+	return seg
+}

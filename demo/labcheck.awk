@@ -9,7 +9,7 @@
 #    -v state=STATE, only a line where the socket is in STATE (socket_state()).
 # -v sent=F|R -v side=server|client: the first FIN (F) or RST (R) that side
 #    sent: its captured segment; where no segment was captured (no root),
-#    the close or shutdown that sent it, by timeline.awk's rule (sends()).
+#    the close or shutdown that sent it (common/log.awk's log_sends()).
 
 BEGIN { nth = nth ? nth : 1 }
 
@@ -20,51 +20,6 @@ function socket_state(    st) {
 	if ((st = log_get("then")) == "")
 		st = log_get("state")
 	return st
-}
-
-# sends(): what the line's close or shutdown sends, by the rule of
-# timeline.awk's say() and server_close(): "F" (a FIN), "R" (an RST) or ""
-# (nothing). Called on every process's line in t= order: it notes, for the
-# lines after it, a reset of the connection and the FINs already sent.
-function sends(    c, e, to, h, seg) {
-	c = log_conn
-	e = log_get("err")
-	if (e == "ECONNRESET" || e == "EPIPE" || log_ev == "rst")
-		reset[c] = 1
-	if (e != "" || (log_ev != "shutdown" && log_ev != "close"))
-		return ""
-	if (log_role == "client") {
-		# its shutdown(SHUT_WR) or first close sends the FIN; a close with
-		# SO_LINGER {1, 0}, the RST
-		if (log_ev == "close" && log_get("linger") == "0")
-			return "R"
-		if (log_ev == "close" && ((c in client_fin) || (c in reset)))
-			return ""
-		client_fin[c] = 1
-		return "F"
-	}
-	# the server's: a shutdown that ends its writing sends the FIN
-	# whoever else holds the socket
-	if (log_ev == "shutdown") {
-		if (log_get("how") == "SHUT_RD")
-			return ""
-		server_fin[c] = 1
-		return "F"
-	}
-	# a close, only where it drops the last holder (holders=N->0, not a
-	# dup of the same process): a FIN, or an RST with SO_LINGER {1, 0} or
-	# data unread; nothing on a reset connection, nor a second FIN
-	if (log_got("dups"))
-		return ""
-	split(log_get("holders"), h, "->")
-	to = h[2]
-	if (to > 0 || (c in reset))
-		return ""
-	seg = log_get("linger") == "0" || log_get("unread") + 0 > 0 ? "R" : "F"
-	if (seg == "F" && (c in server_fin))
-		return ""
-	server_fin[c] = 1
-	return seg
 }
 
 # note_sent(ms): the line's part in the answer to sent=: a segment of
@@ -78,7 +33,7 @@ function note_sent(ms,    letter) {
 		    index(log_get("flags"), sent))
 			captured_ms = ms
 	} else if (log_role != "trace") {
-		letter = sends()
+		letter = log_sends()
 		if (inferred_ms == "" && letter == sent && (log_role == "client") == (side == "client"))
 			inferred_ms = ms
 	}

@@ -58,47 +58,38 @@ function segwords(flags, len) {
 	return "ACK"
 }
 
-# What a close of the server's sends, in words; sets wire to it.
-function server_close(c,    h, hh, to, b, seg, why) {
+# What a close of the server's did, in words: sent, what log_sends() said it sent.
+function server_close(c, sent,    h, hh, b, why) {
 	h = log_get("holders")
 	if (log_got("dups"))
 		return "close() fd " log_get("fd") ": another fd of this process " \
 		    "still refers to the socket: nothing is sent"
 	split(h, hh, "->")
-	to = hh[2]
 	if (log_get("by") == "exit")
 		b = "process " log_get("exited") " exits, the kernel closes its copy"
 	else if (log_got("keep"))
 		b = "close() its copy (keep: " log_get("keep") ")"
 	else
 		b = "close() fd " log_get("fd")
-	# what a last close sends
-	seg = "FIN"
-	why = ""
-	if (log_get("linger") == "0") {
-		seg = "RST"
-		why = " (SO_LINGER 0)"
-	} else if (log_get("unread") > 0) {
-		seg = "RST"
-		why = " (" log_get("unread") " bytes unread)"
+	if (sent == "F")
+		return b ", holders " h ": last holder, FIN"
+	if (sent == "R") {
+		why = log_get("linger") == "0" ? "SO_LINGER 0" : log_get("unread") " bytes unread"
+		return b ", holders " h ": last holder, RST (" why ")"
 	}
-	if (to > 0)
-		return b ", holders " h ": nothing is sent, " others(to)
-	if (c in reset)
+	if (hh[2] > 0)
+		return b ", holders " h ": nothing is sent, " others(hh[2])
+	if (c in log_reset)
 		return b ", holders " h ": nothing is sent, the connection was reset"
-	if ((c in sfin) && seg == "FIN")
-		return b ", holders " h ": the FIN left already"
-	sfin[c] = 1
-	wire = "<- " seg
-	return b ", holders " h ": last holder, " seg why
+	return b ", holders " h ": the FIN left already"
 }
 
 # What one event means, in words; sets wire to a FIN or RST it sends.
-function say(r, ev, c,    h, e) {
+function say(r, ev, c,    h, e, sent) {
 	e = log_get("err")
-	wire = ""
-	if (e == "ECONNRESET" || e == "EPIPE" || ev == "rst")
-		reset[c] = 1
+	sent = log_sends()
+	wire = sent == "" ? "" : r == "client" ? (sent == "F" ? "FIN ->" : "RST ->") \
+	    : (sent == "F" ? "<- FIN" : "<- RST")
 	if (ev == "read") {
 		if (log_got("nothing"))
 			return "read: nothing came"
@@ -147,31 +138,20 @@ function say(r, ev, c,    h, e) {
 	if (ev == "shutdown") {
 		if (e != "")
 			return "shutdown(" log_get("how") ") fails: " e
-		if (r == "client") {
-			cfin[c] = 1
-			wire = "FIN ->"
+		if (r == "client")
 			return "shutdown(SHUT_WR): FIN to the server"
-		}
-		if (log_get("how") == "SHUT_RD")
+		if (sent == "")
 			return "shutdown(SHUT_RD), holders " h ": nothing is sent"
-		sfin[c] = 1
-		wire = "<- FIN"
 		return "shutdown(" log_get("how") "), holders " h ": FIN at once"
 	}
 	if (ev == "close") {
 		if (e != "")
 			return "close() fails: " e
 		if (r != "client")
-			return server_close(c)
-		if (log_get("linger") == "0") {
-			wire = "RST ->"
+			return server_close(c, sent)
+		if (sent == "R")
 			return "close() with SO_LINGER {1, 0}: RST"
-		}
-		if ((c in cfin) || (c in reset))
-			return "close()"
-		cfin[c] = 1
-		wire = "FIN ->"
-		return "close(): FIN to the server"
+		return sent == "F" ? "close(): FIN to the server" : "close()"
 	}
 	wire = "?"
 	return "ev=" ev ": an event that closelab's vocabulary (common/events.h) does not have"
