@@ -158,6 +158,7 @@ log_pending(void)
 	return npending > 0;
 }
 
+/* log_format(), with fmt's arguments in ap. */
 static size_t
 log_vformat(char *line, size_t len, const struct loghead *h, const char *fmt, va_list ap)
 {
