@@ -8,6 +8,7 @@ COMMON_OBJ = common/util.o common/opt.o common/log.o common/events.o common/sock
 	common/kernel.o common/connid.o common/tcpstate.o common/procfd.o common/diag.o \
 	common/capture.o common/capture_filter.o common/netns.o
 SERVER_OBJ = server/main.o server/parent.o server/signals.o server/pool.o server/keep.o server/child.o \
+	server/connio.o server/helper.o \
 	server/worker.o server/ends.o server/closing.o server/handoff.o server/holders.o \
 	server/wire.o
 CLIENT_OBJ = client/main.o client/exchange.o client/stats.o client/serverlog.o

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "connid.h"
 #include "tcpstate.h"
 
 /* One TCP socket. */

@@ -5,8 +5,8 @@
 #include <sys/types.h>
 
 #include "../common/diag.h"
-#include "diagnose.h"
 #include "../common/procfd.h"
+#include "diagnose.h"
 
 /* Exit statuses (0: nothing flagged; 2, a usage error, is common/util.h's). */
 enum { EXIT_FLAGGED = 1, EXIT_FAILED = 3 };

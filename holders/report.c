@@ -11,9 +11,6 @@
 
 #include "holders.h"
 
-/* Longest "[ipv6]:port", with its NUL. */
-enum { ADDRLEN = 64 };
-
 /* s for a terminal or a log: control bytes as \xNN. */
 static void
 put_text(const char *s)
@@ -96,7 +93,7 @@ static void
 text_row(const struct procfd *t, const struct row *r, const char *why)
 {
 	const struct tcpsock *s = r->x.s;
-	char local[ADDRLEN], peer[ADDRLEN];
+	char local[CONNID_LEN], peer[CONNID_LEN];
 	size_t i;
 	pid_t up;
 	int gen;
@@ -144,7 +141,7 @@ static void
 json_row(const struct procfd *t, const struct row *r, unsigned long round, const char *why)
 {
 	const struct tcpsock *s = r->x.s;
-	char local[ADDRLEN], peer[ADDRLEN];
+	char local[CONNID_LEN], peer[CONNID_LEN];
 	size_t i;
 	pid_t up;
 	int gen, first = 1;
@@ -203,7 +200,7 @@ report_row(const struct procfd *t, const struct row *r, unsigned long round)
 	if (opt.json) {
 		json_row(t, r, round, why);
 	} else if (r->change == GONE) {
-		char local[ADDRLEN], peer[ADDRLEN];
+		char local[CONNID_LEN], peer[CONNID_LEN];
 		diag_addr(r->x.s, 0, local, sizeof local);
 		diag_addr(r->x.s, 1, peer, sizeof peer);
 		printf("%s%-11s %-22s %-22s gone\n", marks[GONE], tcp_state_name(r->x.s->state),

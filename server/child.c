@@ -21,6 +21,8 @@ parent_only(int fd)
 	size_t need = (size_t)fd / 8 + 1, more;
 	unsigned char *p;
 
+	if (fd < 0)
+		return;
 	if (need > nown) {
 		more = need > 2 * nown ? need : 2 * nown;
 		if ((p = realloc(own, more)) == NULL)

@@ -5,16 +5,14 @@
  * never, or on SIGUSR1, as --parent-keeps says. While it keeps it, no
  * close() of the worker's can send the FIN.
  */
-#include <unistd.h>
-
 #include "../common/util.h"
 #include "server.h"
 
 /* A connection the parent holds, by its holders slot (where its id is). */
 static struct held {
 	int fd;		/* -1: the parent holds no copy */
-	int next;	/* waiting for a worker: the slot after it in line, or -1 */
-	int waiting;
+	int waiting;	/* in line for a worker */
+	int prev, next;	/* in line: the slots before and after it, or -1 */
 	int kept;	/* handed off, and kept as --parent-keeps says */
 	int64_t until;	/* when to close: ns, KEEP_NEVER or KEEP_SIGNAL */
 } held[MAXCONN];
@@ -22,7 +20,7 @@ static struct held {
 static int nkept, nwaiting;
 static int first = -1, last = -1;	/* the line of connections waiting */
 
-static const struct held none = { -1, -1, 0, 0, 0 };
+static const struct held none = { -1, 0, -1, -1, 0, 0 };
 
 void
 keep_open(void)
@@ -39,6 +37,7 @@ keep_hold(int slot, int fd)
 	held[slot] = none;
 	held[slot].fd = fd;
 	held[slot].waiting = 1;
+	held[slot].prev = last;
 	parent_only(fd);
 	if (last == -1)
 		first = slot;
@@ -49,7 +48,7 @@ keep_hold(int slot, int fd)
 }
 
 int
-keep_waiting(void)
+keep_first_waiting(void)
 {
 	return first;
 }
@@ -60,16 +59,24 @@ keep_waiting_count(void)
 	return nwaiting;
 }
 
-/* Take slot, the first in line, out of it. */
+/* Take slot out of the line, wherever it is in it. */
 static void
 leave_line(int slot)
 {
-	if (!held[slot].waiting)
+	struct held *h = &held[slot];
+
+	if (!h->waiting)
 		return;
-	first = held[slot].next;
-	if (first == -1)
-		last = -1;
-	held[slot].waiting = 0;
+	if (h->prev == -1)
+		first = h->next;
+	else
+		held[h->prev].next = h->next;
+	if (h->next == -1)
+		last = h->prev;
+	else
+		held[h->next].prev = h->prev;
+	h->prev = h->next = -1;
+	h->waiting = 0;
 	nwaiting--;
 }
 

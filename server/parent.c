@@ -86,7 +86,7 @@ dispatch(void)
 {
 	int slot, r;
 
-	while ((slot = keep_waiting()) != -1) {
+	while ((slot = keep_first_waiting()) != -1) {
 		if ((r = pool_give(slot, keep_fd(slot))) == -1)
 			return;		/* every worker is busy: it waits */
 		reap();
@@ -175,9 +175,9 @@ take_signals(void)
 		} else if (sig == SIGUSR1) {
 			reap();
 			keep_release_signalled();
-		}
-		else
+		} else {
 			stop(sig);
+		}
 	}
 }
 

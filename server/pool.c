@@ -258,9 +258,8 @@ pool_release_idle(void)
 
 	for (i = 0; i < opt.workers; i++) {
 		struct worker *w = &workers[i];
-		if (w->chan != -1 && w->slot == -1) {
+		if (w->slot == -1)
 			drop_channel(w);
-		}
 	}
 }
 

@@ -122,7 +122,7 @@ void keep_open(void);
 /* The parent holds fd, just accepted, as slot's copy, last in line for a worker. */
 void keep_hold(int slot, int fd);
 /* The first slot in line for a worker, or -1. */
-int keep_waiting(void);
+int keep_first_waiting(void);
 /* How many wait in line. */
 int keep_waiting_count(void);
 /* The descriptor of slot's copy, or -1. */
@@ -133,7 +133,10 @@ void keep_after_handoff(int slot);
 int64_t keep_release_due(void);
 /* SIGUSR1: close the copies kept for --parent-keeps signal. */
 void keep_release_signalled(void);
-/* Close one copy now (out of line, if it waits), saying why (keep=WHY). */
+/*
+ * Close one copy now (out of line, if it waits), saying why (keep=WHY). The
+ * caller reaps first: a worker that has exited must not count as a holder.
+ */
 void keep_release(int slot, const char *why);
 /* Close every copy, at exit. */
 void keep_release_all(void);

@@ -1,4 +1,4 @@
-/* worker.h: the worker's helpers, for its --end modes (ends.c) */
+/* worker.h: the parts of serving one connection, for worker.c and its --end modes (ends.c) */
 #ifndef WORKER_H
 #define WORKER_H
 
@@ -8,13 +8,27 @@
 
 #include "server.h"
 
-/* Before a count: a helper or parent that has exited holds nothing. */
-void worker_recount(struct conn *c);
+/* connio.c: the connection's calls, logged. */
 /* read() once and log what it returned: bytes, EOF, idle or an error. */
 ssize_t logged_read(struct conn *c, char *buf, size_t len);
+/* Write all of buf, across short writes; log it, stamped at the call; -1 on error. */
+int logged_write(struct conn *c, char *buf, size_t len);
+/* Log that the connection ends: the peer sent nothing, or read nothing (waiting), for long. */
+void log_idle(struct conn *c, const char *waiting);
 /* Whether fd becomes readable before until (ns). */
 int wait_readable(int fd, int64_t until);
 /* Sleep ms, with this process's lines written first. */
 void worker_sleep(long ms);
+
+/* helper.c: the --spawn helper. */
+/*
+ * Start --spawn CMD with /bin/sh, as a CGI server starts a script. Unless
+ * --cloexec, the helper inherits the socket, and holds it too.
+ */
+void helper_spawn(struct conn *c);
+/* Reap the helper (waiting for it, or only if it has exited), and count it closed. */
+void helper_reap(struct conn *c, int wait);
+/* Before a count: a helper or parent that has exited holds nothing. */
+void worker_recount(struct conn *c);
 
 #endif

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../common/tcpstate.h"
-#include "../common/util.h"
 #include "../common/connid.h"
 #include "../common/log.h"
 #include "../common/procfd.h"
+#include "../common/tcpstate.h"
+#include "../common/util.h"
 #include "trace.h"
 
 #define NPENDING 1024	/* sockets remembered at once; the oldest go first */
