@@ -93,7 +93,7 @@ diagrams: all
 # make test SERVER=path CLIENT=path grades another implementation of the
 # contract (docs/contract.md); TESTS="tests/x.bats ..." runs some files only
 test: all
-	SERVER="$(SERVER)" CLIENT="$(CLIENT)" sh tests/run.sh $(TESTS)
+	SERVER="$(SERVER)" CLIENT="$(CLIENT)" bash tests/run.sh $(TESTS)
 
 # the suite against an ASan+UBSan build, valgrind, cppcheck, shellcheck, fuzzing
 check: all
@@ -109,7 +109,7 @@ grade: all
 
 # the grader itself on a class of twenty made for it (root; minutes)
 grade-class: all
-	CLOSELAB_GRADE_CLASS=full sh tests/run.sh tests/grade.bats
+	CLOSELAB_GRADE_CLASS=full bash tests/run.sh tests/grade.bats
 
 # a benchmark, not a test: it prints figures and judges none
 bench: all

@@ -84,7 +84,7 @@ asan() {
 	SERVER="$work/asan/server" CLIENT="$work/asan/client" HOLDERS="$work/asan/holders" \
 	TRACE="$work/asan/trace" \
 	CLOSELAB_SANITIZED=1 \
-	    sh "$top/tests/run.sh" >"$work/asan/suite" 2>&1
+	    bash "$top/tests/run.sh" >"$work/asan/suite" 2>&1
 	summary=$(tail -n 1 "$work/asan/suite")
 	grep -E '^not ok' "$work/asan/suite"
 	result "$(echo "$summary" | sed -n 's/^[0-9]* passed, \([0-9]*\) failed.*/\1/p' |
@@ -257,7 +257,7 @@ m32() {
 			return
 		fi
 	fi
-	SERVER=$(m32_runner server) CLIENT=$(m32_runner client) FAULT_CFLAGS=-m32 sh "$top/tests/run.sh" \
+	SERVER=$(m32_runner server) CLIENT=$(m32_runner client) FAULT_CFLAGS=-m32 bash "$top/tests/run.sh" \
 	    "$top/tests/shared_socket.bats" "$top/tests/client.bats" >"$work/m32/suite" 2>&1
 	summary=$(tail -n 1 "$work/m32/suite")
 	grep -E '^not ok' "$work/m32/suite"

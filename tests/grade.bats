@@ -6,6 +6,8 @@
 # twenty on the core. The grading runs once, in setup_file; the tests read
 # what it left.
 
+# bats file_tags=host
+
 load test_helper
 
 setup_file() {

@@ -7,6 +7,8 @@
 # submission in the same slot. The gradings run once, in setup_file; the
 # tests read what they left. docs/grading.md has the threat model.
 
+# bats file_tags=host
+
 load test_helper
 
 setup_file() {
