@@ -49,10 +49,11 @@
 	X(DROPS, "drops", "wire", "dropped=", "the capture lost segments: the kernel's count") \
 	X(DROP, "drop", "trace", \
 	    "call=close|shutdown|exit comm= fd= how=SHUT_RD|SHUT_WR|SHUT_RDWR refs= " \
-	    "sent=fin|rst|none why=held|sent-before|closed|read-only holders= first= after= " \
+	    "sent=fin|rst|none why=held|sent-before|closed|read-only holders= more= first= after= " \
 	    "local= remote=", \
 	    "bin/trace: a close(), shutdown() or exit dropped a TCP socket; what it sent, who " \
-	    "still holds it, and for a FIN or RST the first drop that sent nothing (first=, after= ms)")
+	    "still holds it (holders=, and how many more a long list leaves out: more=), and " \
+	    "for a FIN or RST the first drop that sent nothing (first=, after= ms)")
 
 enum event {
 #define EVENT_ENUM(sym, name, who, fields, meaning) EV_##sym,

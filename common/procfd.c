@@ -292,6 +292,7 @@ scan_proc(struct scan *s, const char *pid)
 	p = &t->procs[t->nprocs];
 	p->pid = atoi(pid);
 	p->exe = NULL;
+	p->unreadable = 0;
 	if (parse_stat(line, p, &state, &flags) == -1 || (flags & KTHREAD))
 		return 0;
 	t->nprocs++;
@@ -301,8 +302,10 @@ scan_proc(struct scan *s, const char *pid)
 	if ((n = scan_fds(s, pid)) == -1) {
 		if (errno == ENOMEM)
 			return -1;
-		if (errno == EACCES || errno == EPERM)
+		if (errno == EACCES || errno == EPERM) {
 			t->unreadable++;
+			p->unreadable = 1;
+		}
 		return 0;
 	}
 	if (n > 0)

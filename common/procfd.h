@@ -17,6 +17,7 @@ struct procfd_proc {
 	unsigned long long start;	/* start time, clock ticks after boot */
 	char comm[16];			/* command name, cut by the kernel to 15 bytes */
 	char *exe;			/* its program; NULL if not known */
+	int unreadable;			/* its descriptors could not be read: not ours */
 };
 
 /* One descriptor that refers to a socket. */

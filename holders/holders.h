@@ -9,7 +9,7 @@
 #include "diagnose.h"
 
 /* Exit statuses (0: nothing flagged; 2, a usage error, is common/util.h's). */
-enum { EXIT_FLAGGED = 1, EXIT_FAILED = 3 };
+enum { EXIT_FLAGGED = 1, EXIT_FAILED = 3, EXIT_UNREADABLE = 4 };
 
 struct options {
 	int port;		/* 0: any */

@@ -74,7 +74,8 @@ help(void)
 	    "\n"
 	    "Without root, other users' processes cannot be read: a line on stderr\n"
 	    "says how many. Exit status: 0 nothing flagged, 1 something flagged (with\n"
-	    "--watch: in the last redraw), 2 usage error, 3 runtime error.\n",
+	    "--watch: in the last redraw), 2 usage error, 3 runtime error, 4 the\n"
+	    "process of --pid cannot be read.\n",
 	    MINWATCH, MAXWATCH);
 	exit(0);
 }
@@ -208,6 +209,7 @@ static int
 run(void)
 {
 	struct report now = { 0 }, before = { 0 };
+	const struct procfd_proc *p = NULL;
 	sigset_t open;
 	unsigned long round, shown_round;
 	int changes[GONE + 1] = { 0 }, told = 0, status = 0, tty = isatty(STDOUT_FILENO);
@@ -217,8 +219,13 @@ run(void)
 		take_signals(&open);
 	for (round = 1; !stop; round++) {
 		snapshot_take(&now);
-		if (round == 1 && opt.pid && procfd_proc(now.t, opt.pid) == NULL)
+		p = opt.pid ? procfd_proc(now.t, opt.pid) : NULL;
+		if (round == 1 && opt.pid && p == NULL)
 			die(EXIT_FAILED, "there is no process %ld", (long)opt.pid);
+		/* its sockets unseen are not "0 sockets": never clean for what was not read */
+		if (p && p->unreadable)
+			die(EXIT_UNREADABLE, "cannot read the descriptors of process %ld (not yours): "
+			    "run as root", (long)opt.pid);
 		tell_unreadable(&now, &told);
 		if (round > 1)
 			snapshot_compare(&now, &before, changes);

@@ -1,27 +1,26 @@
 /*
  * report.c: one socket as text, a few lines a socket, or as one JSON
  * object on one line. Command names and paths may hold any byte: text
- * shows control bytes as \xNN, JSON escapes them and passes only valid
- * UTF-8 (anything else becomes U+FFFD).
+ * shows every byte outside printable ASCII, and the backslash, as \xNN
+ * (common/escape.c); JSON escapes controls, C1 controls included, and
+ * passes only valid UTF-8 (anything else becomes U+FFFD).
  */
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
+#include "../common/escape.h"
 #include "holders.h"
 
-/* s for a terminal or a log: control bytes as \xNN. */
+/* s for a terminal: see common/escape.h. */
 static void
 put_text(const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = *s;
-		if (c < 0x20 || c == 0x7f)
-			printf("\\x%02x", c);
-		else
-			putchar(c);
-	}
+	char buf[4 * 2048 + 1];
+
+	escape(buf, sizeof buf, s, "");
+	fputs(buf, stdout);
 }
 
 /* The length of the valid UTF-8 sequence at s (1 to 4), or 0 if it is not one. */
@@ -75,6 +74,9 @@ put_json(const char *s)
 			printf("\\%c", *p++);
 		} else if (*p < 0x20 || *p == 0x7f) {
 			printf("\\u%04x", *p++);
+		} else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0) {
+			printf("\\u%04x", p[1]);	/* a C1 control, U+0080 to U+009F */
+			p += 2;
 		} else if ((n = utf8_len(p)) == 0) {
 			fputs("\\ufffd", stdout);
 			p++;

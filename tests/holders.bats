@@ -388,15 +388,18 @@ import json, sys
 rows = [json.loads(line) for line in sys.stdin]
 assert len(rows) == 1, rows
 h = rows[0]["holders"][0]
-assert h["comm"] == "q\"b\\t\t\x01\u00e9\ufffd", repr(h["comm"])
+assert h["comm"] == "q\"b\\t\t\x01\u00e9\ufffd\u009b\ufffd", repr(h["comm"])
 assert rows[0]["state"] == "LISTEN" and rows[0]["peer"] is None
 assert h["cloexec"] is True and h["ancestor"] is None
 print("ok")' <<<"$output"
 	assert_output ok || mistake "bin/holders --json's line was not valid JSON with the odd name escaped, as Python's assertion above says"
-	# text: control bytes shown as \xNN, never raw
+	# the C1 control in UTF-8 is escaped, not passed raw: a terminal would obey it
+	run "$HOLDERS" --port "$PORT" --state listen --json
+	assert_output --partial '\u009b' || mistake "bin/holders --json passed the C1 control U+009B unescaped"
+	# text: every byte outside printable ASCII, and the backslash, as \xNN
 	run "$HOLDERS" --port "$PORT"
-	assert_line --regexp '^    [0-9]+ \(q"b\\t\\x09\\x01' ||
-	    mistake "bin/holders's text did not show the odd name's control bytes as \\xNN"
+	assert_line --regexp '^    [0-9]+ \(q"b\\x5ct\\x09\\x01\\xc3\\xa9\\xff\\xc2\\x9b\\x9b\) ' ||
+	    mistake "bin/holders's text did not show the odd name's backslash and every byte outside printable ASCII as \\xNN"
 }
 
 @test "--json: every report of a busy mix of flags parses" {
@@ -512,4 +515,15 @@ print(sorted({r["round"] for r in rows})[:2])' "$BATS_TEST_TMPDIR/watch.out"
 	    mistake "bin/holders without root did not still show the CLOSE_WAIT"
 	assert_line "    no holder found among the processes this user can read"
 	assert_output --partial "the peer has closed, and the socket is open, but no process this user can read holds it."
+}
+
+@test "without root, --pid of a process it may not read is not clean: one line, exit 4" {
+	[ "$(id -u)" = 0 ] || skip "needs root, to run it as another user"
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	held_by_two
+	run env -u ASAN_OPTIONS -u UBSAN_OPTIONS \
+	    setpriv --reuid=65534 --regid=65534 --clear-groups "$HOLDERS" --pid "$SERVER_PID"
+	assert_failure 4 || mistake "bin/holders --pid of root's server, run as nobody, did not exit 4"
+	assert_output "holders: cannot read the descriptors of process $SERVER_PID (not yours): run as root" ||
+	    mistake "bin/holders did not say in one line that it could not read the process of --pid"
 }

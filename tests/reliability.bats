@@ -163,7 +163,11 @@ drains_on() {
 }
 
 @test "a worker whose parent was killed counts it gone: its own close is the last" {
-	start_server --parent-keeps never --reply-delay 500 --end close
+	# the parent dies while the worker holds the connection: once it has
+	# read, the worker waits 3 s before it answers, a hundred times what the
+	# kill takes (not SIGSTOP: a stopped worker whose parent dies is sent
+	# SIGHUP, its process group orphaned)
+	start_server --parent-keeps never --reply-delay 3000 --end close
 	start_client --send hello --log "$CLOG"
 	wait_for_event "$SLOG" role=worker ev=read bytes=5 ||
 	    mistake "the worker never read the client's 5 bytes"

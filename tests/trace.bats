@@ -352,3 +352,128 @@ after_is() {
 	wait_client
 	assert_line --regexp '^result end=rst ' || mistake "the connection did not end with an RST"
 }
+
+@test "a command name forges no line: a newline, t=, spaces and control bytes stay inside comm=, escaped" {
+	start_server --parent-keeps never --end close
+	parent=$SERVER_PID	# stop_server forgets it
+	start_trace
+	start_client --send hello --timeout 9000
+	worker=$(worker_of_take)
+	traced ev=drop call=close pid="$worker" sent=none why=held >/dev/null ||
+	    mistake "bin/trace did not log the worker's close as sending nothing, held by the parent"
+	# the names, and how a log line must show them: the first is a record of
+	# the parent's exit, if a newline could end a record
+	local names=(
+	    "$(printf '\nexit 1 %s' "$parent")"
+	    't=1 ev=drop x=1'
+	    "$(printf '\033[31m\302\233\233\\(,)')"
+	) shown=(
+	    "\\x0aexit\\x201\\x20$parent"
+	    't=1\x20ev=drop\x20x=1'
+	    '\x1b[31m\xc2\x9b\x9b\x5c\x28\x2c\x29'
+	) i pid hex
+	for i in 0 1 2; do
+		hex=$(printf '%s' "${names[i]}" | od -An -tx1 | tr -d ' \n')
+		"$TOP/tests/programs/odd_client.py" --port "$PORT" --name-hex "$hex" 3>&- &
+		pid=$!
+		wait "$pid" || mistake "tests/programs/odd_client.py failed"
+		line=$(traced ev=drop call=close pid="$pid") ||
+		    mistake "bin/trace did not log the close of the client named '${shown[i]}'"
+		assert_equal "$(field "$line" comm)" "${shown[i]}" ||
+		    mistake "bin/trace showed the command name '${shown[i]}' otherwise"
+	done
+	# the forged exit of the parent: the parent still runs
+	run event "$TRACE_LOG" ev=drop call=exit pid="$parent"
+	assert_output "" || mistake "a command name forged a line of the parent's exit: $output"
+	run grep -cv '^t=[0-9]* pid=[0-9]* role=trace conn=[^ ]* ev=drop ' "$TRACE_LOG"
+	assert_output 0 || mistake "a line of bin/trace's log did not begin as every line does"
+	run "$TOP/bin/timeline" "$TRACE_LOG"
+	assert_success || mistake "the timeline failed on the tracer's log"
+}
+
+# bpftrace_of PID: the bpftrace that the tracer PID runs
+bpftrace_of() {
+	pgrep -P "$1" -x bpftrace
+}
+
+# ended_with_tracer BPFTRACE: that bpftrace is gone (or a zombie), or the sentence
+ended_with_tracer() {
+	DEADLINE_S=20 wait_until "bpftrace $1 to end" gone "$1" ||
+	    mistake "bpftrace $1 outlived bin/trace, $2"
+}
+
+@test "no bpftrace outlives bin/trace: SIGTERM, SIGINT, SIGKILL, a log it cannot write, a reader gone" {
+	start_server --parent-keeps never --end shutdown
+	local sig bt
+	for sig in TERM INT KILL; do
+		start_trace
+		bt=$(bpftrace_of "$TRACER_PID") || mistake "bin/trace ran no bpftrace"
+		kill -"$sig" "$TRACER_PID"
+		wait "$TRACER_PID" || :
+		TRACER_PID=
+		ended_with_tracer "$bt" "ended by SIG$sig"
+	done
+	# a log that cannot be written: the first line ends it, status 1
+	start_trace --log /dev/full
+	bt=$(bpftrace_of "$TRACER_PID")
+	client --send hello
+	local status=0
+	wait "$TRACER_PID" || status=$?
+	TRACER_PID=
+	[ "$status" -eq 1 ] || mistake "bin/trace did not exit 1 when its log could not be written (status $status)"
+	ended_with_tracer "$bt" "which could not write its log"
+	assert_equal "$(tail -n 1 "$BATS_TEST_TMPDIR/trace.err")" "trace: cannot write the log: No space left on device" ||
+	    mistake "bin/trace did not say in one line that it could not write the log"
+	# a reader that goes away after the first line: trace ends at its next
+	# write, quietly, as a stop
+	local err=$BATS_TEST_TMPDIR/pipe.err i
+	( "$TRACE" --port "$PORT" 2>"$err" & echo $! >"$BATS_TEST_TMPDIR/tracer.pid"; wait ) 3>&- |
+	    head -n 1 >"$BATS_TEST_TMPDIR/first" &
+	wait_until "the tracer to start" test -s "$BATS_TEST_TMPDIR/tracer.pid"
+	TRACER_PID=$(cat "$BATS_TEST_TMPDIR/tracer.pid")
+	DEADLINE_S=${ATTACH_S:-60} wait_until "the tracer to attach" tracer_ready "$err"
+	bt=$(bpftrace_of "$TRACER_PID")
+	for i in $(seq 20); do
+		gone "$TRACER_PID" && break
+		client --send hello
+	done
+	TRACER_PID=
+	ended_with_tracer "$bt" "whose reader went away"
+	[ -s "$BATS_TEST_TMPDIR/first" ] || mistake "bin/trace's reader got no line"
+	run cat "$err"
+	assert_output --regexp '^Attaching [0-9]+ probes\.\.\.$' ||
+	    mistake "bin/trace said more than its readiness when its reader went away"
+}
+
+@test "300 holders: the parent's close names them (more= counts those a long line leaves out), and each one's exit is logged" {
+	start_program many_holders.py --holders 300
+	local parent=$PROG_PID n=300
+	start_trace
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	held=$(DEADLINE_S=60 traced ev=drop call=close pid="$parent" sent=none why=held) ||
+	    mistake "bin/trace did not log the parent's close as sending nothing, held by its children"
+	assert_equal "$(field "$held" refs)" $((n + 1)) ||
+	    mistake "bin/trace did not count $((n + 1)) references at the parent's close"
+	named=$(field "$held" holders | tr ',' '\n' | grep -c '^[0-9]*(python3)$')
+	more=$(field "$held" more)
+	assert_equal $((named + ${more:-0})) "$n" ||
+	    mistake "bin/trace named $named holders and counted ${more:-no} more, not the $n children"
+	[ "${more:-0}" -gt 0 ] || mistake "bin/trace's line of $n holders was not cut, and said no more="
+	kill -USR1 "$parent"
+	fin=$(DEADLINE_S=60 traced ev=drop call=exit sent=fin first="$parent") ||
+	    mistake "bin/trace did not log the last child's exit as what sent the FIN"
+	timeout 10 cat <&5 >/dev/null || mistake "the client did not get EOF"
+	exec 5<&-
+	# every other child's exit: sent nothing, still held by the others (the
+	# server's end: this shell's subshells hold the client's)
+	local server=local=127.0.0.1:$PORT
+	exits=$(values "$TRACE_LOG" pid ev=drop call=exit sent=none why=held "$server" | sort -u | wc -l)
+	assert_equal "$exits" $((n - 1)) ||
+	    mistake "bin/trace logged $exits children's exits as leaving the socket held, not $((n - 1))"
+	# the first of them: every other child still held it
+	first=$(grep -F " $server " "$TRACE_LOG" | grep ' call=exit ' | sort -t = -k 2 -n | head -n 1)
+	named=$(field "$first" holders | tr ',' '\n' | grep -c '^[0-9]*(python3)$')
+	more=$(field "$first" more)
+	assert_equal $((named + ${more:-0})) $((n - 1)) ||
+	    mistake "the first child's exit named $named holders and ${more:-no} more, not the $((n - 1)) others"
+}

@@ -52,3 +52,7 @@ unit() {
 	unit capture tests/units/nschild.c common/capture.c common/capture_filter.c common/netns.c \
 	    common/util.c
 }
+
+@test "escape shows any byte a process may put in its name as \\xHH: controls, C1, high bytes, the backslash" {
+	unit escape common/escape.c
+}

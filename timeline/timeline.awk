@@ -201,7 +201,8 @@ function traced(    s, why) {
 	}
 	why = log_get("why")
 	if (why == "held")
-		return s ": nothing sent: still held by " holder_words(log_get("holders"))
+		return s ": nothing sent: still held by " holder_words(log_get("holders")) \
+		    (log_got("more") ? " and " log_get("more") " more" : "")
 	if (why == "sent-before")
 		return s ": nothing sent: the FIN left before"
 	if (why == "read-only")

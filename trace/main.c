@@ -4,8 +4,9 @@
  * track.c turns into log lines. Linux only.
  */
 #ifdef __linux__
-#define _GNU_SOURCE		/* mount() */
+#define _GNU_SOURCE		/* mount(), prctl() */
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #endif
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +28,6 @@
 #define SHAREDIR "/usr/local/share/closelab"
 #endif
 #define TRACEFS "/sys/kernel/tracing"
-#define BATCH 512	/* records at most in a batch */
 #define HOLD_MS 50	/* how long a batch that needs /proc may wait for more */
 #define PACE_MS 10	/* reads at most this often: a busy bpftrace wakes us less */
 
@@ -71,8 +71,10 @@ help(void)
 	    "  --version        show the version\n"
 	    "\n"
 	    "Ready once \"Attaching N probes...\" is on standard error; SIGINT or\n"
-	    "SIGTERM ends it. Exit status: 0 stopped, 1 no bpftrace, no right to trace\n"
-	    "or bpftrace failed (one line says which), 2 usage error.\n");
+	    "SIGTERM ends it, and bpftrace with it, as any end of trace does. Exit\n"
+	    "status: 0 stopped, or its reader gone; 1 no bpftrace, no right to trace,\n"
+	    "bpftrace failed or the log cannot be written (one line says which), 2\n"
+	    "usage error.\n");
 	exit(0);
 }
 
@@ -182,11 +184,31 @@ script(const char *argv0path, char *buf, size_t len)
 	snprintf(buf, len, "%s/closes.bt", SHAREDIR);
 }
 
-/* Start bpftrace on the script; its output, both streams, on the returned fd. */
+/*
+ * At exit, however main() ends (a log that cannot be written, a failure):
+ * bpftrace ends too. SIGKILL: its probes go with its descriptors.
+ */
+static void
+end_tracer(void)
+{
+	if (tracer > 0) {
+		kill(tracer, SIGKILL);
+		while (waitpid(tracer, NULL, 0) == -1 && errno == EINTR)
+			;
+		tracer = 0;
+	}
+}
+
+/*
+ * Start bpftrace on the script; its output, both streams, on the returned
+ * fd. It never outlives us: killed at our exit (end_tracer), and by the
+ * kernel when we are killed (PR_SET_PDEATHSIG).
+ */
 static int
 start(const char *bt)
 {
 	char port[16], pid[16];
+	pid_t self = getpid();
 	int p[2];
 
 	snprintf(port, sizeof port, "%ld", opt.port);
@@ -194,13 +216,20 @@ start(const char *bt)
 	if (pipe(p) == -1 || (tracer = fork()) == -1)
 		die(EXIT_RUNTIME, "cannot start bpftrace:");
 	if (tracer == 0) {
+		tracer = -1;	/* end_tracer() is the parent's */
+#ifdef __linux__
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != self)
+			_exit(127);
+#else
+		(void)self;
+#endif
 		/* room for bursts: 1024 pages a CPU, not 64, before events are lost */
 		setenv("BPFTRACE_PERF_RB_PAGES", "1024", 0);
 		dup2(p[1], STDOUT_FILENO);
 		dup2(p[1], STDERR_FILENO);
 		close(p[0]);
 		close(p[1]);
-		execlp("bpftrace", "bpftrace", "-B", "none", bt, port, pid,
+		execlp("bpftrace", "bpftrace", "-B", "none", "-f", "json", bt, port, pid,
 		    opt.comm ? opt.comm : "-", (char *)NULL);
 		_exit(127);
 	}
@@ -245,14 +274,15 @@ message(const char *line, int *ready, char *error, size_t len)
 /*
  * Read bpftrace's output until it ends; its records, batch by batch, to
  * track.c. A batch that needs /proc waits up to HOLD_MS for more records,
- * so that one scan serves them all under load.
+ * so that one scan serves them all under load; while an exit waits for its
+ * outcome, an empty batch every HOLD_MS reads /proc again.
  */
 static int
 run(int in)
 {
 	static char buf[1 << 16];
 	static struct record recs[BATCH];
-	char error[256] = "", *line, *nl;
+	char error[256] = "", text[1024], *line, *nl;
 	struct pollfd p = { .fd = in, .events = POLLIN };
 	size_t have = 0, n = 0;
 	int64_t since = 0, last = 0;
@@ -267,6 +297,9 @@ run(int in)
 				n = scan = 0;
 				continue;
 			}
+		} else if (track_waiting() && poll(&p, 1, HOLD_MS) == 0) {
+			track_batch(recs, 0);	/* /proc may tell how an exit ended */
+			continue;
 		}
 		/* the pipe holds what comes meanwhile, bpftrace's buffers the rest */
 		if (last && now_ns() < last + PACE_MS * 1000000LL)
@@ -281,8 +314,9 @@ run(int in)
 		buf[have] = '\0';
 		for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
 			*nl = '\0';
-			if (record_parse(line, &recs[n]) == -1) {
-				message(line, &ready, error, sizeof error);
+			if (bpfout_line(line, text, sizeof text) != 1 ||
+			    record_parse(text, &recs[n]) == -1) {
+				message(text, &ready, error, sizeof error);
 				continue;
 			}
 			if (n == 0)
@@ -326,12 +360,14 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	atexit(end_tracer);
 	in = start(bt);
 	if (stopping)
 		kill(tracer, SIGINT);	/* a signal before tracer was set */
 	run(in);
 	while (waitpid(tracer, &status, 0) == -1 && errno == EINTR)
 		;
+	tracer = 0;
 	/* bpftrace ending of itself, not stopped, is a failure */
 	if (!stopping && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
 		die(EXIT_RUNTIME, "bpftrace ended with status %d", WIFEXITED(status) ?

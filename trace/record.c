@@ -70,21 +70,6 @@ parse_v4(const char *s, unsigned char addr[16])
 	memcpy(addr, &word, 4);
 }
 
-void
-record_escape(const char *s, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	for (; *s && n + 5 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c <= ' ' || c > '~' || c == '\\' || c == '(' || c == ')' || c == ',')
-			n += snprintf(buf + n, len - n, "\\x%02X", c);
-		else
-			buf[n++] = (char)c;
-	}
-	buf[n] = '\0';
-}
-
 /* Split line into at most max words; the rest (the command) in *rest. */
 static int
 split(char *line, char **w, int max, char **rest)
@@ -139,7 +124,7 @@ record_parse(char *line, struct record *r)
 		return -1;
 	r->t = strtoll(w[1], NULL, 10);
 	r->pid = (pid_t)strtol(w[2], NULL, 10);
-	record_escape(rest, r->comm, sizeof r->comm);
+	snprintf(r->comm, sizeof r->comm, "%s", rest);
 	switch (w[0][0]) {
 	case 'e':
 		r->kind = R_EXIT;

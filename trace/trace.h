@@ -1,8 +1,9 @@
 /*
  * trace.h: bin/trace. bpftrace runs closes.bt, which reports every close(),
- * shutdown() and exit that drops a TCP connection as a raw record; these
- * become closelab log lines (role=trace, ev=drop), with the other holders
- * of a socket named from /proc (common/procfd.c).
+ * shutdown() and exit that drops a TCP connection as a raw record, quoted
+ * in JSON (bpfout.c); these become closelab log lines (role=trace,
+ * ev=drop), with the other holders of a socket named from /proc
+ * (common/procfd.c).
  */
 #ifndef TRACE_H
 #define TRACE_H
@@ -20,6 +21,8 @@ struct options {
 };
 extern struct options opt;
 
+#define BATCH 512	/* records at most in a batch */
+
 enum kind { R_CLOSE, R_SHUTDOWN, R_EXIT, R_FIN, R_RST };
 
 /* One raw record of closes.bt (see its comment for the fields). */
@@ -33,8 +36,15 @@ struct record {
 	int family;
 	unsigned lport, rport;
 	unsigned char laddr[16], raddr[16];	/* IPv4 in the first 4 bytes */
-	char comm[64];				/* with \xHH for odd bytes */
+	char comm[64];				/* raw, as the process named itself */
 };
+
+/* bpfout.c */
+/*
+ * A line of bpftrace's JSON output: 1 and a printf's text in out (its
+ * newline taken off), 0 and a message in out (maybe empty), or -1.
+ */
+int bpfout_line(const char *line, char *out, size_t len);
 
 /* record.c */
 /* Parse a raw record, line without its newline; -1 if it is none. */
@@ -43,8 +53,6 @@ int record_parse(char *line, struct record *r);
 void record_end(const struct record *r, int which, char *buf, size_t len);
 /* The connection's name as closelab logs it: the client's end. */
 void record_conn(const struct record *r, char *buf, size_t len);
-/* A command name in buf, with \xHH for a byte odd in a log value. */
-void record_escape(const char *s, char *buf, size_t len);
 /* Read the range of ephemeral ports, for record_conn(); -1 if unknown. */
 int record_ports(void);
 
@@ -53,5 +61,7 @@ int record_ports(void);
 int track_wants_scan(const struct record *r, size_t n);
 /* Take the records of one batch, in order: scan /proc once, write their lines. */
 void track_batch(struct record *r, size_t n);
+/* Whether an exit waits for its outcome: a batch, even empty, may tell it. */
+int track_waiting(void);
 
 #endif

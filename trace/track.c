@@ -1,15 +1,25 @@
 /*
  * track.c: the records of a batch become log lines. A close that sent
- * nothing is remembered, with who still held the socket, until the FIN or
- * RST leaves: that line then says which drop came first and how long
- * before. The holders come from one scan of /proc a batch (common/procfd.c).
+ * nothing is remembered, with every process seen holding the socket since,
+ * until the FIN or RST leaves: that line then says which drop came first
+ * and how long before, and each holder's close or exit until then says who
+ * still held it. The holders come from one scan of /proc a batch
+ * (common/procfd.c), and from the drops themselves.
+ *
+ * A process's exit is traced before the kernel closes its descriptors: its
+ * line waits until that is known. The exit sent the FIN if its own FIN
+ * follows; it sent nothing once /proc shows it gone while others hold the
+ * socket, or once another process's drop sends the FIN.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../common/connid.h"
+#include "../common/escape.h"
 #include "../common/log.h"
 #include "../common/procfd.h"
 #include "../common/tcpstate.h"
@@ -17,129 +27,46 @@
 #include "trace.h"
 
 #define NPENDING 1024	/* sockets remembered at once; the oldest go first */
-#define NHELD 8		/* holders remembered per socket */
+#define NAMES_LEN 1200	/* holders= at most; the holders left out are counted in more= */
 #define MAXLINE 2048	/* a line: its parts are bounded well below it */
 
-/* A socket dropped with nothing sent: its first drop, and who held it. */
+/*
+ * A process seen holding a socket, its command name then; once its exit
+ * is traced, when, and who else held the socket at that moment.
+ */
+struct holder {
+	pid_t pid;
+	char comm[sizeof ((struct record *)0)->comm];
+	int64_t exit_t;		/* 0: not exiting */
+	char *others;		/* at its exit: the holders= fields of the rest */
+};
+
+/*
+ * A socket dropped with nothing sent: its first drop, and every process
+ * seen holding it since, until that one's close, its exit's outcome, or
+ * /proc showing it running without it (an exec closed it).
+ */
 struct pending {
 	unsigned long long sk;		/* 0: a free slot */
 	unsigned long inode;
 	int64_t t;
 	pid_t pid;
-	pid_t held[NHELD];
-	int nheld;
+	struct holder *held;
+	size_t nheld, room;
 	struct record rec;		/* the socket's addresses */
 };
 
 static struct pending pending[NPENDING];
 static size_t next_slot;
 
-/*
- * The pending drop of r's socket, or NULL: the same address and ports (a
- * socket freed without a FIN seen may leave its address to a new one).
- */
-static struct pending *
-find(const struct record *r)
-{
-	size_t i;
-
-	for (i = 0; i < NPENDING; i++)
-		if (pending[i].sk == r->sk && pending[i].rec.lport == r->lport &&
-		    pending[i].rec.rport == r->rport)
-			return &pending[i];
-	return NULL;
-}
-
-/* A slot for a socket: the next in turn, which may forget the oldest. */
-static struct pending *
-remember(const struct record *r)
-{
-	struct pending *p = &pending[next_slot];
-
-	next_slot = (next_slot + 1) % NPENDING;
-	memset(p, 0, sizeof *p);
-	p->sk = r->sk;
-	p->inode = r->inode;
-	p->t = r->t;
-	p->pid = r->pid;
-	p->rec = *r;
-	return p;
-}
-
-/* Whether pid was named among p's holders. */
-static int
-held_by(const struct pending *p, pid_t pid)
-{
-	int i;
-
-	for (i = 0; i < p->nheld; i++)
-		if (p->held[i] == pid)
-			return 1;
-	return 0;
-}
-
-/* Name pid once in buf (at *used) and in p's list: "12(server)". */
-static void
-name(pid_t pid, const char *comm, struct pending *p, char *buf, size_t len, size_t *used)
-{
-	char esc[64];
-
-	if (p && p->nheld < NHELD)
-		p->held[p->nheld++] = pid;
-	record_escape(comm, esc, sizeof esc);
-	if (*used + 80 < len)
-		*used += snprintf(buf + *used, len - *used, "%s%ld(%s)", *used ? "," : "",
-		    (long)pid, esc);
-}
-
-/*
- * Who else holds socket (inode, sk), not pid but: the processes /proc shows
- * holding it, then those that drop it later in the batch (later, nlater:
- * they held it, though /proc may have missed them). As "12(server),34(sh)"
- * in buf, and into p's list, if p; how many.
- */
-static int
-holders(const struct procfd *scan, unsigned long inode, unsigned long long sk, pid_t but,
-    const struct record *later, size_t nlater, struct pending *p, char *buf, size_t len)
-{
-	const struct procfd_holder *h = NULL;
-	size_t n = 0, i, j, used = 0;
-	int count = 0, seen;
-
-	if (p)
-		p->nheld = 0;
-	if (scan)
-		h = procfd_holders(scan, inode, &n);
-	for (i = 0; i < n; i++) {
-		/* by pid: a process with two descriptors once */
-		if (h[i].pid == but || (i > 0 && h[i].pid == h[i - 1].pid))
-			continue;
-		name(h[i].pid, h[i].proc ? h[i].proc->comm : "?", p, buf, len, &used);
-		count++;
-	}
-	for (i = 0; i < nlater; i++) {
-		if (later[i].kind == R_EXIT || later[i].sk != sk || later[i].pid == but)
-			continue;
-		for (seen = 0, j = 0; j < n && !seen; j++)
-			seen = h[j].pid == later[i].pid;
-		for (j = 0; j < i && !seen; j++)
-			seen = later[j].kind != R_EXIT && later[j].sk == sk &&
-			    later[j].pid == later[i].pid;
-		if (!seen) {
-			name(later[i].pid, later[i].comm, p, buf, len, &used);
-			count++;
-		}
-	}
-	if (count == 0)
-		strcpy(buf, "-");
-	return count;
-}
-
 /* The lines of a batch, written together: whole lines, with one write() */
 static char out[64 * 1024];
 static size_t outlen;
 
-/* Write what the batch has logged so far; die if it cannot be written. */
+/*
+ * Write what the batch has logged so far. A reader that went away (EPIPE:
+ * `| head`) ends the trace quietly, as a stop; any other failure is one.
+ */
 static void
 flush(void)
 {
@@ -150,6 +77,8 @@ flush(void)
 		if ((w = write(opt.out, p, outlen)) == -1) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EPIPE)
+				exit(0);
 			die(EXIT_RUNTIME, "cannot write the log:");
 		}
 		p += w;
@@ -175,11 +104,12 @@ static void
 drop(const struct record *r, const struct record *sock, const char *call, const char *extra)
 {
 	char line[MAXLINE], conn[CONNID_LEN], local[CONNID_LEN], remote[CONNID_LEN], fd[16] = "";
-	char how[16] = "";
+	char how[16] = "", comm[4 * sizeof r->comm];
 	size_t n;
 	struct loghead h = { r->t, (long)r->pid, "trace", conn, EV_DROP,
 	    r->state >= 0 ? tcp_state_name(r->state) : NULL, NULL };
 
+	escape(comm, sizeof comm, r->comm, ESCAPE_LOG);
 	record_conn(sock, conn, sizeof conn);
 	record_end(sock, 0, local, sizeof local);
 	record_end(sock, 1, remote, sizeof remote);
@@ -189,15 +119,222 @@ drop(const struct record *r, const struct record *sock, const char *call, const 
 		snprintf(how, sizeof how, " how=%s",
 		    r->how == 0 ? "SHUT_RD" : r->how == 1 ? "SHUT_WR" : "SHUT_RDWR");
 	n = log_format(line, sizeof line, &h, "call=%s comm=%s%s%s %s local=%s remote=%s", call,
-	    r->comm, fd, how, extra, local, remote);
+	    comm, fd, how, extra, local, remote);
 	put(line, n);
+}
+
+/*
+ * The pending drop of r's socket, or NULL: the same address and ports (a
+ * socket freed without a FIN seen may leave its address to a new one).
+ */
+static struct pending *
+find(const struct record *r)
+{
+	size_t i;
+
+	for (i = 0; i < NPENDING; i++)
+		if (pending[i].sk == r->sk && pending[i].rec.lport == r->lport &&
+		    pending[i].rec.rport == r->rport)
+			return &pending[i];
+	return NULL;
+}
+
+/* Holder i of p no longer holds the socket. */
+static void
+let_go_at(struct pending *p, size_t i)
+{
+	free(p->held[i].others);
+	p->held[i] = p->held[--p->nheld];
+}
+
+/* Where pid is among p's holders, or -1. */
+static long
+holder_at(const struct pending *p, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < p->nheld; i++)
+		if (p->held[i].pid == pid)
+			return (long)i;
+	return -1;
+}
+
+/* pid no longer holds p's socket. */
+static void
+let_go(struct pending *p, pid_t pid)
+{
+	long at = holder_at(p, pid);
+
+	if (at != -1)
+		let_go_at(p, (size_t)at);
+}
+
+/* A socket's drop is over: its slot is free. */
+static void
+forget(struct pending *p)
+{
+	while (p->nheld > 0)
+		let_go_at(p, p->nheld - 1);
+	free(p->held);
+	memset(p, 0, sizeof *p);
+}
+
+/* A slot for a socket: the next in turn, which may forget the oldest. */
+static struct pending *
+remember(const struct record *r)
+{
+	struct pending *p = &pending[next_slot];
+
+	next_slot = (next_slot + 1) % NPENDING;
+	forget(p);
+	p->sk = r->sk;
+	p->inode = r->inode;
+	p->t = r->t;
+	p->pid = r->pid;
+	p->rec = *r;
+	return p;
+}
+
+/* pid holds p's socket, under the command name comm. */
+static void
+hold(struct pending *p, pid_t pid, const char *comm)
+{
+	long at = holder_at(p, pid);
+	struct holder *h;
+
+	if (at != -1)
+		return;
+	if (p->nheld == p->room) {
+		p->room = p->room ? 2 * p->room : 8;
+		if ((h = realloc(p->held, p->room * sizeof *h)) == NULL)
+			die(EXIT_RUNTIME, "cannot remember the holders of a socket:");
+		p->held = h;
+	}
+	h = &p->held[p->nheld++];
+	memset(h, 0, sizeof *h);
+	h->pid = pid;
+	snprintf(h->comm, sizeof h->comm, "%s", comm);
+}
+
+/* Whether pid runs: it exists and has not exited (a zombie holds nothing). */
+static int
+running(pid_t pid)
+{
+	char path[32], stat[512], *end;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, stat, sizeof stat - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	stat[n] = '\0';
+	/* the state follows the command name's closing parenthesis, the last */
+	if ((end = strrchr(stat, ')')) == NULL || end[1] != ' ')
+		return 0;
+	return end[2] != 'Z' && end[2] != 'X';
+}
+
+/*
+ * p's holders but pid as the fields "holders=12(server),34(sh)" in buf
+ * ("holders=-" for none), cut at NAMES_LEN with " more=N" for the rest.
+ */
+static void
+held_fields(const struct pending *p, pid_t but, char *buf, size_t len)
+{
+	char names[NAMES_LEN + 8], comm[4 * sizeof p->held[0].comm], name[sizeof comm + 24];
+	size_t i, used = 0, more = 0;
+	int n;
+
+	for (i = 0; i < p->nheld; i++) {
+		if (p->held[i].pid == but)
+			continue;
+		escape(comm, sizeof comm, p->held[i].comm, ESCAPE_LOG);
+		n = snprintf(name, sizeof name, "%s%ld(%s)", used ? "," : "", (long)p->held[i].pid,
+		    comm);
+		if (more || used + (size_t)n >= NAMES_LEN) {
+			more++;
+			continue;
+		}
+		memcpy(names + used, name, (size_t)n);
+		used += (size_t)n;
+	}
+	names[used] = '\0';
+	if (more)
+		snprintf(buf, len, "holders=%s more=%zu", names, more);
+	else
+		snprintf(buf, len, "holders=%s", used ? names : "-");
+}
+
+/* Holder i of p exited and its descriptors went without sending: its line. */
+static void
+exit_sent_nothing(struct pending *p, size_t i)
+{
+	const struct holder *h = &p->held[i];
+	char extra[NAMES_LEN + 128];
+	struct record line = p->rec;
+
+	line.kind = R_EXIT;
+	line.t = h->exit_t;
+	line.pid = h->pid;
+	line.fd = -1;
+	line.state = -1;	/* not known at an exit */
+	memcpy(line.comm, h->comm, sizeof line.comm);
+	snprintf(extra, sizeof extra, "sent=none why=held %s", h->others ? h->others : "holders=-");
+	drop(&line, &p->rec, "exit", extra);
+	let_go_at(p, i);
+}
+
+/*
+ * Bring p's holders up to the moment of a record, from the batch's scan of
+ * /proc and the records after it in the batch (later, nlater). A holder
+ * that /proc shows running without the socket let go of it unseen (an exec
+ * closed it); one whose exit was traced and that /proc no longer shows
+ * holding it, while others do, sent nothing; one that has exited untraced
+ * keeps it until its exit is read. Those /proc shows holding it are added,
+ * and those that drop it later in the batch: they held it, though /proc,
+ * read after, may have missed them. The process but (0: none) is left as
+ * it is: its exit is the record at hand.
+ */
+static void
+update(struct pending *p, const struct procfd *scan, const struct record *later, size_t nlater,
+    pid_t but)
+{
+	const struct procfd_holder *h;
+	size_t n = 0, i, j;
+	int seen;
+
+	if (scan == NULL)
+		return;
+	h = procfd_holders(scan, p->inode, &n);
+	for (i = 0; i < p->nheld;) {
+		seen = p->held[i].pid == but;
+		for (j = 0; j < n && !seen; j++)
+			seen = h[j].pid == p->held[i].pid;
+		for (j = 0; j < nlater && !seen; j++)
+			seen = later[j].sk == p->sk && later[j].pid == p->held[i].pid;
+		if (!seen && p->held[i].exit_t && n > 0)
+			exit_sent_nothing(p, i);
+		else if (!seen && !p->held[i].exit_t && running(p->held[i].pid))
+			let_go_at(p, i);
+		else
+			i++;
+	}
+	for (i = 0; i < n; i++)
+		hold(p, h[i].pid, h[i].proc ? h[i].proc->comm : "?");
+	for (i = 0; i < nlater; i++)
+		if (later[i].kind != R_EXIT && later[i].sk == p->sk)
+			hold(p, later[i].pid, later[i].comm);
 }
 
 /* A close or shutdown that sent nothing: why, and who holds the socket. */
 static void
 sent_nothing(const struct record *r, size_t nlater, const struct procfd *scan)
 {
-	char extra[600], who[512];
+	char extra[NAMES_LEN + 128], held[NAMES_LEN + 64];
 	struct pending *p = find(r);
 	const char *why;
 
@@ -205,8 +342,10 @@ sent_nothing(const struct record *r, size_t nlater, const struct procfd *scan)
 	    r->state != TCPS_CLOSE) {
 		if (p == NULL)
 			p = remember(r);
-		holders(scan, r->inode, r->sk, 0, r + 1, nlater, p, who, sizeof who);
-		snprintf(extra, sizeof extra, "refs=%d sent=none why=held holders=%s", r->refs, who);
+		let_go(p, r->pid);
+		update(p, scan, r + 1, nlater, 0);
+		held_fields(p, 0, held, sizeof held);
+		snprintf(extra, sizeof extra, "refs=%d sent=none why=held %s", r->refs, held);
 		drop(r, r, "close", extra);
 		return;
 	}
@@ -219,16 +358,20 @@ sent_nothing(const struct record *r, size_t nlater, const struct procfd *scan)
 	snprintf(extra, sizeof extra, "refs=%d sent=none why=%s", r->refs, why);
 	drop(r, r, r->kind == R_CLOSE ? "close" : "shutdown", extra);
 	if (r->kind == R_CLOSE && r->refs <= 1 && p)
-		p->sk = 0;
+		forget(p);
 }
 
-/* A FIN or RST left: by a traced call, or outside one (an exit). */
+/*
+ * A FIN or RST left: by a traced call, or outside one (an exit). Every
+ * other exit of a holder still waiting for its outcome sent nothing.
+ */
 static void
 sent(const struct record *r)
 {
 	struct pending *p = find(r);
 	const char *call;
 	char extra[256];
+	size_t i;
 	int n;
 
 	if (r->kind == R_CLOSE || r->kind == R_SHUTDOWN)
@@ -246,82 +389,156 @@ sent(const struct record *r)
 	else
 		n = snprintf(extra, sizeof extra, "sent=%s", r->sent == 2 ? "rst" : "fin");
 	if (p) {
+		for (i = 0; i < p->nheld;)
+			if (p->held[i].exit_t && p->held[i].pid != r->pid)
+				exit_sent_nothing(p, i);
+			else
+				i++;
 		snprintf(extra + n, sizeof extra - n, " first=%ld after=%.3f", (long)p->pid,
 		    (double)(r->t - p->t) / 1e6);
-		p->sk = 0;
 	}
 	drop(r, p ? &p->rec : r, call, extra);
-}
-
-/* An exit: for each socket it was seen holding, whether others still do. */
-static void
-exited(const struct record *r, size_t nlater, const struct procfd *scan)
-{
-	char extra[600], who[512];
-	struct record line;
-	size_t i;
-
-	for (i = 0; i < NPENDING; i++) {
-		struct pending *p = &pending[i];
-		if (p->sk == 0 || !held_by(p, r->pid))
-			continue;
-		/* the last holder's exit sends the FIN: its own record says so */
-		if (holders(scan, p->inode, p->sk, r->pid, r + 1, nlater, p, who, sizeof who) == 0)
-			continue;
-		line = p->rec;
-		line.kind = R_EXIT;
-		line.t = r->t;
-		line.pid = r->pid;
-		line.fd = -1;
-		line.state = -1;	/* not known at an exit */
-		memcpy(line.comm, r->comm, sizeof line.comm);
-		snprintf(extra, sizeof extra, "sent=none why=held holders=%s", who);
-		drop(&line, &p->rec, "exit", extra);
-	}
+	if (p)
+		forget(p);
 }
 
 /*
- * The sockets whose holders a record needs from /proc, added to want (room
- * for NPENDING more): a close that left others holding it, or for an exit
- * the sockets its process was seen holding.
+ * An exit: for each socket it was seen holding, who else held it then. Its
+ * line waits for the outcome (see the top of this file).
  */
-static size_t
-wanted(const struct record *r, unsigned long *want)
+static void
+exited(const struct record *r, size_t nlater, const struct procfd *scan)
 {
-	size_t i, n = 0;
+	char held[NAMES_LEN + 64];
+	struct holder *h;
+	size_t i;
+	long at;
+
+	for (i = 0; i < NPENDING; i++) {
+		struct pending *p = &pending[i];
+		if (p->sk == 0 || (at = holder_at(p, r->pid)) == -1 || p->held[at].exit_t)
+			continue;
+		update(p, scan, r + 1, nlater, r->pid);
+		at = holder_at(p, r->pid);
+		held_fields(p, r->pid, held, sizeof held);
+		h = &p->held[at];
+		h->exit_t = r->t;
+		memcpy(h->comm, r->comm, sizeof h->comm);
+		if ((h->others = strdup(held)) == NULL)
+			die(EXIT_RUNTIME, "cannot remember the holders of a socket:");
+	}
+}
+
+/* The sockets whose holders the batch needs from /proc, each once. */
+static unsigned long want[BATCH + NPENDING];
+static size_t nwant;
+
+static void
+want_inode(unsigned long inode)
+{
+	size_t i;
+
+	for (i = 0; i < nwant; i++)
+		if (want[i] == inode)
+			return;
+	want[nwant++] = inode;
+}
+
+/* Whether p has a holder whose exit waits for its outcome. */
+static int
+exiting(const struct pending *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nheld; i++)
+		if (p->held[i].exit_t)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether a record needs holders from /proc, and which (into want, if
+ * add): a close that left others holding it, or for an exit the sockets
+ * its process was seen holding.
+ */
+static int
+wanted(const struct record *r, int add)
+{
+	int any = 0;
+	size_t i;
 
 	if (r->kind == R_CLOSE && r->sent == 0 && r->refs > 1 && !tcp_state_fin_sent(r->state) &&
-	    r->state != TCPS_CLOSE)
-		want[n++] = r->inode;
+	    r->state != TCPS_CLOSE) {
+		any = 1;
+		if (add)
+			want_inode(r->inode);
+	}
 	if (r->kind == R_EXIT)
 		for (i = 0; i < NPENDING; i++)
-			if (pending[i].sk && held_by(&pending[i], r->pid))
-				want[n++] = pending[i].inode;
-	return n;
+			if (pending[i].sk && holder_at(&pending[i], r->pid) != -1) {
+				any = 1;
+				if (add)
+					want_inode(pending[i].inode);
+			}
+	return any;
 }
 
 int
 track_wants_scan(const struct record *r, size_t n)
 {
-	static unsigned long want[NPENDING + 1];
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (wanted(&r[i], want) > 0)
+		if (wanted(&r[i], 0))
 			return 1;
 	return 0;
+}
+
+int
+track_waiting(void)
+{
+	size_t i;
+
+	for (i = 0; i < NPENDING; i++)
+		if (pending[i].sk && exiting(&pending[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * The batch in the order of its events: bpftrace reads its CPUs' buffers
+ * one after the other, so that an exit on one CPU may come after a later
+ * event on another. Insertion, stable: the records are nearly in order.
+ */
+static void
+in_time_order(struct record *r, size_t n)
+{
+	struct record x;
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		if (r[i].t >= r[i - 1].t)
+			continue;
+		x = r[i];
+		for (j = i; j > 0 && r[j - 1].t > x.t; j--)
+			r[j] = r[j - 1];
+		r[j] = x;
+	}
 }
 
 void
 track_batch(struct record *r, size_t n)
 {
-	static unsigned long want[4 * NPENDING];
 	struct procfd *scan = NULL;
-	size_t i, nwant = 0;
+	size_t i;
 
-	/* room for one record's more: a full list names fewer holders */
-	for (i = 0; i < n && nwant + NPENDING + 1 <= sizeof want / sizeof want[0]; i++)
-		nwant += wanted(&r[i], want + nwant);
+	in_time_order(r, n);
+	for (nwant = 0, i = 0; i < n; i++)
+		wanted(&r[i], 1);
+	/* and the sockets of exits still waiting for their outcome */
+	for (i = 0; i < NPENDING; i++)
+		if (pending[i].sk && exiting(&pending[i]))
+			want_inode(pending[i].inode);
 	/* one scan for the batch, of the sockets it needs */
 	if (nwant && (scan = procfd_scan(want, nwant)) == NULL)
 		warn("cannot read /proc: holders not named:");
@@ -341,6 +558,10 @@ track_batch(struct record *r, size_t n)
 			sent(&r[i]);
 		}
 	}
+	/* the exits that the scan, read after the batch, shows over */
+	for (i = 0; i < NPENDING; i++)
+		if (pending[i].sk && exiting(&pending[i]))
+			update(&pending[i], scan, NULL, 0, 0);
 	flush();
 	procfd_free(scan);
 }
