@@ -500,13 +500,17 @@ print(sorted({r["round"] for r in rows})[:2])' "$BATS_TEST_TMPDIR/watch.out"
 	    mistake "bin/holders --watch --json's lines were not valid JSON with round and change, as Python says above"
 }
 
+# as_nobody COMMAND...: COMMAND as the user nobody; a sanitizer's report
+# file would be root's: on stderr (make check)
+as_nobody() {
+	env -u ASAN_OPTIONS -u UBSAN_OPTIONS setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
 @test "without root: it says how many processes it could not read, and still reports" {
 	[ "$(id -u)" = 0 ] || skip "needs root, to run it as another user"
 	command -v setpriv >/dev/null || skip "setpriv is not installed"
 	held_by_two
-	# a sanitizer's report file would be root's: as nobody, on stderr (make check)
-	run env -u ASAN_OPTIONS -u UBSAN_OPTIONS \
-	    setpriv --reuid=65534 --regid=65534 --clear-groups "$HOLDERS" --port "$PORT"
+	run as_nobody "$HOLDERS" --port "$PORT"
 	assert_failure 1 || mistake "bin/holders without root did not flag the CLOSE_WAIT (exit 1)"
 	refute_output --partial Sanitizer || mistake "a sanitizer reported an error in bin/holders run without root"
 	assert_line --regexp '^holders: could not read [0-9]+ process(es)? \(not yours\): run as root to see every holder$' ||
@@ -521,8 +525,7 @@ print(sorted({r["round"] for r in rows})[:2])' "$BATS_TEST_TMPDIR/watch.out"
 	[ "$(id -u)" = 0 ] || skip "needs root, to run it as another user"
 	command -v setpriv >/dev/null || skip "setpriv is not installed"
 	held_by_two
-	run env -u ASAN_OPTIONS -u UBSAN_OPTIONS \
-	    setpriv --reuid=65534 --regid=65534 --clear-groups "$HOLDERS" --pid "$SERVER_PID"
+	run as_nobody "$HOLDERS" --pid "$SERVER_PID"
 	assert_failure 4 || mistake "bin/holders --pid of root's server, run as nobody, did not exit 4"
 	assert_output "holders: cannot read the descriptors of process $SERVER_PID (not yours): run as root" ||
 	    mistake "bin/holders did not say in one line that it could not read the process of --pid"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2030,SC2031 # worker_leaves_it_held sets parent, worker and held for its test
 # bin/trace: each close, shutdown or exit that drops a TCP connection, as it
 # happens. Against closelab's own server and Python servers written the
 # ordinary way (tests/programs): the close that sends nothing because
@@ -77,6 +78,19 @@ worker_of_take() {
 	values "$SLOG" pid ev=take | head -n 1
 }
 
+# worker_leaves_it_held END: a server whose parent keeps its copy, traced,
+# and a client; the worker's close (--end END) sends nothing, held by the
+# parent. Sets parent, worker and held (the tracer's line of that close).
+worker_leaves_it_held() {
+	start_server --parent-keeps never --end "$1"
+	parent=$SERVER_PID	# stop_server forgets it
+	start_trace
+	start_client --send hello --timeout 9000 --log "$CLOG"
+	worker=$(worker_of_take)
+	held=$(traced ev=drop call=close pid="$worker" sent=none why=held) ||
+	    mistake "bin/trace did not log the worker's close as sending nothing because another process held the socket"
+}
+
 # ppid_of PID: its parent, from /proc
 ppid_of() {
 	sed 's/.*) [A-Za-z] \([0-9]*\) .*/\1/' "/proc/$1/stat"
@@ -122,13 +136,7 @@ after_is() {
 }
 
 @test "the parent keeps its copy: the worker's close sends nothing, still held by the parent; the parent's close sends the FIN later" {
-	start_server --parent-keeps never --end close
-	parent=$SERVER_PID	# stop_server forgets it
-	start_trace
-	start_client --send hello --timeout 9000 --log "$CLOG"
-	worker=$(worker_of_take)
-	held=$(traced ev=drop call=close pid="$worker" sent=none why=held) ||
-	    mistake "bin/trace did not log the worker's close as sending nothing because another process held the socket"
+	worker_leaves_it_held close
 	# at that moment the parent held it: named with its command
 	assert_equal "$(field "$held" holders)" "$parent(server)" ||
 	    mistake "bin/trace did not name the parent, $parent (server), as the process that still held the socket"
@@ -336,13 +344,7 @@ after_is() {
 }
 
 @test "--end abort: the worker's close sends nothing, held by the parent; the parent's close sends the RST" {
-	start_server --parent-keeps never --end abort
-	parent=$SERVER_PID	# stop_server forgets it
-	start_trace
-	start_client --send hello --timeout 9000
-	worker=$(worker_of_take)
-	held=$(traced ev=drop call=close pid="$worker" sent=none why=held) ||
-	    mistake "bin/trace did not log the worker's abortive close as sending nothing because the parent held the socket"
+	worker_leaves_it_held abort
 	assert_equal "$(field "$held" holders)" "$parent(server)" ||
 	    mistake "bin/trace did not name the parent, $parent (server), as the process that still held the socket"
 	stop_server
@@ -354,13 +356,7 @@ after_is() {
 }
 
 @test "a command name forges no line: a newline, t=, spaces and control bytes stay inside comm=, escaped" {
-	start_server --parent-keeps never --end close
-	parent=$SERVER_PID	# stop_server forgets it
-	start_trace
-	start_client --send hello --timeout 9000
-	worker=$(worker_of_take)
-	traced ev=drop call=close pid="$worker" sent=none why=held >/dev/null ||
-	    mistake "bin/trace did not log the worker's close as sending nothing, held by the parent"
+	worker_leaves_it_held close
 	# the names, and how a log line must show them: the first is a record of
 	# the parent's exit, if a newline could end a record
 	local names=(
