@@ -14,6 +14,7 @@
 #include <netinet/tcp.h>
 #include <stdint.h>
 #include <sys/uio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 #include <arpa/inet.h>
@@ -245,6 +246,7 @@ int
 diag_dump(int netns, unsigned states, int port, struct tcpsock **out, size_t *n)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
+	struct stat st;
 	size_t cap = 0, i;
 	int fd, err;
 
@@ -265,6 +267,10 @@ diag_dump(int netns, unsigned states, int port, struct tcpsock **out, size_t *n)
 		}
 	}
 	close(fd);
+	/* the namespace's id, for each socket */
+	if (netns == -1 ? stat("/proc/self/ns/net", &st) == 0 : fstat(netns, &st) == 0)
+		for (i = 0; i < *n; i++)
+			(*out)[i].netns = (unsigned long)st.st_ino;
 	return 0;
 }
 

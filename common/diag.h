@@ -17,6 +17,7 @@ struct tcpsock {
 	unsigned uid;
 	unsigned rqueue, wqueue;	/* bytes unread, unsent; LISTEN: accept queue, backlog */
 	long long last_recv_ms;		/* since data was last received (tcp_info); -1: not known */
+	unsigned long netns;		/* the network namespace it was listed in, by inode */
 };
 
 /*

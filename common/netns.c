@@ -1,8 +1,13 @@
-/* netns.c: a socket made in another network namespace (Linux: setns()) */
+/* netns.c: the network namespaces, and a socket made in another (Linux: setns()) */
 #ifdef __linux__
 #define _GNU_SOURCE		/* setns() */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 #include <errno.h>
@@ -42,3 +47,113 @@ netns_socket(int netns, int domain, int type, int protocol)
 	return -1;
 #endif
 }
+
+#ifdef __linux__
+/* Add the namespace at path (its name, its pid) unless listed: 0, or -1 on ENOMEM. */
+static int
+add(struct netns **out, size_t *n, size_t *cap, const char *path, const char *name, pid_t pid)
+{
+	struct netns *ns;
+	struct stat st;
+	size_t i;
+
+	if (stat(path, &st) == -1)
+		return 0;
+	for (i = 0; i < *n; i++)
+		if ((*out)[i].inode == (unsigned long)st.st_ino) {
+			if ((*out)[i].pid == 0)
+				(*out)[i].pid = pid;
+			return 0;
+		}
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 16;
+		if ((ns = realloc(*out, *cap * sizeof *ns)) == NULL)
+			return -1;
+		*out = ns;
+	}
+	ns = &(*out)[(*n)++];
+	ns->inode = (unsigned long)st.st_ino;
+	snprintf(ns->path, sizeof ns->path, "%s", path);
+	snprintf(ns->name, sizeof ns->name, "%s", name);
+	ns->pid = pid;
+	return 0;
+}
+
+int
+netns_list(struct netns **out, size_t *n, int *unread)
+{
+	char path[64];
+	struct dirent *e;
+	size_t cap = 0;
+	DIR *d;
+	int err;
+
+	*out = NULL;
+	*n = 0;
+	*unread = 0;
+	if (add(out, n, &cap, "/proc/self/ns/net", "", getpid()) == -1 || *n == 0)
+		goto fail;
+	if ((d = opendir("/run/netns")) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (e->d_name[0] == '.' || strlen(e->d_name) > 50)
+				continue;
+			snprintf(path, sizeof path, "/run/netns/%.50s", e->d_name);
+			if (add(out, n, &cap, path, e->d_name, 0) == -1) {
+				closedir(d);
+				goto fail;
+			}
+		}
+		closedir(d);
+	}
+	if ((d = opendir("/proc")) == NULL)
+		goto fail;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%.20s/ns/net", e->d_name);
+		if (stat(path, &st) == -1) {
+			/* gone meanwhile is no loss; not ours is */
+			*unread += errno == EACCES || errno == EPERM;
+			continue;
+		}
+		if (add(out, n, &cap, path, "", (pid_t)atol(e->d_name)) == -1) {
+			closedir(d);
+			goto fail;
+		}
+	}
+	closedir(d);
+	return 0;
+fail:
+	err = errno;
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	errno = err;
+	return -1;
+}
+
+int
+netns_open(const struct netns *ns)
+{
+	return open(ns->path, O_RDONLY | O_CLOEXEC);
+}
+#else
+int
+netns_list(struct netns **out, size_t *n, int *unread)
+{
+	*out = NULL;
+	*n = 0;
+	*unread = 0;
+	errno = ENOSYS;
+	return -1;
+}
+
+int
+netns_open(const struct netns *ns)
+{
+	(void)ns;
+	errno = ENOSYS;
+	return -1;
+}
+#endif

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "../common/diag.h"
+#include "../common/netns.h"
 #include "../common/procfd.h"
 #include "diagnose.h"
 
@@ -18,6 +19,7 @@ struct options {
 	int shared;
 	int json;
 	long watch;		/* ms between redraws; 0: report once */
+	const char *netns;	/* --netns NAME|PATH|PID; NULL: every namespace */
 };
 extern struct options opt;
 
@@ -27,6 +29,7 @@ enum change { SAME, NEW, CHANGED, GONE };
 /* One socket in a report. */
 struct row {
 	struct subject x;	/* the socket and its holders */
+	const struct netns *ns;	/* its network namespace; NULL: this process's */
 	int procs;		/* how many processes hold it */
 	unsigned flags;		/* FLAG_... */
 	unsigned long sig;	/* a digest of its holders, to see them change */
@@ -35,6 +38,9 @@ struct row {
 
 /* One report: the sockets, their holders, and the rows to show. */
 struct report {
+	struct netns *ns;		/* the network namespaces listed, this process's first */
+	size_t nns;
+	int ns_unread, ns_unentered;	/* namespaces of processes not read; not entered */
 	struct tcpsock *socks;		/* by key */
 	size_t nsocks;
 	struct procfd *t;
@@ -54,6 +60,8 @@ void snapshot_take(struct report *r);
  */
 void snapshot_compare(struct report *now, struct report *before, int *changes);
 void snapshot_free(struct report *r);
+/* The namespace of socket s, from r's list; NULL if not listed. */
+const struct netns *snapshot_netns(const struct report *r, const struct tcpsock *s);
 
 /* report.c: print r as text or as a JSON line (opt.json); round > 0 with --watch. */
 void report_row(const struct procfd *t, const struct row *r, unsigned long round);

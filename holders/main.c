@@ -22,11 +22,12 @@
 
 struct options opt;
 
-enum { O_PORT = 1, O_PID, O_STATE, O_SHARED, O_JSON, O_WATCH, O_HELP, O_VERSION };
+enum { O_PORT = 1, O_PID, O_NETNS, O_STATE, O_SHARED, O_JSON, O_WATCH, O_HELP, O_VERSION };
 
 static const struct opt opts[] = {
 	{ "port", 1, O_PORT },
 	{ "pid", 1, O_PID },
+	{ "netns", 1, O_NETNS },
 	{ "state", 1, O_STATE },
 	{ "shared", 0, O_SHARED },
 	{ "json", 0, O_JSON },
@@ -37,8 +38,8 @@ static const struct opt opts[] = {
 };
 
 static const char synopsis[] =
-	"[--port P] [--pid PID] [--state STATE]... [--shared] [--json]\n"
-	"[--watch MS] [--help] [--version]\n";
+	"[--port P] [--pid PID] [--netns NAME|PATH|PID] [--state STATE]...\n"
+	"[--shared] [--json] [--watch MS] [--help] [--version]\n";
 
 static void
 help(void)
@@ -47,11 +48,14 @@ help(void)
 	printf("\n"
 	    "Which processes hold each TCP socket, and what that means for the end of\n"
 	    "its connection: close() sends no FIN while another process holds the\n"
-	    "socket. The sockets come from the kernel (NETLINK_SOCK_DIAG), the holders\n"
-	    "from /proc. Linux only.\n"
+	    "socket. The sockets come from the kernel (NETLINK_SOCK_DIAG), in every\n"
+	    "network namespace of the host (containers too), the holders from /proc.\n"
+	    "Linux only.\n"
 	    "\n"
 	    "  --port P         only sockets whose local or remote port is P\n"
 	    "  --pid PID        only sockets that process PID holds\n"
+	    "  --netns NS       only the network namespace NS: a name under /run/netns,\n"
+	    "                   a path (/proc/PID/ns/net), or a process's pid\n"
 	    "  --state STATE    only sockets in STATE; again for more states: listen,\n"
 	    "                   syn-sent, syn-recv, established, fin-wait-1,\n"
 	    "                   fin-wait-2, close-wait, closing, last-ack, time-wait,\n"
@@ -72,10 +76,11 @@ help(void)
 	    "never read), unrelated-listener (a listener held by processes that do not\n"
 	    "all descend from one of them). A flagged socket ends with a diagnosis.\n"
 	    "\n"
-	    "Without root, other users' processes cannot be read: a line on stderr\n"
-	    "says how many. Exit status: 0 nothing flagged, 1 something flagged (with\n"
-	    "--watch: in the last redraw), 2 usage error, 3 runtime error, 4 the\n"
-	    "process of --pid cannot be read.\n",
+	    "A socket outside holders' own network namespace names its namespace.\n"
+	    "Without root, other users' processes and other namespaces cannot be read:\n"
+	    "a line on stderr says how many. Exit status: 0 nothing flagged, 1\n"
+	    "something flagged (with --watch: in the last redraw), 2 usage error, 3\n"
+	    "runtime error, 4 the process of --pid cannot be read.\n",
 	    MINWATCH, MAXWATCH);
 	exit(0);
 }
@@ -93,6 +98,11 @@ parse(char **argv)
 			break;
 		case O_PID:
 			opt.pid = opt_num("pid", arg, 1, INT_MAX);
+			break;
+		case O_NETNS:
+			if (arg[0] == '\0' || strlen(arg) > 200)
+				opt_bad("--netns: a name, a path or a pid, not '%s'", arg);
+			opt.netns = arg;
 			break;
 		case O_STATE:
 			if ((state = tcp_state_word(arg)) == -1)
@@ -162,9 +172,12 @@ flush(int status)
 	die(EXIT_FAILED, "cannot write the report:");
 }
 
-/* Say once how many processes could not be read, and again if that changes. */
+/*
+ * Say once how many processes, and how many network namespaces, could not
+ * be read, and again if that changes: never clean for what was not seen.
+ */
 static void
-tell_unreadable(const struct report *r, int *told)
+tell_unreadable(const struct report *r, int *told, int *told_ns)
 {
 	int n = procfd_unreadable(r->t);
 
@@ -172,6 +185,10 @@ tell_unreadable(const struct report *r, int *told)
 		warn("could not read %d process%s (not yours): run as root to see every holder",
 		    n, n == 1 ? "" : "es");
 	*told = n;
+	if (r->ns_unentered > 0 && r->ns_unentered != *told_ns)
+		warn("could not enter %d network namespace%s: run as root to see their sockets",
+		    r->ns_unentered, r->ns_unentered == 1 ? "" : "s");
+	*told_ns = r->ns_unentered;
 }
 
 /* Wait ms, or until SIGINT or SIGTERM (blocked but here). */
@@ -212,7 +229,8 @@ run(void)
 	const struct procfd_proc *p = NULL;
 	sigset_t open;
 	unsigned long round, shown_round;
-	int changes[GONE + 1] = { 0 }, told = 0, status = 0, tty = isatty(STDOUT_FILENO);
+	int changes[GONE + 1] = { 0 }, told = 0, told_ns = 0, status = 0;
+	int tty = isatty(STDOUT_FILENO);
 	size_t i;
 
 	if (opt.watch)
@@ -226,7 +244,7 @@ run(void)
 		if (p && p->unreadable)
 			die(EXIT_UNREADABLE, "cannot read the descriptors of process %ld (not yours): "
 			    "run as root", (long)opt.pid);
-		tell_unreadable(&now, &told);
+		tell_unreadable(&now, &told, &told_ns);
 		if (round > 1)
 			snapshot_compare(&now, &before, changes);
 		status = now.flagged ? EXIT_FLAGGED : 0;

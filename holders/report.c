@@ -115,6 +115,17 @@ text_row(const struct procfd *t, const struct row *r, const char *why)
 		printf(", last data received %lld.%03lld s ago", s->last_recv_ms / 1000,
 		    s->last_recv_ms % 1000);
 	putchar('\n');
+	if (r->ns) {
+		printf("    network namespace %lu", r->ns->inode);
+		if (r->ns->name[0]) {
+			fputs(" (", stdout);
+			put_text(r->ns->name);
+			putchar(')');
+		} else if (r->ns->pid) {
+			printf(" (of pid %ld)", (long)r->ns->pid);
+		}
+		putchar('\n');
+	}
 	for (i = 0; i < r->x.nh; i++) {
 		const struct procfd_holder *h = &r->x.h[i];
 		printf("    %ld (", (long)h->pid);
@@ -166,6 +177,8 @@ json_row(const struct procfd *t, const struct row *r, unsigned long round, const
 		printf("%lld", s->last_recv_ms);
 	else
 		fputs("null", stdout);
+	printf(",\"netns\":%lu,\"netns_name\":", s->netns);
+	put_json(r->ns && r->ns->name[0] ? r->ns->name : NULL);
 	printf(",\"processes\":%d,\"holders\":[", r->procs);
 	for (i = 0; i < r->x.nh && r->change != GONE; i++) {
 		const struct procfd_holder *h = &r->x.h[i];

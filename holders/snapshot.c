@@ -4,14 +4,21 @@
  * rows to show with their flags (diagnose.c); and how two reports differ.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../common/util.h"
 #include "holders.h"
 
-/* The order of a report: by local port, then family and addresses. */
+/* This process's network namespace, by inode: the first that netns_list() gives. */
+static unsigned long self_ns;
+
+/* The order of a report: by local port, then family and addresses, then namespace. */
 static int
 by_key(const struct tcpsock *a, const struct tcpsock *b)
 {
@@ -26,6 +33,8 @@ by_key(const struct tcpsock *a, const struct tcpsock *b)
 		return c;
 	if (a->dport != b->dport)
 		return a->dport < b->dport ? -1 : 1;
+	if (a->netns != b->netns)
+		return a->netns < b->netns ? -1 : 1;
 	return 0;
 }
 
@@ -46,7 +55,7 @@ listens_for(const struct tcpsock *l, const struct tcpsock *s)
 	size_t len = l->family == AF_INET6 ? 16 : 4;
 
 	return l->state == TCPS_LISTEN && l != s && l->sport == s->sport &&
-	    l->family == s->family &&
+	    l->family == s->family && l->netns == s->netns &&
 	    (memcmp(l->src, any, len) == 0 || memcmp(l->src, s->src, len) == 0);
 }
 
@@ -125,6 +134,7 @@ digest(const struct subject *x)
 void
 snapshot_free(struct report *r)
 {
+	free(r->ns);
 	free(r->socks);
 	free(r->rows);
 	procfd_free(r->t);
@@ -156,6 +166,97 @@ inodes_of(const struct tcpsock *s, size_t n, size_t *k)
 	return inodes;
 }
 
+/*
+ * The namespaces to read into r: --netns's alone (by name under
+ * /run/netns, path, or pid), or every one on the host.
+ */
+static void
+namespaces(struct report *r)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+
+	if (netns_list(&r->ns, &r->nns, &r->ns_unread) == -1) {
+		if (errno == ENOSYS)
+			die(EXIT_FAILED, "needs Linux (NETLINK_SOCK_DIAG and /proc)");
+		die(EXIT_FAILED, "cannot list the network namespaces:");
+	}
+	self_ns = r->ns[0].inode;
+	if (opt.netns == NULL)
+		return;
+	if (strchr(opt.netns, '/'))
+		snprintf(path, sizeof path, "%s", opt.netns);
+	else if (strspn(opt.netns, "0123456789") == strlen(opt.netns))
+		snprintf(path, sizeof path, "/proc/%s/ns/net", opt.netns);
+	else
+		snprintf(path, sizeof path, "/run/netns/%s", opt.netns);
+	if (stat(path, &st) == -1)
+		die(EXIT_FAILED, "--netns %s: no network namespace at %s:", opt.netns, path);
+	for (i = 0; i < r->nns && r->ns[i].inode != (unsigned long)st.st_ino; i++)
+		;
+	if (i == r->nns)
+		die(EXIT_FAILED, "--netns %s: %s is not a network namespace", opt.netns, path);
+	r->ns[0] = r->ns[i];
+	r->nns = 1;
+}
+
+/* The sockets of namespace ns in states: diag_dump() there; -1 with errno. */
+static int
+dump(const struct netns *ns, unsigned states, struct tcpsock **out, size_t *n)
+{
+	int fd, got, err;
+
+	if (ns->inode == self_ns)
+		return diag_dump(-1, states, opt.port, out, n);
+	if ((fd = netns_open(ns)) == -1)
+		return -1;
+	got = diag_dump(fd, states, opt.port, out, n);
+	err = errno;
+	close(fd);
+	errno = err;
+	return got;
+}
+
+/* Every namespace's sockets, one array; those it may not enter are counted. */
+static void
+dump_all(struct report *r, unsigned states)
+{
+	struct tcpsock *s;
+	size_t i, n;
+
+	r->socks = NULL;
+	r->nsocks = 0;
+	for (i = 0; i < r->nns; i++) {
+		if (dump(&r->ns[i], states, &s, &n) == -1) {
+			if (r->ns[i].inode != self_ns && (errno == EPERM || errno == EACCES)) {
+				r->ns_unentered++;
+				continue;
+			}
+			if (r->ns[i].inode != self_ns && errno == ENOENT)
+				continue;	/* gone meanwhile */
+			die(EXIT_FAILED, "cannot read the TCP sockets from the kernel "
+			    "(NETLINK_SOCK_DIAG):");
+		}
+		if (n && (r->socks = realloc(r->socks, (r->nsocks + n) * sizeof *s)) == NULL)
+			die(EXIT_FAILED, "out of memory");
+		memcpy(r->socks + r->nsocks, s, n * sizeof *s);
+		r->nsocks += n;
+		free(s);
+	}
+}
+
+const struct netns *
+snapshot_netns(const struct report *r, const struct tcpsock *s)
+{
+	size_t i;
+
+	for (i = 0; i < r->nns; i++)
+		if (r->ns[i].inode == s->netns)
+			return &r->ns[i];
+	return NULL;
+}
+
 /* Whether s is open in CLOSE_WAIT, and no holder of it was found. */
 static int
 unheld_close_wait(const struct report *r, const struct tcpsock *s)
@@ -177,18 +278,22 @@ closed_meanwhile(const struct report *r, char *closed)
 {
 	struct tcpsock *again;
 	unsigned long *now;
-	size_t i, n, k;
+	size_t i, j, n, k;
 
-	for (i = 0; i < r->nsocks && !unheld_close_wait(r, &r->socks[i]); i++)
-		;
-	if (i == r->nsocks || diag_dump(-1, 1u << TCPS_CLOSE_WAIT, opt.port, &again, &n) == -1)
-		return;
-	now = inodes_of(again, n, &k);
-	for (; i < r->nsocks; i++)
-		closed[i] = unheld_close_wait(r, &r->socks[i]) &&
-		    (k == 0 || bsearch(&r->socks[i].inode, now, k, sizeof *now, by_inode) == NULL);
-	free(now);
-	free(again);
+	for (j = 0; j < r->nns; j++) {
+		for (i = 0; i < r->nsocks; i++)
+			if (r->socks[i].netns == r->ns[j].inode && unheld_close_wait(r, &r->socks[i]))
+				break;
+		if (i == r->nsocks || dump(&r->ns[j], 1u << TCPS_CLOSE_WAIT, &again, &n) == -1)
+			continue;
+		now = inodes_of(again, n, &k);
+		for (; i < r->nsocks; i++)
+			closed[i] = r->socks[i].netns == r->ns[j].inode &&
+			    unheld_close_wait(r, &r->socks[i]) &&
+			    (k == 0 || bsearch(&r->socks[i].inode, now, k, sizeof *now, by_inode) == NULL);
+		free(now);
+		free(again);
+	}
 }
 
 void
@@ -200,11 +305,8 @@ snapshot_take(struct report *r)
 	size_t i, n;
 	char *closed;
 
-	if (diag_dump(-1, states, opt.port, &r->socks, &r->nsocks) == -1) {
-		if (errno == ENOSYS)
-			die(EXIT_FAILED, "needs Linux (NETLINK_SOCK_DIAG and /proc)");
-		die(EXIT_FAILED, "cannot read the TCP sockets from the kernel (NETLINK_SOCK_DIAG):");
-	}
+	namespaces(r);
+	dump_all(r, states);
 	if (r->nsocks)
 		qsort(r->socks, r->nsocks, sizeof *r->socks, by_key_inode);
 	inodes = inodes_of(r->socks, r->nsocks, &n);
@@ -225,6 +327,7 @@ snapshot_take(struct report *r)
 		if (!shown(&w->x, w->procs))
 			continue;
 		w->flags = diagnose_flags(r->t, &w->x);
+		w->ns = r->socks[i].netns == self_ns ? NULL : snapshot_netns(r, &r->socks[i]);
 		w->sig = digest(&w->x);
 		w->change = SAME;
 		r->flagged += w->flags != 0;

@@ -9,7 +9,14 @@ load test_helper
 
 # the program under test: this, or another build of it (make check: ASan)
 HOLDERS=${HOLDERS:-$TOP/bin/holders}
+
+# holders ARGS...: bin/holders on this test's own network namespace, where
+# its servers are: a test beside it in another namespace may have its port
+holders() {
+	"$HOLDERS" --netns /proc/self/ns/net "$@"
+}
 WATCH_PID=
+NETNS=
 
 setup() {
 	if [ "$(uname -s)" != Linux ] && [[ $BATS_TEST_DESCRIPTION != *"not Linux"* ]] &&
@@ -26,13 +33,14 @@ teardown() {
 		wait "$WATCH_PID" 2>/dev/null || true
 	fi
 	closelab_teardown
+	[ -z "${NETNS:-}" ] || ip netns del "$NETNS" 2>/dev/null || :
 }
 
 # server_end STATE [N]: holders shows the server's end of a connection on
 # PORT in STATE, held by N processes (by any number without N)
 # shellcheck disable=SC2153 # PORT: set by test_helper's start_server or start_program
 server_end() {
-	"$HOLDERS" --port "$PORT" --state "$1" --json 2>/dev/null |
+	holders --port "$PORT" --state "$1" --json 2>/dev/null |
 	    grep -q "\"local_port\":$PORT,.*\"processes\":${2:-[0-9]*},"
 }
 
@@ -135,14 +143,14 @@ python_comm() {
 
 @test "a write that fails in the middle of a long report: the same one line, exit 3; EPIPE: quiet" {
 	start_program many.py
-	run "$HOLDERS" --port "$PORT"
+	run holders --port "$PORT"
 	assert_success || mistake "bin/holders flagged or failed on the many sockets of a correct program"
 	[ "${#output}" -gt 16384 ] ||
 	    mistake "the report of the many sockets was ${#output} bytes, not the long one (over 16 KiB) this test needs"
-	run bash -c "'$HOLDERS' --port $PORT >/dev/full"
+	run bash -c "'$HOLDERS' --netns /proc/self/ns/net --port $PORT >/dev/full"
 	assert_failure 3 || mistake "bin/holders whose long report could not be written must exit 3"
 	assert_output "holders: cannot write the report: No space left on device"
-	run bash -c "timeout 10 '$HOLDERS' --port $PORT --watch 10 | head -c 100 >/dev/null; echo \${PIPESTATUS[0]}"
+	run bash -c "timeout 10 '$HOLDERS' --netns /proc/self/ns/net --port $PORT --watch 10 | head -c 100 >/dev/null; echo \${PIPESTATUS[0]}"
 	assert_output 0 || mistake "bin/holders --watch whose reader went away did not end quietly with status 0"
 }
 
@@ -153,7 +161,7 @@ python_comm() {
 	    mistake "the parent never closed its copy of the connection"
 	wait_server_end established 1 ||
 	    mistake "bin/holders never showed the server's end ESTABLISHED and held by one process"
-	run "$HOLDERS" --port "$PORT"
+	run holders --port "$PORT"
 	assert_success || mistake "bin/holders flagged a correct server's connection (exit not 0)"
 	assert_line --regexp "^ESTABLISHED +127\.0\.0\.1:$PORT +127\.0\.0\.1:[0-9]+ +recv-q 0 send-q 0" ||
 	    mistake "bin/holders did not show the server's ESTABLISHED connection with empty queues"
@@ -173,7 +181,7 @@ python_comm() {
 	wait_server_end close-wait 1 ||
 	    mistake "bin/holders never showed the server's end in CLOSE_WAIT held by one process"
 	worker=$(pid_of "$SLOG" role=worker ev=leak)
-	run "$HOLDERS" --port "$PORT"
+	run holders --port "$PORT"
 	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT the worker keeps (exit 1)"
 	assert_line --regexp "^    $worker \(server\) fd [0-9]+, close-on-exec$" ||
 	    mistake "bin/holders did not name the worker $worker (server) as the holder, with its fd"
@@ -187,7 +195,7 @@ python_comm() {
 
 @test "closelab server --parent-keeps never: the parent and its worker, named and related" {
 	held_by_two
-	run "$HOLDERS" --port "$PORT"
+	run holders --port "$PORT"
 	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT the parent and worker keep (exit 1)"
 	assert_line --regexp "^    $SERVER_PID \(server\) fd [0-9]+, close-on-exec$" ||
 	    mistake "bin/holders did not name the parent $SERVER_PID (server) as a holder, with its fd"
@@ -204,7 +212,7 @@ python_comm() {
 	    mistake "the worker never closed the connection"
 	wait_server_end close-wait 1 ||
 	    mistake "bin/holders never showed the server's end in CLOSE_WAIT held by one process"
-	run "$HOLDERS" --port "$PORT"
+	run holders --port "$PORT"
 	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT the parent keeps (exit 1)"
 	assert_output --partial "the peer has closed, and process $SERVER_PID (server) still holds the socket."
 }
@@ -218,7 +226,7 @@ python_comm() {
 	wait_server_end close-wait ||
 	    mistake "bin/holders never showed the server's end in CLOSE_WAIT"
 	helper=$(field "$(event "$SLOG" role=worker ev=spawn)" helper)
-	run "$HOLDERS" --port "$PORT" --state close-wait
+	run holders --port "$PORT" --state close-wait
 	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT the helper keeps (exit 1)"
 	assert_line --regexp "^    $helper \(sh\) fd [0-9]+, no close-on-exec$" ||
 	    mistake "bin/holders did not name the helper $helper (sh) as a holder, with an fd that is not close-on-exec"
@@ -234,7 +242,7 @@ python_comm() {
 	start_client --send hello
 	wait_server_end close-wait ||
 	    mistake "bin/holders never showed the server's end in CLOSE_WAIT"
-	run "$HOLDERS" --port "$PORT" --state close-wait
+	run holders --port "$PORT" --state close-wait
 	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT with unread data (exit 1)"
 	# the kernel counts the FIN not yet read as one byte more
 	assert_line --regexp "^CLOSE_WAIT +127\.0\.0\.1:$PORT +127\.0\.0\.1:[0-9]+ +recv-q 6 send-q 0" ||
@@ -250,7 +258,7 @@ python_comm() {
 	wait_server_end close-wait 2 ||
 	    mistake "bin/holders never showed the server's end in CLOSE_WAIT held by 2 processes"
 	comm=$(python_comm)
-	run "$HOLDERS" --port "$PORT"
+	run holders --port "$PORT"
 	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT the handler and its job keep (exit 1)"
 	assert_line "    flags: shared close-wait"
 	assert_output --regexp "the peer has closed, and 2 processes still hold the socket: ([0-9]+) \($comm\) and its child ([0-9]+) \($comm\)\. No FIN leaves until both close it, or until one calls shutdown\(SHUT_WR\)\." ||
@@ -268,7 +276,7 @@ python_comm() {
 	    mistake "bin/holders did not show the listener on the port"
 	assert_line --regexp "^    $job \($comm\) fd [0-9]+, close-on-exec, child of $handler$" ||
 	    mistake "bin/holders did not name the job $job as a holder and the handler's child"
-	run "$HOLDERS" --port "$PORT" --state listen
+	run holders --port "$PORT" --state listen
 	assert_success || mistake "bin/holders flagged a listener held by one line of descent"
 	# and the client does not see EOF while they hold it
 	run has_event "$CLOG" ev=eof
@@ -280,7 +288,7 @@ python_comm() {
 	start_client --send job1
 	wait_client
 	assert_line --regexp '^result end=eof ' || mistake "the connection did not end with EOF"
-	run "$HOLDERS" --port "$PORT"
+	run holders --port "$PORT"
 	assert_success || mistake "bin/holders flagged a correct ForkingTCPServer (exit not 0)"
 	assert_line --regexp "^holders: [0-9]+ sockets?, 0 flagged$" ||
 	    mistake "bin/holders's last line did not say that no socket was flagged"
@@ -292,7 +300,7 @@ python_comm() {
 	wait_server_end close-wait 1 ||
 	    mistake "bin/holders never showed the server's end in CLOSE_WAIT held by one process"
 	comm=$(python_comm)
-	run "$HOLDERS" --port "$PORT"
+	run holders --port "$PORT"
 	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT sleep keeps (exit 1)"
 	assert_line --regexp "^    flags: close-wait inherited$" ||
 	    mistake "bin/holders did not flag the connection close-wait and inherited"
@@ -310,10 +318,10 @@ python_comm() {
 	start_program popen_inherits.py --detach
 	start_client --send hello
 	wait_until "the listener held by two" eval \
-	    "'$HOLDERS' --port $PORT --state listen --json | grep -q '\"processes\":2,'" ||
+	    "'$HOLDERS' --netns /proc/self/ns/net --port $PORT --state listen --json | grep -q '\"processes\":2,'" ||
 	    mistake "bin/holders never showed the listener held by 2 processes"
 	comm=$(python_comm)
-	run "$HOLDERS" --port "$PORT" --state listen
+	run holders --port "$PORT" --state listen
 	assert_failure 1 || mistake "bin/holders did not flag a listener held by unrelated processes (exit 1)"
 	assert_line "    flags: inherited unrelated-listener"
 	assert_output --regexp "LISTEN: the listener on port $PORT is held by unrelated processes: $PROG_PID \($comm\) and [0-9]+ \(sleep\)\. Connections wait for whichever of them calls accept\(\), and the port stays bound until every one of them closes it\." ||
@@ -325,27 +333,27 @@ python_comm() {
 	start_client --send hello
 	wait_client
 	assert_line --regexp '^result end=eof ' || mistake "the connection did not end with EOF"
-	run "$HOLDERS" --port "$PORT"
+	run holders --port "$PORT"
 	assert_success || mistake "bin/holders flagged a correct Popen server (exit not 0)"
 }
 
 @test "--pid, --state and --shared choose the sockets shown" {
 	held_by_two
 	# --pid: only what the worker holds, here the connection alone
-	run "$HOLDERS" --pid "$WORKER" --json
+	run holders --pid "$WORKER" --json
 	assert_failure 1 || mistake "bin/holders --pid of the worker did not flag its CLOSE_WAIT (exit 1)"
 	assert_equal "${#lines[@]}" 1 ||
 	    mistake "bin/holders --pid of the worker showed ${#lines[@]} sockets, not the connection alone"
 	assert_line --index 0 --regexp "\"state\":\"CLOSE_WAIT\".*\"pid\":$WORKER," ||
 	    mistake "bin/holders --pid of the worker did not show its CLOSE_WAIT connection"
-	run "$HOLDERS" --pid "$SERVER_PID" --state listen --json
+	run holders --pid "$SERVER_PID" --state listen --json
 	assert_success || mistake "bin/holders --pid of the parent --state listen flagged its listener"
 	assert_equal "${#lines[@]}" 1 ||
 	    mistake "bin/holders --pid of the parent --state listen showed ${#lines[@]} sockets, not its listener alone"
 	assert_line --index 0 --regexp "^\{\"state\":\"LISTEN\",.*\"local_port\":$PORT," ||
 	    mistake "bin/holders --pid of the parent --state listen did not show the listener on the port"
 	# --state, twice
-	run "$HOLDERS" --port "$PORT" --state listen --state CLOSE_WAIT --json
+	run holders --port "$PORT" --state listen --state CLOSE_WAIT --json
 	assert_equal "${#lines[@]}" 2 ||
 	    mistake "bin/holders with two --state showed ${#lines[@]} sockets, not the listener and the connection"
 	assert_line --index 0 --regexp '^\{"state":"LISTEN",' ||
@@ -353,12 +361,12 @@ python_comm() {
 	assert_line --index 1 --regexp '^\{"state":"CLOSE_WAIT",' ||
 	    mistake "bin/holders with two --state did not show the CLOSE_WAIT second"
 	# the client's end: FIN_WAIT1 until the server's delayed ACK of its FIN
-	run "$HOLDERS" --port "$PORT" --state fin-wait-1 --state fin_wait2
+	run holders --port "$PORT" --state fin-wait-1 --state fin_wait2
 	assert_success || mistake "bin/holders flagged the client's end in FIN_WAIT"
 	assert_line --regexp "^FIN_WAIT[12] +127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:$PORT " ||
 	    mistake "bin/holders --state fin-wait-1 --state fin_wait2 did not show the client's end"
 	# --shared: the connection of two holders, not the listener of one
-	run "$HOLDERS" --port "$PORT" --shared --json
+	run holders --port "$PORT" --shared --json
 	assert_equal "${#lines[@]}" 1 ||
 	    mistake "bin/holders --shared showed ${#lines[@]} sockets, not the one connection of two holders"
 	assert_line --index 0 --regexp '"state":"CLOSE_WAIT",.*"processes":2,' ||
@@ -369,19 +377,19 @@ python_comm() {
 	[ -e /proc/net/if_inet6 ] && grep -q '^0*1 ' /proc/net/if_inet6 ||
 	    skip "no IPv6 loopback here"
 	held_by_two ::1
-	run "$HOLDERS" --port "$PORT"
+	run holders --port "$PORT"
 	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT on [::1] (exit 1)"
 	assert_line --regexp "^CLOSE_WAIT +\[::1\]:$PORT +\[::1\]:[0-9]+ " ||
 	    mistake "bin/holders did not show the CLOSE_WAIT with its IPv6 addresses in brackets"
 	assert_output --partial "2 processes still hold the socket: $SERVER_PID (server) and its child"
-	run "$HOLDERS" --port "$PORT" --state close-wait --json
+	run holders --port "$PORT" --state close-wait --json
 	assert_line --index 0 --regexp "^\{\"state\":\"CLOSE_WAIT\",\"family\":\"ipv6\",\"local\":\"\[::1\]:$PORT\"," ||
 	    mistake "bin/holders --json did not give the CLOSE_WAIT's family as ipv6 and its address as [::1]:port"
 }
 
 @test "--json: one valid object a line, names with any byte escaped" {
 	start_program odd_name.py
-	run "$HOLDERS" --port "$PORT" --state listen --json
+	run holders --port "$PORT" --state listen --json
 	assert_success || mistake "bin/holders --json failed or flagged the listener of a process with an odd name"
 	run python3 -c '
 import json, sys
@@ -394,10 +402,10 @@ assert h["cloexec"] is True and h["ancestor"] is None
 print("ok")' <<<"$output"
 	assert_output ok || mistake "bin/holders --json's line was not valid JSON with the odd name escaped, as Python's assertion above says"
 	# the C1 control in UTF-8 is escaped, not passed raw: a terminal would obey it
-	run "$HOLDERS" --port "$PORT" --state listen --json
+	run holders --port "$PORT" --state listen --json
 	assert_output --partial '\u009b' || mistake "bin/holders --json passed the C1 control U+009B unescaped"
 	# text: every byte outside printable ASCII, and the backslash, as \xNN
-	run "$HOLDERS" --port "$PORT"
+	run holders --port "$PORT"
 	assert_line --regexp '^    [0-9]+ \(q"b\\x5ct\\x09\\x01\\xc3\\xa9\\xff\\xc2\\x9b\\x9b\) ' ||
 	    mistake "bin/holders's text did not show the odd name's backslash and every byte outside printable ASCII as \\xNN"
 }
@@ -410,7 +418,7 @@ print("ok")' <<<"$output"
 	run bash -c "'$HOLDERS' --json | python3 -c 'import json, sys; print(len([json.loads(l) for l in sys.stdin]))'"
 	assert_success || mistake "a line of bin/holders --json on every socket was not valid JSON"
 	[ "$output" -ge 3 ] || mistake "bin/holders --json showed $output sockets, fewer than the 3 of this test"
-	run bash -c "'$HOLDERS' --port $PORT --json | python3 -c '
+	run bash -c "'$HOLDERS' --netns /proc/self/ns/net --port $PORT --json | python3 -c '
 import json, sys
 rows = [json.loads(l) for l in sys.stdin]
 print(sorted(f for r in rows for f in r[\"flags\"]))'"
@@ -420,7 +428,7 @@ print(sorted(f for r in rows for f in r[\"flags\"]))'"
 
 @test "--watch: marks new and changed sockets, and stops at SIGTERM with the last status" {
 	start_server --parent-keeps signal
-	"$HOLDERS" --watch 20 --port "$PORT" >"$BATS_TEST_TMPDIR/watch.out" 2>&1 3>&- &
+	"$HOLDERS" --netns /proc/self/ns/net --watch 20 --port "$PORT" >"$BATS_TEST_TMPDIR/watch.out" 2>&1 3>&- &
 	WATCH_PID=$!
 	wait_until "the first redraw" grep -q 'redraw 1: ' "$BATS_TEST_TMPDIR/watch.out" ||
 	    mistake "bin/holders --watch never printed its first redraw"
@@ -454,7 +462,7 @@ print(sorted(f for r in rows for f in r[\"flags\"]))'"
 
 @test "--watch: a connection that ends is marked gone" {
 	start_server
-	"$HOLDERS" --watch 20 --port "$PORT" >"$BATS_TEST_TMPDIR/watch.out" 2>&1 3>&- &
+	"$HOLDERS" --netns /proc/self/ns/net --watch 20 --port "$PORT" >"$BATS_TEST_TMPDIR/watch.out" 2>&1 3>&- &
 	WATCH_PID=$!
 	wait_until "the first redraw" grep -q 'redraw 1: ' "$BATS_TEST_TMPDIR/watch.out" ||
 	    mistake "bin/holders --watch never printed its first redraw"
@@ -483,7 +491,7 @@ print(sorted(f for r in rows for f in r[\"flags\"]))'"
 	start_client --send hello --then none
 	wait_for_event "$SLOG" role=parent ev=close ||
 	    mistake "the parent never closed its copy of the connection"
-	"$HOLDERS" --watch 20 --port "$PORT" --json >"$BATS_TEST_TMPDIR/watch.out" 3>&- &
+	"$HOLDERS" --netns /proc/self/ns/net --watch 20 --port "$PORT" --json >"$BATS_TEST_TMPDIR/watch.out" 3>&- &
 	WATCH_PID=$!
 	wait_until "a second redraw" grep -q '"round":2,' "$BATS_TEST_TMPDIR/watch.out" ||
 	    mistake "bin/holders --watch --json never printed a line of its second round (\"round\":2)"
@@ -510,7 +518,7 @@ as_nobody() {
 	[ "$(id -u)" = 0 ] || skip "needs root, to run it as another user"
 	command -v setpriv >/dev/null || skip "setpriv is not installed"
 	held_by_two
-	run as_nobody "$HOLDERS" --port "$PORT"
+	run as_nobody "$HOLDERS" --netns /proc/self/ns/net --port "$PORT"
 	assert_failure 1 || mistake "bin/holders without root did not flag the CLOSE_WAIT (exit 1)"
 	refute_output --partial Sanitizer || mistake "a sanitizer reported an error in bin/holders run without root"
 	assert_line --regexp '^holders: could not read [0-9]+ process(es)? \(not yours\): run as root to see every holder$' ||
@@ -525,8 +533,66 @@ as_nobody() {
 	[ "$(id -u)" = 0 ] || skip "needs root, to run it as another user"
 	command -v setpriv >/dev/null || skip "setpriv is not installed"
 	held_by_two
-	run as_nobody "$HOLDERS" --pid "$SERVER_PID"
+	run as_nobody "$HOLDERS" --netns /proc/self/ns/net --pid "$SERVER_PID"
 	assert_failure 4 || mistake "bin/holders --pid of root's server, run as nobody, did not exit 4"
 	assert_output "holders: cannot read the descriptors of process $SERVER_PID (not yours): run as root" ||
 	    mistake "bin/holders did not say in one line that it could not read the process of --pid"
+}
+
+# in_netns NAME: a network namespace of this test's (ip netns), its
+# loopback up; removed in teardown
+in_netns() {
+	[ "$(id -u)" = 0 ] || skip "making a network namespace needs root"
+	command -v ip >/dev/null || skip "needs ip (iproute2)"
+	NETNS=$1-$$-$BATS_TEST_NUMBER
+	ip netns add "$NETNS" || skip "cannot make a network namespace here"
+	ip -n "$NETNS" link set lo up
+}
+
+@test "another network namespace: with no option, the leaking server there is found, named with its namespace" {
+	in_netns leaky
+	SERVER_WRAP="ip netns exec $NETNS" start_server --parent-keeps never --end close
+	SERVER_WRAP= run ip netns exec "$NETNS" "$TOP/bin/client" --port "$PORT" --send hello --timeout 300
+	wait_for_event "$SLOG" role=worker ev=close ||
+	    mistake "the worker in the namespace did not log its close"
+	inode=$(stat -L -c %i "/run/netns/$NETNS")
+	run "$HOLDERS" --port "$PORT" --state close-wait
+	assert_failure 1 || mistake "bin/holders with no option did not flag the CLOSE_WAIT in another network namespace (exit 1)"
+	assert_line --regexp "^CLOSE_WAIT +127\.0\.0\.1:$PORT " ||
+	    mistake "bin/holders with no option did not show the CLOSE_WAIT in another network namespace"
+	assert_line "    network namespace $inode ($NETNS)" ||
+	    mistake "bin/holders did not name the socket's network namespace, $inode ($NETNS)"
+	assert_line --regexp "^    $SERVER_PID \(server\) fd [0-9]+" ||
+	    mistake "bin/holders did not name the server's parent, $SERVER_PID, as the holder"
+	# --netns by name, and by a pid in it: the same; this namespace alone: clean
+	for ns in "$NETNS" "$SERVER_PID"; do
+		run "$HOLDERS" --netns "$ns" --port "$PORT" --state close-wait --json
+		assert_failure 1 || mistake "bin/holders --netns $ns did not flag the CLOSE_WAIT there"
+		assert_output --partial "\"netns\":$inode,\"netns_name\":\"$NETNS\"" ||
+		    mistake "bin/holders --netns $ns --json did not give the namespace's inode and name"
+	done
+	run holders --port "$PORT" --state close-wait
+	assert_success || mistake "bin/holders --netns of its own namespace flagged a socket of another"
+	run "$HOLDERS" --netns no-such-namespace-$$
+	assert_failure 3
+	assert_output "holders: --netns no-such-namespace-$$: no network namespace at /run/netns/no-such-namespace-$$: No such file or directory"
+}
+
+@test "another network namespace: a correct server there is reported clean" {
+	in_netns correct
+	SERVER_WRAP="ip netns exec $NETNS" start_server --parent-keeps never --end shutdown
+	SERVER_WRAP= run ip netns exec "$NETNS" "$TOP/bin/client" --port "$PORT" --send hello
+	assert_line --regexp '^result end=eof ' || mistake "the client in the namespace did not get EOF"
+	run "$HOLDERS" --netns "$NETNS" --port "$PORT"
+	assert_success || mistake "bin/holders flagged the correct server in another network namespace"
+	assert_line --regexp "^LISTEN +127\.0\.0\.1:$PORT " ||
+	    mistake "bin/holders did not show the correct server's listener in its namespace"
+}
+
+@test "without root: a namespace it may not enter is said on stderr, not reported clean" {
+	in_netns closed
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	run as_nobody "$HOLDERS" --port 1
+	assert_line --regexp '^holders: could not enter [0-9]+ network namespaces?: run as root to see their sockets$' ||
+	    mistake "bin/holders without root did not say that it could not enter a network namespace"
 }

@@ -168,6 +168,26 @@ here(void)
 	free(s);
 }
 
+/* netns_list(): this namespace first, then the child's, with its pid; each once. */
+static void
+listed(unsigned long own, unsigned long child, pid_t pid)
+{
+	struct netns *ns;
+	size_t n, i, seen = 0;
+	int unread;
+
+	CHECK_SYS(netns_list(&ns, &n, &unread) == 0, "netns_list()");
+	CHECK(n >= 2 && ns[0].inode == own, "netns_list() gives this process's namespace first");
+	for (i = 0; i < n; i++)
+		if (ns[i].inode == child) {
+			seen++;
+			CHECK(ns[i].pid == pid, "netns_list() names the child as a process in its namespace");
+			CHECK(inode_of(-1, ns[i].path) == child, "netns_list()'s path opens the namespace");
+		}
+	CHECK(seen == 1, "netns_list() lists the child's namespace once");
+	free(ns);
+}
+
 /*
  * A child that listens on port in a namespace of its own, a connection to
  * it made there by netns_socket(), and what each namespace lists. Root.
@@ -198,6 +218,9 @@ there(void)
 
 	CHECK_SYS(diag_dump(ns.netns, TCPS_ALL, (int)port, &s, &n) == 0,
 	    "diag_dump() of the child's namespace");
+	CHECK(n > 0 && s[0].netns == inode_of(ns.netns, NULL),
+	    "each socket names the namespace it was listed in");
+	listed(own, inode_of(ns.netns, NULL), ns.pid);
 	CHECK((e = find(s, n, ns.inode)) != NULL && e->state == TCPS_LISTEN,
 	    "the child's listener is listed in its namespace");
 	CHECK((e = find(s, n, inode_of(x, NULL))) != NULL && e->state == TCPS_ESTABLISHED &&
