@@ -6,7 +6,7 @@ include config.mk
 # common/: what every program shares, as one library; each links what it uses
 COMMON_OBJ = common/util.o common/opt.o common/log.o common/events.o common/sock.o \
 	common/kernel.o common/connid.o common/tcpstate.o common/procfd.o common/diag.o \
-	common/capture.o common/capture_filter.o common/netns.o common/escape.o
+	common/capture.o common/capture_filter.o common/netns.o common/escape.o common/cgroup.o
 SERVER_OBJ = server/main.o server/parent.o server/signals.o server/pool.o server/keep.o server/child.o \
 	server/connio.o server/helper.o \
 	server/worker.o server/ends.o server/closing.o server/handoff.o server/holders.o \
@@ -67,7 +67,7 @@ grade/jail.o: config.mk $(COMMON_H)
 
 COMMON_H = common/util.h common/opt.h common/log.h common/events.h common/sock.h \
 	common/kernel.h common/connid.h common/tcpstate.h common/procfd.h common/diag.h \
-	common/capture.h common/netns.h common/escape.h
+	common/capture.h common/netns.h common/escape.h common/cgroup.h
 $(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ) $(HOLDERS_OBJ) $(TRACE_OBJ): config.mk $(COMMON_H)
 $(SERVER_OBJ): server/server.h server/worker.h
 $(CLIENT_OBJ): client/client.h

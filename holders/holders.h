@@ -63,7 +63,9 @@ void snapshot_free(struct report *r);
 /* The namespace of socket s, from r's list; NULL if not listed. */
 const struct netns *snapshot_netns(const struct report *r, const struct tcpsock *s);
 
-/* report.c: print r as text or as a JSON line (opt.json); round > 0 with --watch. */
+/* report.c: a new report begins: what it reads of processes is read anew. */
+void report_start(void);
+/* Print r as text or as a JSON line (opt.json); round > 0 with --watch. */
 void report_row(const struct procfd *t, const struct row *r, unsigned long round);
 /*
  * The last line of a text report; with --watch the first, after clearing

@@ -237,6 +237,7 @@ run(void)
 		take_signals(&open);
 	for (round = 1; !stop; round++) {
 		snapshot_take(&now);
+		report_start();
 		p = opt.pid ? procfd_proc(now.t, opt.pid) : NULL;
 		if (round == 1 && opt.pid && p == NULL)
 			die(EXIT_FAILED, "there is no process %ld", (long)opt.pid);

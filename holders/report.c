@@ -6,10 +6,12 @@
  * passes only valid UTF-8 (anything else becomes U+FFFD).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
+#include "../common/cgroup.h"
 #include "../common/escape.h"
 #include "holders.h"
 
@@ -88,6 +90,53 @@ put_json(const char *s)
 	putchar('"');
 }
 
+/* Which report this is: the owners of processes are read once in each. */
+static unsigned long report_round;
+
+void
+report_start(void)
+{
+	report_round++;
+}
+
+/*
+ * The owner of process pid (its container, pod or unit), read from /proc
+ * once a report: a process holds many sockets. NULL if it cannot be read.
+ */
+static const struct owner *
+owner_of(pid_t pid, unsigned long round)
+{
+	static struct { pid_t pid; unsigned long round; int ok; struct owner o; } *memo;
+	static size_t size;
+	size_t i, start;
+
+	if (memo == NULL) {
+		size = 1024;
+		if ((memo = calloc(size, sizeof *memo)) == NULL)
+			return NULL;
+	}
+	start = i = (size_t)pid % size;
+	do {
+		if (memo[i].pid == pid && memo[i].round == round)
+			return memo[i].ok ? &memo[i].o : NULL;
+		if (memo[i].round != round)
+			break;
+		i = (i + 1) % size;
+	} while (i != start);
+	/* a slot of an older report, or a full table: this one's now */
+	memo[i].pid = pid;
+	memo[i].round = round;
+	memo[i].ok = cgroup_of(pid, &memo[i].o) == 0;
+	return memo[i].ok ? &memo[i].o : NULL;
+}
+
+/* Whether o names a container, a pod or a unit: worth a line. */
+static int
+named(const struct owner *o)
+{
+	return o && (o->container[0] || o->pod[0] || o->unit[0]);
+}
+
 static const char *const marks[] = { "  ", "+ ", "* ", "- " };
 static const char *const changes[] = { "same", "new", "changed", "gone" };
 
@@ -95,7 +144,8 @@ static void
 text_row(const struct procfd *t, const struct row *r, const char *why)
 {
 	const struct tcpsock *s = r->x.s;
-	char local[CONNID_LEN], peer[CONNID_LEN];
+	const struct owner *o;
+	char local[CONNID_LEN], peer[CONNID_LEN], words[1200];
 	size_t i;
 	pid_t up;
 	int gen;
@@ -135,6 +185,12 @@ text_row(const struct procfd *t, const struct row *r, const char *why)
 		if ((up = diagnose_ancestor(t, r->x.h, r->x.nh, h->pid, &gen)) != 0)
 			printf(", %s of %ld", diagnose_kin(gen), (long)up);
 		putchar('\n');
+		if (named(o = owner_of(h->pid, report_round))) {
+			cgroup_words(o, words, sizeof words);
+			fputs("      in ", stdout);
+			put_text(words);
+			putchar('\n');
+		}
 	}
 	if (s->inode != 0 && r->x.nh == 0)
 		printf("    no holder found%s\n", r->x.complete ? "" :
@@ -154,6 +210,7 @@ static void
 json_row(const struct procfd *t, const struct row *r, unsigned long round, const char *why)
 {
 	const struct tcpsock *s = r->x.s;
+	const struct owner *o;
 	char local[CONNID_LEN], peer[CONNID_LEN];
 	size_t i;
 	pid_t up;
@@ -187,6 +244,17 @@ json_row(const struct procfd *t, const struct row *r, unsigned long round, const
 		put_json(h->proc ? h->proc->comm : NULL);
 		fputs(",\"exe\":", stdout);
 		put_json(h->proc ? h->proc->exe : NULL);
+		o = owner_of(h->pid, report_round);
+		fputs(",\"cgroup\":", stdout);
+		put_json(o ? o->path : NULL);
+		fputs(",\"runtime\":", stdout);
+		put_json(o && o->runtime[0] ? o->runtime : NULL);
+		fputs(",\"container\":", stdout);
+		put_json(o && o->container[0] ? o->container : NULL);
+		fputs(",\"pod\":", stdout);
+		put_json(o && o->pod[0] ? o->pod : NULL);
+		fputs(",\"unit\":", stdout);
+		put_json(o && o->unit[0] ? o->unit : NULL);
 		printf(",\"fd\":%d,\"cloexec\":%s,\"ancestor\":", h->fd,
 		    h->cloexec == 1 ? "true" : h->cloexec == 0 ? "false" : "null");
 		if ((up = diagnose_ancestor(t, r->x.h, r->x.nh, h->pid, &gen)) != 0)

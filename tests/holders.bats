@@ -17,6 +17,7 @@ holders() {
 }
 WATCH_PID=
 NETNS=
+CGROUP_TOP=
 
 setup() {
 	if [ "$(uname -s)" != Linux ] && [[ $BATS_TEST_DESCRIPTION != *"not Linux"* ]] &&
@@ -34,6 +35,8 @@ teardown() {
 	fi
 	closelab_teardown
 	[ -z "${NETNS:-}" ] || ip netns del "$NETNS" 2>/dev/null || :
+	# the test's cgroups, deepest first: its server has stopped
+	[ -z "${CGROUP_TOP:-}" ] || find "$CGROUP_TOP" -depth -type d -exec rmdir {} + 2>/dev/null || :
 }
 
 # server_end STATE [N]: holders shows the server's end of a connection on
@@ -595,4 +598,51 @@ in_netns() {
 	run as_nobody "$HOLDERS" --port 1
 	assert_line --regexp '^holders: could not enter [0-9]+ network namespaces?: run as root to see their sockets$' ||
 	    mistake "bin/holders without root did not say that it could not enter a network namespace"
+}
+
+# make_cgroup PATH: a cgroup named as a runtime names it, at PATH beneath a
+# cgroup of this test's beneath its own (the unified hierarchy's), removed
+# in teardown; CGROUP its directory. A process enters it itself, through
+# SERVER_WRAP, before it starts anything. Skips where none can be made.
+make_cgroup() {
+	local mnt own
+	[ "$(id -u)" = 0 ] || skip "making a cgroup needs root"
+	mnt=$(findmnt -n -t cgroup2 -o TARGET 2>/dev/null | head -n 1)
+	own=$(sed -n 's/^0:://p' /proc/self/cgroup)
+	[ -n "$mnt" ] && [ -n "$own" ] || skip "no cgroup v2 hierarchy here"
+	CGROUP_TOP=$mnt${own%/}/closelab-test-$$-$BATS_TEST_NUMBER
+	CGROUP=$CGROUP_TOP/$1
+	mkdir -p "$CGROUP" 2>/dev/null || skip "cannot make a cgroup beneath $mnt$own"
+	printf '#!/bin/sh\necho $$ >"%s/cgroup.procs" || exit 1\nexec "$@"\n' "$CGROUP" \
+	    >"$BATS_TEST_TMPDIR/in-cgroup"
+	chmod 755 "$BATS_TEST_TMPDIR/in-cgroup"
+	SERVER_WRAP=$BATS_TEST_TMPDIR/in-cgroup
+}
+
+@test "containers: each holder names its Docker, containerd (Kubernetes) or systemd owner, from its cgroup" {
+	local id=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+	local uid=1a2b3c4d-0000-4e5f-8a9b-0123456789ab
+	local paths=(
+	    "system.slice/docker-$id.scope"
+	    "kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid//-/_}.slice/cri-containerd-$id.scope"
+	    "system.slice/leaky.service"
+	) words=(
+	    "docker ${id:0:12}"
+	    "containerd ${id:0:12}, pod $uid"
+	    "unit leaky.service"
+	) i
+	for i in 0 1 2; do
+		make_cgroup "${paths[i]}"
+		start_server --parent-keeps never --end close
+		start_client --send hello
+		wait_for_event "$SLOG" role=worker ev=close ||
+		    mistake "the worker did not log its close"
+		run holders --port "$PORT" --state close-wait
+		assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT of the server in ${paths[i]}"
+		assert_line "      in ${words[i]}" ||
+		    mistake "bin/holders did not name the holder's owner, ${words[i]}, from its cgroup ${paths[i]}"
+		stop_server
+		wait_client
+		rmdir "$CGROUP"
+	done
 }

@@ -56,3 +56,7 @@ unit() {
 @test "escape shows any byte a process may put in its name as \\xHH: controls, C1, high bytes, the backslash" {
 	unit escape common/escape.c
 }
+
+@test "cgroup_owner names the container, pod or unit of a cgroup path as Docker, containerd, CRI-O, Podman and systemd write it" {
+	unit cgroup common/cgroup.c
+}

@@ -1,0 +1,139 @@
+/*
+ * cgroup.c: the container or service a process belongs to, from the path
+ * of its cgroup, as the runtimes name them: Docker (/docker/ID, or
+ * docker-ID.scope under systemd), containerd under Kubernetes
+ * (cri-containerd-ID.scope, or a bare ID under a pod), CRI-O (crio-ID.scope),
+ * Podman (libpod-ID.scope), a pod (podUID, or kubepods-...-podUID.slice
+ * with '_' for '-'), and systemd's units (NAME.service, NAME.scope).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cgroup.h"
+
+/* Whether s holds n hex digits, and then end (or '\0' if end is NULL). */
+static int
+hex_id(const char *s, size_t n, const char *end)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i]))
+			return 0;
+	return end ? strncmp(s + n, end, strlen(end)) == 0 && s[n + strlen(end)] == '\0' :
+	    s[n] == '\0';
+}
+
+/* One component of the path, name (NUL-ended), read into o. */
+static void
+component(const char *name, struct owner *o)
+{
+	static const struct {
+		const char *prefix, *runtime;
+	} scopes[] = {
+		{ "docker-", "docker" },
+		{ "cri-containerd-", "containerd" },
+		{ "crio-", "cri-o" },
+		{ "libpod-", "podman" },
+	};
+	const char *uid;
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < sizeof scopes / sizeof scopes[0]; i++) {
+		size_t p = strlen(scopes[i].prefix);
+		if (strncmp(name, scopes[i].prefix, p) == 0 && hex_id(name + p, 64, ".scope")) {
+			snprintf(o->runtime, sizeof o->runtime, "%s", scopes[i].runtime);
+			snprintf(o->container, sizeof o->container, "%.12s", name + p);
+			o->unit[0] = '\0';
+			return;
+		}
+	}
+	/* a bare id: Docker's /docker/ID, or a container under a pod */
+	if (hex_id(name, 64, NULL)) {
+		if (!o->runtime[0])
+			snprintf(o->runtime, sizeof o->runtime, "%s", o->pod[0] ? "containerd" :
+			    "docker");
+		snprintf(o->container, sizeof o->container, "%.12s", name);
+		return;
+	}
+	/* a pod: podUID, or kubepods-besteffort-podUID.slice ('_' for '-') */
+	uid = strncmp(name, "pod", 3) == 0 ? name : strstr(name, "-pod");
+	if (uid && *uid == '-')
+		uid++;
+	if (uid && strlen(uid + 3) >= 36) {
+		snprintf(o->pod, sizeof o->pod, "%.36s", uid + 3);
+		for (i = 0; o->pod[i]; i++)
+			if (o->pod[i] == '_')
+				o->pod[i] = '-';
+		return;
+	}
+	if ((n > 8 && strcmp(name + n - 8, ".service") == 0) ||
+	    (n > 6 && strcmp(name + n - 6, ".scope") == 0))
+		snprintf(o->unit, sizeof o->unit, "%.255s", name);
+}
+
+void
+cgroup_owner(const char *path, struct owner *o)
+{
+	char name[1024];
+	const char *p = path, *end;
+
+	memset(o, 0, sizeof *o);
+	snprintf(o->path, sizeof o->path, "%s", path);
+	while (*p) {
+		while (*p == '/')
+			p++;
+		end = p + strcspn(p, "/");
+		if (end > p && (size_t)(end - p) < sizeof name) {
+			memcpy(name, p, (size_t)(end - p));
+			name[end - p] = '\0';
+			component(name, o);
+		}
+		p = end;
+	}
+}
+
+int
+cgroup_of(pid_t pid, struct owner *o)
+{
+	char file[64], line[1100], best[1024] = "", *path;
+	int rank = 0, r;
+	FILE *f;
+
+	snprintf(file, sizeof file, "/proc/%ld/cgroup", (long)pid);
+	if ((f = fopen(file, "r")) == NULL)
+		return -1;
+	/* the unified hierarchy's path, else name=systemd's, else any but "/" */
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if ((path = strchr(line, ':')) == NULL || (path = strchr(path + 1, ':')) == NULL)
+			continue;
+		path++;
+		if (strcmp(path, "/") == 0)
+			continue;
+		r = strncmp(line, "0::", 3) == 0 ? 3 : strstr(line, ":name=systemd:") ? 2 : 1;
+		if (r > rank) {
+			rank = r;
+			snprintf(best, sizeof best, "%s", path);
+		}
+	}
+	fclose(f);
+	cgroup_owner(best[0] ? best : "/", o);
+	return 0;
+}
+
+void
+cgroup_words(const struct owner *o, char *buf, size_t len)
+{
+	if (o->container[0] && o->pod[0])
+		snprintf(buf, len, "%s %s, pod %s", o->runtime, o->container, o->pod);
+	else if (o->container[0])
+		snprintf(buf, len, "%s %s", o->runtime, o->container);
+	else if (o->pod[0])
+		snprintf(buf, len, "pod %s", o->pod);
+	else if (o->unit[0])
+		snprintf(buf, len, "unit %s", o->unit);
+	else
+		snprintf(buf, len, "cgroup %s", o->path);
+}

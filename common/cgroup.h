@@ -1,0 +1,24 @@
+/* cgroup.h: the container or service a process belongs to, from its cgroup */
+#ifndef CGROUP_H
+#define CGROUP_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* What a process's cgroup path says it is part of; each field "" if not. */
+struct owner {
+	char path[1024];		/* the cgroup path (the unified one, or name=systemd's) */
+	char runtime[16];	/* docker, containerd, cri-o, podman */
+	char container[16];	/* its id, the first 12 hex digits */
+	char pod[40];		/* a Kubernetes pod's UID */
+	char unit[256];		/* a systemd unit: ssh.service, session-1.scope */
+};
+
+/* Take a cgroup path apart into o (o->path is set to path). */
+void cgroup_owner(const char *path, struct owner *o);
+/* Read process pid's cgroup (/proc/PID/cgroup) into o; -1 with errno. */
+int cgroup_of(pid_t pid, struct owner *o);
+/* o in a few words for a person: "docker 0123456789ab", "pod UID", "unit x.service", the path. */
+void cgroup_words(const struct owner *o, char *buf, size_t len);
+
+#endif
