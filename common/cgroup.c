@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cgroup.h"
@@ -121,6 +122,41 @@ cgroup_of(pid_t pid, struct owner *o)
 	fclose(f);
 	cgroup_owner(best[0] ? best : "/", o);
 	return 0;
+}
+
+const struct owner *
+cgroup_cached(pid_t pid, unsigned long epoch)
+{
+	static struct { pid_t pid; unsigned long epoch; int ok; struct owner o; } *memo;
+	static const size_t size = 1024;
+	struct owner now;
+	size_t i, start, free_at = size;
+
+	if (memo == NULL && (memo = calloc(size, sizeof *memo)) == NULL)
+		return NULL;
+	start = i = (size_t)pid % size;
+	do {
+		if (memo[i].pid == pid && (memo[i].epoch == epoch || memo[i].ok))
+			break;
+		if (free_at == size && memo[i].epoch != epoch)
+			free_at = i;
+		i = (i + 1) % size;
+	} while (i != start);
+	if (memo[i].pid == pid && memo[i].epoch == epoch)
+		return memo[i].ok ? &memo[i].o : NULL;
+	/* read anew; a process gone since keeps what was read of it before */
+	if (cgroup_of(pid, &now) == 0) {
+		if (memo[i].pid != pid)
+			i = free_at < size ? free_at : start;
+		memo[i].o = now;
+		memo[i].ok = 1;
+	} else if (memo[i].pid != pid || !memo[i].ok) {
+		i = free_at < size ? free_at : start;
+		memo[i].ok = 0;
+	}
+	memo[i].pid = pid;
+	memo[i].epoch = epoch;
+	return memo[i].ok ? &memo[i].o : NULL;
 }
 
 void

@@ -18,6 +18,13 @@ struct owner {
 void cgroup_owner(const char *path, struct owner *o);
 /* Read process pid's cgroup (/proc/PID/cgroup) into o; -1 with errno. */
 int cgroup_of(pid_t pid, struct owner *o);
+/*
+ * cgroup_of(pid), read once an epoch (a report, a batch: a process holds
+ * many sockets), kept for the next calls of that epoch; for a process that
+ * has exited since, what was read of it before; NULL if never read. Valid
+ * until the next call.
+ */
+const struct owner *cgroup_cached(pid_t pid, unsigned long epoch);
 /* o in a few words for a person: "docker 0123456789ab", "pod UID", "unit x.service", the path. */
 void cgroup_words(const struct owner *o, char *buf, size_t len);
 

@@ -50,10 +50,12 @@
 	X(DROP, "drop", "trace", \
 	    "call=close|shutdown|exit comm= fd= how=SHUT_RD|SHUT_WR|SHUT_RDWR refs= " \
 	    "sent=fin|rst|none why=held|sent-before|closed|read-only holders= more= first= after= " \
-	    "local= remote=", \
+	    "local= remote= netns= container= pod= unit=", \
 	    "bin/trace: a close(), shutdown() or exit dropped a TCP socket; what it sent, who " \
 	    "still holds it (holders=, and how many more a long list leaves out: more=), and " \
-	    "for a FIN or RST the first drop that sent nothing (first=, after= ms)")
+	    "for a FIN or RST the first drop that sent nothing (first=, after= ms); netns= a " \
+	    "socket outside trace's network namespace, container=, pod=, unit= the process's " \
+	    "owner from its cgroup")
 
 enum event {
 #define EVENT_ENUM(sym, name, who, fields, meaning) EV_##sym,

@@ -6,7 +6,6 @@
  * passes only valid UTF-8 (anything else becomes U+FFFD).
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -99,37 +98,6 @@ report_start(void)
 	report_round++;
 }
 
-/*
- * The owner of process pid (its container, pod or unit), read from /proc
- * once a report: a process holds many sockets. NULL if it cannot be read.
- */
-static const struct owner *
-owner_of(pid_t pid, unsigned long round)
-{
-	static struct { pid_t pid; unsigned long round; int ok; struct owner o; } *memo;
-	static size_t size;
-	size_t i, start;
-
-	if (memo == NULL) {
-		size = 1024;
-		if ((memo = calloc(size, sizeof *memo)) == NULL)
-			return NULL;
-	}
-	start = i = (size_t)pid % size;
-	do {
-		if (memo[i].pid == pid && memo[i].round == round)
-			return memo[i].ok ? &memo[i].o : NULL;
-		if (memo[i].round != round)
-			break;
-		i = (i + 1) % size;
-	} while (i != start);
-	/* a slot of an older report, or a full table: this one's now */
-	memo[i].pid = pid;
-	memo[i].round = round;
-	memo[i].ok = cgroup_of(pid, &memo[i].o) == 0;
-	return memo[i].ok ? &memo[i].o : NULL;
-}
-
 /* Whether o names a container, a pod or a unit: worth a line. */
 static int
 named(const struct owner *o)
@@ -185,7 +153,7 @@ text_row(const struct procfd *t, const struct row *r, const char *why)
 		if ((up = diagnose_ancestor(t, r->x.h, r->x.nh, h->pid, &gen)) != 0)
 			printf(", %s of %ld", diagnose_kin(gen), (long)up);
 		putchar('\n');
-		if (named(o = owner_of(h->pid, report_round))) {
+		if (named(o = cgroup_cached(h->pid, report_round))) {
 			cgroup_words(o, words, sizeof words);
 			fputs("      in ", stdout);
 			put_text(words);
@@ -244,7 +212,7 @@ json_row(const struct procfd *t, const struct row *r, unsigned long round, const
 		put_json(h->proc ? h->proc->comm : NULL);
 		fputs(",\"exe\":", stdout);
 		put_json(h->proc ? h->proc->exe : NULL);
-		o = owner_of(h->pid, report_round);
+		o = cgroup_cached(h->pid, report_round);
 		fputs(",\"cgroup\":", stdout);
 		put_json(o ? o->path : NULL);
 		fputs(",\"runtime\":", stdout);

@@ -16,8 +16,6 @@ holders() {
 	"$HOLDERS" --netns /proc/self/ns/net "$@"
 }
 WATCH_PID=
-NETNS=
-CGROUP_TOP=
 
 setup() {
 	if [ "$(uname -s)" != Linux ] && [[ $BATS_TEST_DESCRIPTION != *"not Linux"* ]] &&
@@ -34,9 +32,6 @@ teardown() {
 		wait "$WATCH_PID" 2>/dev/null || true
 	fi
 	closelab_teardown
-	[ -z "${NETNS:-}" ] || ip netns del "$NETNS" 2>/dev/null || :
-	# the test's cgroups, deepest first: its server has stopped
-	[ -z "${CGROUP_TOP:-}" ] || find "$CGROUP_TOP" -depth -type d -exec rmdir {} + 2>/dev/null || :
 }
 
 # server_end STATE [N]: holders shows the server's end of a connection on
@@ -542,16 +537,6 @@ as_nobody() {
 	    mistake "bin/holders did not say in one line that it could not read the process of --pid"
 }
 
-# in_netns NAME: a network namespace of this test's (ip netns), its
-# loopback up; removed in teardown
-in_netns() {
-	[ "$(id -u)" = 0 ] || skip "making a network namespace needs root"
-	command -v ip >/dev/null || skip "needs ip (iproute2)"
-	NETNS=$1-$$-$BATS_TEST_NUMBER
-	ip netns add "$NETNS" || skip "cannot make a network namespace here"
-	ip -n "$NETNS" link set lo up
-}
-
 @test "another network namespace: with no option, the leaking server there is found, named with its namespace" {
 	in_netns leaky
 	SERVER_WRAP="ip netns exec $NETNS" start_server --parent-keeps never --end close
@@ -598,25 +583,6 @@ in_netns() {
 	run as_nobody "$HOLDERS" --port 1
 	assert_line --regexp '^holders: could not enter [0-9]+ network namespaces?: run as root to see their sockets$' ||
 	    mistake "bin/holders without root did not say that it could not enter a network namespace"
-}
-
-# make_cgroup PATH: a cgroup named as a runtime names it, at PATH beneath a
-# cgroup of this test's beneath its own (the unified hierarchy's), removed
-# in teardown; CGROUP its directory. A process enters it itself, through
-# SERVER_WRAP, before it starts anything. Skips where none can be made.
-make_cgroup() {
-	local mnt own
-	[ "$(id -u)" = 0 ] || skip "making a cgroup needs root"
-	mnt=$(findmnt -n -t cgroup2 -o TARGET 2>/dev/null | head -n 1)
-	own=$(sed -n 's/^0:://p' /proc/self/cgroup)
-	[ -n "$mnt" ] && [ -n "$own" ] || skip "no cgroup v2 hierarchy here"
-	CGROUP_TOP=$mnt${own%/}/closelab-test-$$-$BATS_TEST_NUMBER
-	CGROUP=$CGROUP_TOP/$1
-	mkdir -p "$CGROUP" 2>/dev/null || skip "cannot make a cgroup beneath $mnt$own"
-	printf '#!/bin/sh\necho $$ >"%s/cgroup.procs" || exit 1\nexec "$@"\n' "$CGROUP" \
-	    >"$BATS_TEST_TMPDIR/in-cgroup"
-	chmod 755 "$BATS_TEST_TMPDIR/in-cgroup"
-	SERVER_WRAP=$BATS_TEST_TMPDIR/in-cgroup
 }
 
 @test "containers: each holder names its Docker, containerd (Kubernetes) or systemd owner, from its cgroup" {

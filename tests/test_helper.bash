@@ -232,6 +232,8 @@ left_behind() {
 # The test programs written the ordinary way, in Python (tests/programs).
 PROGRAMS=$TOP/tests/programs
 PROG_PID=
+NETNS=
+CGROUP_TOP=
 
 # need_python: python3, installed with apt-get where it is missing and we can
 need_python() {
@@ -391,6 +393,35 @@ teardown() {
 
 # Stop the server if it runs, check it left nothing, show the logs (bats
 # shows them only when the test failed). A file with its own teardown calls it.
+# in_netns NAME: a network namespace of this test's (ip netns), its
+# loopback up; removed in teardown
+in_netns() {
+	[ "$(id -u)" = 0 ] || skip "making a network namespace needs root"
+	command -v ip >/dev/null || skip "needs ip (iproute2)"
+	NETNS=$1-$$-$BATS_TEST_NUMBER
+	ip netns add "$NETNS" || skip "cannot make a network namespace here"
+	ip -n "$NETNS" link set lo up
+}
+
+# make_cgroup PATH: a cgroup named as a runtime names it, at PATH beneath a
+# cgroup of this test's beneath its own (the unified hierarchy's), removed
+# in teardown; CGROUP its directory. A process enters it itself, through
+# SERVER_WRAP, before it starts anything. Skips where none can be made.
+make_cgroup() {
+	local mnt own
+	[ "$(id -u)" = 0 ] || skip "making a cgroup needs root"
+	mnt=$(findmnt -n -t cgroup2 -o TARGET 2>/dev/null | head -n 1)
+	own=$(sed -n 's/^0:://p' /proc/self/cgroup)
+	[ -n "$mnt" ] && [ -n "$own" ] || skip "no cgroup v2 hierarchy here"
+	CGROUP_TOP=$mnt${own%/}/closelab-test-$$-$BATS_TEST_NUMBER
+	CGROUP=$CGROUP_TOP/$1
+	mkdir -p "$CGROUP" 2>/dev/null || skip "cannot make a cgroup beneath $mnt$own"
+	printf '#!/bin/sh\necho $$ >"%s/cgroup.procs" || exit 1\nexec "$@"\n' "$CGROUP" \
+	    >"$BATS_TEST_TMPDIR/in-cgroup"
+	chmod 755 "$BATS_TEST_TMPDIR/in-cgroup"
+	SERVER_WRAP=$BATS_TEST_TMPDIR/in-cgroup
+}
+
 closelab_teardown() {
 	local failed=0 f
 	if [ -n "${CLIENT_PID:-}" ]; then
@@ -405,6 +436,9 @@ closelab_teardown() {
 		kill -TERM -- "-$PROG_PID" 2>/dev/null || true
 		wait "$PROG_PID" 2>/dev/null || true
 	fi
+	# the test's namespace and cgroups (deepest first): its programs have ended
+	[ -z "${NETNS:-}" ] || ip netns del "$NETNS" 2>/dev/null || :
+	[ -z "${CGROUP_TOP:-}" ] || find "$CGROUP_TOP" -depth -type d -exec rmdir {} + 2>/dev/null || :
 	# a grading run: whatever the programs under test left behind ends here,
 	# then the logs are kept
 	if [ -n "${CLOSELAB_SANDBOX_UID:-}" ]; then

@@ -11,6 +11,7 @@
 load test_helper
 
 TRACE=${TRACE:-$TOP/bin/trace}
+HOLDERS=${HOLDERS:-$TOP/bin/holders}
 TRACE_LOG=$BATS_TEST_TMPDIR/trace.log
 HELPER=
 
@@ -472,4 +473,35 @@ ended_with_tracer() {
 	more=$(field "$first" more)
 	assert_equal $((named + ${more:-0})) $((n - 1)) ||
 	    mistake "the first child's exit named $named holders and ${more:-no} more, not the $((n - 1)) others"
+}
+
+@test "a leaking server in a network namespace and a cgroup named like a Docker container: trace and holders name both" {
+	local id=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef inode client
+	in_netns leaky
+	make_cgroup "system.slice/docker-$id.scope"
+	inode=$(stat -L -c %i "/run/netns/$NETNS")
+	SERVER_WRAP="$SERVER_WRAP ip netns exec $NETNS" start_server --parent-keeps never --end close
+	parent=$SERVER_PID
+	start_trace
+	ip netns exec "$NETNS" "$TOP/bin/client" --port "$PORT" --send hello --timeout 9000 \
+	    >/dev/null 2>&1 3>&- &
+	client=$!
+	worker=$(worker_of_take)
+	held=$(traced ev=drop call=close pid="$worker" sent=none why=held) ||
+	    mistake "bin/trace did not log the worker's close in the namespace as sending nothing"
+	assert_equal "$(field "$held" netns)" "$inode" ||
+	    mistake "bin/trace did not name the socket's network namespace, $inode"
+	assert_equal "$(field "$held" container)" "docker:${id:0:12}" ||
+	    mistake "bin/trace did not name the worker's container, docker:${id:0:12}"
+	run "$HOLDERS" --port "$PORT" --state close-wait
+	assert_failure 1 || mistake "bin/holders with no option did not flag the CLOSE_WAIT in the namespace"
+	assert_line "    network namespace $inode ($NETNS)"
+	assert_line --regexp "^    $parent \(server\) fd [0-9]+, close-on-exec$"
+	assert_line "      in docker ${id:0:12}"
+	stop_server
+	fin=$(traced ev=drop call=close pid="$parent" sent=fin) ||
+	    mistake "bin/trace did not log the parent's close at its stop as the one that sent the FIN"
+	assert_equal "$(field "$fin" netns) $(field "$fin" container)" "$inode docker:${id:0:12}" ||
+	    mistake "bin/trace's FIN line did not name the namespace and the container"
+	wait "$client" || mistake "the client in the namespace did not end well"
 }

@@ -86,13 +86,14 @@ split(char *line, char **w, int max, char **rest)
 	return n;
 }
 
-/* The socket's words: FAMILY LPORT RPORT LADDR RADDR. */
+/* The socket's words: FAMILY LPORT RPORT LADDR RADDR NETNS. */
 static int
 parse_sock(char **w, struct record *r)
 {
 	r->family = atoi(w[0]);
 	r->lport = (unsigned)strtoul(w[1], NULL, 10);
 	r->rport = (unsigned)strtoul(w[2], NULL, 10);
+	r->netns = strtoul(w[5], NULL, 10);
 	if (parse_addr(w[3], r->laddr) == -1 || parse_addr(w[4], r->raddr) == -1)
 		return -1;
 	if (r->family == AF_INET) {
@@ -105,7 +106,7 @@ parse_sock(char **w, struct record *r)
 int
 record_parse(char *line, struct record *r)
 {
-	char *w[15], *rest;
+	char *w[16], *rest;
 	int n, words;
 
 	memset(r, 0, sizeof *r);
@@ -115,9 +116,9 @@ record_parse(char *line, struct record *r)
 	if (strncmp(line, "exit ", 5) == 0)
 		words = 3;
 	else if (strncmp(line, "close ", 6) == 0 || strncmp(line, "shutdown ", 9) == 0)
-		words = 15;
+		words = 16;
 	else if (strncmp(line, "fin ", 4) == 0 || strncmp(line, "rst ", 4) == 0)
-		words = 11;
+		words = 12;
 	else
 		return -1;
 	if ((n = split(line, w, words, &rest)) != words)

@@ -16,8 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/cgroup.h"
 #include "../common/connid.h"
 #include "../common/escape.h"
 #include "../common/log.h"
@@ -28,7 +30,7 @@
 
 #define NPENDING 1024	/* sockets remembered at once; the oldest go first */
 #define NAMES_LEN 1200	/* holders= at most; the holders left out are counted in more= */
-#define MAXLINE 2048	/* a line: its parts are bounded well below it */
+#define MAXLINE 4096	/* a line: its parts are bounded well below it */
 
 /*
  * A process seen holding a socket, its command name then; once its exit
@@ -58,6 +60,8 @@ struct pending {
 
 static struct pending pending[NPENDING];
 static size_t next_slot;
+/* Which batch this is: a process's cgroup is read once in each. */
+static unsigned long batch;
 
 /* The lines of a batch, written together: whole lines, with one write() */
 static char out[64 * 1024];
@@ -97,14 +101,45 @@ put(const char *line, size_t n)
 }
 
 /*
+ * Where r's process and sock's socket are, as fields: netns= for a socket
+ * outside trace's own network namespace, and the container=, pod= or
+ * unit= of the process, from its cgroup (while it runs).
+ */
+static void
+where(const struct record *r, const struct record *sock, char *buf, size_t len)
+{
+	static unsigned long own;
+	const struct owner *o;
+	char unit[4 * sizeof o->unit];
+	struct stat st;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (own == 0 && stat("/proc/self/ns/net", &st) == 0)
+		own = (unsigned long)st.st_ino;
+	if (sock->netns && sock->netns != own)
+		n += (size_t)snprintf(buf + n, len - n, " netns=%lu", sock->netns);
+	if ((o = cgroup_cached(r->pid, batch)) == NULL)
+		return;
+	if (o->container[0] && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " container=%s:%s", o->runtime, o->container);
+	if (o->pod[0] && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " pod=%s", o->pod);
+	if (o->unit[0] && !o->container[0] && n < len) {
+		escape(unit, sizeof unit, o->unit, ESCAPE_LOG);
+		snprintf(buf + n, len - n, " unit=%s", unit);
+	}
+}
+
+/*
  * Log one drop: the fixed fields and the socket's from r (or p's record),
- * then the fields in extra.
+ * then the fields in extra, then where it was.
  */
 static void
 drop(const struct record *r, const struct record *sock, const char *call, const char *extra)
 {
 	char line[MAXLINE], conn[CONNID_LEN], local[CONNID_LEN], remote[CONNID_LEN], fd[16] = "";
-	char how[16] = "", comm[4 * sizeof r->comm];
+	char how[16] = "", comm[4 * sizeof r->comm], at[1200];
 	size_t n;
 	struct loghead h = { r->t, (long)r->pid, "trace", conn, EV_DROP,
 	    r->state >= 0 ? tcp_state_name(r->state) : NULL, NULL };
@@ -118,8 +153,9 @@ drop(const struct record *r, const struct record *sock, const char *call, const 
 	if (r->kind == R_SHUTDOWN)
 		snprintf(how, sizeof how, " how=%s",
 		    r->how == 0 ? "SHUT_RD" : r->how == 1 ? "SHUT_WR" : "SHUT_RDWR");
-	n = log_format(line, sizeof line, &h, "call=%s comm=%s%s%s %s local=%s remote=%s", call,
-	    comm, fd, how, extra, local, remote);
+	where(r, sock, at, sizeof at);
+	n = log_format(line, sizeof line, &h, "call=%s comm=%s%s%s %s local=%s remote=%s%s", call,
+	    comm, fd, how, extra, local, remote, at);
 	put(line, n);
 }
 
@@ -214,6 +250,8 @@ hold(struct pending *p, pid_t pid, const char *comm)
 	memset(h, 0, sizeof *h);
 	h->pid = pid;
 	snprintf(h->comm, sizeof h->comm, "%s", comm);
+	/* its owner, read while it runs: its exit's line names it too */
+	cgroup_cached(pid, batch);
 }
 
 /* Whether pid runs: it exists and has not exited (a zombie holds nothing). */
@@ -532,6 +570,7 @@ track_batch(struct record *r, size_t n)
 	struct procfd *scan = NULL;
 	size_t i;
 
+	batch++;
 	in_time_order(r, n);
 	for (nwant = 0, i = 0; i < n; i++)
 		wanted(&r[i], 1);
