@@ -540,7 +540,7 @@ as_nobody() {
 @test "another network namespace: with no option, the leaking server there is found, named with its namespace" {
 	in_netns leaky
 	SERVER_WRAP="ip netns exec $NETNS" start_server --parent-keeps never --end close
-	SERVER_WRAP= run ip netns exec "$NETNS" "$TOP/bin/client" --port "$PORT" --send hello --timeout 300
+	run ip netns exec "$NETNS" "$TOP/bin/client" --port "$PORT" --send hello --timeout 300
 	wait_for_event "$SLOG" role=worker ev=close ||
 	    mistake "the worker in the namespace did not log its close"
 	inode=$(stat -L -c %i "/run/netns/$NETNS")
@@ -569,7 +569,7 @@ as_nobody() {
 @test "another network namespace: a correct server there is reported clean" {
 	in_netns correct
 	SERVER_WRAP="ip netns exec $NETNS" start_server --parent-keeps never --end shutdown
-	SERVER_WRAP= run ip netns exec "$NETNS" "$TOP/bin/client" --port "$PORT" --send hello
+	run ip netns exec "$NETNS" "$TOP/bin/client" --port "$PORT" --send hello
 	assert_line --regexp '^result end=eof ' || mistake "the client in the namespace did not get EOF"
 	run "$HOLDERS" --netns "$NETNS" --port "$PORT"
 	assert_success || mistake "bin/holders flagged the correct server in another network namespace"

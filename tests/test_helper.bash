@@ -412,7 +412,9 @@ make_cgroup() {
 	[ "$(id -u)" = 0 ] || skip "making a cgroup needs root"
 	mnt=$(findmnt -n -t cgroup2 -o TARGET 2>/dev/null | head -n 1)
 	own=$(sed -n 's/^0:://p' /proc/self/cgroup)
-	[ -n "$mnt" ] && [ -n "$own" ] || skip "no cgroup v2 hierarchy here"
+	if [ -z "$mnt" ] || [ -z "$own" ]; then
+		skip "no cgroup v2 hierarchy here"
+	fi
 	CGROUP_TOP=$mnt${own%/}/closelab-test-$$-$BATS_TEST_NUMBER
 	CGROUP=$CGROUP_TOP/$1
 	mkdir -p "$CGROUP" 2>/dev/null || skip "cannot make a cgroup beneath $mnt$own"
