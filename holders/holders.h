@@ -20,6 +20,7 @@ struct options {
 	int json;
 	long watch;		/* ms between redraws; 0: report once */
 	const char *netns;	/* --netns NAME|PATH|PID; NULL: every namespace */
+	int metrics;		/* --metrics: Prometheus's text format */
 };
 extern struct options opt;
 
@@ -63,8 +64,8 @@ void snapshot_free(struct report *r);
 /* The namespace of socket s, from r's list; NULL if not listed. */
 const struct netns *snapshot_netns(const struct report *r, const struct tcpsock *s);
 
-/* report.c: a new report begins: what it reads of processes is read anew. */
-void report_start(void);
+/* report.c: a new report begins: what it reads of processes is read anew; its epoch. */
+unsigned long report_start(void);
 /* Print r as text or as a JSON line (opt.json); round > 0 with --watch. */
 void report_row(const struct procfd *t, const struct row *r, unsigned long round);
 /*
@@ -72,5 +73,8 @@ void report_row(const struct procfd *t, const struct row *r, unsigned long round
  * a terminal: how many sockets, how many flagged, and (changes) what changed.
  */
 void report_summary(size_t shown, int flagged, const int *changes, unsigned long round);
+
+/* metrics.c: r in Prometheus's text format; epoch: report_start()'s. */
+void metrics_print(const struct report *r, unsigned long epoch);
 
 #endif

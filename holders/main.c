@@ -22,7 +22,10 @@
 
 struct options opt;
 
-enum { O_PORT = 1, O_PID, O_NETNS, O_STATE, O_SHARED, O_JSON, O_WATCH, O_HELP, O_VERSION };
+enum {
+	O_PORT = 1, O_PID, O_NETNS, O_STATE, O_SHARED, O_JSON, O_METRICS, O_WATCH, O_HELP,
+	O_VERSION
+};
 
 static const struct opt opts[] = {
 	{ "port", 1, O_PORT },
@@ -31,6 +34,7 @@ static const struct opt opts[] = {
 	{ "state", 1, O_STATE },
 	{ "shared", 0, O_SHARED },
 	{ "json", 0, O_JSON },
+	{ "metrics", 0, O_METRICS },
 	{ "watch", 1, O_WATCH },
 	{ "help", 0, O_HELP },
 	{ "version", 0, O_VERSION },
@@ -39,7 +43,7 @@ static const struct opt opts[] = {
 
 static const char synopsis[] =
 	"[--port P] [--pid PID] [--netns NAME|PATH|PID] [--state STATE]...\n"
-	"[--shared] [--json] [--watch MS] [--help] [--version]\n";
+	"[--shared] [--json | --metrics] [--watch MS] [--help] [--version]\n";
 
 static void
 help(void)
@@ -62,6 +66,8 @@ help(void)
 	    "                   close (CLOSE_WAIT and such spellings too)\n"
 	    "  --shared         only sockets held by more than one process\n"
 	    "  --json           one JSON object per socket, one a line\n"
+	    "  --metrics        counts in Prometheus's text format (node_exporter's\n"
+	    "                   textfile collector); exit 0 even when flagged\n"
 	    "  --watch MS       redraw every MS ms (%ld to %ld) until SIGINT or\n"
 	    "                   SIGTERM, marking sockets new (+), changed (*), gone (-)\n"
 	    "  --help           show this help\n"
@@ -116,6 +122,9 @@ parse(char **argv)
 		case O_JSON:
 			opt.json = 1;
 			break;
+		case O_METRICS:
+			opt.metrics = 1;
+			break;
 		case O_WATCH:
 			opt.watch = opt_num("watch", arg, MINWATCH, MAXWATCH);
 			break;
@@ -128,6 +137,8 @@ parse(char **argv)
 	}
 	if (id == -1)
 		opt_usage();
+	if (opt.metrics && (opt.json || opt.watch))
+		opt_bad("--metrics: one report, in its own format: not with --json or --watch");
 }
 
 /* The error of the first write to stdout that failed; 0 while none has. */
@@ -228,7 +239,7 @@ run(void)
 	struct report now = { 0 }, before = { 0 };
 	const struct procfd_proc *p = NULL;
 	sigset_t open;
-	unsigned long round, shown_round;
+	unsigned long round, shown_round, epoch;
 	int changes[GONE + 1] = { 0 }, told = 0, told_ns = 0, status = 0;
 	int tty = isatty(STDOUT_FILENO);
 	size_t i;
@@ -237,7 +248,7 @@ run(void)
 		take_signals(&open);
 	for (round = 1; !stop; round++) {
 		snapshot_take(&now);
-		report_start();
+		epoch = report_start();
 		p = opt.pid ? procfd_proc(now.t, opt.pid) : NULL;
 		if (round == 1 && opt.pid && p == NULL)
 			die(EXIT_FAILED, "there is no process %ld", (long)opt.pid);
@@ -246,6 +257,11 @@ run(void)
 			die(EXIT_UNREADABLE, "cannot read the descriptors of process %ld (not yours): "
 			    "run as root", (long)opt.pid);
 		tell_unreadable(&now, &told, &told_ns);
+		if (opt.metrics) {
+			metrics_print(&now, epoch);
+			flush(0);
+			break;
+		}
 		if (round > 1)
 			snapshot_compare(&now, &before, changes);
 		status = now.flagged ? EXIT_FLAGGED : 0;

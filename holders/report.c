@@ -92,10 +92,10 @@ put_json(const char *s)
 /* Which report this is: the owners of processes are read once in each. */
 static unsigned long report_round;
 
-void
+unsigned long
 report_start(void)
 {
-	report_round++;
+	return ++report_round;
 }
 
 /* Whether o names a container, a pod or a unit: worth a line. */

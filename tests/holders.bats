@@ -612,3 +612,45 @@ as_nobody() {
 		rmdir "$CGROUP"
 	done
 }
+
+# prometheus_python: a python3 that has prometheus_client (Debian's
+# python3-prometheus-client, installed with apt-get where it is missing)
+prometheus_python() {
+	local py
+	for py in /usr/bin/python3 python3; do
+		if "$py" -c 'import prometheus_client.parser' 2>/dev/null; then
+			echo "$py"
+			return 0
+		fi
+	done
+	[ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 1
+	apt-get install -y -q python3-prometheus-client >/dev/null 2>&1 ||
+	    { apt-get update -q >/dev/null 2>&1 &&
+	    apt-get install -y -q python3-prometheus-client >/dev/null 2>&1; } || return 1
+	/usr/bin/python3 -c 'import prometheus_client.parser' 2>/dev/null && echo /usr/bin/python3
+}
+
+@test "--metrics: Prometheus's parser reads it; a CLOSE_WAIT in a Docker-named cgroup is counted under its owner" {
+	local py id=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+	py=$(prometheus_python) || skip "needs python3-prometheus-client, and it could not be installed"
+	make_cgroup "system.slice/docker-$id.scope"
+	start_server --parent-keeps never --end close
+	start_client --send hello
+	wait_for_event "$SLOG" role=worker ev=close || mistake "the worker did not log its close"
+	run holders --port "$PORT" --metrics
+	assert_success || mistake "bin/holders --metrics must exit 0, even with a flagged socket"
+	run "$py" -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+got = {}
+for family in text_string_to_metric_families(sys.stdin.read()):
+    for s in family.samples:
+        got[(s.name, tuple(sorted((k, v) for k, v in s.labels.items() if k != "netns")))] = s.value
+print(got[("closelab_flagged_sockets", (("flag", "close-wait"), ("netns_name", ""), ("owner", "docker '"${id:0:12}"'")))])
+print(got[("closelab_tcp_sockets", (("netns_name", ""), ("state", "CLOSE_WAIT")))])
+print(got[("closelab_unreadable_processes", ())])' <<<"$output"
+	assert_output "$(printf '1.0\n1.0\n0.0')" ||
+	    mistake "Prometheus's parser did not read one flagged CLOSE_WAIT owned by docker ${id:0:12}, and no unread process"
+	run "$HOLDERS" --metrics --json
+	assert_failure 2 || mistake "bin/holders --metrics --json must be a usage error"
+}
