@@ -121,6 +121,18 @@ cgroup_of(pid_t pid, struct owner *o)
 	}
 	fclose(f);
 	cgroup_owner(best[0] ? best : "/", o);
+	/* NSpid: its pid in each PID namespace, ours first, its own last */
+	snprintf(file, sizeof file, "/proc/%ld/status", (long)pid);
+	if ((f = fopen(file, "r")) != NULL) {
+		while (fgets(line, sizeof line, f))
+			if (strncmp(line, "NSpid:", 6) == 0) {
+				char *last = strrchr(line, '\t');
+				if (last && last != strchr(line, '\t'))
+					o->nspid = atol(last + 1);
+				break;
+			}
+		fclose(f);
+	}
 	return 0;
 }
 

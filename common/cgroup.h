@@ -1,4 +1,4 @@
-/* cgroup.h: the container or service a process belongs to, from its cgroup */
+/* cgroup.h: the container or service a process belongs to, from its cgroup and PID namespace */
 #ifndef CGROUP_H
 #define CGROUP_H
 
@@ -12,11 +12,15 @@ struct owner {
 	char container[16];	/* its id, the first 12 hex digits */
 	char pod[40];		/* a Kubernetes pod's UID */
 	char unit[256];		/* a systemd unit: ssh.service, session-1.scope */
+	long nspid;		/* its pid in its own PID namespace, if that is not ours; 0 */
 };
 
 /* Take a cgroup path apart into o (o->path is set to path). */
 void cgroup_owner(const char *path, struct owner *o);
-/* Read process pid's cgroup (/proc/PID/cgroup) into o; -1 with errno. */
+/*
+ * Read process pid's cgroup (/proc/PID/cgroup) into o, and its pid in its
+ * own PID namespace (NSpid in /proc/PID/status); -1 with errno.
+ */
 int cgroup_of(pid_t pid, struct owner *o);
 /*
  * cgroup_of(pid), read once an epoch (a report, a batch: a process holds

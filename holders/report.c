@@ -98,11 +98,11 @@ report_start(void)
 	return ++report_round;
 }
 
-/* Whether o names a container, a pod or a unit: worth a line. */
+/* Whether o names a container, a pod, a unit or a pid of its own: worth a line. */
 static int
 named(const struct owner *o)
 {
-	return o && (o->container[0] || o->pod[0] || o->unit[0]);
+	return o && (o->container[0] || o->pod[0] || o->unit[0] || o->nspid);
 }
 
 static const char *const marks[] = { "  ", "+ ", "* ", "- " };
@@ -154,9 +154,15 @@ text_row(const struct procfd *t, const struct row *r, const char *why)
 			printf(", %s of %ld", diagnose_kin(gen), (long)up);
 		putchar('\n');
 		if (named(o = cgroup_cached(h->pid, report_round))) {
-			cgroup_words(o, words, sizeof words);
-			fputs("      in ", stdout);
-			put_text(words);
+			fputs("      ", stdout);
+			if (o->container[0] || o->pod[0] || o->unit[0]) {
+				cgroup_words(o, words, sizeof words);
+				fputs("in ", stdout);
+				put_text(words);
+				fputs(o->nspid ? ", " : "", stdout);
+			}
+			if (o->nspid)
+				printf("pid %ld in its PID namespace", o->nspid);
 			putchar('\n');
 		}
 	}
@@ -223,6 +229,10 @@ json_row(const struct procfd *t, const struct row *r, unsigned long round, const
 		put_json(o && o->pod[0] ? o->pod : NULL);
 		fputs(",\"unit\":", stdout);
 		put_json(o && o->unit[0] ? o->unit : NULL);
+		if (o && o->nspid)
+			printf(",\"nspid\":%ld", o->nspid);
+		else
+			fputs(",\"nspid\":null", stdout);
 		printf(",\"fd\":%d,\"cloexec\":%s,\"ancestor\":", h->fd,
 		    h->cloexec == 1 ? "true" : h->cloexec == 0 ? "false" : "null");
 		if ((up = diagnose_ancestor(t, r->x.h, r->x.nh, h->pid, &gen)) != 0)

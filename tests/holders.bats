@@ -654,3 +654,23 @@ print(got[("closelab_unreadable_processes", ())])' <<<"$output"
 	run "$HOLDERS" --metrics --json
 	assert_failure 2 || mistake "bin/holders --metrics --json must be a usage error"
 }
+
+@test "a PID namespace: a holder there gives its pid in it beside the host's" {
+	[ "$(id -u)" = 0 ] || skip "making a PID namespace needs root"
+	command -v unshare >/dev/null && command -v setsid >/dev/null || skip "needs unshare and setsid"
+	local server
+	# a session of its own: the teardown stops it whole (PROG_PID)
+	setsid unshare --pid --fork --mount-proc "$SERVER" --port 0 --port-file "$LOGS/port" \
+	    --log "$SLOG" 2>"$BATS_TEST_TMPDIR/server.err" 3>&- &
+	PROG_PID=$!
+	wait_until "the server's port file" test -s "$LOGS/port" ||
+	    mistake "the server in its PID namespace did not write its port file"
+	PORT=$(cat "$LOGS/port")
+	# unshare's child, the server: pid 1 in the namespace
+	server=$(pgrep -P "$PROG_PID" -x server)
+	run holders --port "$PORT" --state listen
+	assert_line --regexp "^    $server \(server\) fd [0-9]+" ||
+	    mistake "bin/holders did not name the server by its host pid, $server"
+	assert_line "      pid 1 in its PID namespace" ||
+	    mistake "bin/holders did not give the server's pid in its own PID namespace, 1"
+}
