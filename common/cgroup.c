@@ -26,6 +26,26 @@ hex_id(const char *s, size_t n, const char *end)
 	    s[n] == '\0';
 }
 
+/*
+ * Whether s is a UUID (8-4-4-4-12 lowercase hex digits, '-' or '_' between),
+ * then its end or ".slice".
+ */
+static int
+uuid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-' && s[i] != '_')
+				return 0;
+		} else if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i])) {
+			return 0;
+		}
+	}
+	return s[36] == '\0' || strcmp(s + 36, ".slice") == 0;
+}
+
 /* One component of the path, name (NUL-ended), read into o. */
 static void
 component(const char *name, struct owner *o)
@@ -41,6 +61,9 @@ component(const char *name, struct owner *o)
 	const char *uid;
 	size_t i, n = strlen(name);
 
+	/* the outermost container is the runtime's: what it nests cannot rename it */
+	if (o->container[0])
+		return;
 	for (i = 0; i < sizeof scopes / sizeof scopes[0]; i++) {
 		size_t p = strlen(scopes[i].prefix);
 		if (strncmp(name, scopes[i].prefix, p) == 0 && hex_id(name + p, 64, ".scope")) {
@@ -62,7 +85,7 @@ component(const char *name, struct owner *o)
 	uid = strncmp(name, "pod", 3) == 0 ? name : strstr(name, "-pod");
 	if (uid && *uid == '-')
 		uid++;
-	if (uid && strlen(uid + 3) >= 36) {
+	if (uid && !o->pod[0] && uuid(uid + 3)) {
 		snprintf(o->pod, sizeof o->pod, "%.36s", uid + 3);
 		for (i = 0; o->pod[i]; i++)
 			if (o->pod[i] == '_')

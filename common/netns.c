@@ -73,8 +73,8 @@ add(struct netns **out, size_t *n, size_t *cap, const char *path, const char *na
 	}
 	ns = &(*out)[(*n)++];
 	ns->inode = (unsigned long)st.st_ino;
-	snprintf(ns->path, sizeof ns->path, "%s", path);
-	snprintf(ns->name, sizeof ns->name, "%s", name);
+	snprintf(ns->path, sizeof ns->path, "%.299s", path);
+	snprintf(ns->name, sizeof ns->name, "%.255s", name);
 	ns->pid = pid;
 	return 0;
 }
@@ -82,7 +82,7 @@ add(struct netns **out, size_t *n, size_t *cap, const char *path, const char *na
 int
 netns_list(struct netns **out, size_t *n, int *unread)
 {
-	char path[64];
+	char path[300];
 	struct dirent *e;
 	size_t cap = 0;
 	DIR *d;
@@ -95,9 +95,9 @@ netns_list(struct netns **out, size_t *n, int *unread)
 		goto fail;
 	if ((d = opendir("/run/netns")) != NULL) {
 		while ((e = readdir(d)) != NULL) {
-			if (e->d_name[0] == '.' || strlen(e->d_name) > 50)
+			if (e->d_name[0] == '.')
 				continue;
-			snprintf(path, sizeof path, "/run/netns/%.50s", e->d_name);
+			snprintf(path, sizeof path, "/run/netns/%.255s", e->d_name);
 			if (add(out, n, &cap, path, e->d_name, 0) == -1) {
 				closedir(d);
 				goto fail;

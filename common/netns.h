@@ -17,8 +17,8 @@ int netns_socket(int netns, int domain, int type, int protocol);
 /* A network namespace, and where it can be opened. */
 struct netns {
 	unsigned long inode;		/* its id: "net:[inode]" */
-	char path[64];			/* /run/netns/NAME or /proc/PID/ns/net */
-	char name[64];			/* its name under /run/netns; "" if none */
+	char path[300];			/* /run/netns/NAME or /proc/PID/ns/net */
+	char name[256];			/* its name under /run/netns; "" if none */
 	pid_t pid;			/* a process in it (0: none found) */
 };
 

@@ -10,20 +10,25 @@
 #include <string.h>
 
 #include "../common/cgroup.h"
+#include "../common/escape.h"
 #include "../common/util.h"
 #include "holders.h"
 
-/* s as a label value: backslash, double quote and newline escaped. */
+/*
+ * s as a label value: escaped as a name is (common/escape.c: printable
+ * ASCII, the rest \xHH, the quote too), its backslashes doubled as the
+ * format wants. Valid UTF-8 whatever bytes s holds.
+ */
 static void
 put_label(const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			printf("\\%c", *s);
-		else if (*s == '\n')
-			fputs("\\n", stdout);
-		else
-			putchar(*s);
+	char buf[4 * 1200 + 1], *p;
+
+	escape(buf, sizeof buf, s, "\"");
+	for (p = buf; *p; p++) {
+		if (*p == '\\')
+			putchar('\\');
+		putchar(*p);
 	}
 }
 
@@ -128,4 +133,8 @@ metrics_print(const struct report *r, unsigned long epoch)
 	    "entered.");
 	puts("# TYPE closelab_unentered_network_namespaces gauge");
 	printf("closelab_unentered_network_namespaces %d\n", r->ns_unentered);
+	puts("# HELP closelab_unreadable_namespace_processes Processes whose network namespace "
+	    "could not be seen.");
+	puts("# TYPE closelab_unreadable_namespace_processes gauge");
+	printf("closelab_unreadable_namespace_processes %d\n", r->ns_unread);
 }

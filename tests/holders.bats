@@ -6,6 +6,7 @@
 # tests run as root and it is missing; otherwise its tests are skipped.
 
 load test_helper
+bats_require_minimum_version 1.5.0
 
 # the program under test: this, or another build of it (make check: ASan)
 HOLDERS=${HOLDERS:-$TOP/bin/holders}
@@ -658,19 +659,53 @@ print(got[("closelab_unreadable_processes", ())])' <<<"$output"
 @test "a PID namespace: a holder there gives its pid in it beside the host's" {
 	[ "$(id -u)" = 0 ] || skip "making a PID namespace needs root"
 	command -v unshare >/dev/null && command -v setsid >/dev/null || skip "needs unshare and setsid"
-	local server
+	local inner port
 	# a session of its own: the teardown stops it whole (PROG_PID)
 	setsid unshare --pid --fork --mount-proc "$SERVER" --port 0 --port-file "$LOGS/port" \
 	    --log "$SLOG" 2>"$BATS_TEST_TMPDIR/server.err" 3>&- &
 	PROG_PID=$!
 	wait_until "the server's port file" test -s "$LOGS/port" ||
 	    mistake "the server in its PID namespace did not write its port file"
-	PORT=$(cat "$LOGS/port")
+	port=$(cat "$LOGS/port")
 	# unshare's child, the server: pid 1 in the namespace
-	server=$(pgrep -P "$PROG_PID" -x server)
-	run holders --port "$PORT" --state listen
-	assert_line --regexp "^    $server \(server\) fd [0-9]+" ||
-	    mistake "bin/holders did not name the server by its host pid, $server"
+	inner=$(pgrep -P "$PROG_PID" -x server)
+	run holders --port "$port" --state listen
+	assert_line --regexp "^    $inner \(server\) fd [0-9]+" ||
+	    mistake "bin/holders did not name the server by its host pid, $inner"
 	assert_line "      pid 1 in its PID namespace" ||
 	    mistake "bin/holders did not give the server's pid in its own PID namespace, 1"
+}
+
+@test "hostile names: a namespace's odd name keeps --metrics valid UTF-8, a long one is still found" {
+	local py
+	py=$(prometheus_python) || skip "needs python3-prometheus-client, and it could not be installed"
+	in_netns "$(printf '%s' $'odd\377\033[31m"\\')"
+	SERVER_WRAP="ip netns exec $NETNS" start_server --parent-keeps never --end close
+	run bash -c "'$HOLDERS' --port $PORT --metrics | PYTHONIOENCODING=utf-8:strict $py -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+for f in text_string_to_metric_families(sys.stdin.read()):
+    for s in f.samples:
+        if s.name == \"closelab_tcp_sockets\" and s.labels[\"netns_name\"]:
+            print(s.labels[\"netns_name\"])'"
+	assert_success || mistake "bin/holders --metrics with an odd namespace name was not valid UTF-8 that Prometheus's parser reads"
+	assert_output "odd\\xff\\x1b[31m\\x22\\x5c-$$-$BATS_TEST_NUMBER" ||
+	    mistake "bin/holders --metrics did not show the namespace's odd name escaped"
+	stop_server
+	ip netns del "$NETNS"
+	in_netns "$(printf 'n%.0s' $(seq 60))"
+	SERVER_WRAP="ip netns exec $NETNS" start_server
+	run "$HOLDERS" --netns "$NETNS" --port "$PORT" --state listen
+	assert_line --regexp "^LISTEN +127\.0\.0\.1:$PORT " ||
+	    mistake "bin/holders --netns did not find the listener in a namespace of a 70-byte name"
+}
+
+@test "without root: processes whose namespace it may not see are counted in --metrics" {
+	[ "$(id -u)" = 0 ] || skip "needs root, to run it as another user"
+	command -v setpriv >/dev/null && command -v unshare >/dev/null || skip "needs setpriv and unshare"
+	unshare --net sleep 30 3>&- &
+	PROG_PID=$!
+	run --separate-stderr as_nobody "$HOLDERS" --port 1 --metrics
+	[[ $(grep '^closelab_unreadable_namespace_processes ' <<<"$output") =~ \ [1-9][0-9]*$ ]] ||
+	    mistake "bin/holders --metrics without root did not count the processes whose network namespace it could not see"
 }

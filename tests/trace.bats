@@ -410,6 +410,10 @@ ended_with_tracer() {
 		TRACER_PID=
 		ended_with_tracer "$bt" "ended by SIG$sig"
 	done
+	# a closed standard output: one line, not a wait for ever
+	run timeout 60 bash -c "'$TRACE' --port $PORT >&-"
+	assert_failure 1
+	assert_output "trace: standard output is closed: give --log FILE"
 	# a log that cannot be written: the first line ends it, status 1
 	start_trace --log /dev/full
 	bt=$(bpftrace_of "$TRACER_PID")

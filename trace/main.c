@@ -353,6 +353,9 @@ main(int argc, char **argv)
 	script(argv[0], bt, sizeof bt);
 	if (access(bt, R_OK) == -1)
 		die(EXIT_RUNTIME, "cannot read %s:", bt);
+	/* a closed stdout would be the pipe from bpftrace: say so, do not hang */
+	if (opt.out == STDOUT_FILENO && fcntl(STDOUT_FILENO, F_GETFD) == -1)
+		die(EXIT_RUNTIME, "standard output is closed: give --log FILE");
 	record_ports();
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = stop;

@@ -123,8 +123,10 @@ where(const struct record *r, const struct record *sock, char *buf, size_t len)
 		return;
 	if (o->container[0] && n < len)
 		n += (size_t)snprintf(buf + n, len - n, " container=%s:%s", o->runtime, o->container);
-	if (o->pod[0] && n < len)
-		n += (size_t)snprintf(buf + n, len - n, " pod=%s", o->pod);
+	if (o->pod[0] && n < len) {
+		escape(unit, sizeof unit, o->pod, ESCAPE_LOG);
+		n += (size_t)snprintf(buf + n, len - n, " pod=%s", unit);
+	}
 	if (o->unit[0] && !o->container[0] && n < len) {
 		escape(unit, sizeof unit, o->unit, ESCAPE_LOG);
 		snprintf(buf + n, len - n, " unit=%s", unit);
@@ -220,8 +222,12 @@ static struct pending *
 remember(const struct record *r)
 {
 	struct pending *p = &pending[next_slot];
+	static int said;
 
 	next_slot = (next_slot + 1) % NPENDING;
+	if (p->sk && !said++)
+		warn("more than %d sockets wait for their FIN at once: the oldest are forgotten, "
+		    "and their later lines name no first drop or holders", NPENDING);
 	forget(p);
 	p->sk = r->sk;
 	p->inode = r->inode;

@@ -43,5 +43,10 @@ main(void)
 	CHECK(says("/system.slice/docker-0123.scope", "unit docker-0123.scope"),
 	    "an id that is not 64 hex digits is no container");
 	CHECK(says("/", "cgroup /") && says("/a/b", "cgroup /a/b"), "a path that names nothing is itself");
+	CHECK(says("/system.slice/docker-" ID ".scope/docker-"
+	    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.scope",
+	    "docker 0123456789ab"), "a container nested in another cannot take its name: the outermost counts");
+	CHECK(says("/podAAAA holders=1(init) x=y zzzzzzzzzzzzzzzzzzzzzzzzzz", "cgroup /podAAAA holders=1(init) x=y zzzzzzzzzzzzzzzzzzzzzzzzzz"),
+	    "a pod's UID is a UUID: anything else after \"pod\" names no pod");
 	return 0;
 }
