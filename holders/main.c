@@ -260,6 +260,7 @@ run(void)
 		if (opt.metrics) {
 			metrics_print(&now, epoch);
 			flush(0);
+			snapshot_free(&now);
 			break;
 		}
 		if (round > 1)

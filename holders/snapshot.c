@@ -177,6 +177,16 @@ namespaces(struct report *r)
 	struct stat st;
 	size_t i;
 
+	if (opt.netns) {
+		if (strchr(opt.netns, '/'))
+			snprintf(path, sizeof path, "%s", opt.netns);
+		else if (strspn(opt.netns, "0123456789") == strlen(opt.netns))
+			snprintf(path, sizeof path, "/proc/%s/ns/net", opt.netns);
+		else
+			snprintf(path, sizeof path, "/run/netns/%s", opt.netns);
+		if (stat(path, &st) == -1)
+			die(EXIT_FAILED, "--netns %s: no network namespace at %s:", opt.netns, path);
+	}
 	if (netns_list(&r->ns, &r->nns, &r->ns_unread) == -1) {
 		if (errno == ENOSYS)
 			die(EXIT_FAILED, "needs Linux (NETLINK_SOCK_DIAG and /proc)");
@@ -185,18 +195,13 @@ namespaces(struct report *r)
 	self_ns = r->ns[0].inode;
 	if (opt.netns == NULL)
 		return;
-	if (strchr(opt.netns, '/'))
-		snprintf(path, sizeof path, "%s", opt.netns);
-	else if (strspn(opt.netns, "0123456789") == strlen(opt.netns))
-		snprintf(path, sizeof path, "/proc/%s/ns/net", opt.netns);
-	else
-		snprintf(path, sizeof path, "/run/netns/%s", opt.netns);
-	if (stat(path, &st) == -1)
-		die(EXIT_FAILED, "--netns %s: no network namespace at %s:", opt.netns, path);
 	for (i = 0; i < r->nns && r->ns[i].inode != (unsigned long)st.st_ino; i++)
 		;
-	if (i == r->nns)
+	if (i == r->nns) {
+		free(r->ns);
+		r->ns = NULL;
 		die(EXIT_FAILED, "--netns %s: %s is not a network namespace", opt.netns, path);
+	}
 	r->ns[0] = r->ns[i];
 	r->nns = 1;
 }
@@ -238,10 +243,12 @@ dump_all(struct report *r, unsigned states)
 			die(EXIT_FAILED, "cannot read the TCP sockets from the kernel "
 			    "(NETLINK_SOCK_DIAG):");
 		}
-		if (n && (r->socks = realloc(r->socks, (r->nsocks + n) * sizeof *s)) == NULL)
-			die(EXIT_FAILED, "out of memory");
-		memcpy(r->socks + r->nsocks, s, n * sizeof *s);
-		r->nsocks += n;
+		if (n) {
+			if ((r->socks = realloc(r->socks, (r->nsocks + n) * sizeof *s)) == NULL)
+				die(EXIT_FAILED, "out of memory");
+			memcpy(r->socks + r->nsocks, s, n * sizeof *s);
+			r->nsocks += n;
+		}
 		free(s);
 	}
 }
