@@ -197,13 +197,13 @@ namespaces(struct report *r)
 		return;
 	for (i = 0; i < r->nns && r->ns[i].inode != (unsigned long)st.st_ino; i++)
 		;
-	if (i == r->nns) {
-		free(r->ns);
-		r->ns = NULL;
-		die(EXIT_FAILED, "--netns %s: %s is not a network namespace", opt.netns, path);
+	if (i < r->nns) {
+		r->ns[0] = r->ns[i];
+		r->nns = 1;
+		return;
 	}
-	r->ns[0] = r->ns[i];
-	r->nns = 1;
+	free(r->ns);
+	die(EXIT_FAILED, "--netns %s: %s is not a network namespace", opt.netns, path);
 }
 
 /* The sockets of namespace ns in states: diag_dump() there; -1 with errno. */
