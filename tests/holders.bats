@@ -507,6 +507,12 @@ print(sorted({r["round"] for r in rows})[:2])' "$BATS_TEST_TMPDIR/watch.out"
 	    mistake "bin/holders --watch --json's lines were not valid JSON with round and change, as Python says above"
 }
 
+# need_nobody: skips unless this test can run a program as nobody
+need_nobody() {
+	[ "$(id -u)" = 0 ] || skip "needs root, to run it as another user"
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+}
+
 # as_nobody COMMAND...: COMMAND as the user nobody; a sanitizer's report
 # file would be root's: on stderr (make check)
 as_nobody() {
@@ -514,8 +520,7 @@ as_nobody() {
 }
 
 @test "without root: it says how many processes it could not read, and still reports" {
-	[ "$(id -u)" = 0 ] || skip "needs root, to run it as another user"
-	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	need_nobody
 	held_by_two
 	run as_nobody "$HOLDERS" --netns /proc/self/ns/net --port "$PORT"
 	assert_failure 1 || mistake "bin/holders without root did not flag the CLOSE_WAIT (exit 1)"
@@ -529,8 +534,7 @@ as_nobody() {
 }
 
 @test "without root, --pid of a process it may not read is not clean: one line, exit 4" {
-	[ "$(id -u)" = 0 ] || skip "needs root, to run it as another user"
-	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	need_nobody
 	held_by_two
 	run as_nobody "$HOLDERS" --netns /proc/self/ns/net --pid "$SERVER_PID"
 	assert_failure 4 || mistake "bin/holders --pid of root's server, run as nobody, did not exit 4"
@@ -579,8 +583,8 @@ as_nobody() {
 }
 
 @test "without root: a namespace it may not enter is said on stderr, not reported clean" {
+	need_nobody
 	in_netns closed
-	command -v setpriv >/dev/null || skip "setpriv is not installed"
 	run as_nobody "$HOLDERS" --port 1
 	assert_line --regexp '^holders: could not enter [0-9]+ network namespaces?: run as root to see their sockets$' ||
 	    mistake "bin/holders without root did not say that it could not enter a network namespace"
@@ -701,8 +705,8 @@ for f in text_string_to_metric_families(sys.stdin.read()):
 }
 
 @test "without root: processes whose namespace it may not see are counted in --metrics" {
-	[ "$(id -u)" = 0 ] || skip "needs root, to run it as another user"
-	command -v setpriv >/dev/null && command -v unshare >/dev/null || skip "needs setpriv and unshare"
+	need_nobody
+	command -v unshare >/dev/null || skip "needs unshare"
 	unshare --net sleep 30 3>&- &
 	PROG_PID=$!
 	run --separate-stderr as_nobody "$HOLDERS" --port 1 --metrics
