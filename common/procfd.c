@@ -2,8 +2,9 @@
  * procfd.c: which processes hold each socket. /proc/PID/stat gives the
  * parent, the command name and the start time of every process;
  * /proc/PID/fd the descriptors, whose links read "socket:[INODE]";
- * /proc/PID/fdinfo/FD the flags, O_CLOEXEC among them; /proc/PID/exe the
- * program. Linux only: elsewhere procfd_scan() fails with ENOSYS.
+ * /proc/PID/exe the program; and, only when asked for, /proc/PID/fdinfo/FD
+ * the flags, O_CLOEXEC among them. Linux only: elsewhere procfd_scan()
+ * fails with ENOSYS.
  */
 #ifdef __linux__
 #define _GNU_SOURCE		/* O_DIRECTORY and O_CLOEXEC on every libc */
@@ -19,6 +20,9 @@
 #include <stdlib.h>
 
 #include "procfd.h"
+
+/* A holder's close-on-exec flag before procfd_cloexec() reads it. */
+#define CLOEXEC_UNREAD (-2)
 
 struct procfd {
 	struct procfd_proc *procs;	/* by pid */
@@ -188,19 +192,6 @@ wanted(const struct scan *s, unsigned long inode)
 	    bsearch(&inode, s->want, s->nwant, sizeof inode, by_inode) != NULL;
 }
 
-/* Whether descriptor name of fdinfo directory dir is close-on-exec: 1, 0, -1. */
-static int
-cloexec_at(int dir, const char *name)
-{
-	char buf[512], *flags;
-
-	if (dir == -1 || read_at(dir, name, buf, sizeof buf) <= 0 ||
-	    (flags = strstr(buf, "flags:")) == NULL)
-		return -1;
-	/* octal; the kernel shows O_CLOEXEC there when the descriptor has it */
-	return (strtoul(flags + 6, NULL, 8) & O_CLOEXEC) != 0;
-}
-
 /*
  * Record the wanted sockets that process pid (a directory name in /proc)
  * holds; the number found, or -1 if they cannot be read.
@@ -211,7 +202,7 @@ scan_fds(struct scan *s, const char *pid)
 	struct procfd *t = s->t;
 	char path[64], link[64];
 	struct dirent *e;
-	int dir, info = -1, found = 0;
+	int dir, found = 0;
 	DIR *d;
 
 	snprintf(path, sizeof path, "%s/fd", pid);
@@ -236,10 +227,6 @@ scan_fds(struct scan *s, const char *pid)
 		inode = strtoul(link + 8, &end, 10);
 		if (*end != ']' || !wanted(s, inode))
 			continue;
-		if (info == -1) {
-			snprintf(path, sizeof path, "%s/fdinfo", pid);
-			info = openat(s->procdir, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		}
 		if (grow(&t->holders, t->nholders, &s->holdcap, sizeof *t->holders) == -1) {
 			found = -1;
 			break;
@@ -248,12 +235,10 @@ scan_fds(struct scan *s, const char *pid)
 		h->inode = inode;
 		h->pid = atoi(pid);
 		h->fd = atoi(e->d_name);
-		h->cloexec = cloexec_at(info, e->d_name);
+		h->cloexec = CLOEXEC_UNREAD;
 		h->proc = NULL;		/* found once the table of processes is sorted */
 		found++;
 	}
-	if (info != -1)
-		close(info);
 	closedir(d);
 	if (found == -1)
 		errno = ENOMEM;
@@ -373,6 +358,26 @@ fail:
 	return NULL;
 }
 
+int
+procfd_cloexec(const struct procfd *t, const struct procfd_holder *h)
+{
+	struct procfd_holder *mine = &t->holders[h - t->holders];
+	char path[64], buf[512], *flags, *ino;
+	int cloexec = -1;
+
+	if (h->cloexec != CLOEXEC_UNREAD)
+		return h->cloexec;
+	/* read since the scan: the descriptor may have been closed and its
+	 * number reused, which the inode (Linux 5.14 and later) shows */
+	snprintf(path, sizeof path, "/proc/%ld/fdinfo/%d", (long)h->pid, h->fd);
+	if (read_at(AT_FDCWD, path, buf, sizeof buf) > 0 &&
+	    (flags = strstr(buf, "flags:")) != NULL &&
+	    ((ino = strstr(buf, "\nino:")) == NULL || strtoul(ino + 5, NULL, 10) == h->inode))
+		/* octal; the kernel shows O_CLOEXEC there when the descriptor has it */
+		cloexec = (strtoul(flags + 6, NULL, 8) & O_CLOEXEC) != 0;
+	return mine->cloexec = cloexec;
+}
+
 #else
 
 struct procfd *
@@ -381,6 +386,13 @@ procfd_scan(const unsigned long *want, size_t n)
 	(void)want, (void)n;
 	errno = ENOSYS;
 	return NULL;
+}
+
+int
+procfd_cloexec(const struct procfd *t, const struct procfd_holder *h)
+{
+	(void)t, (void)h;
+	return -1;
 }
 
 #endif

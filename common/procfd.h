@@ -25,7 +25,7 @@ struct procfd_holder {
 	unsigned long inode;		/* the socket's inode */
 	pid_t pid;
 	int fd;
-	int cloexec;			/* 1 set, 0 clear, -1 not known */
+	int cloexec;			/* procfd_cloexec()'s, once it has read it */
 	const struct procfd_proc *proc;
 };
 
@@ -41,6 +41,13 @@ struct procfd *procfd_scan(const unsigned long *want, size_t n);
 /* The holders of socket inode, by pid then fd: *n of them; NULL if none. */
 const struct procfd_holder *procfd_holders(const struct procfd *t, unsigned long inode,
     size_t *n);
+/*
+ * Whether holder h (of t) is close-on-exec: 1, 0, or -1 if not known (the
+ * descriptor is gone, or the process cannot be read). Read from /proc the
+ * first time it is asked for, which is after the scan: a program asks only
+ * where its answer matters, since a read costs three system calls.
+ */
+int procfd_cloexec(const struct procfd *t, const struct procfd_holder *h);
 /* Process pid as the scan saw it; NULL if it did not (gone, or a kernel thread). */
 const struct procfd_proc *procfd_proc(const struct procfd *t, pid_t pid);
 /* How many processes the scan could not read: another user's, without the right. */

@@ -218,14 +218,14 @@ run() {
 	echo "$look"
 }
 
-# diagnose: a server whose parent never lets go of its copy, and the two
-# tools that find it on a live system: bin/holders (anyone) and bin/trace
-# (root, with bpftrace)
-diagnose() {
-	slog=$logs/diagnose.server.log
-	tlog=$logs/diagnose.trace.log
+# leak NAME: a server whose parent never lets go of its copy (run under
+# SERVER_WRAP), bin/trace on its port (root, with bpftrace), a client (under
+# CLIENT_WRAP); then what the two tools that find it on a live system say:
+# bin/holders (anyone) and bin/trace. Logs NAME.*.
+leak() {
+	slog=$logs/$1.server.log
+	tlog=$logs/$1.trace.log
 	rm -f "$slog" "$tlog"
-	echo "== diagnose: a connection that never ends, and who holds it"
 	server_start "$work" --parent-keeps never --end close --log "$slog" ||
 	    die "the server did not start"
 	echo "   bin/server --parent-keeps never --end close"
@@ -236,9 +236,10 @@ diagnose() {
 	fi
 	echo "   bin/client --send hello --timeout 300"
 	status=0
-	"$client_bin" --port "$PORT" --send hello --timeout 300 >"$logs/diagnose.client.out" ||
-	    status=$?
-	echo "client: $(tail -n 1 "$logs/diagnose.client.out") (exit status $status)"
+	# shellcheck disable=SC2086 # CLIENT_WRAP is a command and its words
+	${CLIENT_WRAP:-} "$client_bin" --port "$PORT" --send hello --timeout 300 \
+	    >"$logs/$1.client.out" || status=$?
+	echo "client: $(tail -n 1 "$logs/$1.client.out") (exit status $status)"
 	wait_until "the worker's close" has_event "$slog" role=worker ev=close ||
 	    die "the worker never closed"
 	echo
@@ -260,6 +261,60 @@ diagnose() {
 	sed 's/^/  /' "$tlog"
 	echo
 	"$bin/timeline" "$tlog"
+}
+
+# the container case's network namespace and cgroup; removed at exit
+container_ns=
+container_cgroup=
+demo_cleanup() {
+	server_cleanup
+	[ -z "$container_ns" ] || ip netns delete "$container_ns" 2>/dev/null || :
+	[ -z "$container_cgroup" ] ||
+	    find "$container_cgroup" -depth -type d -exec rmdir {} + 2>/dev/null || :
+}
+trap demo_cleanup EXIT
+
+# cgroup_empty DIR: no process is left in cgroup DIR or beneath it
+cgroup_empty() {
+	! find "$1" -name cgroup.procs -exec cat {} + | grep -q .
+}
+
+# diagnose: the leak on the host; then, as root, in a network namespace of
+# its own and a cgroup named as Docker names a container's (beneath this
+# process's own, in the cgroup v2 hierarchy): what a container looks like
+diagnose() {
+	echo "== diagnose: a connection that never ends, and who holds it"
+	leak diagnose
+	echo
+	mnt=$(findmnt -n -t cgroup2 -o TARGET 2>/dev/null | head -n 1) || :
+	own=$(sed -n 's/^0:://p' /proc/self/cgroup 2>/dev/null) || :
+	if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null 2>&1 || [ -z "$mnt" ] ||
+	    [ -z "$own" ]; then
+		echo "(as root, with ip(8) and a cgroup v2 hierarchy, the demo runs the same"
+		echo "server again in a network namespace and a container's cgroup)"
+		return
+	fi
+	container_ns=closelab-demo-$$
+	ip netns add "$container_ns" || die "cannot make a network namespace"
+	ip -n "$container_ns" link set lo up
+	# a container's id: 64 hex digits, Docker's cgroup for it
+	id=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+	container_cgroup=$mnt${own%/}/closelab-demo-$$
+	cgroup=$container_cgroup/system.slice/docker-$id.scope
+	if ! mkdir -p "$cgroup" 2>/dev/null; then
+		echo "(cannot make a cgroup beneath $mnt$own: no container case here)"
+		return
+	fi
+	printf '#!/bin/sh\necho $$ >"%s/cgroup.procs" || exit 1\nexec "$@"\n' "$cgroup" \
+	    >"$work/in-container"
+	chmod 755 "$work/in-container"
+	echo "== diagnose, in a container: the same server and client, in network"
+	echo "   namespace $container_ns, the server in cgroup"
+	echo "   system.slice/docker-$id.scope"
+	SERVER_WRAP="$work/in-container ip netns exec $container_ns" \
+	    CLIENT_WRAP="ip netns exec $container_ns" leak diagnose-container
+	wait_until "the container's processes to end" cgroup_empty "$container_cgroup" ||
+	    die "a process of the container's cgroup did not end"
 }
 
 # the client's EOF time, from its result line

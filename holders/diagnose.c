@@ -92,12 +92,18 @@ diagnose_ancestor(const struct procfd *t, const struct procfd_holder *h, size_t 
 }
 
 int
-diagnose_inherited(const struct subject *x, const struct procfd_holder *h)
+diagnose_other_program(const struct subject *x, const struct procfd_holder *h)
 {
 	const struct procfd_proc *ref = x->ref ? x->ref->proc : NULL;
 
-	return h->cloexec == 0 && h->proc && h->proc->exe && ref && ref->exe &&
-	    strcmp(h->proc->exe, ref->exe) != 0;
+	return h->proc && h->proc->exe && ref && ref->exe && strcmp(h->proc->exe, ref->exe) != 0;
+}
+
+int
+diagnose_inherited(const struct subject *x, const struct procfd_holder *h)
+{
+	/* the program first: the flag is read from /proc, only when it matters */
+	return diagnose_other_program(x, h) && procfd_cloexec(x->t, h) == 0;
 }
 
 /* Whether the socket's own FIN has yet to leave: a close() in one holder then sends nothing. */

@@ -21,6 +21,7 @@ extern const char *const flag_names[NFLAGS];
 
 /* One socket and what is known of its holders. */
 struct subject {
+	const struct procfd *t;		/* the scan of the holders */
 	const struct tcpsock *s;
 	const struct procfd_holder *h;	/* its holders, by pid and fd */
 	size_t nh;
@@ -46,6 +47,8 @@ pid_t diagnose_ancestor(const struct procfd *t, const struct procfd_holder *h, s
     pid_t pid, int *gen);
 /* "child" for 1 generation, "grandchild" for 2, "descendant" past that */
 const char *diagnose_kin(int gen);
+/* Whether holder h of x runs another program than x's reference holder. */
+int diagnose_other_program(const struct subject *x, const struct procfd_holder *h);
 /* Whether holder h of x got the socket across exec into another program. */
 int diagnose_inherited(const struct subject *x, const struct procfd_holder *h);
 /* The flags of x (FLAG_...); 0 if nothing is wrong. */

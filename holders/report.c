@@ -14,6 +14,12 @@
 #include "../common/escape.h"
 #include "holders.h"
 
+/* procfd_cloexec()'s -1, 0 and 1, said after a holder's fd, and in JSON */
+static const char *const cloexec_words[] = {
+	", close-on-exec not known", ", no close-on-exec", ", close-on-exec"
+};
+static const char *const cloexec_json[] = { "null", "false", "true" };
+
 /* s for a terminal: see common/escape.h. */
 static void
 put_text(const char *s)
@@ -148,8 +154,9 @@ text_row(const struct procfd *t, const struct row *r, const char *why)
 		const struct procfd_holder *h = &r->x.h[i];
 		printf("    %ld (", (long)h->pid);
 		put_text(h->proc ? h->proc->comm : "?");
-		printf(") fd %d, %s", h->fd, h->cloexec == 1 ? "close-on-exec" :
-		    h->cloexec == 0 ? "no close-on-exec" : "close-on-exec not known");
+		printf(") fd %d", h->fd);
+		if (diagnose_other_program(&r->x, h))
+			fputs(cloexec_words[procfd_cloexec(t, h) + 1], stdout);
 		if ((up = diagnose_ancestor(t, r->x.h, r->x.nh, h->pid, &gen)) != 0)
 			printf(", %s of %ld", diagnose_kin(gen), (long)up);
 		putchar('\n');
@@ -234,7 +241,7 @@ json_row(const struct procfd *t, const struct row *r, unsigned long round, const
 		else
 			fputs(",\"nspid\":null", stdout);
 		printf(",\"fd\":%d,\"cloexec\":%s,\"ancestor\":", h->fd,
-		    h->cloexec == 1 ? "true" : h->cloexec == 0 ? "false" : "null");
+		    cloexec_json[procfd_cloexec(t, h) + 1]);
 		if ((up = diagnose_ancestor(t, r->x.h, r->x.nh, h->pid, &gen)) != 0)
 			printf("%ld,\"generations\":%d}", (long)up, gen);
 		else

@@ -87,6 +87,7 @@ subject_of(struct report *r, const struct tcpsock *s, struct subject *x)
 	const struct tcpsock *l;
 	size_t nl;
 
+	x->t = r->t;
 	x->s = s;
 	x->h = procfd_holders(r->t, s->inode, &x->nh);
 	x->complete = procfd_unreadable(r->t) == 0;

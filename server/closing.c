@@ -16,6 +16,20 @@
 #include "../common/util.h"
 #include "server.h"
 
+static const char kernel_key[] = " kernel=";
+enum { KERNEL_KEY_LEN = sizeof kernel_key - 1 };
+
+/* " kernel=PIDS", the processes the kernel lists as holding fd's socket, or "". */
+static const char *
+kernel_list(unsigned long sock, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (sock && len > KERNEL_KEY_LEN &&
+	    kernel_holders(sock, buf + KERNEL_KEY_LEN, len - KERNEL_KEY_LEN) == 0)
+		memcpy(buf, kernel_key, KERNEL_KEY_LEN);
+	return buf;
+}
+
 /*
  * Under the slot's lock, just before the close: what a last close of fd
  * would send. Bytes received but not read (Linux, as RFC 1122 4.2.2.13
@@ -35,20 +49,24 @@ look(int fd, struct tally *tl)
 	tl->linger0 = getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0 &&
 	    l.l_onoff && l.l_linger == 0;
 	tl->state = kernel_tcp_state(fd);
+	/* the kernel's holders, under the lock too: no other holder's close
+	 * can come between them and this one */
+	tl->kernel[0] = '\0';
+	if (log_on() && opt.kernel_holders)
+		kernel_list(tl->sock = kernel_sock_id(fd), tl->kernel, sizeof tl->kernel / 2);
 }
 
-static const char kernel_key[] = " kernel=";
-enum { KERNEL_KEY_LEN = sizeof kernel_key - 1 };
-
-/* " kernel=PIDS", the processes the kernel lists as holding fd's socket, or "". */
-static const char *
-kernel_list(unsigned long sock, char *buf, size_t len)
+/* Just after the close, under the lock: the kernel's holders then, after "->". */
+static void
+looked(struct tally *tl)
 {
-	buf[0] = '\0';
-	if (sock && len > KERNEL_KEY_LEN &&
-	    kernel_holders(sock, buf + KERNEL_KEY_LEN, len - KERNEL_KEY_LEN) == 0)
-		memcpy(buf, kernel_key, KERNEL_KEY_LEN);
-	return buf;
+	char after[sizeof tl->kernel / 2];
+	size_t n = strlen(tl->kernel);
+
+	if (n && kernel_list(tl->sock, after, sizeof after)[0])
+		snprintf(tl->kernel + n, sizeof tl->kernel - n, "->%s", after + KERNEL_KEY_LEN);
+	else
+		tl->kernel[0] = '\0';
 }
 
 const char *
@@ -60,13 +78,18 @@ conn_kernel_holders(int fd, char *buf, size_t len)
 	return kernel_list(kernel_sock_id(fd), buf, len);
 }
 
+/* The line of a holder whose exit closed its copy, seen at t. */
+static void
+log_gone(int64_t t, const char *id, pid_t pid, int before, int after)
+{
+	logat(t, id, EV_CLOSE, "by=exit exited=%ld holders=%d->%d", (long)pid, before, after);
+}
+
 int
 conn_close(int slot, int who, int fd, const char *id, const char *keep)
 {
-	struct tally tl = { 0 };
-	char before[112] = "", after[112] = "", kernel[240] = "";
-	unsigned long sock = 0;
-	int r;
+	struct tally tl = { .look = look, .looked = looked };
+	int r, i;
 
 	if (opt.log == NULL) {
 		/* nobody reads the counts: the close needs no lock to count with
@@ -75,22 +98,18 @@ conn_close(int slot, int who, int fd, const char *id, const char *keep)
 		holders_set(slot, who, 0);
 		return r;
 	}
-	tl.look = look;
-	if (log_on() && opt.kernel_holders)
-		kernel_list(sock = kernel_sock_id(fd), before, sizeof before);
 	r = holders_close(slot, who, fd, &tl);
 	if (!log_on())
 		return r;
+	for (i = 0; i < tl.nexited; i++)
+		log_gone(tl.gone_t, id, tl.exited[i], tl.gone_before - i, tl.gone_before - i - 1);
 	if (r == -1) {
 		logat(tl.t, id, EV_CLOSE, "fd=%d err=%s%s%s", fd, errname(tl.err),
 		    keep ? " keep=" : "", keep ? keep : "");
 		return r;
 	}
-	/* the kernel's list before and after: " kernel=A,B->A" */
-	if (before[0] && kernel_list(sock, after, sizeof after)[0])
-		snprintf(kernel, sizeof kernel, "%s->%s", before, after + KERNEL_KEY_LEN);
 	logat(tl.t, id, EV_CLOSE, "fd=%d holders=%d->%d unread=%d linger=%s%s%s%s%s%s", fd,
-	    tl.before, tl.after, tl.unread, tl.linger0 ? "0" : "off", kernel,
+	    tl.before, tl.after, tl.unread, tl.linger0 ? "0" : "off", tl.kernel,
 	    tl.state ? " state=" : "", tl.state ? tl.state : "", keep ? " keep=" : "",
 	    keep ? keep : "");
 	return r;
@@ -111,8 +130,7 @@ conn_holder_exited(pid_t pid)
 		/* the name first: once nobody holds the slot, it may be given out */
 		snprintf(id, sizeof id, "%s", holders_id(i));
 		if (holders_drop(i, pid, &tl) && tl.after != tl.before)
-			logat(tl.t, id, EV_CLOSE, "by=exit exited=%ld holders=%d->%d",
-			    (long)pid, tl.before, tl.after);
+			log_gone(tl.t, id, pid, tl.before, tl.after);
 	}
 }
 

@@ -202,18 +202,22 @@ holders_pid(int slot, int who)
 /*
  * Under the slot's lock: forget the other holders that have exited (the
  * kernel closed their copies) and not yet been reaped, so that a close is
- * counted against the holders that remain. A process between closing its
- * files and becoming a zombie still counts: a window of microseconds.
+ * counted against the holders that remain; their pids into tl, whose
+ * reaping then finds nothing to drop. A process between closing its files
+ * and becoming a zombie still counts: a window of microseconds.
  */
 static void
-forget_exited(int slot, int who)
+forget_exited(int slot, int who, struct tally *tl)
 {
 	int w;
 
+	tl->nexited = 0;
 	for (w = 0; w < NHOLDERS; w++) {
 		pid_t p = atomic_load(&slots[slot].pid[w]);
-		if (w != who && p > 0 && p != self && dead(p))
+		if (w != who && p > 0 && p != self && dead(p)) {
 			atomic_store(&slots[slot].pid[w], 0);
+			tl->exited[tl->nexited++] = p;
+		}
 	}
 }
 
@@ -223,7 +227,9 @@ holders_close(int slot, int who, int fd, struct tally *tl)
 	int r;
 
 	holders_lock(slot);
-	forget_exited(slot, who);
+	tl->gone_t = now_ns();
+	tl->gone_before = holders_count(slot);
+	forget_exited(slot, who, tl);
 	tl->look(fd, tl);
 	tl->before = holders_count(slot);
 	tl->t = now_ns();
@@ -231,6 +237,8 @@ holders_close(int slot, int who, int fd, struct tally *tl)
 	tl->err = r == -1 ? errno : 0;
 	atomic_store(&slots[slot].pid[who], 0);
 	tl->after = holders_count(slot);
+	if (tl->looked)
+		tl->looked(tl);
 	holders_unlock(slot);
 	errno = tl->err;
 	return r;

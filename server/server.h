@@ -189,14 +189,22 @@ void wire_capture(int fd, pid_t parent);
  */
 enum { PARENT, CHILD, HELPER, NHOLDERS };
 
-/* What a close counted, and what look() saw just before it, under the lock. */
+/* What a close counted, and what look() saw just before it and looked() just after, under the lock. */
 struct tally {
 	int64_t t;		/* the time of the close() call */
 	int before, after;	/* holders */
 	int err;		/* errno of a failed close, or 0 */
 	void (*look)(int fd, struct tally *tl);
+	void (*looked)(struct tally *tl);
 	int unread, linger0;
 	const char *state;
+	unsigned long sock;	/* the socket, by inode: the kernel's holders of it */
+	char kernel[240];	/* " kernel=A,B->A", or "" */
+	/* the holders found exited, and forgotten, before the close: when, and
+	 * how many held it then */
+	pid_t exited[NHOLDERS];
+	int nexited, gone_before;
+	int64_t gone_t;
 };
 
 /* Shared memory for nslots connections, before any fork; -1 on error. */

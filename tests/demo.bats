@@ -40,4 +40,32 @@ load test_helper
 		assert_output --partial '(bin/trace shows the moment a close sends nothing' ||
 		    mistake "without bin/trace, the demo did not say what bin/trace would show and what it needs"
 	fi
+	diagnose_container
+}
+
+# diagnose_container: the diagnose demo's second case, as root: the leak
+# in a network namespace and a Docker container's cgroup, each named, and
+# neither left behind
+diagnose_container() {
+	local ns id
+	if [[ $output != *"== diagnose, in a container"* ]]; then
+		assert_output --partial "(as root, with ip(8) and a cgroup v2 hierarchy, the demo runs" ||
+		    assert_output --partial "(cannot make a cgroup beneath" ||
+		    mistake "the diagnose demo neither ran its container case nor said why not"
+		return
+	fi
+	[[ $output =~ namespace\ (closelab-demo-[0-9]+),.*docker-([0-9a-f]{12}) ]] ||
+	    mistake "the diagnose demo did not say which namespace and container it made"
+	ns=${BASH_REMATCH[1]} id=${BASH_REMATCH[2]}
+	assert_line --regexp "^    network namespace [0-9]+ \($ns\)$" ||
+	    mistake "bin/holders did not name the container's network namespace, $ns"
+	assert_line "      in docker $id" || mistake "bin/holders did not name the container, docker $id"
+	if [[ $output == *'$ bin/trace --port'* ]]; then
+		assert_line --regexp "ev=drop call=close comm=server .*sent=fin .* netns=[0-9]+ container=docker:$id " ||
+		    mistake "bin/trace did not name the namespace and the container of the close that sent the FIN"
+	fi
+	run ip netns list
+	refute_output --partial "$ns" || mistake "the demo left its network namespace $ns"
+	run find /sys/fs/cgroup -maxdepth 6 -type d -name "$ns"
+	assert_output "" || mistake "the demo left its cgroup behind"
 }

@@ -182,7 +182,7 @@ python_comm() {
 	worker=$(pid_of "$SLOG" role=worker ev=leak)
 	run holders --port "$PORT"
 	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT the worker keeps (exit 1)"
-	assert_line --regexp "^    $worker \(server\) fd [0-9]+, close-on-exec$" ||
+	assert_line --regexp "^    $worker \(server\) fd [0-9]+$" ||
 	    mistake "bin/holders did not name the worker $worker (server) as the holder, with its fd"
 	assert_line "    flags: close-wait"
 	assert_line --regexp "^    diagnosis: CLOSE_WAIT, no data received for [0-9]+ m?s: the peer has closed, and process $worker \(server\) still holds the socket\. No FIN leaves until it closes the socket or calls shutdown\(SHUT_WR\)\.$" ||
@@ -196,9 +196,9 @@ python_comm() {
 	held_by_two
 	run holders --port "$PORT"
 	assert_failure 1 || mistake "bin/holders did not flag the CLOSE_WAIT the parent and worker keep (exit 1)"
-	assert_line --regexp "^    $SERVER_PID \(server\) fd [0-9]+, close-on-exec$" ||
+	assert_line --regexp "^    $SERVER_PID \(server\) fd [0-9]+$" ||
 	    mistake "bin/holders did not name the parent $SERVER_PID (server) as a holder, with its fd"
-	assert_line --regexp "^    $WORKER \(server\) fd [0-9]+, close-on-exec, child of $SERVER_PID$" ||
+	assert_line --regexp "^    $WORKER \(server\) fd [0-9]+, child of $SERVER_PID$" ||
 	    mistake "bin/holders did not name the worker $WORKER (server) as a holder and the parent's child"
 	assert_line "    flags: shared close-wait"
 	assert_output --partial "the peer has closed, and 2 processes still hold the socket: $SERVER_PID (server) and its child $WORKER (server). No FIN leaves until both close it, or until one calls shutdown(SHUT_WR)."
@@ -273,7 +273,7 @@ python_comm() {
 	# the listener is held by the three, one line of descent: not flagged
 	assert_line --regexp "^LISTEN +127\.0\.0\.1:$PORT " ||
 	    mistake "bin/holders did not show the listener on the port"
-	assert_line --regexp "^    $job \($comm\) fd [0-9]+, close-on-exec, child of $handler$" ||
+	assert_line --regexp "^    $job \($comm\) fd [0-9]+, child of $handler$" ||
 	    mistake "bin/holders did not name the job $job as a holder and the handler's child"
 	run holders --port "$PORT" --state listen
 	assert_success || mistake "bin/holders flagged a listener held by one line of descent"

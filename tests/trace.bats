@@ -92,11 +92,6 @@ worker_leaves_it_held() {
 	    mistake "bin/trace did not log the worker's close as sending nothing because another process held the socket"
 }
 
-# ppid_of PID: its parent, from /proc
-ppid_of() {
-	sed 's/.*) [A-Za-z] \([0-9]*\) .*/\1/' "/proc/$1/stat"
-}
-
 # after_is LINE FIRST-LINE: after= is the time between the two lines' t=
 after_is() {
 	local got want
@@ -280,15 +275,16 @@ after_is() {
 	held=$(traced ev=drop call=close pid="$PROG_PID" sent=none why=held) ||
 	    mistake "bin/trace did not log the Python server's close as sending nothing because its handler held the socket"
 	# the handler holds it, and the job it forks may already too: the
-	# handler is the server's child, and waits a second for its job
-	handler=
+	# handler is the server's child (it says so: it may be gone before
+	# /proc is read), and waits a second for its job
+	wait_until "the handler to say who it is" grep -q "^handler [0-9]* of $PROG_PID\$" \
+	    "$BATS_TEST_TMPDIR/program.err" || mistake "the Python server's handler never said its pid"
+	handler=$(sed -n "s/^handler \([0-9]*\) of $PROG_PID\$/\1/p" "$BATS_TEST_TMPDIR/program.err")
 	for h in $(field "$held" holders | tr ',' ' '); do
 		[[ $h =~ ^([0-9]+)\(python[^\)]*\)$ ]] || mistake "a holder not of Python: '$h'"
-		if [ "$(ppid_of "${BASH_REMATCH[1]}")" = "$PROG_PID" ]; then
-			handler=${BASH_REMATCH[1]}
-		fi
 	done
-	[ -n "$handler" ] || mistake "the handler should hold the socket at the server's close"
+	[[ ,$(field "$held" holders), == *",$handler(python"* ]] ||
+	    mistake "the handler $handler should hold the socket at the server's close"
 	fin=$(traced ev=drop sent=fin first="$PROG_PID") ||
 	    mistake "bin/trace did not log the drop that sent the FIN after the Python server's close"
 	# the handler closes after its job, which runs a second, has exited
@@ -500,7 +496,7 @@ ended_with_tracer() {
 	run "$HOLDERS" --port "$PORT" --state close-wait
 	assert_failure 1 || mistake "bin/holders with no option did not flag the CLOSE_WAIT in the namespace"
 	assert_line "    network namespace $inode ($NETNS)"
-	assert_line --regexp "^    $parent \(server\) fd [0-9]+, close-on-exec$"
+	assert_line --regexp "^    $parent \(server\) fd [0-9]+$"
 	assert_line "      in docker ${id:0:12}"
 	stop_server
 	fin=$(traced ev=drop call=close pid="$parent" sent=fin) ||

@@ -13,6 +13,7 @@ the connection with shutdown(SHUT_WR) before it waits for the job.
 import os
 import socket
 import socketserver
+import sys
 import time
 
 from common import options, write_port
@@ -22,6 +23,8 @@ args = options(__doc__)
 
 class Handler(socketserver.StreamRequestHandler):
     def handle(self):
+        # who the handler is, for a test that cannot ask /proc once it has gone
+        print("handler %d of %d" % (os.getpid(), os.getppid()), file=sys.stderr, flush=True)
         job = self.rfile.readline()
         child = os.fork()
         if child == 0:

@@ -2,7 +2,8 @@
  * holders_lock.c: the holders table's lock, tried across processes. It
  * never takes a lock from a live owner, even a stopped one, and takes it
  * over from an owner that died inside it: a killed child (not yet reaped)
- * or a killed parent. Each check prints "NAME: yes" or "NAME: no".
+ * or a killed parent. A close counts only the holders that still live,
+ * and names those found exited. Each check prints "NAME: yes" or "NAME: no".
  */
 #include <poll.h>
 #include <signal.h>
@@ -92,6 +93,37 @@ fork_a_waiter(void)
 	pause();
 }
 
+static void
+look_nowhere(int fd, struct tally *tl)
+{
+	(void)fd;
+	tl->unread = tl->linger0 = 0;
+	tl->state = NULL;
+}
+
+/* A helper that has exited, not yet reaped, when its worker closes: named, not counted. */
+static int
+close_after_exit(void)
+{
+	struct tally tl = { .look = look_nowhere };
+	int slot = holders_new(), fd[2];
+	siginfo_t si;
+	pid_t e;
+
+	if (slot == -1 || pipe(fd) == -1 || (e = fork()) == -1)
+		return 0;
+	if (e == 0)
+		_exit(0);
+	if (waitid(P_PID, (id_t)e, &si, WEXITED | WNOWAIT) == -1)
+		return 0;
+	holders_set(slot, HELPER, e);
+	close(fd[1]);
+	holders_close(slot, PARENT, fd[0], &tl);
+	waitpid(e, NULL, 0);
+	return tl.nexited == 1 && tl.exited[0] == e && tl.gone_before == 2 && tl.before == 1 &&
+	    tl.after == 0 && tl.gone_t <= tl.t;
+}
+
 int
 main(void)
 {
@@ -131,5 +163,6 @@ main(void)
 	kill(d, SIGKILL);
 	waitpid(d, NULL, 0);
 	check("the lock of a killed parent is taken over", heard(DEADLINE_MS) == 'W');
+	check("a holder that exited before a close is named, and not counted", close_after_exit());
 	return 0;
 }
