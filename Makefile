@@ -13,7 +13,7 @@ SERVER_OBJ = server/main.o server/parent.o server/signals.o server/pool.o server
 	server/wire.o
 CLIENT_OBJ = client/main.o client/exchange.o client/stats.o client/serverlog.o
 HOLDERS_OBJ = holders/main.o holders/snapshot.o holders/diagnose.o holders/report.o holders/metrics.o
-TRACE_OBJ = trace/main.o trace/bpfout.o trace/record.o trace/track.o
+TRACE_OBJ = trace/main.o trace/bpfout.o trace/record.o trace/order.o trace/track.o
 
 all: bin/server bin/client bin/timeline bin/holders bin/trace bin/grade grade/jail
 

@@ -55,7 +55,8 @@ while [ "$round" -lt "$rounds" ]; do
 	c1=$(($(cpu "$TRACER_PID") + 0)) b1=$(($(cpu "$bpf") + 0))
 	trace_stop
 	lines=$(wc -l <"$work/trace.log")
-	lost=$(grep -c 'Lost' "$work/trace.err" || :)
+	lost=0
+	! grep -q 'Lost' "$work/trace.err" || lost=1
 	cpus="$cpus $((c1 - c0)) $((b1 - b0)) $lines $lost"
 	pairs="$pairs $a $(rate)"
 	round=$((round + 1))

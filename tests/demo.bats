@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2030,SC2031 # diagnose_container reads the output its test ran
 # make demo: both cases, their timelines and a verdict.
 
 load test_helper

@@ -352,6 +352,38 @@ after_is() {
 	assert_line --regexp '^result end=rst ' || mistake "the connection did not end with an RST"
 }
 
+@test "2,000 exchanges, 8 at a time: every drop logged once, in time order, each held close naming its one other holder" {
+	local n=2000 fail
+	start_server --workers 4
+	start_trace
+	client --send hello --repeat "$n" --concurrency 8
+	assert_success || mistake "the client's 2,000 exchanges did not all end well"
+	# every drop before the stop is read before bpftrace is stopped
+	trace_stop
+	cat >"$BATS_TEST_TMPDIR/check.awk" <<'EOF'
+{
+	log_use($0)
+	if (log_get("t") + 0 < last) { print "out of time order: " $0; exit }
+	last = log_get("t") + 0
+	call = log_get("call"); sent = log_get("sent"); why = log_get("why")
+	count[call " " sent " " why]++
+	if (why == "held" && log_get("holders") !~ /^[0-9]+\(server\)$/) {
+		print "a held close that names another holder than one server process: " $0; exit
+	}
+	if (call == "close" && sent == "fin" && !log_got("first")) {
+		print "a FIN after a held close that names no first drop: " $0; exit
+	}
+}
+END {
+	if (count["shutdown fin "] != n || count["close none held"] != n || count["close fin "] != n)
+		printf "not %d of each: %d shutdowns, %d held closes, %d closes that sent the FIN\n", n,
+		    count["shutdown fin "], count["close none held"], count["close fin "]
+}
+EOF
+	fail=$(awk -v n="$n" -f "$TOP/common/log.awk" -f "$BATS_TEST_TMPDIR/check.awk" "$TRACE_LOG")
+	[ -z "$fail" ] || mistake "$fail"
+}
+
 @test "a command name forges no line: a newline, t=, spaces and control bytes stay inside comm=, escaped" {
 	worker_leaves_it_held close
 	# the names, and how a log line must show them: the first is a record of

@@ -30,10 +30,12 @@
 #define TRACEFS "/sys/kernel/tracing"
 #define HOLD_MS 50	/* how long a batch that needs /proc may wait for more */
 #define PACE_MS 10	/* reads at most this often: a busy bpftrace wakes us less */
+#define DRAIN_MS 1000	/* a stop waits at most this long for the CPUs' ticks */
 
 struct options opt;
 static pid_t tracer;
 static volatile sig_atomic_t stopping;
+static volatile int64_t stop_at;	/* when the stop signal came */
 
 enum { O_PORT = 1, O_PID, O_COMM, O_LOG, O_HELP, O_VERSION };
 
@@ -223,6 +225,8 @@ start(const char *bt)
 #else
 		(void)self;
 #endif
+		/* a terminal's ^C is ours to pass on, once the records before it are read */
+		setpgid(0, 0);
 		/* room for bursts: 1024 pages a CPU, not 64, before events are lost */
 		setenv("BPFTRACE_PERF_RB_PAGES", "1024", 0);
 		dup2(p[1], STDOUT_FILENO);
@@ -237,14 +241,17 @@ start(const char *bt)
 	return p[0];
 }
 
-/* SIGINT, SIGTERM: bpftrace ends, and with its output so do we. */
+/*
+ * SIGINT, SIGTERM: bpftrace ends, and with its output so do we; once every
+ * record written before the signal has been read (run()).
+ */
 static void
 stop(int sig)
 {
 	(void)sig;
+	if (!stopping)
+		stop_at = now_ns();
 	stopping = 1;
-	if (tracer > 0)
-		kill(tracer, SIGINT);
 }
 
 /*
@@ -271,36 +278,60 @@ message(const char *line, int *ready, char *error, size_t len)
 	}
 }
 
+/* The records read, not yet taken: in time order once sorted. */
+static struct record recs[BATCH];
+static size_t nrecs;
+
+/* Give the first n records to track.c, as one batch; the known after them tell it more. */
+static void
+take(size_t n, size_t known)
+{
+	track_batch(recs, n, known);
+	memmove(recs, recs + n, (nrecs - n) * sizeof *recs);
+	nrecs -= n;
+}
+
 /*
- * Read bpftrace's output until it ends; its records, batch by batch, to
- * track.c. A batch that needs /proc waits up to HOLD_MS for more records,
- * so that one scan serves them all under load; while an exit waits for its
- * outcome, an empty batch every HOLD_MS reads /proc again.
+ * Read bpftrace's output until it ends. Records are taken in time order,
+ * once every CPU has ticked past them (order.c), batch by batch, to
+ * track.c. A record that needs /proc waits until it is HOLD_MS old: the
+ * closes that follow it may yet name its holders, and one scan serves the
+ * batch; while an exit waits for its outcome, an empty batch every HOLD_MS
+ * reads /proc again. After a stop signal, bpftrace is stopped once every
+ * CPU has ticked past it, so that no record written before it is lost.
  */
 static int
 run(int in)
 {
 	static char buf[1 << 16];
-	static struct record recs[BATCH];
 	char error[256] = "", text[1024], *line, *nl;
 	struct pollfd p = { .fd = in, .events = POLLIN };
-	size_t have = 0, n = 0;
-	int64_t since = 0, last = 0;
+	int64_t last = 0, batch_at = 0, now, until;
+	size_t have = 0, m, known;
 	ssize_t got;
-	int ready = 0, scan = 0, wait;
+	int ready = 0, told = 0;
+	struct record r;
 
 	for (;;) {
-		if (n > 0) {
-			wait = scan ? ms_until(since + HOLD_MS * 1000000LL) : 0;
-			if (wait == 0 || poll(&p, 1, wait) == 0) {
-				track_batch(recs, n);
-				n = scan = 0;
-				continue;
-			}
-		} else if (track_waiting() && poll(&p, 1, HOLD_MS) == 0) {
-			track_batch(recs, 0);	/* /proc may tell how an exit ended */
+		now = now_ns();
+		until = order_read_until(now);
+		if (stopping && !told && (until >= stop_at || now >= stop_at + DRAIN_MS * 1000000LL)) {
+			kill(tracer, SIGINT);
+			told = 1;
+		}
+		known = order_sort(recs, nrecs, until);
+		if ((m = track_ready(recs, known, until - HOLD_MS * 1000000LL)) > 0) {
+			take(m, known);
+			batch_at = now;
 			continue;
 		}
+		if (track_waiting() && now >= batch_at + HOLD_MS * 1000000LL) {
+			track_batch(recs, 0, 0);	/* /proc may tell how an exit ended */
+			batch_at = now;
+		}
+		/* woken for the next tick, the end of a hold, a waiting exit */
+		if (poll(&p, 1, PACE_MS) == 0)
+			continue;
 		/* the pipe holds what comes meanwhile, bpftrace's buffers the rest */
 		if (last && now_ns() < last + PACE_MS * 1000000LL)
 			sleep_ms((long)((last + PACE_MS * 1000000LL - now_ns()) / 1000000 + 1));
@@ -314,18 +345,18 @@ run(int in)
 		buf[have] = '\0';
 		for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
 			*nl = '\0';
-			if (bpfout_line(line, text, sizeof text) != 1 ||
-			    record_parse(text, &recs[n]) == -1) {
+			if (bpfout_line(line, text, sizeof text) != 1 || record_parse(text, &r) == -1) {
 				message(text, &ready, error, sizeof error);
 				continue;
 			}
-			if (n == 0)
-				since = now_ns();
-			scan = scan || track_wants_scan(&recs[n], 1);
-			if (++n == BATCH) {
-				track_batch(recs, n);
-				n = scan = 0;
+			if (r.kind == R_TICK) {
+				order_tick(r.cpu, r.t, last);
+				continue;
 			}
+			/* full: the oldest half goes, whatever may still come before it */
+			if (nrecs == BATCH)
+				take(nrecs / 2, order_sort(recs, nrecs, INT64_MAX));
+			recs[nrecs++] = r;
 		}
 		/* a line cut in two: its start goes first in the buffer */
 		have = (size_t)(buf + have - line);
@@ -333,7 +364,7 @@ run(int in)
 		if (have == sizeof buf - 1)
 			have = 0;	/* no line is that long: drop it */
 	}
-	track_batch(recs, n);
+	take(nrecs, order_sort(recs, nrecs, INT64_MAX));
 	if (!ready)
 		die(EXIT_RUNTIME, "bpftrace could not trace%s%s", error[0] ? ": " : "", error);
 	return 0;
@@ -365,8 +396,6 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	atexit(end_tracer);
 	in = start(bt);
-	if (stopping)
-		kill(tracer, SIGINT);	/* a signal before tracer was set */
 	run(in);
 	while (waitpid(tracer, &status, 0) == -1 && errno == EINTR)
 		;

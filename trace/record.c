@@ -119,11 +119,18 @@ record_parse(char *line, struct record *r)
 		words = 16;
 	else if (strncmp(line, "fin ", 4) == 0 || strncmp(line, "rst ", 4) == 0)
 		words = 12;
+	else if (strncmp(line, "tick ", 5) == 0)
+		words = 3;
 	else
 		return -1;
 	if ((n = split(line, w, words, &rest)) != words)
 		return -1;
 	r->t = strtoll(w[1], NULL, 10);
+	if (w[0][0] == 't') {
+		r->kind = R_TICK;
+		r->cpu = atoi(w[2]);
+		return 0;
+	}
 	r->pid = (pid_t)strtol(w[2], NULL, 10);
 	snprintf(r->comm, sizeof r->comm, "%s", rest);
 	switch (w[0][0]) {

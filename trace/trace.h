@@ -21,9 +21,9 @@ struct options {
 };
 extern struct options opt;
 
-#define BATCH 512	/* records at most in a batch */
+#define BATCH 2048	/* records read and not yet taken, at most: a batch at most */
 
-enum kind { R_CLOSE, R_SHUTDOWN, R_EXIT, R_FIN, R_RST };
+enum kind { R_CLOSE, R_SHUTDOWN, R_EXIT, R_FIN, R_RST, R_TICK };
 
 /* One raw record of closes.bt (see its comment for the fields). */
 struct record {
@@ -31,6 +31,7 @@ struct record {
 	int64_t t;
 	pid_t pid;
 	int fd, how, refs, state, sent, exiting;
+	int cpu;				/* a tick's */
 	unsigned long inode;
 	unsigned long long sk;
 	int family;
@@ -57,11 +58,28 @@ void record_conn(const struct record *r, char *buf, size_t len);
 /* Read the range of ephemeral ports, for record_conn(); -1 if unknown. */
 int record_ports(void);
 
+/* order.c */
+/* CPU cpu's tick: its clock said t, read at now. */
+void order_tick(int cpu, int64_t t, int64_t now);
+/* The time up to which every record has been read, by the CPUs' ticks; INT64_MIN: none yet. */
+int64_t order_read_until(int64_t now);
+/* Put the n records r in time order; how many of them are at or before until. */
+size_t order_sort(struct record *r, size_t n, int64_t until);
+
 /* track.c */
-/* Whether some of these records need the holders of a socket from /proc. */
-int track_wants_scan(const struct record *r, size_t n);
-/* Take the records of one batch, in order: scan /proc once, write their lines. */
-void track_batch(struct record *r, size_t n);
+/*
+ * How many of the n records r (in time order, all read that came before
+ * the last) may be taken now: all, or those before the first that needs
+ * the holders of a socket from /proc and is later than young. The closes
+ * that follow may yet account for them.
+ */
+size_t track_ready(const struct record *r, size_t n, int64_t young);
+/*
+ * Take the first n of the known records r (in time order, all read that
+ * came before the last): scan /proc once, write their lines. Those after
+ * the n, taken later, say who held a socket meanwhile.
+ */
+void track_batch(struct record *r, size_t n, size_t known);
 /* Whether an exit waits for its outcome: a batch, even empty, may tell it. */
 int track_waiting(void);
 

@@ -3,8 +3,9 @@
  * nothing is remembered, with every process seen holding the socket since,
  * until the FIN or RST leaves: that line then says which drop came first
  * and how long before, and each holder's close or exit until then says who
- * still held it. The holders come from one scan of /proc a batch
- * (common/procfd.c), and from the drops themselves.
+ * still held it. The holders come from the drops themselves: the closes
+ * that follow in the batch, when they account for every reference; else
+ * from one scan of /proc a batch (common/procfd.c).
  *
  * A process's exit is traced before the kernel closes its descriptors: its
  * line waits until that is known. The exit sent the FIN if its own FIN
@@ -162,17 +163,25 @@ drop(const struct record *r, const struct record *sock, const char *call, const 
 }
 
 /*
- * The pending drop of r's socket, or NULL: the same address and ports (a
- * socket freed without a FIN seen may leave its address to a new one).
+ * Whether records a and b are of one socket: the same address in the
+ * kernel, ports and namespace. The kernel gives a freed socket's memory
+ * to the next one at once: the address alone may be another's.
  */
+static int
+same_socket(const struct record *a, const struct record *b)
+{
+	return a->sk && a->sk == b->sk && a->lport == b->lport && a->rport == b->rport &&
+	    a->netns == b->netns;
+}
+
+/* The pending drop of r's socket, or NULL. */
 static struct pending *
 find(const struct record *r)
 {
 	size_t i;
 
 	for (i = 0; i < NPENDING; i++)
-		if (pending[i].sk == r->sk && pending[i].rec.lport == r->lport &&
-		    pending[i].rec.rport == r->rport)
+		if (pending[i].sk && same_socket(&pending[i].rec, r))
 			return &pending[i];
 	return NULL;
 }
@@ -334,7 +343,7 @@ exit_sent_nothing(struct pending *p, size_t i)
 
 /*
  * Bring p's holders up to the moment of a record, from the batch's scan of
- * /proc and the records after it in the batch (later, nlater). A holder
+ * /proc and the records after it (later, nlater). A holder
  * that /proc shows running without the socket let go of it unseen (an exec
  * closed it); one whose exit was traced and that /proc no longer shows
  * holding it, while others do, sent nothing; one that has exited untraced
@@ -359,7 +368,7 @@ update(struct pending *p, const struct procfd *scan, const struct record *later,
 		for (j = 0; j < n && !seen; j++)
 			seen = h[j].pid == p->held[i].pid;
 		for (j = 0; j < nlater && !seen; j++)
-			seen = later[j].sk == p->sk && later[j].pid == p->held[i].pid;
+			seen = same_socket(&later[j], &p->rec) && later[j].pid == p->held[i].pid;
 		if (!seen && p->held[i].exit_t && n > 0)
 			exit_sent_nothing(p, i);
 		else if (!seen && !p->held[i].exit_t && running(p->held[i].pid))
@@ -370,8 +379,61 @@ update(struct pending *p, const struct procfd *scan, const struct record *later,
 	for (i = 0; i < n; i++)
 		hold(p, h[i].pid, h[i].proc ? h[i].proc->comm : "?");
 	for (i = 0; i < nlater; i++)
-		if (later[i].kind != R_EXIT && later[i].sk == p->sk)
+		if (same_socket(&later[i], &p->rec))
 			hold(p, later[i].pid, later[i].comm);
+}
+
+/*
+ * How many of the later records close r's socket down to its last
+ * reference, one reference each (refs N-1, N-2 ... 1, r's being N): then
+ * their processes were all its holders at r, and /proc need not be read.
+ * 0 if they do not, as when a holder exits meanwhile (no close of its is
+ * traced) or passes the socket on.
+ */
+static size_t
+closed_after(const struct record *r, const struct record *later, size_t nlater)
+{
+	int want = r->refs - 1;
+	size_t i, n = 0;
+
+	for (i = 0; i < nlater && want > 0; i++) {
+		if (later[i].kind == R_EXIT || !same_socket(&later[i], r))
+			continue;
+		if (later[i].kind != R_CLOSE)
+			continue;	/* a shutdown drops no reference */
+		if (later[i].refs != want)
+			return 0;
+		want--;
+		n++;
+	}
+	return want == 0 ? n : 0;
+}
+
+/*
+ * p's holders at r were exactly the processes of the n closes that follow
+ * (closed_after()): the others let go of it before, unseen, or by an exit.
+ */
+static void
+held_by_closers(struct pending *p, const struct record *later, size_t n)
+{
+	size_t i, j;
+	int seen;
+
+	for (i = 0; i < p->nheld;) {
+		for (j = 0, seen = 0; j < n && !seen; j++)
+			seen = later[j].pid == p->held[i].pid && same_socket(&later[j], &p->rec);
+		if (seen)
+			i++;
+		else if (p->held[i].exit_t)
+			exit_sent_nothing(p, i);
+		else
+			let_go_at(p, i);
+	}
+	for (i = 0, j = 0; j < n; i++)
+		if (later[i].kind == R_CLOSE && same_socket(&later[i], &p->rec)) {
+			hold(p, later[i].pid, later[i].comm);
+			j++;
+		}
 }
 
 /* A close or shutdown that sent nothing: why, and who holds the socket. */
@@ -381,13 +443,17 @@ sent_nothing(const struct record *r, size_t nlater, const struct procfd *scan)
 	char extra[NAMES_LEN + 128], held[NAMES_LEN + 64];
 	struct pending *p = find(r);
 	const char *why;
+	size_t n;
 
 	if (r->kind == R_CLOSE && r->refs > 1 && !tcp_state_fin_sent(r->state) &&
 	    r->state != TCPS_CLOSE) {
 		if (p == NULL)
 			p = remember(r);
 		let_go(p, r->pid);
-		update(p, scan, r + 1, nlater, 0);
+		if ((n = closed_after(r, r + 1, nlater)) > 0)
+			held_by_closers(p, r + 1, n);
+		else
+			update(p, scan, r + 1, nlater, 0);
 		held_fields(p, 0, held, sizeof held);
 		snprintf(extra, sizeof extra, "refs=%d sent=none why=held %s", r->refs, held);
 		drop(r, r, "close", extra);
@@ -501,18 +567,19 @@ exiting(const struct pending *p)
 }
 
 /*
- * Whether a record needs holders from /proc, and which (into want, if
- * add): a close that left others holding it, or for an exit the sockets
+ * Whether a record (nlater records after it) needs holders from /proc,
+ * and which (into want, if add): a close that left others holding it,
+ * unless the closes after it account for them, or for an exit the sockets
  * its process was seen holding.
  */
 static int
-wanted(const struct record *r, int add)
+wanted(const struct record *r, size_t nlater, int add)
 {
 	int any = 0;
 	size_t i;
 
 	if (r->kind == R_CLOSE && r->sent == 0 && r->refs > 1 && !tcp_state_fin_sent(r->state) &&
-	    r->state != TCPS_CLOSE) {
+	    r->state != TCPS_CLOSE && closed_after(r, r + 1, nlater) == 0) {
 		any = 1;
 		if (add)
 			want_inode(r->inode);
@@ -527,15 +594,15 @@ wanted(const struct record *r, int add)
 	return any;
 }
 
-int
-track_wants_scan(const struct record *r, size_t n)
+size_t
+track_ready(const struct record *r, size_t n, int64_t young)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (wanted(&r[i], 0))
-			return 1;
-	return 0;
+		if (r[i].t > young && wanted(&r[i], n - i - 1, 0))
+			return i;
+	return n;
 }
 
 int
@@ -549,37 +616,15 @@ track_waiting(void)
 	return 0;
 }
 
-/*
- * The batch in the order of its events: bpftrace reads its CPUs' buffers
- * one after the other, so that an exit on one CPU may come after a later
- * event on another. Insertion, stable: the records are nearly in order.
- */
-static void
-in_time_order(struct record *r, size_t n)
-{
-	struct record x;
-	size_t i, j;
-
-	for (i = 1; i < n; i++) {
-		if (r[i].t >= r[i - 1].t)
-			continue;
-		x = r[i];
-		for (j = i; j > 0 && r[j - 1].t > x.t; j--)
-			r[j] = r[j - 1];
-		r[j] = x;
-	}
-}
-
 void
-track_batch(struct record *r, size_t n)
+track_batch(struct record *r, size_t n, size_t known)
 {
 	struct procfd *scan = NULL;
 	size_t i;
 
 	batch++;
-	in_time_order(r, n);
 	for (nwant = 0, i = 0; i < n; i++)
-		wanted(&r[i], 1);
+		wanted(&r[i], known - i - 1, 1);
 	/* and the sockets of exits still waiting for their outcome */
 	for (i = 0; i < NPENDING; i++)
 		if (pending[i].sk && exiting(&pending[i]))
@@ -590,12 +635,12 @@ track_batch(struct record *r, size_t n)
 	for (i = 0; i < n; i++) {
 		switch (r[i].kind) {
 		case R_EXIT:
-			exited(&r[i], n - i - 1, scan);
+			exited(&r[i], known - i - 1, scan);
 			break;
 		case R_CLOSE:
 		case R_SHUTDOWN:
 			if (r[i].sent == 0) {
-				sent_nothing(&r[i], n - i - 1, scan);
+				sent_nothing(&r[i], known - i - 1, scan);
 				break;
 			}
 			/* FALLTHROUGH */
