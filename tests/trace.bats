@@ -360,19 +360,24 @@ after_is() {
 	assert_success || mistake "the client's 2,000 exchanges did not all end well"
 	# every drop before the stop is read before bpftrace is stopped
 	trace_stop
+	# a held close names the one other holder, or none if it let go in the
+	# instant between the records read and /proc read (under a slow build)
 	cat >"$BATS_TEST_TMPDIR/check.awk" <<'EOF'
+function wrong(what) {
+	if (!said++)
+		print what ": " $0
+}
 {
 	log_use($0)
-	if (log_get("t") + 0 < last) { print "out of time order: " $0; exit }
+	if (log_get("t") + 0 < last)
+		wrong("out of time order")
 	last = log_get("t") + 0
 	call = log_get("call"); sent = log_get("sent"); why = log_get("why")
 	count[call " " sent " " why]++
-	if (why == "held" && log_get("holders") !~ /^[0-9]+\(server\)$/) {
-		print "a held close that names another holder than one server process: " $0; exit
-	}
-	if (call == "close" && sent == "fin" && !log_got("first")) {
-		print "a FIN after a held close that names no first drop: " $0; exit
-	}
+	if (why == "held" && log_get("holders") !~ /^([0-9]+\(server\)|-)$/)
+		wrong("a held close that names another holder than one server process")
+	if (call == "close" && sent == "fin" && !log_got("first"))
+		wrong("a FIN after a held close that names no first drop")
 }
 END {
 	if (count["shutdown fin "] != n || count["close none held"] != n || count["close fin "] != n)

@@ -31,6 +31,7 @@
 #define HOLD_MS 50	/* how long a batch that needs /proc may wait for more */
 #define PACE_MS 10	/* reads at most this often: a busy bpftrace wakes us less */
 #define DRAIN_MS 1000	/* a stop waits at most this long for the CPUs' ticks */
+#define MAXHELD (1 << 18)	/* records read and not yet taken, at most */
 
 struct options opt;
 static pid_t tracer;
@@ -249,6 +250,8 @@ static void
 stop(int sig)
 {
 	(void)sig;
+	if (stopping && tracer > 0)
+		kill(tracer, SIGINT);	/* a second one: at once */
 	if (!stopping)
 		stop_at = now_ns();
 	stopping = 1;
@@ -279,16 +282,42 @@ message(const char *line, int *ready, char *error, size_t len)
 }
 
 /* The records read, not yet taken: in time order once sorted. */
-static struct record recs[BATCH];
-static size_t nrecs;
+static struct record *recs;
+static size_t nrecs, room;
+static int64_t taken_to;	/* the time of the last record taken */
 
 /* Give the first n records to track.c, as one batch; the known after them tell it more. */
 static void
 take(size_t n, size_t known)
 {
+	if (n == 0)
+		return;
 	track_batch(recs, n, known);
+	taken_to = recs[n - 1].t;
 	memmove(recs, recs + n, (nrecs - n) * sizeof *recs);
 	nrecs -= n;
+}
+
+/* Keep record r until it may be taken. */
+static void
+keep(const struct record *r)
+{
+	static int said;
+	struct record *p;
+
+	if (r->t < taken_to && !said++)
+		warn("a record came after later ones were logged (bpftrace fell behind): "
+		    "its line, and others like it, are out of time order");
+	if (nrecs == room) {
+		/* full: the oldest half goes, whatever may still come before it */
+		if (room == MAXHELD)
+			take(nrecs / 2, order_sort(recs, nrecs, INT64_MAX));
+		else if ((p = realloc(recs, (room = room ? 2 * room : 4096) * sizeof *p)) == NULL)
+			die(EXIT_RUNTIME, "out of memory");
+		else
+			recs = p;
+	}
+	recs[nrecs++] = *r;
 }
 
 /*
@@ -353,10 +382,7 @@ run(int in)
 				order_tick(r.cpu, r.t, last);
 				continue;
 			}
-			/* full: the oldest half goes, whatever may still come before it */
-			if (nrecs == BATCH)
-				take(nrecs / 2, order_sort(recs, nrecs, INT64_MAX));
-			recs[nrecs++] = r;
+			keep(&r);
 		}
 		/* a line cut in two: its start goes first in the buffer */
 		have = (size_t)(buf + have - line);

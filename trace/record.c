@@ -97,6 +97,9 @@ parse_sock(char **w, struct record *r)
 	if (parse_addr(w[3], r->laddr) == -1 || parse_addr(w[4], r->raddr) == -1)
 		return -1;
 	if (r->family == AF_INET) {
+		/* its word alone: the IPv6 words of an IPv4 socket are not its address */
+		memset(r->laddr, 0, sizeof r->laddr);
+		memset(r->raddr, 0, sizeof r->raddr);
 		parse_v4(w[3], r->laddr);
 		parse_v4(w[4], r->raddr);
 	}
@@ -118,7 +121,7 @@ record_parse(char *line, struct record *r)
 	else if (strncmp(line, "close ", 6) == 0 || strncmp(line, "shutdown ", 9) == 0)
 		words = 16;
 	else if (strncmp(line, "fin ", 4) == 0 || strncmp(line, "rst ", 4) == 0)
-		words = 12;
+		words = 13;
 	else if (strncmp(line, "tick ", 5) == 0)
 		words = 3;
 	else
@@ -154,7 +157,8 @@ record_parse(char *line, struct record *r)
 		r->exiting = atoi(w[3]);
 		r->state = atoi(w[4]);
 		r->sk = strtoull(w[5], NULL, 16);
-		return parse_sock(w + 6, r);
+		r->inode = strtoul(w[6], NULL, 10);
+		return parse_sock(w + 7, r);
 	}
 }
 

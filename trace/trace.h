@@ -21,8 +21,6 @@ struct options {
 };
 extern struct options opt;
 
-#define BATCH 2048	/* records read and not yet taken, at most: a batch at most */
-
 enum kind { R_CLOSE, R_SHUTDOWN, R_EXIT, R_FIN, R_RST, R_TICK };
 
 /* One raw record of closes.bt (see its comment for the fields). */
@@ -61,7 +59,7 @@ int record_ports(void);
 /* order.c */
 /* CPU cpu's tick: its clock said t, read at now. */
 void order_tick(int cpu, int64_t t, int64_t now);
-/* The time up to which every record has been read, by the CPUs' ticks; INT64_MIN: none yet. */
+/* The time up to which every record has been read, by the CPUs' ticks; 0 before any tick. */
 int64_t order_read_until(int64_t now);
 /* Put the n records r in time order; how many of them are at or before until. */
 size_t order_sort(struct record *r, size_t n, int64_t until);

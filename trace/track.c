@@ -163,15 +163,18 @@ drop(const struct record *r, const struct record *sock, const char *call, const 
 }
 
 /*
- * Whether records a and b are of one socket: the same address in the
- * kernel, ports and namespace. The kernel gives a freed socket's memory
- * to the next one at once: the address alone may be another's.
+ * Whether records a and b are of one socket: the same inode where both
+ * know it (an orphaned socket's FIN has none), and the same address in the
+ * kernel, ends and namespace. The kernel gives a freed socket's memory to
+ * the next one at once: the address alone may be another's.
  */
 static int
 same_socket(const struct record *a, const struct record *b)
 {
-	return a->sk && a->sk == b->sk && a->lport == b->lport && a->rport == b->rport &&
-	    a->netns == b->netns;
+	return a->sk && a->sk == b->sk && (a->inode == 0 || b->inode == 0 || a->inode == b->inode) &&
+	    a->lport == b->lport && a->rport == b->rport && a->netns == b->netns &&
+	    memcmp(a->laddr, b->laddr, sizeof a->laddr) == 0 &&
+	    memcmp(a->raddr, b->raddr, sizeof a->raddr) == 0;
 }
 
 /* The pending drop of r's socket, or NULL. */
@@ -214,6 +217,25 @@ let_go(struct pending *p, pid_t pid)
 
 	if (at != -1)
 		let_go_at(p, (size_t)at);
+}
+
+/*
+ * The sockets whose FIN or RST was logged lately, by inode: a close that
+ * began before it and returned after comes later, and must not wait for a
+ * FIN that has gone by.
+ */
+static unsigned long finished[NPENDING];
+static size_t next_finished;
+
+static int
+finished_already(unsigned long inode)
+{
+	size_t i;
+
+	for (i = 0; inode && i < NPENDING; i++)
+		if (finished[i] == inode)
+			return 1;
+	return 0;
 }
 
 /* A socket's drop is over: its slot is free. */
@@ -386,9 +408,10 @@ update(struct pending *p, const struct procfd *scan, const struct record *later,
 /*
  * How many of the later records close r's socket down to its last
  * reference, one reference each (refs N-1, N-2 ... 1, r's being N): then
- * their processes were all its holders at r, and /proc need not be read.
- * 0 if they do not, as when a holder exits meanwhile (no close of its is
- * traced) or passes the socket on.
+ * their processes are the holders of every reference r left, or of one
+ * passed on to them meanwhile (a fork, SCM_RIGHTS), and /proc, read later,
+ * could say no more. 0 if they do not, as when a holder exits meanwhile
+ * (no close of its is traced).
  */
 static size_t
 closed_after(const struct record *r, const struct record *later, size_t nlater)
@@ -410,7 +433,7 @@ closed_after(const struct record *r, const struct record *later, size_t nlater)
 }
 
 /*
- * p's holders at r were exactly the processes of the n closes that follow
+ * p's holders since r are the processes of the n closes that follow
  * (closed_after()): the others let go of it before, unseen, or by an exit.
  */
 static void
@@ -447,6 +470,11 @@ sent_nothing(const struct record *r, size_t nlater, const struct procfd *scan)
 
 	if (r->kind == R_CLOSE && r->refs > 1 && !tcp_state_fin_sent(r->state) &&
 	    r->state != TCPS_CLOSE) {
+		if (p == NULL && finished_already(r->inode)) {
+			snprintf(extra, sizeof extra, "refs=%d sent=none why=held holders=-", r->refs);
+			drop(r, r, "close", extra);
+			return;
+		}
 		if (p == NULL)
 			p = remember(r);
 		let_go(p, r->pid);
@@ -510,6 +538,10 @@ sent(const struct record *r)
 	drop(r, p ? &p->rec : r, call, extra);
 	if (p)
 		forget(p);
+	if (r->inode) {
+		finished[next_finished] = r->inode;
+		next_finished = (next_finished + 1) % NPENDING;
+	}
 }
 
 /*
@@ -540,17 +572,24 @@ exited(const struct record *r, size_t nlater, const struct procfd *scan)
 }
 
 /* The sockets whose holders the batch needs from /proc, each once. */
-static unsigned long want[BATCH + NPENDING];
-static size_t nwant;
+static unsigned long *want;
+static size_t nwant, wantroom;
 
 static void
 want_inode(unsigned long inode)
 {
+	unsigned long *w;
 	size_t i;
 
 	for (i = 0; i < nwant; i++)
 		if (want[i] == inode)
 			return;
+	if (nwant == wantroom) {
+		wantroom = wantroom ? 2 * wantroom : 256;
+		if ((w = realloc(want, wantroom * sizeof *w)) == NULL)
+			die(EXIT_RUNTIME, "out of memory");
+		want = w;
+	}
 	want[nwant++] = inode;
 }
 
