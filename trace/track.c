@@ -588,7 +588,8 @@ want_inode(unsigned long inode)
 		wantroom = wantroom ? 2 * wantroom : 256;
 		if ((w = realloc(want, wantroom * sizeof *w)) == NULL)
 			die(EXIT_RUNTIME, "out of memory");
-		want = w;
+		else
+			want = w;
 	}
 	want[nwant++] = inode;
 }
