@@ -28,7 +28,7 @@
 #define SHAREDIR "/usr/local/share/closelab"
 #endif
 #define TRACEFS "/sys/kernel/tracing"
-#define HOLD_MS 50	/* how long a batch that needs /proc may wait for more */
+#define HOLD_MS 50	/* how old a record that needs /proc gets before it is taken */
 #define PACE_MS 10	/* reads at most this often: a busy bpftrace wakes us less */
 #define DRAIN_MS 1000	/* a stop waits at most this long for the CPUs' ticks */
 #define MAXHELD (1 << 18)	/* records read and not yet taken, at most */

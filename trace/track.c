@@ -439,12 +439,15 @@ closed_after(const struct record *r, const struct record *later, size_t nlater)
 static void
 held_by_closers(struct pending *p, const struct record *later, size_t n)
 {
-	size_t i, j;
+	size_t i, j, k;
 	int seen;
 
 	for (i = 0; i < p->nheld;) {
-		for (j = 0, seen = 0; j < n && !seen; j++)
-			seen = later[j].pid == p->held[i].pid && same_socket(&later[j], &p->rec);
+		for (j = k = 0, seen = 0; k < n && !seen; j++)
+			if (later[j].kind == R_CLOSE && same_socket(&later[j], &p->rec)) {
+				seen = later[j].pid == p->held[i].pid;
+				k++;
+			}
 		if (seen)
 			i++;
 		else if (p->held[i].exit_t)
@@ -452,10 +455,10 @@ held_by_closers(struct pending *p, const struct record *later, size_t n)
 		else
 			let_go_at(p, i);
 	}
-	for (i = 0, j = 0; j < n; i++)
-		if (later[i].kind == R_CLOSE && same_socket(&later[i], &p->rec)) {
-			hold(p, later[i].pid, later[i].comm);
-			j++;
+	for (j = k = 0; k < n; j++)
+		if (later[j].kind == R_CLOSE && same_socket(&later[j], &p->rec)) {
+			hold(p, later[j].pid, later[j].comm);
+			k++;
 		}
 }
 
