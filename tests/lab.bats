@@ -26,3 +26,28 @@ load test_helper
 		i=$((i + 1))
 	done
 }
+
+@test "without root or CAP_NET_RAW, exercises 2 and 3 run, capture nothing, and skip saying so" {
+	need_nobody
+	REPLY_DELAY=1000 TMPDIR=/tmp run as_nobody timeout -k 5 300 sh "$TOP/demo/labcheck.sh" 2 3
+	assert_success
+	assert_line --index 0 --regexp '^skip 2 .*: needs root or CAP_NET_RAW \(no segment was captured\)$'
+	assert_line --index 1 --regexp '^skip 3 .*: needs root or CAP_NET_RAW \(no segment was captured\)$'
+}
+
+@test "exercise 10's loop ends, with the server's error, when the server cannot write its port file" {
+	# the handout's loop, run where bin/server is a server that fails as one
+	# does in a directory it cannot write
+	mkdir -p "$BATS_TEST_TMPDIR/clone/bin"
+	sed -n '/^## 10\. /,/^## /p' "$TOP/docs/lab.md" | sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' \
+	    >"$BATS_TEST_TMPDIR/loop.sh"
+	[ -s "$BATS_TEST_TMPDIR/loop.sh" ] || mistake "docs/lab.md's exercise 10 has no sh block"
+	printf '#!/bin/sh\necho "server: cannot write port file: Permission denied" >&2\nexit 1\n' \
+	    >"$BATS_TEST_TMPDIR/clone/bin/server"
+	chmod 755 "$BATS_TEST_TMPDIR/clone/bin/server"
+	cd "$BATS_TEST_TMPDIR/clone"
+	run timeout -k 5 60 sh "$BATS_TEST_TMPDIR/loop.sh"
+	[ "$status" -ne 124 ] && [ "$status" -ne 137 ] ||
+	    mistake "exercise 10's loop still waited for the port file 60 s after the server had failed"
+	assert_output "server: cannot write port file: Permission denied"
+}
