@@ -39,6 +39,7 @@ load test_helper
 	# the handout's loop, run where bin/server is a server that fails as one
 	# does in a directory it cannot write
 	mkdir -p "$BATS_TEST_TMPDIR/clone/bin"
+	# shellcheck disable=SC2016 # the $ of sed's addresses
 	sed -n '/^## 10\. /,/^## /p' "$TOP/docs/lab.md" | sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' \
 	    >"$BATS_TEST_TMPDIR/loop.sh"
 	[ -s "$BATS_TEST_TMPDIR/loop.sh" ] || mistake "docs/lab.md's exercise 10 has no sh block"
