@@ -56,7 +56,7 @@ The FIN leaves at the parent's close, 500 ms later, and only then the EOF." ;;
 		sargs="--parent-keeps 500 --end shutdown"
 		cargs="--send hello"
 		look="shutdown(SHUT_WR) sends the FIN whoever else holds the socket: the
-client's EOF comes at once, 500 ms before the parent lets go." ;;
+client's EOF comes at once, about 500 ms before the parent lets go." ;;
 	orderly-release)
 		title="the article's experiment 1: half-close, both echoes, EOF"
 		sargs="--reply-delay $reply_delay"
@@ -90,8 +90,10 @@ ever read it: the worker's next read() fails with ECONNRESET." ;;
 		title="SO_LINGER {1, 0}, then close(): RST instead of FIN"
 		sargs="--end abort"
 		cargs="--send hello"
-		look="The worker is the last holder: its close() sends RST, and the client's
-read() fails with ECONNRESET (exit 3) instead of seeing EOF." ;;
+		look="SO_LINGER {1, 0} makes the last close send RST instead of FIN. The worker
+sets it and closes; the parent closes its copy right after the handoff. The
+two race: whichever is last sends the RST (named above, for this run), and
+the client's read() fails with ECONNRESET (exit 3) instead of seeing EOF." ;;
 	abort-while-held)
 		title="SO_LINGER {1, 0} while held: RST at the parent's close"
 		sargs="--end abort --parent-keeps 300"
@@ -148,8 +150,9 @@ close() sends nothing, and the FIN leaves only when the helper exits." ;;
 		sargs="--spawn 'sleep 0.3' --cloexec"
 		cargs="--send hello"
 		until='ev=exit helper='
-		look="With FD_CLOEXEC the helper never holds the socket: the worker's close()
-is the last, and the FIN leaves at once." ;;
+		look="With FD_CLOEXEC the helper never holds the socket: only the worker and
+the parent do, and whichever closes last sends the FIN at once (named
+above, for this run)." ;;
 	dup)
 		title="dup(): one close sends nothing, the last sends the FIN"
 		sargs="--end dup --end-wait 200"
@@ -344,11 +347,18 @@ EOF
 	if [ -z "$close_ms" ] || [ -z "$shutdown_ms" ]; then
 		die "no EOF measured"
 	fi
+	# who sent each FIN, from the logs: the close that dropped the last
+	# reference; the shutdown, and how many held the socket then
+	last=$(event "$logs/close-while-held.server.log" ev=close 'holders=*->0') ||
+	    die "no close dropped the last reference in close-while-held"
+	held=$(values "$logs/shutdown-while-held.server.log" holders ev=shutdown how=SHUT_WR) ||
+	    die "no shutdown(SHUT_WR) in shutdown-while-held"
+	[ "$held" = 1 ] && held="1 process" || held="$held processes"
 	cat <<EOF
 
-Verdict: with close() the client's EOF came after $close_ms ms, only when the
-parent let go of its copy; with shutdown(SHUT_WR) it came after $shutdown_ms ms,
-while the parent still held the socket.
+Verdict: with close() the client's EOF came after $close_ms ms, when the
+$(field "$last" role)'s close() dropped the last reference; with shutdown(SHUT_WR)
+it came after $shutdown_ms ms, while $held held the socket.
 
 More endings: make demo SCENARIO=NAME, with a NAME from 'make scenarios'.
 EOF

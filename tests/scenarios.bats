@@ -175,6 +175,17 @@ linux_only() {
 	rst=$(t_of "$CLOG" ev=rst err=ECONNRESET) ||
 	    mistake "the client's read did not fail with ECONNRESET"
 	((close <= rst)) || mistake "the client saw the reset before the last close that sends it"
+	# the parent's close and the worker's race: the run's own sentence names
+	# the one the log shows was last, and the wire's RST came after it
+	last=$(values "$SLOG" "role pid" ev=close holders=1-\>0 linger=0)
+	said=$(sed -n '/^In this run: /,/\.$/p' <<<"$output" | tr '\n' ' ')
+	[[ $said == "In this run: the RST left at "*" ms, sent by $last's close(), the last holder; "* ]] ||
+	    mistake "the run's sentence did not name $last, whose close was the last, as the RST's sender: '$said'"
+	if has_event "$SLOG" role=wire ev=segment; then
+		sent=$(t_of "$SLOG" role=wire ev=segment dir=out flags=R.) ||
+		    mistake "the capture has no RST from the server"
+		((close <= sent)) || mistake "the wire's RST left before the close the sentence names"
+	fi
 }
 
 @test "abort-while-held: the worker's abortive close sends nothing; the parent's sends RST" {

@@ -360,6 +360,11 @@ server_children() {
 	} | grep -E '^[1-9][0-9]{0,9}$'
 }
 
+# spawned N: the server has logged forking N children (server_children)
+spawned() {
+	[ "$(server_children | wc -l)" -eq "$1" ]
+}
+
 # reaped N: the server has logged the exit of N children
 reaped() {
 	[ "$(values "$SLOG" child ev=exit | wc -l)" -eq "$1" ]

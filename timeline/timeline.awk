@@ -58,6 +58,14 @@ function segwords(flags, len) {
 	return "ACK"
 }
 
+# Whether the kernel's holders (kernel=BEFORE->AFTER) show nobody after a
+# close that left the count above 0, while a copy passed over SCM_RIGHTS
+# was not yet taken: then the message in flight holds the reference.
+function in_flight(    kh) {
+	return (log_conn in inflight) && log_got("kernel") && split(log_get("kernel"), kh, "->") == 2 && \
+	    kh[2] == ""
+}
+
 # What a close of the server's did, in words: sent, what log_sends() said it sent.
 function server_close(c, sent,    h, hh, b, why) {
 	h = log_get("holders")
@@ -77,6 +85,9 @@ function server_close(c, sent,    h, hh, b, why) {
 		why = log_get("linger") == "0" ? "SO_LINGER 0" : log_get("unread") " bytes unread"
 		return b ", holders " h ": last holder, RST (" why ")"
 	}
+	if (hh[2] == 1 && (c in inflight))
+		return b ", holders " h ": nothing is sent, the copy passed to worker " \
+		    inflight[c] " still holds it" (in_flight() ? ", in flight: no process has it yet" : "")
 	if (hh[2] > 0)
 		return b ", holders " h ": nothing is sent, " others(hh[2])
 	if (c in log_reset)
@@ -219,6 +230,10 @@ function note(    p) {
 	if (log_role == "trace")
 		return
 	role[p] = log_role
+	if (onlyconn == "")
+		onlyconn = log_conn
+	else if (log_conn != onlyconn && log_conn != "-")
+		manyconns = 1
 	if (log_ev == "spawn" && log_got("helper"))
 		role[log_get("helper")] = "helper"
 	if (log_role == "wire") {
@@ -313,6 +328,31 @@ function lanes_now(me,    k) {
 	return me ? substr(idle, 1, at[me]) star[me] substr(idle, at[me] + colw[me] + 1) : idle
 }
 
+# The run's ending, for its last line (one connection only): the server's
+# call that sent the first FIN or RST (wire, from say()), who made it and
+# who else held the socket; and how the client's wait ended.
+function ending(r, ev, ms,    hh, p, call) {
+	if (r == "client") {
+		if (client_end != "")
+			return
+		if (ev == "eof")
+			client_end = sprintf("the client read EOF at %.3f ms", ms)
+		else if (ev == "rst")
+			client_end = sprintf("the client's read() failed with %s at %.3f ms", log_get("err"), ms)
+		else if (ev == "timeout")
+			client_end = sprintf("the client gave up at %.3f ms, without EOF", ms)
+		return
+	}
+	if (sender != "" || wire !~ /^<- /)
+		return
+	split(log_get("holders"), hh, "->")
+	p = log_get("by") == "exit" ? log_get("exited") : log_pid
+	call = log_get("by") == "exit" ? "exit" : ev == "shutdown" ? "shutdown(" log_get("how") ")" : "close()"
+	sender = sprintf("the %s left at %.3f ms, sent by %s %s's %s, ", substr(wire, 4), ms, \
+	    p in role ? role[p] : "process", p, call) \
+	    (hh[2] > 0 ? "while " others(hh[2]) : "the last holder")
+}
+
 # The second pass: one row per event, and its continuation lines.
 function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, cont, dir, fl) {
 	row++
@@ -346,7 +386,15 @@ function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, 
 		if (first[p] == row)
 			take_lane(p)
 		me = col[p]
+		# a copy passed over SCM_RIGHTS and not yet taken: a reference
+		# that no process holds
+		if (ev == "handoff" && !log_got("err"))
+			inflight[c] = log_get("worker")
+		else if (ev == "take")
+			delete inflight[c]
 		text = say(r, ev, c)
+		if (!manyconns)
+			ending(r, ev, ms)
 		w = captured && wire != "?" ? "" : wire
 		# the socket state, where it changed for this side: the state a
 		# call left (then=), or the state at the event
@@ -374,7 +422,8 @@ function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, 
 		split(log_get("kernel"), kh, "->")
 		kt = "kernel: held by " who(kh[1])
 		if (ev != "shutdown")
-			kt = kt "; after: " who(kh[2])
+			kt = kt "; after: " (in_flight() ? "no process: the copy in flight to worker " \
+			    inflight[c] : who(kh[2]))
 		nl = wrap(kt)
 		for (i = 1; i <= nl; i++)
 			printf "%9s %s %-10s %s\n", "", cont, "", part[i]
@@ -409,6 +458,13 @@ END {
 		print prog ": no connection events in the logs" > "/dev/stderr"
 		close("/dev/stderr")
 		exit 1
+	}
+	if (!manyconns) {
+		textw = 80
+		nl = wrap("In this run: " (sender != "" ? sender : "no FIN or RST left the server") \
+		    (client_end != "" ? "; " client_end : "") ".")
+		for (i = 1; i <= nl; i++)
+			print part[i]
 	}
 	if (svg != "")
 		svg_end()
