@@ -353,6 +353,15 @@ function ending(r, ev, ms,    hh, p, call) {
 	    (hh[2] > 0 ? "while " others(hh[2]) : "the last holder")
 }
 
+# The run's last line, from ending()'s findings.
+function in_this_run(    nl, i) {
+	textw = 80
+	nl = wrap("In this run: " (sender != "" ? sender : "no FIN or RST left the server") \
+	    (client_end != "" ? "; " client_end : "") ".")
+	for (i = 1; i <= nl; i++)
+		print part[i]
+}
+
 # The second pass: one row per event, and its continuation lines.
 function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, cont, dir, fl) {
 	row++
@@ -459,13 +468,8 @@ END {
 		close("/dev/stderr")
 		exit 1
 	}
-	if (!manyconns) {
-		textw = 80
-		nl = wrap("In this run: " (sender != "" ? sender : "no FIN or RST left the server") \
-		    (client_end != "" ? "; " client_end : "") ".")
-		for (i = 1; i <= nl; i++)
-			print part[i]
-	}
+	if (!manyconns)
+		in_this_run()
 	if (svg != "")
 		svg_end()
 }
