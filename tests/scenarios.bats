@@ -179,7 +179,7 @@ linux_only() {
 	# the one the log shows was last, and the wire's RST came after it
 	last=$(values "$SLOG" "role pid" ev=close holders=1-\>0 linger=0)
 	said=$(sed -n '/^In this run: /,/\.$/p' <<<"$output" | tr '\n' ' ')
-	[[ $said == "In this run: the RST left at "*" ms, sent by $last's close(), the last holder; "* ]] ||
+	[[ $said == "In this run: the RST "*" by $last's close() at "*" ms, the last holder; "* ]] ||
 	    mistake "the run's sentence did not name $last, whose close was the last, as the RST's sender: '$said'"
 	if has_event "$SLOG" role=wire ev=segment; then
 		sent=$(t_of "$SLOG" role=wire ev=segment dir=out flags=R.) ||

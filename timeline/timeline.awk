@@ -330,8 +330,16 @@ function lanes_now(me,    k) {
 
 # The run's ending, for its last line (one connection only): the server's
 # call that sent the first FIN or RST (wire, from say()), who made it and
-# who else held the socket; and how the client's wait ended.
-function ending(r, ev, ms,    hh, p, call) {
+# who else held the socket; when the first FIN and RST from the server
+# were captured; and how the client's wait ended.
+function ending(r, ev, ms,    hh, p) {
+	if (r == "wire") {
+		if (log_get("dir") == "out" && log_get("flags") ~ /F/ && !("FIN" in wire_out))
+			wire_out["FIN"] = ms
+		if (log_get("dir") == "out" && log_get("flags") ~ /R/ && !("RST" in wire_out))
+			wire_out["RST"] = ms
+		return
+	}
 	if (r == "client") {
 		if (client_end != "")
 			return
@@ -343,21 +351,35 @@ function ending(r, ev, ms,    hh, p, call) {
 			client_end = sprintf("the client gave up at %.3f ms, without EOF", ms)
 		return
 	}
-	if (sender != "" || wire !~ /^<- /)
+	if (sent_kind != "" || wire !~ /^<- /)
 		return
+	sent_kind = substr(wire, 4)
 	split(log_get("holders"), hh, "->")
 	p = log_get("by") == "exit" ? log_get("exited") : log_pid
-	call = log_get("by") == "exit" ? "exit" : ev == "shutdown" ? "shutdown(" log_get("how") ")" : "close()"
-	sender = sprintf("the %s left at %.3f ms, sent by %s %s's %s, ", substr(wire, 4), ms, \
-	    p in role ? role[p] : "process", p, call) \
-	    (hh[2] > 0 ? "while " others(hh[2]) : "the last holder")
+	p = (p in role ? role[p] : "process") " " p
+	# an exit is logged when its process is reaped, after the FIN it sent
+	sent_by = log_get("by") == "exit" ? sprintf("the exit of %s (seen at %.3f ms)", p, ms) \
+	    : sprintf("%s's %s at %.3f ms", p, ev == "shutdown" ? "shutdown(" log_get("how") ")" \
+	    : "close()", ms)
+	sent_by = sent_by ", " (hh[2] > 0 ? "while " others(hh[2]) : "the last holder")
 }
 
-# The run's last line, from ending()'s findings.
+# The run in one sentence, from ending()'s findings: the time on the wire
+# where the segment was captured.
+function run_sentence(    s) {
+	if (sent_kind == "")
+		s = "no FIN or RST left the server"
+	else if (sent_kind in wire_out)
+		s = sprintf("the %s left at %.3f ms, sent by %s", sent_kind, wire_out[sent_kind], sent_by)
+	else
+		s = "the " sent_kind " was sent by " sent_by
+	return "In this run: " s (client_end != "" ? "; " client_end : "") "."
+}
+
+# The run's last line, run_sentence(), wrapped at 80 columns.
 function in_this_run(    nl, i) {
 	textw = 80
-	nl = wrap("In this run: " (sender != "" ? sender : "no FIN or RST left the server") \
-	    (client_end != "" ? "; " client_end : "") ".")
+	nl = wrap(run_sentence())
 	for (i = 1; i <= nl; i++)
 		print part[i]
 }
@@ -387,6 +409,8 @@ function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, 
 		w = sprintf("#%-3d%s%s", nseg, dir == "in" ? "->" : "<-", fl)
 		text = segwords(fl, log_get("len")) "  seq=" log_get("seq") " ack=" log_get("ack")
 		me = 0
+		if (!manyconns)
+			ending(r, ev, ms)
 	} else if (r == "trace") {
 		text = traced()
 		w = ""
@@ -438,7 +462,9 @@ function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, 
 			printf "%9s %s %-10s %s\n", "", cont, "", part[i]
 	}
 	if (svg != "")
-		svg_row(ms, me, w, r, dir, fl, text)
+		# a close by an exit is drawn on the lane of the process that exited
+		svg_row(t, ms, !me ? "" : log_got("exited") ? log_get("exited") : p, r, ev, c, dir, fl, \
+		    log_get("len"), me ? wire : "", log_get("helper"), text)
 	# the lane is free after its process's last event
 	if (me && last[p] == row) {
 		occupied[me] = ""
