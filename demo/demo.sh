@@ -34,7 +34,8 @@ die() {
 
 NAMES="close-while-held shutdown-while-held orderly-release close-before-echo
 shutdown-rd shutdown-rdwr abort abort-while-held client-abort unread-close
-unread-while-held lingering leak spawn-inherits spawn-cloexec dup"
+unread-while-held lingering leak spawn-inherits spawn-cloexec dup
+fork-forgets-close child-shutdown"
 
 # scenario NAME: set what the scenario is and how it runs:
 #   title    one line, for the list
@@ -42,8 +43,10 @@ unread-while-held lingering leak spawn-inherits spawn-cloexec dup"
 #   cargs    the client's options (besides port and log)
 #   look     what to look at, printed under the timeline
 #   until    the server's event that ends the run (KEY=VALUE pairs)
+#   inspect  what to show of the live connection before the server stops
 scenario() {
 	until='ev=close holders=*->0'
+	inspect=
 	case $1 in
 	close-while-held)
 		title="worker close()s, parent keeps its copy: EOF waits"
@@ -134,6 +137,7 @@ the client has not read yet. Compare unread-close." ;;
 		sargs="--end leak"
 		cargs="--send hello --timeout 500"
 		until='ev=leak'
+		inspect=show_states
 		look="The client's FIN was acknowledged, but the server never answers with its
 own: the server's side waits in CLOSE_WAIT, the client's in FIN_WAIT2, and
 the client gives up (timeout, exit 4). Only the worker's exit ends it." ;;
@@ -159,6 +163,28 @@ above, for this run)." ;;
 		cargs="--send hello"
 		look="Two descriptors of one process refer to one socket. Closing the first
 sends nothing; closing the second, 200 ms later, sends the FIN." ;;
+	fork-forgets-close)
+		title="the fork server whose parent never closes: CLOSE_WAIT until it exits"
+		sargs="--model fork --parent-keeps never --end close"
+		cargs="--send hello --timeout 500"
+		until='role=worker ev=close'
+		inspect=show_holders
+		look="The classic fork server with its classic mistake: the parent never calls
+close() on the connected socket. The child answers and closes, but its
+close() drops only its own reference, so no FIN leaves. bin/holders names
+the parent as the process that holds the socket in CLOSE_WAIT; the client
+gives up (exit 4). Only the parent's exit, at the server's stop, sends the
+FIN, and until then the parent keeps one descriptor for every connection." ;;
+	child-shutdown)
+		title="a forked child's shutdown() ends the parent's connection too"
+		sargs="--model fork --parent-keeps 500 --end shutdown"
+		cargs="--send hello"
+		look="The child calls shutdown(SHUT_WR): the FIN leaves at once, though the
+parent still holds the socket. shutdown() acts on the socket that parent
+and child share, so the connection is over for the parent too: a write
+through its copy would now fail with EPIPE. A library's cleanup in a
+forked child that calls shutdown() cuts its parent's connection this way
+(redis-py issue 863); one that only calls close() leaves it alone." ;;
 	*)
 		return 1 ;;
 	esac
@@ -170,6 +196,12 @@ list() {
 		printf '%-19s %s\n' "$name" "$title"
 	done
 	printf '%-19s %s\n' diagnose "a connection that never ends: bin/holders and bin/trace"
+}
+
+# Who holds the connections to the port, as /proc has it: bin/holders.
+show_holders() {
+	echo "\$ bin/holders --port $1"
+	"$bin/holders" --port "$1" || :
 }
 
 # The TCP states of connections to the port, as the kernel has them.
@@ -203,7 +235,7 @@ run() {
 	# shellcheck disable=SC2086 # the pairs, one a word
 	wait_until "the end of the connection" has_event "$slog" $until ||
 	    die "the server never logged the end of the connection ($until)"
-	[ "$name" != leak ] || show_states "$PORT"
+	[ -z "$inspect" ] || "$inspect" "$PORT"
 	server_stop || die "the server did not stop cleanly"
 	echo
 	"$bin/timeline" "$slog" "$clog"

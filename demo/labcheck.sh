@@ -5,7 +5,7 @@
 # each event is logged with the fields the key says, in its order, and the
 # times keep its lower bounds (ranges only where they are generous).
 #
-# usage: labcheck.sh [N...]     the exercises N (all ten)
+# usage: labcheck.sh [N...]     the exercises N (all twelve)
 # One line an exercise: "ok N title", "FAIL N title: what was not seen", or
 # "skip N title: needs root or CAP_NET_RAW ..." where the handout says it
 # needs the capture, none was made, and this process could not have made one. Exit status 0 when none failed, 1 otherwise (or when the programs do
@@ -248,16 +248,18 @@ check() {
 	8) check_8 ;;
 	9) check_9 ;;
 	10) check_10 ;;
+	11) check_11 ;;
+	12) check_12 ;;
 	esac
 }
 
 if [ $# -eq 0 ]; then
-	set -- 1 2 3 4 5 6 7 8 9 10
+	set -- 1 2 3 4 5 6 7 8 9 10 11 12
 fi
 for ex; do
 	case $ex in
-	[1-9] | 10) ;;
-	*) echo "usage: labcheck.sh [N...]: N an exercise, 1 to 10" >&2; exit 2 ;;
+	[1-9] | 1[0-2]) ;;
+	*) echo "usage: labcheck.sh [N...]: N an exercise, 1 to 12" >&2; exit 2 ;;
 	esac
 done
 # as the handout starts: make

@@ -332,7 +332,7 @@ function lanes_now(me,    k) {
 # call that sent the first FIN or RST (wire, from say()), who made it and
 # who else held the socket; when the first FIN and RST from the server
 # were captured; and how the client's wait ended.
-function ending(r, ev, ms,    hh, p) {
+function ending(r, ev, ms,    hh, p, left) {
 	if (r == "wire") {
 		if (log_get("dir") == "out" && log_get("flags") ~ /F/ && !("FIN" in wire_out))
 			wire_out["FIN"] = ms
@@ -361,7 +361,10 @@ function ending(r, ev, ms,    hh, p) {
 	sent_by = log_get("by") == "exit" ? sprintf("the exit of %s (seen at %.3f ms)", p, ms) \
 	    : sprintf("%s's %s at %.3f ms", p, ev == "shutdown" ? "shutdown(" log_get("how") ")" \
 	    : "close()", ms)
-	sent_by = sent_by ", " (hh[2] > 0 ? "while " others(hh[2]) : "the last holder")
+	# a shutdown's holders= is the count then, itself among them
+	left = ev == "shutdown" ? hh[1] - 1 : hh[2]
+	sent_by = sent_by ", " (left == 1 ? "while 1 other process still held it" : \
+	    left > 1 ? "while " left " other processes still held it" : "the last holder")
 }
 
 # The run in one sentence, from ending()'s findings: the time on the wire
