@@ -148,7 +148,9 @@ the client gives up (timeout, exit 4). Only the worker's exit ends it." ;;
 		until='ev=close by=exit'
 		look="The worker runs a helper (sh -c 'sleep 0.3'), as a CGI server would. The
 socket is not close-on-exec, so the helper holds it too: the worker's
-close() sends nothing, and the FIN leaves only when the helper exits." ;;
+close() sends nothing, and the FIN leaves only when the last holder lets
+go, the helper's exit unless the parent kept its copy longer (named above,
+for this run)." ;;
 	spawn-cloexec)
 		title="the same helper with close-on-exec: EOF at once"
 		sargs="--spawn 'sleep 0.3' --cloexec"
