@@ -385,13 +385,18 @@ EOF
 	# reference; the shutdown, and how many held the socket then
 	last=$(event "$logs/close-while-held.server.log" ev=close 'holders=*->0') ||
 	    die "no close dropped the last reference in close-while-held"
-	held=$(values "$logs/shutdown-while-held.server.log" holders ev=shutdown how=SHUT_WR) ||
-	    die "no shutdown(SHUT_WR) in shutdown-while-held"
+	if [ "$(field "$last" by)" = exit ]; then
+		last="the exit of process $(field "$last" exited)"
+	else
+		last="the $(field "$last" role)'s close()"
+	fi
+	held=$(values "$logs/shutdown-while-held.server.log" holders ev=shutdown how=SHUT_WR)
+	[ -n "$held" ] || die "no shutdown(SHUT_WR) in shutdown-while-held"
 	[ "$held" = 1 ] && held="1 process" || held="$held processes"
 	cat <<EOF
 
-Verdict: with close() the client's EOF came after $close_ms ms, when the
-$(field "$last" role)'s close() dropped the last reference; with shutdown(SHUT_WR)
+Verdict: with close() the client's EOF came after $close_ms ms, when
+$last dropped the last reference; with shutdown(SHUT_WR)
 it came after $shutdown_ms ms, while $held held the socket.
 
 More endings: make demo SCENARIO=NAME, with a NAME from 'make scenarios'.

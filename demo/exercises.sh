@@ -311,16 +311,6 @@ check_10() {
 	done
 }
 
-# tw_overflows: how many times the kernel had no room for one more socket
-# in TIME_WAIT (TCPTimeWaitOverflow), 0 where it does not say
-tw_overflows() {
-	awk '$1 == "TcpExt:" {
-		if (!c) { for (i = 2; i <= NF; i++) if ($i == "TCPTimeWaitOverflow") c = i; next }
-		n = $c
-	} END { print n + 0 }' /proc/net/netstat 2>/dev/null || echo 0
-}
-
-
 # 11. The fork server that forgets to close (make demo
 # SCENARIO=fork-forgets-close LOGS=1)
 check_11() {
@@ -353,13 +343,22 @@ check_12() {
 	    miss "no FIN left after the child's shutdown()" || return
 	e=$(after "$f" role=client ev=eof) ||
 	    miss "the client saw no EOF after the server's FIN" || return
-	close=$(event "$work/log" role=parent ev=close keep=timer 'holders=1->0') ||
+	p=$(at role=parent ev=close keep=timer 'holders=1->0') ||
 	    miss "the parent's close at the end of its keep (keep=timer holders=1->0) is not in the log" || return
-	p=$(at role=parent ev=close keep=timer 'holders=1->0')
 	lt "$e" "$p" ||
 	    miss "the client's EOF at $e ms did not come before the parent let go at $p ms" || return
-	case $(field "$close" state) in
+	state=$(values "$work/log" state role=parent ev=close keep=timer)
+	case $state in
 	ESTABLISHED | CLOSE_WAIT | '')
-		miss "the parent's copy was $(field "$close" state) at its close (state=): the child's shutdown should have ended the connection for it too" ;;
+		miss "the parent's copy was '$state' at its close (state=): the child's shutdown should have ended the connection for it too" ;;
 	esac
+}
+
+# tw_overflows: how many times the kernel had no room for one more socket
+# in TIME_WAIT (TCPTimeWaitOverflow), 0 where it does not say
+tw_overflows() {
+	awk '$1 == "TcpExt:" {
+		if (!c) { for (i = 2; i <= NF; i++) if ($i == "TCPTimeWaitOverflow") c = i; next }
+		n = $c
+	} END { print n + 0 }' /proc/net/netstat 2>/dev/null || echo 0
 }

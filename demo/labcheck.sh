@@ -6,9 +6,10 @@
 # times keep its lower bounds (ranges only where they are generous).
 #
 # usage: labcheck.sh [N...]     the exercises N (all twelve)
-# One line an exercise: "ok N title", "FAIL N title: what was not seen", or
-# "skip N title: needs root or CAP_NET_RAW ..." where the handout says it
-# needs the capture, none was made, and this process could not have made one. Exit status 0 when none failed, 1 otherwise (or when the programs do
+# One line an exercise: "ok N title", "FAIL N title: what was not seen",
+# or "skip N title: needs root or CAP_NET_RAW ..." where the handout says
+# it needs the capture, none was made, and this process could not have
+# made one. Exit status 0 when none failed, 1 otherwise (or when the programs do
 # not build), 2 a usage error.
 #
 # The commands are read from the handout, so that the lab and its check
@@ -208,11 +209,18 @@ article_order() {
 	    miss "the server acknowledged the client's FIN only with the first echo, not on its own before it: the FIN came less than the delayed ACK's 40 ms before the echo (a loaded machine?), so the segments are not numbered as in the article"
 }
 
-# the exercises' checks: check_1 to check_10
+# the exercises' checks: check_1 to check_12
 # shellcheck source=demo/exercises.sh
 . "$TOP/demo/exercises.sh"
 
 # --- running them ---
+
+# may_capture: this process may open a packet socket (Linux: CAP_NET_RAW in
+# its effective set, bit 13, which root has)
+may_capture() {
+	lc_cap=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status 2>/dev/null)
+	[ -n "$lc_cap" ] && [ $((0x$lc_cap >> 13 & 1)) -eq 1 ]
+}
 
 # run N: run exercise N's command in the scratch clone, its output in $out;
 # why= when it did not run to its end
@@ -268,13 +276,6 @@ make -s -C "$TOP" all >"$work/make.out" 2>&1 || {
 	echo "labcheck: make failed: the programs the lab runs are not built" >&2
 	exit 1
 }
-# may_capture: this process may open a packet socket (Linux: CAP_NET_RAW in
-# its effective set, bit 13, which root has)
-may_capture() {
-	cap=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status 2>/dev/null)
-	[ -n "$cap" ] && [ $((0x$cap >> 13 & 1)) -eq 1 ]
-}
-
 failed=0
 for ex; do
 	why=
