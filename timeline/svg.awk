@@ -141,14 +141,17 @@ function svg_lanes(clients, roles, x,    order, nord, r, j, pid, rp, k, nl, free
 # px a millisecond up to GAPMS; a longer gap is cut there, marked with its
 # length, and still drawn a little taller for each doubling of it, so that
 # the longest wait stays the tallest.
-function svg_gaps(n, ROW, PXMS, GAPMS,    i, gap) {
+function svg_gaps(n, ROW, PXMS, GAPMS,    i, gap, d) {
 	for (i = 2; i <= n; i++) {
 		gap = sv_ms[i] - sv_ms[i - 1]
 		sv_dy[i] = ROW + PXMS * (gap > GAPMS ? GAPMS : gap)
-		if (gap > GAPMS) {
-			sv_brk[i] = gap
-			sv_dy[i] += int(10 * log(gap / GAPMS) / log(2))
-		}
+		if (gap <= GAPMS)
+			continue
+		sv_brk[i] = gap
+		# 10 px a doubling, straight between (no log(): busybox may lack it)
+		for (d = gap / GAPMS; d >= 2; d /= 2)
+			sv_dy[i] += 10
+		sv_dy[i] += 10 * (d - 1)
 	}
 }
 
