@@ -126,8 +126,12 @@ function log_sends(    c, e, to, h, seg) {
 		log_client_fin[c] = 1
 		return "F"
 	}
-	# the server's: a shutdown that ends its writing sends the FIN
-	# whoever else holds the socket
+	# the server's: nothing on a socket already closed (state=, the state
+	# at the call: CLOSE once both FINs or an RST have passed)
+	if (log_get("state") == "CLOSE")
+		return ""
+	# a shutdown that ends its writing sends the FIN whoever else holds
+	# the socket
 	if (log_ev == "shutdown") {
 		if (log_get("how") == "SHUT_RD")
 			return ""

@@ -34,7 +34,8 @@ die() {
 
 NAMES="close-while-held shutdown-while-held orderly-release close-before-echo
 shutdown-rd shutdown-rdwr abort abort-while-held client-abort unread-close
-unread-while-held lingering leak spawn-inherits spawn-cloexec dup"
+unread-while-held lingering leak spawn-inherits spawn-cloexec dup
+fork-forgets-close child-shutdown"
 
 # scenario NAME: set what the scenario is and how it runs:
 #   title    one line, for the list
@@ -42,8 +43,10 @@ unread-while-held lingering leak spawn-inherits spawn-cloexec dup"
 #   cargs    the client's options (besides port and log)
 #   look     what to look at, printed under the timeline
 #   until    the server's event that ends the run (KEY=VALUE pairs)
+#   inspect  what to show of the live connection before the server stops
 scenario() {
 	until='ev=close holders=*->0'
+	inspect=
 	case $1 in
 	close-while-held)
 		title="worker close()s, parent keeps its copy: EOF waits"
@@ -56,7 +59,7 @@ The FIN leaves at the parent's close, 500 ms later, and only then the EOF." ;;
 		sargs="--parent-keeps 500 --end shutdown"
 		cargs="--send hello"
 		look="shutdown(SHUT_WR) sends the FIN whoever else holds the socket: the
-client's EOF comes at once, 500 ms before the parent lets go." ;;
+client's EOF comes at once, about 500 ms before the parent lets go." ;;
 	orderly-release)
 		title="the article's experiment 1: half-close, both echoes, EOF"
 		sargs="--reply-delay $reply_delay"
@@ -90,8 +93,10 @@ ever read it: the worker's next read() fails with ECONNRESET." ;;
 		title="SO_LINGER {1, 0}, then close(): RST instead of FIN"
 		sargs="--end abort"
 		cargs="--send hello"
-		look="The worker is the last holder: its close() sends RST, and the client's
-read() fails with ECONNRESET (exit 3) instead of seeing EOF." ;;
+		look="SO_LINGER {1, 0} makes the last close send RST instead of FIN. The worker
+sets it and closes; the parent closes its copy right after the handoff. The
+two race: whichever is last sends the RST (named above, for this run), and
+the client's read() fails with ECONNRESET (exit 3) instead of seeing EOF." ;;
 	abort-while-held)
 		title="SO_LINGER {1, 0} while held: RST at the parent's close"
 		sargs="--end abort --parent-keeps 300"
@@ -132,6 +137,7 @@ the client has not read yet. Compare unread-close." ;;
 		sargs="--end leak"
 		cargs="--send hello --timeout 500"
 		until='ev=leak'
+		inspect=show_states
 		look="The client's FIN was acknowledged, but the server never answers with its
 own: the server's side waits in CLOSE_WAIT, the client's in FIN_WAIT2, and
 the client gives up (timeout, exit 4). Only the worker's exit ends it." ;;
@@ -142,20 +148,45 @@ the client gives up (timeout, exit 4). Only the worker's exit ends it." ;;
 		until='ev=close by=exit'
 		look="The worker runs a helper (sh -c 'sleep 0.3'), as a CGI server would. The
 socket is not close-on-exec, so the helper holds it too: the worker's
-close() sends nothing, and the FIN leaves only when the helper exits." ;;
+close() sends nothing, and the FIN leaves only when the last holder lets
+go, the helper's exit unless the parent kept its copy longer (named above,
+for this run)." ;;
 	spawn-cloexec)
 		title="the same helper with close-on-exec: EOF at once"
 		sargs="--spawn 'sleep 0.3' --cloexec"
 		cargs="--send hello"
 		until='ev=exit helper='
-		look="With FD_CLOEXEC the helper never holds the socket: the worker's close()
-is the last, and the FIN leaves at once." ;;
+		look="With FD_CLOEXEC the helper never holds the socket: only the worker and
+the parent do, and whichever closes last sends the FIN at once (named
+above, for this run)." ;;
 	dup)
 		title="dup(): one close sends nothing, the last sends the FIN"
 		sargs="--end dup --end-wait 200"
 		cargs="--send hello"
 		look="Two descriptors of one process refer to one socket. Closing the first
 sends nothing; closing the second, 200 ms later, sends the FIN." ;;
+	fork-forgets-close)
+		title="the fork server whose parent never closes: CLOSE_WAIT until it exits"
+		sargs="--model fork --parent-keeps never --end close"
+		cargs="--send hello --timeout 500"
+		until='role=worker ev=close'
+		inspect=show_holders
+		look="The classic fork server with its classic mistake: the parent never calls
+close() on the connected socket. The child answers and closes, but its
+close() drops only its own reference, so no FIN leaves. bin/holders names
+the parent as the process that holds the socket in CLOSE_WAIT; the client
+gives up (exit 4). Only the parent's exit, at the server's stop, sends the
+FIN, and until then the parent keeps one descriptor for every connection." ;;
+	child-shutdown)
+		title="a forked child's shutdown() ends the parent's connection too"
+		sargs="--model fork --parent-keeps 500 --end shutdown"
+		cargs="--send hello"
+		look="The child calls shutdown(SHUT_WR): the FIN leaves at once, though the
+parent still holds the socket. shutdown() acts on the socket that parent
+and child share, so the connection is over for the parent too: a write
+through its copy would now fail with EPIPE. A library's cleanup in a
+forked child that calls shutdown() cuts its parent's connection this way
+(redis-py issue 863); one that only calls close() leaves it alone." ;;
 	*)
 		return 1 ;;
 	esac
@@ -167,6 +198,12 @@ list() {
 		printf '%-19s %s\n' "$name" "$title"
 	done
 	printf '%-19s %s\n' diagnose "a connection that never ends: bin/holders and bin/trace"
+}
+
+# Who holds the connections to the port, as /proc has it: bin/holders.
+show_holders() {
+	echo "\$ bin/holders --port $1"
+	"$bin/holders" --port "$1" || :
 }
 
 # The TCP states of connections to the port, as the kernel has them.
@@ -200,7 +237,7 @@ run() {
 	# shellcheck disable=SC2086 # the pairs, one a word
 	wait_until "the end of the connection" has_event "$slog" $until ||
 	    die "the server never logged the end of the connection ($until)"
-	[ "$name" != leak ] || show_states "$PORT"
+	[ -z "$inspect" ] || "$inspect" "$PORT"
 	server_stop || die "the server did not stop cleanly"
 	echo
 	"$bin/timeline" "$slog" "$clog"
@@ -344,11 +381,23 @@ EOF
 	if [ -z "$close_ms" ] || [ -z "$shutdown_ms" ]; then
 		die "no EOF measured"
 	fi
+	# who sent each FIN, from the logs: the close that dropped the last
+	# reference; the shutdown, and how many held the socket then
+	last=$(event "$logs/close-while-held.server.log" ev=close 'holders=*->0') ||
+	    die "no close dropped the last reference in close-while-held"
+	if [ "$(field "$last" by)" = exit ]; then
+		last="the exit of process $(field "$last" exited)"
+	else
+		last="the $(field "$last" role)'s close()"
+	fi
+	held=$(values "$logs/shutdown-while-held.server.log" holders ev=shutdown how=SHUT_WR)
+	[ -n "$held" ] || die "no shutdown(SHUT_WR) in shutdown-while-held"
+	[ "$held" = 1 ] && held="1 process" || held="$held processes"
 	cat <<EOF
 
-Verdict: with close() the client's EOF came after $close_ms ms, only when the
-parent let go of its copy; with shutdown(SHUT_WR) it came after $shutdown_ms ms,
-while the parent still held the socket.
+Verdict: with close() the client's EOF came after $close_ms ms, when
+$last dropped the last reference; with shutdown(SHUT_WR)
+it came after $shutdown_ms ms, while $held held the socket.
 
 More endings: make demo SCENARIO=NAME, with a NAME from 'make scenarios'.
 EOF

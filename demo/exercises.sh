@@ -55,7 +55,7 @@ check_1() {
 check_2() {
 	scene orderly-release || return
 	[ -n "$captured" ] ||
-	    miss "no segment was captured, though we run as root" || return
+	    miss "no segment was captured, though this user may capture (root or CAP_NET_RAW)" || return
 	article_order || return
 	nseg=$(segments)
 	[ "$nseg" -eq 15 ] || miss "the wire had $nseg segments, not the article's 15" || return
@@ -99,7 +99,7 @@ check_2() {
 check_3() {
 	scene close-before-echo || return
 	[ -n "$captured" ] ||
-	    miss "no segment was captured, though we run as root" || return
+	    miss "no segment was captured, though this user may capture (root or CAP_NET_RAW)" || return
 	article_order || return
 	nseg=$(segments)
 	[ "$nseg" -eq 11 ] || miss "the wire had $nseg segments, not the article's 11" || return
@@ -311,6 +311,49 @@ check_10() {
 	done
 }
 
+# 11. The fork server that forgets to close (make demo
+# SCENARIO=fork-forgets-close LOGS=1)
+check_11() {
+	scene fork-forgets-close || return
+	parent=$(field "$(event "$work/log" role=parent ev=fork)" pid) ||
+	    miss "the parent did not fork a child for the connection (no ev=fork of the parent)" || return
+	c=$(at role=worker ev=close 'holders=2->1') ||
+	    miss "the child's close did not leave the socket to the parent (no ev=close holders=2->1 of the child): it should send nothing" || return
+	g=$(after "$c" role=client ev=timeout) ||
+	    miss "the client did not give up after the child's close (no ev=timeout of the client)" || return
+	# bin/holders ran before the server stopped: the CLOSE_WAIT socket, and
+	# the parent under it
+	awk -v p="$parent" '/^CLOSE_WAIT / { cw = 1; next } /^[A-Z]/ { cw = 0 }
+	    cw && $1 == p { found = 1 } END { exit !found }' "$work/scene" ||
+	    miss "bin/holders did not name the parent ($parent) as holding the socket in CLOSE_WAIT" || return
+	p=$(after "$g" role=parent ev=close 'holders=1->0') ||
+	    miss "the parent's close at the server's stop, after the client gave up, was not the last holder's (holders=1->0)" || return
+	{ f=$(first_sent server F) && ge "$f" "$p"; } ||
+	    miss "the FIN did not leave at the parent's close (none, or one before it)"
+}
+
+# 12. A child's shutdown() (make demo SCENARIO=child-shutdown LOGS=1)
+check_12() {
+	scene child-shutdown || return
+	logged role=parent ev=fork ||
+	    miss "the parent did not fork a child for the connection (no ev=fork of the parent)" || return
+	s=$(at role=worker ev=shutdown how=SHUT_WR holders=2) ||
+	    miss "the child did not call shutdown(SHUT_WR) while 2 processes held the socket (no ev=shutdown how=SHUT_WR holders=2)" || return
+	{ f=$(first_sent server F) && ge "$f" "$s"; } ||
+	    miss "no FIN left after the child's shutdown()" || return
+	e=$(after "$f" role=client ev=eof) ||
+	    miss "the client saw no EOF after the server's FIN" || return
+	p=$(at role=parent ev=close keep=timer 'holders=1->0') ||
+	    miss "the parent's close at the end of its keep (keep=timer holders=1->0) is not in the log" || return
+	lt "$e" "$p" ||
+	    miss "the client's EOF at $e ms did not come before the parent let go at $p ms" || return
+	state=$(values "$work/log" state role=parent ev=close keep=timer)
+	case $state in
+	ESTABLISHED | CLOSE_WAIT | '')
+		miss "the parent's copy was '$state' at its close (state=): the child's shutdown should have ended the connection for it too" ;;
+	esac
+}
+
 # tw_overflows: how many times the kernel had no room for one more socket
 # in TIME_WAIT (TCPTimeWaitOverflow), 0 where it does not say
 tw_overflows() {
@@ -319,4 +362,3 @@ tw_overflows() {
 		n = $c
 	} END { print n + 0 }' /proc/net/netstat 2>/dev/null || echo 0
 }
-

@@ -507,18 +507,6 @@ print(sorted({r["round"] for r in rows})[:2])' "$BATS_TEST_TMPDIR/watch.out"
 	    mistake "bin/holders --watch --json's lines were not valid JSON with round and change, as Python says above"
 }
 
-# need_nobody: skips unless this test can run a program as nobody
-need_nobody() {
-	[ "$(id -u)" = 0 ] || skip "needs root, to run it as another user"
-	command -v setpriv >/dev/null || skip "setpriv is not installed"
-}
-
-# as_nobody COMMAND...: COMMAND as the user nobody; a sanitizer's report
-# file would be root's: on stderr (make check)
-as_nobody() {
-	env -u ASAN_OPTIONS -u UBSAN_OPTIONS setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
-}
-
 @test "without root: it says how many processes it could not read, and still reports" {
 	need_nobody
 	held_by_two

@@ -48,11 +48,6 @@ stops_on() {
 	done
 }
 
-# spawned N: the server has forked N workers
-spawned() {
-	[ "$(server_children | wc -l)" -eq "$1" ]
-}
-
 @test "prefork: a worker killed with SIGKILL is replaced" {
 	start_server --workers 2
 	victim=$(server_children | head -n 1)

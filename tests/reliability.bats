@@ -30,11 +30,6 @@ linux_only() {
 	[ -d /proc/self/fd ] || skip "needs /proc"
 }
 
-# spawned N: the server has forked N workers
-spawned() {
-	[ "$(server_children | wc -l)" -eq "$1" ]
-}
-
 accepted() {
 	[ "$(values "$SLOG" fd ev=accept | wc -l)" -eq "$1" ]
 }

@@ -31,9 +31,10 @@ linux_only() {
 @test "the catalogue lists every scenario, and an unknown name is refused" {
 	run sh "$TOP/demo/demo.sh" list
 	assert_success || mistake "demo.sh list failed"
-	assert_equal "${#lines[@]}" 17 ||
-	    mistake "demo.sh list did not list the 17 scenarios, one a line"
-	for name in orderly-release close-before-echo abort lingering leak dup diagnose; do
+	assert_equal "${#lines[@]}" 19 ||
+	    mistake "demo.sh list did not list the 19 scenarios, one a line"
+	for name in orderly-release close-before-echo abort lingering leak dup fork-forgets-close \
+	    child-shutdown diagnose; do
 		assert_line --regexp "^$name " || mistake "demo.sh list did not list the scenario $name"
 	done
 	run sh "$TOP/demo/demo.sh" no-such-thing
@@ -70,6 +71,10 @@ linux_only() {
 	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
 	((shutdown <= eof && eof < parent_close)) ||
 	    mistake "the client's EOF did not come between the worker's shutdown and the parent's close: shutdown(SHUT_WR) sends the FIN whoever else holds the socket"
+	worker=$(values "$SLOG" pid role=worker ev=shutdown)
+	said=$(sed -n '/^In this run: /,/\.$/p' <<<"$output" | tr '\n' ' ')
+	[[ $said == "In this run: the FIN "*" by worker $worker's shutdown(SHUT_WR) at "*" ms, while 1 other process still held it; the client read EOF at "* ]] ||
+	    mistake "the run's sentence did not name worker $worker's shutdown as the FIN's sender, while the parent held the socket: '$said'"
 }
 
 @test "orderly-release: after the client's half-close both echoes arrive, then EOF" {
@@ -175,6 +180,17 @@ linux_only() {
 	rst=$(t_of "$CLOG" ev=rst err=ECONNRESET) ||
 	    mistake "the client's read did not fail with ECONNRESET"
 	((close <= rst)) || mistake "the client saw the reset before the last close that sends it"
+	# the parent's close and the worker's race: the run's own sentence names
+	# the one the log shows was last, and the wire's RST came after it
+	last=$(values "$SLOG" "role pid" ev=close holders=1-\>0 linger=0)
+	said=$(sed -n '/^In this run: /,/\.$/p' <<<"$output" | tr '\n' ' ')
+	[[ $said == "In this run: the RST "*" by $last's close() at "*" ms, the last holder; "* ]] ||
+	    mistake "the run's sentence did not name $last, whose close was the last, as the RST's sender: '$said'"
+	if has_event "$SLOG" role=wire ev=segment; then
+		sent=$(t_of "$SLOG" role=wire ev=segment dir=out flags=R.) ||
+		    mistake "the capture has no RST from the server"
+		((close <= sent)) || mistake "the wire's RST left before the close the sentence names"
+	fi
 }
 
 @test "abort-while-held: the worker's abortive close sends nothing; the parent's sends RST" {
@@ -331,4 +347,42 @@ linux_only() {
 	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
 	((exited < close && close <= eof)) ||
 	    mistake "not the order: the helper's exit, the worker's close, then the client's EOF"
+}
+
+@test "fork-forgets-close: the parent's copy holds the socket in CLOSE_WAIT until the parent exits" {
+	scenario fork-forgets-close
+	[[ $RESULT == "result end=timeout "* ]] || mistake "the client did not time out: '$RESULT'"
+	has_event "$SLOG" role=parent ev=fork ||
+	    mistake "the server did not fork a child for the connection"
+	child_close=$(t_of "$SLOG" role=worker ev=close holders=2-\>1) ||
+	    mistake "the child's close was not logged as leaving the parent's copy ('holders=2->1')"
+	gave_up=$(t_of "$CLOG" ev=timeout) || mistake "the client did not log that it gave up"
+	last=$(t_of "$SLOG" role=parent ev=close holders=1-\>0) ||
+	    mistake "the parent's close at its exit was not logged as the last ('holders=1->0')"
+	((child_close < gave_up && gave_up < last)) ||
+	    mistake "not the order of a parent that never closes: the child's close, the client giving up, the parent's close at its exit"
+	parent=$(values "$SLOG" pid role=parent ev=fork)
+	# bin/holders, run before the server stopped: the CLOSE_WAIT socket and
+	# the parent under it
+	awk -v p="$parent" '/^CLOSE_WAIT / { cw = 1; next } /^[A-Z]/ { cw = 0 }
+	    cw && $1 == p { found = 1 } END { exit !found }' <<<"$output" ||
+	    mistake "bin/holders did not name the parent $parent as holding the CLOSE_WAIT socket"
+}
+
+@test "child-shutdown: a child's shutdown() sends the FIN while the parent holds the socket, ending it for both" {
+	scenario child-shutdown
+	[[ $RESULT == "result end=eof "* ]] || mistake "the connection did not end with EOF: '$RESULT'"
+	has_event "$SLOG" role=parent ev=fork ||
+	    mistake "the server did not fork a child for the connection"
+	shutdown=$(t_of "$SLOG" role=worker ev=shutdown how=SHUT_WR holders=2) ||
+	    mistake "the child did not log 'shutdown how=SHUT_WR holders=2' while the parent held the socket"
+	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
+	parent_close=$(t_of "$SLOG" role=parent ev=close holders=1-\>0 keep=timer) ||
+	    mistake "the parent's close was not logged as the last ('holders=1->0 keep=timer') after its keep"
+	((shutdown <= eof && eof < parent_close)) ||
+	    mistake "the client's EOF did not come between the child's shutdown and the parent's close"
+	# the parent's copy is the same socket: its sending side shut by the child
+	state=$(values "$SLOG" state role=parent ev=close keep=timer)
+	[[ $state != ESTABLISHED && $state != CLOSE_WAIT ]] ||
+	    mistake "the parent's copy was still $state at its close: the child's shutdown did not end the connection for it"
 }

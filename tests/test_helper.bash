@@ -184,6 +184,20 @@ grader_unavailable() {
 	    echo "unshare --net --mount --user does not work here"
 }
 
+# need_nobody: skips unless this test can run a program as nobody
+need_nobody() {
+	[ "$(id -u)" = 0 ] || skip "needs root, to run it as another user"
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	as_nobody test -x "$TOP/bin/server" ||
+	    skip "the user nobody cannot reach the tree's programs in $TOP"
+}
+
+# as_nobody COMMAND...: COMMAND as the user nobody; a sanitizer's report
+# file would be root's: on stderr (make check)
+as_nobody() {
+	env -u ASAN_OPTIONS -u UBSAN_OPTIONS setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
 # grader_setup: in a setup_file, whether bin/grade can run here; 1 if not,
 # and then graded skips each test, saying why
 grader_setup() {
@@ -344,6 +358,11 @@ server_children() {
 		values "$SLOG" "worker helper wire" ev=spawn
 		values "$SLOG" child ev=fork
 	} | grep -E '^[1-9][0-9]{0,9}$'
+}
+
+# spawned N: the server has logged forking N children (server_children)
+spawned() {
+	[ "$(server_children | wc -l)" -eq "$1" ]
 }
 
 # reaped N: the server has logged the exit of N children

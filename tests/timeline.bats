@@ -143,3 +143,30 @@ forked() {
 	assert_failure 2 || mistake "an unknown option must make the timeline exit 2, a usage error"
 	assert_line --index 0 'timeline: unknown option --bogus'
 }
+
+@test "a copy passed to a worker and not yet taken is named as the holder, and the kernel's line agrees" {
+	# the one worker is stopped while the parent hands it the connection and
+	# closes its own copy at once: the copy is in flight at that close
+	local worker
+	start_server --workers 1 --parent-keeps 0 --kernel-holders
+	wait_until "the server's worker" spawned 1
+	worker=$(server_children)
+	kill -STOP "$worker"
+	start_client --send hello --log "$CLOG"
+	wait_for_event "$SLOG" role=parent ev=close || { kill -CONT "$worker"; false; } ||
+	    mistake "the parent never closed its copy after the handoff (--parent-keeps 0)"
+	kill -CONT "$worker"
+	wait_client
+	assert_success || mistake "the client did not get its echo and EOF once the worker went on"
+	wait_for_event "$SLOG" role=worker ev=close
+	run "$TOP/bin/timeline" "$SLOG" "$CLOG"
+	assert_success
+	# the sentence wraps: read it joined
+	text=$(sed -E 's/^ +[0-9.]* +([A-Z*| ] +)*//' <<<"$output" | tr '\n' ' ' | tr -s ' ')
+	[[ $text == *"holders 2->1: nothing is sent, the copy passed to worker $worker still holds it, in flight: no process has it yet"* ]] ||
+	    mistake "the parent's close did not name the copy in flight to worker $worker as what holds the socket"
+	[[ $text == *"after: no process: the copy in flight to worker $worker"* ]] ||
+	    mistake "the kernel's line after the parent's close did not say the copy in flight holds it"
+	[[ $text != *"other process still holds it"* ]] ||
+	    mistake "the timeline said another process held the socket while no process did"
+}

@@ -359,3 +359,53 @@ pcap_records() {
 	assert_equal "$(segments | grep -c '^in S ')" 1 ||
 	    mistake "the capture of a listener on ::ffff:127.0.0.1 did not see the connection's SYN, as IPv4"
 }
+
+# svg_fin SVG: the data-pid of the server's first FIN in the SVG
+svg_fin() {
+	sed -n 's/.*<g class="segment" [^>]*data-pid="\([^"]*\)" data-flags="[^"]*F[^"]*" data-dir="out".*/\1/p' \
+	    "$1" | head -n 1
+}
+
+# to_scale SVG: the row that follows the longest time between two rows
+# (by the ms it is labelled with) is drawn at least as far below the one
+# before it as any other row
+to_scale() {
+	sed -n 's/^<text x="10" y="\([0-9]*\)">\([0-9.]*\) ms<\/text>$/\1 \2/p' "$1" | awk '
+		NR > 1 { h[NR] = $1 - y; if ($2 - ms > gap) { gap = $2 - ms; at = NR } }
+		{ y = $1; ms = $2 }
+		END { for (i in h) if (h[i] > h[at]) exit 1; exit !at }'
+}
+
+@test "the SVG draws each FIN from the lane of the process whose call sent it, time to scale, as XML" {
+	# shutdown: the worker's FIN, while the parent keeps its copy
+	start_wire --parent-keeps 300 --end shutdown
+	client --send hello
+	assert_success || mistake "the client did not get its echo and EOF"
+	wait_for_event "$SLOG" role=parent ev=close keep=timer
+	stop_server
+	"$TOP/bin/timeline" --svg "$BATS_TEST_TMPDIR/shutdown.svg" "$SLOG" "$CLOG" >/dev/null
+	worker=$(values "$SLOG" pid role=worker ev=shutdown)
+	[ "$(svg_fin "$BATS_TEST_TMPDIR/shutdown.svg")" = "$worker" ] ||
+	    mistake "the SVG did not draw the server's FIN from the lane of worker $worker, whose shutdown sent it"
+	# close: the parent's, 300 ms later, the longest gap drawn
+	SLOG=$BATS_TEST_TMPDIR/close.server.log CLOG=$BATS_TEST_TMPDIR/close.client.log
+	start_wire --parent-keeps 300 --end close
+	client --send hello
+	assert_success || mistake "the client did not get its echo and EOF"
+	wait_for_event "$SLOG" role=parent ev=close keep=timer
+	stop_server
+	run "$TOP/bin/timeline" --svg "$BATS_TEST_TMPDIR/close.svg" "$SLOG" "$CLOG"
+	parent=$(values "$SLOG" pid role=parent ev=close keep=timer)
+	[ "$(svg_fin "$BATS_TEST_TMPDIR/close.svg")" = "$parent" ] ||
+	    mistake "the SVG did not draw the server's FIN from the lane of the parent $parent, whose last close sent it"
+	to_scale "$BATS_TEST_TMPDIR/close.svg" ||
+	    mistake "the SVG did not draw its longest wait as its tallest gap"
+	if command -v python3 >/dev/null; then
+		python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' \
+		    "$BATS_TEST_TMPDIR/close.svg" || mistake "the SVG is not well-formed XML"
+	fi
+	grep -q '<title>closelab: connection ' "$BATS_TEST_TMPDIR/close.svg" ||
+	    mistake "the SVG has no title"
+	! grep -q 'No segment was captured' "$BATS_TEST_TMPDIR/close.svg" ||
+	    mistake "the SVG said no segment was captured, though they were"
+}

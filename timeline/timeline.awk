@@ -58,6 +58,20 @@ function segwords(flags, len) {
 	return "ACK"
 }
 
+# The worker a copy of the parent's was passed to, over SCM_RIGHTS, and
+# which has not taken it yet (a reference that no process holds), for the
+# parent's close that leaves that copy the only one; "" otherwise.
+function passed_to(    hh) {
+	split(log_get("holders"), hh, "->")
+	return log_role == "parent" && hh[2] == 1 && (log_conn in inflight) ? inflight[log_conn] : ""
+}
+
+# Whether the kernel's holders (kernel=BEFORE->AFTER) show no process after
+# such a close: the message in flight holds the reference.
+function in_flight(    kh) {
+	return passed_to() != "" && split(log_get("kernel"), kh, "->") == 2 && kh[2] == ""
+}
+
 # What a close of the server's did, in words: sent, what log_sends() said it sent.
 function server_close(c, sent,    h, hh, b, why) {
 	h = log_get("holders")
@@ -77,10 +91,15 @@ function server_close(c, sent,    h, hh, b, why) {
 		why = log_get("linger") == "0" ? "SO_LINGER 0" : log_get("unread") " bytes unread"
 		return b ", holders " h ": last holder, RST (" why ")"
 	}
+	if (passed_to() != "")
+		return b ", holders " h ": nothing is sent, the copy passed to worker " passed_to() \
+		    " still holds it" (in_flight() ? ", in flight: no process has it yet" : "")
 	if (hh[2] > 0)
 		return b ", holders " h ": nothing is sent, " others(hh[2])
 	if (c in log_reset)
 		return b ", holders " h ": nothing is sent, the connection was reset"
+	if (log_get("state") == "CLOSE")
+		return b ", holders " h ": nothing is sent, the connection was closed already"
 	return b ", holders " h ": the FIN left already"
 }
 
@@ -219,6 +238,16 @@ function note(    p) {
 	if (log_role == "trace")
 		return
 	role[p] = log_role
+	# one connection, or more: another id, or the same id accepted or
+	# connected again (a client's port used again)
+	if (log_conn != "-" && onlyconn == "")
+		onlyconn = log_conn
+	else if (log_conn != "-" && log_conn != onlyconn)
+		manyconns = 1
+	if ((log_ev == "accept" || log_ev == "connect") && ++opened[log_role] > 1)
+		manyconns = 1
+	if (log_role != "client" && log_role != "wire")
+		server_logged = 1
 	if (log_ev == "spawn" && log_got("helper"))
 		role[log_get("helper")] = "helper"
 	if (log_role == "wire") {
@@ -313,8 +342,89 @@ function lanes_now(me,    k) {
 	return me ? substr(idle, 1, at[me]) star[me] substr(idle, at[me] + colw[me] + 1) : idle
 }
 
+# The run's ending, for its last line (one connection only), from the row
+# just drawn: when the server's first FIN and first RST were captured, how
+# the client's wait ended, and the server's call that sent the first FIN
+# or RST (sent, as say() found it).
+function ending(r, ev, ms, sent) {
+	if (manyconns)
+		return
+	if (r == "wire")
+		captured_at(ms)
+	else if (r == "client")
+		client_ended(ev, ms)
+	else if (sent != "" && sent_kind == "")
+		server_sent(ev, ms, sent)
+}
+
+function captured_at(ms) {
+	if (log_get("dir") == "out" && log_get("flags") ~ /F/ && !("FIN" in wire_out))
+		wire_out["FIN"] = ms
+	if (log_get("dir") == "out" && log_get("flags") ~ /R/ && !("RST" in wire_out))
+		wire_out["RST"] = ms
+}
+
+function client_ended(ev, ms) {
+	if (client_end != "")
+		return
+	if (ev == "eof")
+		client_end = sprintf("the client read EOF at %.3f ms", ms)
+	else if (ev == "rst")
+		client_end = sprintf("the client's read() failed with %s at %.3f ms", log_get("err"), ms)
+	else if (ev == "timeout")
+		client_end = sprintf("the client gave up at %.3f ms, without EOF", ms)
+}
+
+function server_sent(ev, ms, sent,    hh, p, left) {
+	sent_kind = sent == "F" ? "FIN" : "RST"
+	split(log_get("holders"), hh, "->")
+	p = log_get("by") == "exit" ? log_get("exited") : log_pid
+	p = (p in role ? role[p] : "process") " " p
+	# an exit is logged when its process is reaped, after the FIN it sent
+	sent_by = log_get("by") == "exit" ? sprintf("the exit of %s (seen at %.3f ms)", p, ms) \
+	    : sprintf("%s's %s at %.3f ms", p, ev == "shutdown" ? "shutdown(" log_get("how") ")" \
+	    : "close()", ms)
+	# a shutdown's holders= is the count then, itself among them
+	left = ev == "shutdown" ? hh[1] - 1 : hh[2]
+	sent_by = sent_by ", " (left == 1 ? "while 1 other process still held it" : \
+	    left > 1 ? "while " left " other processes still held it" : \
+	    ev == "shutdown" ? "the only holder" : "the last holder")
+}
+
+# The run in one sentence, from ending()'s findings: where segments were
+# captured, they decide what left and when; "" where the server's log is
+# not among the logs (a client's, or a tracer's alone cannot tell).
+function run_sentence(    s) {
+	if (!server_logged)
+		return ""
+	if (sent_kind != "" && (sent_kind in wire_out))
+		s = sprintf("the %s left at %.3f ms, sent by %s", sent_kind, wire_out[sent_kind], sent_by)
+	else if (sent_kind != "" && captured)
+		s = "no " sent_kind " from the server was captured, though the log counts " sent_by
+	else if (sent_kind != "")
+		s = "the " sent_kind " was sent by " sent_by
+	else if (captured && ("FIN" in wire_out || "RST" in wire_out))
+		s = "the server's " ("FIN" in wire_out ? "FIN" : "RST") " was captured, though no call " \
+		    "in its log sent it"
+	else
+		s = "no FIN or RST left the server"
+	return "In this run: " s (client_end != "" ? "; " client_end : "") "."
+}
+
+# The run's last line, run_sentence(), wrapped at 80 columns.
+function in_this_run(    nl, i, s, w) {
+	if ((s = run_sentence()) == "")
+		return
+	w = textw
+	textw = 80
+	nl = wrap(s)
+	textw = w
+	for (i = 1; i <= nl; i++)
+		print part[i]
+}
+
 # The second pass: one row per event, and its continuation lines.
-function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, cont, dir, fl) {
+function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, cont, dir, fl, sent) {
 	row++
 	p = log_pid
 	r = log_role
@@ -326,6 +436,7 @@ function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, 
 	ms = (t - t0) / 1e6
 	dir = ""
 	fl = ""
+	sent = ""
 	if (ev == "drops") {
 		text = "the capture lost " log_get("dropped") " segments here: the numbering from here on " \
 		    "is not complete"
@@ -338,6 +449,7 @@ function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, 
 		w = sprintf("#%-3d%s%s", nseg, dir == "in" ? "->" : "<-", fl)
 		text = segwords(fl, log_get("len")) "  seq=" log_get("seq") " ack=" log_get("ack")
 		me = 0
+		ending(r, ev, ms, "")
 	} else if (r == "trace") {
 		text = traced()
 		w = ""
@@ -346,7 +458,16 @@ function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, 
 		if (first[p] == row)
 			take_lane(p)
 		me = col[p]
+		# a copy passed over SCM_RIGHTS and not yet taken: a reference
+		# that no process holds, until the worker takes it or is gone
+		if (ev == "handoff" && !log_got("err"))
+			inflight[c] = log_get("worker")
+		else if ((c in inflight) && (ev == "take" || log_get("exited") == inflight[c] || \
+		    p == inflight[c]))
+			delete inflight[c]
 		text = say(r, ev, c)
+		sent = wire ~ /FIN/ ? "F" : wire ~ /RST/ ? "R" : ""
+		ending(r, ev, ms, r == "client" ? "" : sent)
 		w = captured && wire != "?" ? "" : wire
 		# the socket state, where it changed for this side: the state a
 		# call left (then=), or the state at the event
@@ -374,13 +495,16 @@ function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, 
 		split(log_get("kernel"), kh, "->")
 		kt = "kernel: held by " who(kh[1])
 		if (ev != "shutdown")
-			kt = kt "; after: " who(kh[2])
+			kt = kt "; after: " (in_flight() ? "no process: the copy in flight to worker " \
+			    passed_to() : who(kh[2]))
 		nl = wrap(kt)
 		for (i = 1; i <= nl; i++)
 			printf "%9s %s %-10s %s\n", "", cont, "", part[i]
 	}
 	if (svg != "")
-		svg_row(ms, me, w, r, dir, fl, text)
+		# a close by an exit is drawn on the lane of the process that exited
+		svg_row(t, ms, !me ? "" : log_got("exited") ? log_get("exited") : p, r, ev, c, dir, fl, \
+		    log_get("len"), log_get("seq"), sent, log_get("helper"), text)
 	# the lane is free after its process's last event
 	if (me && last[p] == row) {
 		occupied[me] = ""
@@ -410,6 +534,8 @@ END {
 		close("/dev/stderr")
 		exit 1
 	}
+	if (!manyconns)
+		in_this_run()
 	if (svg != "")
 		svg_end()
 }
