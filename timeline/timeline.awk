@@ -357,6 +357,7 @@ function ending(r, ev, ms, sent) {
 		server_sent(ev, ms, sent)
 }
 
+# A segment captured: the first FIN and RST from the server, by ms.
 function captured_at(ms) {
 	if (log_get("dir") == "out" && log_get("flags") ~ /F/ && !("FIN" in wire_out))
 		wire_out["FIN"] = ms
@@ -364,6 +365,7 @@ function captured_at(ms) {
 		wire_out["RST"] = ms
 }
 
+# A client's event: the first that ends its wait (EOF, reset, giving up).
 function client_ended(ev, ms) {
 	if (client_end != "")
 		return
@@ -375,6 +377,7 @@ function client_ended(ev, ms) {
 		client_end = sprintf("the client gave up at %.3f ms, without EOF", ms)
 }
 
+# The server's first call that sent a FIN or RST: who, how, who else held.
 function server_sent(ev, ms, sent,    hh, p, left) {
 	sent_kind = sent == "F" ? "FIN" : "RST"
 	split(log_get("holders"), hh, "->")
