@@ -49,7 +49,11 @@ wait_until() {
 	shift
 	until "$@"; do
 		sc_status=$?
-		if [ "$sc_status" -eq 255 ] || [ "$(date +%s)" -ge "$sc_end" ]; then
+		if [ "$sc_status" -eq 255 ]; then
+			echo "stopped waiting for $sc_what: it cannot come any more" >&2
+			return 1
+		fi
+		if [ "$(date +%s)" -ge "$sc_end" ]; then
 			echo "gave up after ${DEADLINE_S}s waiting for $sc_what" >&2
 			return 1
 		fi
@@ -66,7 +70,7 @@ gone() {
 # server_listening DIR: its port file is there; 255 if the server died first
 server_listening() {
 	[ -s "$1/port" ] && return 0
-	kill -0 "$SERVER_PID" 2>/dev/null || return 255
+	! gone "$SERVER_PID" || return 255
 	return 1
 }
 
@@ -142,7 +146,7 @@ server_scratch() {
 }
 
 server_cleanup() {
-	trace_stop
-	[ -z "$SERVER_PID" ] || server_stop
+	trace_stop || :
+	[ -z "$SERVER_PID" ] || server_stop || :
 	rm -rf "$sc_scratch"
 }

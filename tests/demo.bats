@@ -70,3 +70,15 @@ diagnose_container() {
 	run find /sys/fs/cgroup -maxdepth 6 -type d -name "$ns"
 	assert_output "" || mistake "the demo left its cgroup behind"
 }
+
+@test "a scenario whose server cannot start ends at once, saying why, and leaves nothing behind" {
+	mkdir "$BATS_TEST_TMPDIR/tmp"
+	TMPDIR=$BATS_TEST_TMPDIR/tmp run sh "$TOP/demo/demo.sh" --logs "$BATS_TEST_TMPDIR/none/x" close-while-held
+	assert_failure 1
+	assert_output --partial "demo: the server did not start"
+	assert_output --partial "cannot open log $BATS_TEST_TMPDIR/none/x/close-while-held.server.log"
+	refute_output --partial "gave up after" ||
+	    mistake "the demo waited out its deadline for a server that had already exited"
+	run ls -A "$BATS_TEST_TMPDIR/tmp"
+	assert_output "" || mistake "the demo left its scratch directory behind after its server failed"
+}
