@@ -21,6 +21,10 @@ svgdir=
 # the article's experiments: how long the server waits before each echo (the
 # tests take a longer wait, so that a loaded machine cannot reorder them)
 reply_delay=${REPLY_DELAY:-250}
+# the half-closing scenarios' step: the worker shuts down one step after it
+# takes the connection, the client writes again two steps after its first
+# write (the tests take a longer step, for the same reason)
+step=${STEP_MS:-100}
 
 # shellcheck source=common/serverctl.sh
 . "$TOP/common/serverctl.sh"
@@ -77,15 +81,15 @@ worker the data already queued, and its next write fails with EPIPE
 (a reset in CLOSE_WAIT is reported as EPIPE, not ECONNRESET)." ;;
 	shutdown-rd)
 		title="shutdown(SHUT_RD): nothing sent; Linux still takes data"
-		sargs="--reads discard --end-after 100 --end shutdown-rd --end-wait 200"
-		cargs="--send one --interval 200 --send two --after 200"
+		sargs="--reads discard --end-after $step --end shutdown-rd --end-wait $((2 * step))"
+		cargs="--send one --interval $((2 * step)) --send two --after $((2 * step))"
 		look="shutdown(SHUT_RD) sends no segment. The next read() returns 0 at once,
 yet on Linux the data the client sends afterwards is still queued and read
 (BSDs discard it). The close then sends the FIN." ;;
 	shutdown-rdwr)
 		title="shutdown(SHUT_RDWR): FIN at once; later data gets RST"
-		sargs="--reads discard --end-after 100 --end shutdown-rdwr --end-wait 200"
-		cargs="--send one --interval 200 --send two --after 200"
+		sargs="--reads discard --end-after $step --end shutdown-rdwr --end-wait $((2 * step))"
+		cargs="--send one --interval $((2 * step)) --send two --after $((2 * step))"
 		look="SHUT_RDWR sends the FIN like SHUT_WR: the client's EOF comes at once. When
 the client's next data arrives, Linux answers it with RST, since nobody will
 ever read it: the worker's next read() fails with ECONNRESET." ;;

@@ -11,11 +11,15 @@ load test_helper
 
 # scenario NAME: run it with demo.sh, keeping its logs; sets SLOG, CLOG, RESULT
 # The article's experiments wait this long before each echo: 10 times the
-# client's 100 ms steps, so that a loaded machine cannot reorder them.
+# client's 100 ms steps, so that a loaded machine cannot reorder them. The
+# half-closing scenarios take steps of STEP_MS (the demo's are 100 ms), for
+# the same reason.
 REPLY_DELAY_MS=1000
+STEP_MS=1000
 
 scenario() {
-	REPLY_DELAY=$REPLY_DELAY_MS run sh "$TOP/demo/demo.sh" --logs "$BATS_TEST_TMPDIR" "$1"
+	REPLY_DELAY=$REPLY_DELAY_MS STEP_MS=$STEP_MS run sh "$TOP/demo/demo.sh" \
+	    --logs "$BATS_TEST_TMPDIR" "$1"
 	assert_success || mistake "the demo of scenario $1 failed"
 	SLOG=$BATS_TEST_TMPDIR/$1.server.log
 	CLOG=$BATS_TEST_TMPDIR/$1.client.log
@@ -151,8 +155,8 @@ linux_only() {
 	    mistake "not the order of shutdown(SHUT_RD): the shutdown, read() returning 0, the client's second write, the worker reading it"
 	close=$(t_of "$SLOG" ev=close holders=1-\>0) ||
 	    mistake "no close was logged as the last holder's ('holders=1->0')"
-	((close <= eof && eof - shut >= 200 * MS)) ||
-	    mistake "the client's EOF did not wait for the close, at least 200 ms after the shutdown(SHUT_RD), which sends nothing"
+	((close <= eof && eof - shut >= 2 * STEP_MS * MS)) ||
+	    mistake "the client's EOF did not wait for the close, at least $((2 * STEP_MS)) ms after the shutdown(SHUT_RD), which sends nothing"
 }
 
 @test "shutdown-rdwr: the FIN leaves at once; data that comes after is reset" {

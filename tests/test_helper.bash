@@ -188,8 +188,10 @@ grader_unavailable() {
 need_nobody() {
 	[ "$(id -u)" = 0 ] || skip "needs root, to run it as another user"
 	command -v setpriv >/dev/null || skip "setpriv is not installed"
-	as_nobody test -x "$TOP/bin/server" ||
-	    skip "the user nobody cannot reach the tree's programs in $TOP"
+	local p
+	for p in "$TOP/bin/server" ${SERVER:+"$SERVER"} ${CLIENT:+"$CLIENT"} ${HOLDERS:+"$HOLDERS"}; do
+		as_nobody test -x "$p" || skip "the user nobody cannot run $p"
+	done
 }
 
 # as_nobody COMMAND...: COMMAND as the user nobody; a sanitizer's report
