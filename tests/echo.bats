@@ -37,10 +37,12 @@ echo_integrity() {
 	[ "$(received)" = "ABCDEFG1234567" ] ||
 	    mistake "the echoes differ from the two messages sent"
 
-	first=$(t_of "$SLOG" role=worker ev=read bytes=7) ||
-	    mistake "the worker did not log 'read bytes=7' for the first message"
-	echo1=$(t_of "$SLOG" role=worker ev=write bytes=7) ||
-	    mistake "the worker did not log 'write bytes=7' for the first echo"
+	# a worker that takes the connection late reads both messages at once:
+	# its first read and its first echo, whatever their size
+	first=$(t_of "$SLOG" role=worker ev=read bytes=) ||
+	    mistake "the worker did not log its first read"
+	echo1=$(t_of "$SLOG" role=worker ev=write bytes=) ||
+	    mistake "the worker did not log its first echo"
 	((echo1 - first >= 200 * MS)) ||
 	    mistake "the worker echoed sooner than --reply-delay 200 after its read"
 	# the client's FIN came before the second echo, which still arrived
