@@ -2,7 +2,9 @@
 # followed by their results.tsv lines and an empty line: writes grades.csv
 # (-v csv), junit.xml (-v xml) and the mistakes' counts (-v counts), and
 # prints a line a student. A student whose tests are errors was not graded:
-# no score, and the reason instead of the mistakes.
+# no score, and the reason instead of the mistakes. The score is the share
+# of the tests passed, or with -v weights (the lesson's: ID<TAB>POINTS<TAB>
+# CAP) the share of the points, held under the cap of each failed check.
 function xmlq(s) {
 	gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s)
 	gsub(/"/, "\\&quot;", s); gsub(/'/, "\\&apos;", s)
@@ -26,9 +28,18 @@ function short(s) {
 function fit(s, w) {
 	return length(s) > w ? substr(s, 1, w - 3) "..." : s
 }
-function flush(   i, score, list, seen, key, m, sentence, line) {
+function flush(   i, score, list, seen, key, m, sentence, line, got) {
 	total = passed + failed
 	score = total ? int(100 * passed / total + 0.5) : 0
+	if (weights != "") {
+		got = 0
+		for (i = 1; i <= t; i++)
+			got += st[i] == "pass" ? points[nm[i]] : 0
+		score = int(100 * got / all_points + 0.5)
+		for (i = 1; i <= t; i++)
+			if (st[i] == "fail" && cap[nm[i]] != "-" && score > cap[nm[i]] + 0)
+				score = cap[nm[i]] + 0
+	}
 	list = ""; m = 0
 	split("", seen)
 	for (i = 1; i <= t; i++) {
@@ -83,6 +94,10 @@ function flush(   i, score, list, seen, key, m, sentence, line) {
 }
 BEGIN {
 	split("", common)
+	while (weights != "" && (getline l <weights) > 0) {
+		split(l, w, "\t")
+		points[w[1]] = w[2]; cap[w[1]] = w[3]; all_points += w[2]
+	}
 	print "student,score,passed,failed,total,mistakes" >csv
 	print "<?xml version=\"1.0\" encoding=\"UTF-8\"?>" >xml
 	print "<testsuites name=\"closelab\">" >xml

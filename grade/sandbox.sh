@@ -25,6 +25,10 @@
 # cut, into its own directory while no process of the student's is left;
 # and from there as the tester, which may have been fooled, into a pipe.
 #
+# With CLOSELAB_GRADE_FILES=lesson, the judge (grade/judge) runs instead of
+# the test files, as the tester, on the student's server alone: its TAP is
+# FILE.tap, its mistakes FILE.reasons.
+#
 # Writes to OUT: build.log, FILE.tap (each test file's TAP, cut at 1 MiB),
 # FILE.results (its "ok"/"not ok" lines), FILE.reasons (test<TAB>sentence),
 # programs (what was graded), logs/FILE-N/ (the logs of each failed test)
@@ -33,7 +37,7 @@
 # (OUT/sandbox.log).
 #
 # The environment: CLOSELAB_GRADE_FILES (the test files, names in tests/),
-# DEADLINE_S, CLOSELAB_GRADE_TEST_S, CLOSELAB_GRADE_FILE_S,
+# DEADLINE_S, CLOSELAB_GRADE_REQUIRE, CLOSELAB_GRADE_TEST_S, CLOSELAB_GRADE_FILE_S,
 # CLOSELAB_GRADE_BUILD_S, CLOSELAB_GRADE_NPROC, CLOSELAB_GRADE_TMPFS (see
 # docs/grading.md). Nothing else of it reaches the tests or the student.
 set -u
@@ -123,7 +127,7 @@ mount -t tmpfs -o "size=$size,mode=0755,nosuid,nodev" tmpfs "$root/grader" ||
     "$root/grader/tests/" && cp -R "$top/tests/programs" "$top/tests/fault" "$root/grader/tests/" &&
     { [ ! -d "$top/tests/.deps" ] || cp -R "$top/tests/.deps" "$root/grader/tests/"; } &&
     cp "$top"/common/serverctl.sh "$top"/common/*.awk "$root/grader/common/" &&
-    cp "$top/bin/client" "$root/grader/bin/" && cp "$jail" "$root/grader/grade/" &&
+    cp "$top/bin/client" "$root/grader/bin/" && cp "$jail" "$top/grade/judge" "$root/grader/grade/" &&
     mount -o remount,ro,nosuid,nodev "$root/grader"; } || die "cannot copy the grading files"
 # bats' directories: the tester's; a test opens its own to the student
 mount -t tmpfs -o "size=$size,mode=0711,uid=$tester,gid=$tester,nosuid,nodev" tmpfs \
@@ -250,7 +254,9 @@ wrap() {
 }
 wrap server "$server"
 programs=server
-if client=$(program client); then
+if [ "$files" = lesson ]; then
+	echo "server ${server#/work/}" >"$out/programs"
+elif client=$(program client); then
 	wrap client "$client"
 	programs="server client"
 	echo "server ${server#/work/}, client ${client#/work/}" >"$out/programs"
@@ -263,6 +269,32 @@ mount -o remount,ro "$root/grader" || die "cannot make /grader read-only"
 CLIENT=/grader/run/client
 [ "$programs" = "server client" ] || CLIENT=/grader/bin/client
 echo "built" >"$out/status"
+
+# the lesson: the judge, as the tester, in a PID namespace of its own; its
+# TAP to root's file, its mistakes taken from it
+if [ "$files" = lesson ]; then
+	{ mkdir -p "$root/tests/lesson" && chown "$tester:$tester" "$root/tests/lesson" &&
+	    chmod 0700 "$root/tests/lesson"; } || die "cannot make /tests/lesson"
+	say "judging (at most $file_s s)"
+	# shellcheck disable=SC2086 # env0: one variable a word
+	{ inside "$file_s" "$jail" tester "$tester" "$uid" "$root" env -i $env0 TMPDIR=/tests/lesson \
+	    /grader/grade/judge --uid "$uid" --wait "$((deadline_s * 1000))" \
+	    --require "${CLOSELAB_GRADE_REQUIRE:-either}" /grader/run/server </dev/null 2>&1
+	echo $? >"$priv/lesson.status"
+	} | head -c 1048576 >"$priv/lesson.tap"
+	say "the judge has ended"
+	kill_student
+	status=$(cat "$priv/lesson.status")
+	[ "$status" -ne 125 ] || die "the judge's jail failed: $(grep '^jail: ' "$priv/lesson.tap" | tail -n 1)"
+	[ "$status" -eq 0 ] || [ "$status" -eq 124 ] || [ "$status" -eq 137 ] ||
+	    die "the judge failed (exit $status): $(grep '^judge: ' "$priv/lesson.tap" | tail -n 1)"
+	cp "$priv/lesson.tap" "$out/lesson.tap"
+	grep -E '^(not )?ok [0-9]+ ' "$priv/lesson.tap" >"$out/lesson.results"
+	sed -n 's/^# mistake \([a-z-]*\): /\1\t/p' "$priv/lesson.tap" >"$out/lesson.reasons"
+	echo graded >>"$out/status"
+	say "the results are kept"
+	exit 0
+fi
 
 # the test files, each in a PID namespace of its own, all at once, each
 # bounded in time, and each test too (bats' own timeout). bats runs as the

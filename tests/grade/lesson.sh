@@ -1,0 +1,96 @@
+#!/bin/sh
+# lesson.sh: make a class for the lesson's assignment (docs/assignment.md),
+# each submission a subdirectory of DIR: the two answers of
+# tests/grade/lesson/ (pre-forking in C, forking in Python), each classic
+# mistake as one of them built or run with MISTAKE set, and a few that
+# misbehave on purpose (a hang, a fork bomb, one that does not build).
+#
+# usage: lesson.sh DIR
+#
+# DIR/expected lists each submission with what its grade must be:
+# NAME<TAB>LOW<TAB>HIGH<TAB>the check it fails (- for none)<TAB>a phrase of
+# that check's sentence.
+set -eu
+
+src=$(cd "$(dirname "$0")/lesson" && pwd)
+if [ $# -ne 1 ] || [ -z "$1" ]; then
+	echo "usage: lesson.sh DIR" >&2
+	exit 2
+fi
+mkdir -p "$1"
+dir=$(cd "$1" && pwd)
+: >"$dir/expected"
+
+# expect NAME LOW HIGH CHECK PHRASE
+expect() {
+	printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$dir/expected"
+}
+
+# c NAME MISTAKE: the pre-forking answer, built by its Makefile with MISTAKE
+c() {
+	mkdir -p "$dir/$1"
+	cp "$src/prefork.c" "$dir/$1/"
+	printf 'server: prefork.c\n\tcc -std=c11 -O2 -DMISTAKE=%s -o server prefork.c\n' "$2" \
+	    >"$dir/$1/Makefile"
+}
+
+# py NAME MISTAKE: the forking answer, as it is, run with MISTAKE
+py() {
+	mkdir -p "$dir/$1"
+	cp "$src/forking.py" "$dir/$1/"
+	printf '#!/bin/sh\nMISTAKE=%s exec python3 "$(dirname "$0")/forking.py" "$@"\n' "$2" \
+	    >"$dir/$1/server"
+	chmod 755 "$dir/$1/server"
+}
+
+c prefork 0
+expect prefork 100 100 - -
+py forking ''
+expect forking 100 100 - -
+c close-only 1
+expect close-only 50 50 shutdown "the worker must call shutdown(SHUT_WR)"
+c no-keep 2
+expect no-keep 45 45 close-keep "the parent without its copy of the socket"
+c parent-never 3
+expect parent-never 50 50 close-keep "the parent never closed its copy"
+c liar 4
+expect liar 50 50 close-keep "the parent without its copy of the socket"
+c worker-holds 5
+expect worker-holds 50 50 close-keep "the worker still held its copy"
+c serves-itself 6
+expect serves-itself 50 50 handoff "no other process than the parent held the connection"
+c leaves-workers 7
+expect leaves-workers 95 95 sigterm "after SIGTERM a process of the server was still running"
+py no-reap no-reap
+expect no-reap 95 95 reaped "a child that had ended was not reaped"
+
+# a hang: it never listens
+mkdir -p "$dir/hang"
+printf '#!/bin/sh\nexec sleep 3600\n' >"$dir/hang/server"
+chmod 755 "$dir/hang/server"
+expect hang 0 0 listens "the server did not listen"
+
+# a fork bomb, from its first connection on
+mkdir -p "$dir/fork-bomb"
+cat >"$dir/fork-bomb/server" <<'PY'
+#!/usr/bin/env python3
+import os, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[sys.argv.index("--port") + 1])))
+s.listen(8)
+s.accept()
+while True:
+    try:
+        os.fork()
+    except OSError:
+        pass
+PY
+chmod 755 "$dir/fork-bomb/server"
+expect fork-bomb 0 10 echo "the server did not echo"
+
+# one that does not build
+mkdir -p "$dir/no-build"
+printf 'int main(void) { return missing; }\n' >"$dir/no-build/server.c"
+printf 'server: server.c\n\tcc -o server server.c\n' >"$dir/no-build/Makefile"
+expect no-build 0 0 listens "it did not build"

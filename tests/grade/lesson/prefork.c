@@ -1,0 +1,170 @@
+/*
+ * prefork.c: an answer to docs/assignment.md, pre-forking: the parent
+ * accepts and passes each connection to one of four workers over a
+ * SOCK_SEQPACKET socketpair (SCM_RIGHTS). Built with -DMISTAKE=NAME, it
+ * makes one classic mistake instead (tests/grade/lesson.sh).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CLOSE_ONLY 1		/* the worker close()s, even when shutdown is asked */
+#define NO_KEEP 2		/* the parent closes its copy at once */
+#define PARENT_NEVER 3		/* the parent never closes its copy */
+#define LIAR 4			/* the parent closes at once, the worker waits out the keep */
+#define WORKER_HOLDS 5		/* the worker, too, keeps its copy for the keep */
+#define SERVES_ITSELF 6		/* no handoff: the parent echoes */
+#define LEAVES_WORKERS 7	/* SIGTERM ends the parent only */
+#ifndef MISTAKE
+#define MISTAKE 0
+#endif
+
+enum { WORKERS = 4 };
+static volatile sig_atomic_t stopping;
+static long keep = -1;		/* ms; -1: never */
+static int end_shutdown;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR && !stopping)
+		;
+}
+
+static int
+send_fd(int chan, int fd)
+{
+	char byte = 0, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+	    .msg_controllen = sizeof ctl };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	memset(ctl, 0, sizeof ctl);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	return sendmsg(chan, &m, 0) == 1 ? 0 : -1;
+}
+
+static int
+recv_fd(int chan)
+{
+	char byte, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+	    .msg_controllen = sizeof ctl };
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(chan, &m, 0) != 1 || !(c = CMSG_FIRSTHDR(&m)) || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof fd);
+	return fd;
+}
+
+static void
+worker(int chan)
+{
+	char buf[4096];
+	ssize_t r, w;
+	int fd;
+
+	while ((fd = recv_fd(chan)) != -1) {
+		while ((r = read(fd, buf, sizeof buf)) > 0)
+			for (char *p = buf; r > 0; p += w, r -= w)
+				if ((w = write(fd, p, (size_t)r)) <= 0)
+					r = 0, w = 0;
+		if (end_shutdown && MISTAKE != CLOSE_ONLY)
+			shutdown(fd, SHUT_WR);
+		if ((MISTAKE == LIAR || MISTAKE == WORKER_HOLDS) && keep > 0)
+			pause_ms(keep);
+		close(fd);
+	}
+	if (MISTAKE == LEAVES_WORKERS)
+		for (;;)
+			pause();
+	_exit(0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sigaction act = { .sa_handler = on_term };
+	pid_t workers[WORKERS];
+	int lfd, chan[2], one = 1, port = 0;
+
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--port") == 0)
+			port = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--end") == 0)
+			end_shutdown = strcmp(argv[i + 1], "shutdown") == 0;
+		else if (strcmp(argv[i], "--parent-keeps") == 0)
+			keep = strcmp(argv[i + 1], "never") == 0 ? -1 : atol(argv[i + 1]);
+	}
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1 ||
+	    bind(lfd, (struct sockaddr *)&sa, sizeof sa) == -1 || listen(lfd, 64) == -1 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, chan) == -1) {
+		perror("server");
+		return 1;
+	}
+	for (int i = 0; i < WORKERS; i++) {
+		if ((workers[i] = fork()) == 0) {
+			close(lfd);
+			close(chan[0]);
+			worker(chan[1]);
+		}
+	}
+	close(chan[1]);
+	sigaction(SIGTERM, &act, NULL);		/* no SA_RESTART: accept() returns EINTR */
+	while (!stopping) {
+		int fd = accept(lfd, NULL, NULL);
+		if (fd == -1)
+			continue;
+		if (MISTAKE == SERVES_ITSELF) {
+			char buf[4096];
+			ssize_t r;
+			while ((r = read(fd, buf, sizeof buf)) > 0)
+				if (write(fd, buf, (size_t)r) != r)
+					break;
+			if (end_shutdown)
+				shutdown(fd, SHUT_WR);
+		} else {
+			send_fd(chan[0], fd);
+		}
+		if (MISTAKE == PARENT_NEVER || (keep == -1 && MISTAKE != NO_KEEP))
+			continue;	/* kept until exit */
+		if (MISTAKE != NO_KEEP && MISTAKE != LIAR)
+			pause_ms(keep);
+		close(fd);
+	}
+	if (MISTAKE != LEAVES_WORKERS)
+		for (int i = 0; i < WORKERS; i++)
+			kill(workers[i], SIGTERM);
+	for (int i = 0; i < WORKERS && MISTAKE != LEAVES_WORKERS; i++)
+		waitpid(workers[i], NULL, 0);
+	return 0;
+}
