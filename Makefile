@@ -117,6 +117,16 @@ grade: all
 grade-class: all
 	CLOSELAB_GRADE_CLASS=full bash tests/run.sh tests/grade.bats
 
+# the grader alone, as a grading platform builds it (grade/platform/)
+grader: bin/grade bin/client grade/jail grade/judge
+
+# what Gradescope, PrairieLearn and GitHub Classroom need to judge the
+# lesson's assignment: make grade-package [PACKAGE=dir] [REQUIRE=model]
+# [WEIGHTS=file]
+PACKAGE = grade-package
+grade-package:
+	sh grade/platform/package.sh "$(PACKAGE)" "$(REQUIRE)" "$(WEIGHTS)"
+
 # a benchmark, not a test: it prints figures and judges none
 bench: all
 	sh bench/bench.sh
@@ -198,5 +208,6 @@ uninstall:
 	    rm -f closelab-server.1 closelab-client.1 closelab-holders.1 closelab-timeline.1 \
 	    closelab-trace.1 closelab-grade.1
 
-.PHONY: all demo scenarios lab-check diagrams test check fuzz grade grade-class bench \
+.PHONY: all demo scenarios lab-check diagrams test check fuzz grade grade-class grader grade-package \
+	bench \
 	bench-holders bench-trace sources clean install uninstall

@@ -17,7 +17,8 @@
 
 me=${0##*/}
 usage="usage: $me [-j JOBS] [-o OUTDIR] [--assignment lesson|full]
-             [--require prefork|fork|either] [--weights FILE] SUBMISSIONS_DIR
+             [--require prefork|fork|either] [--weights FILE] [--sandbox none]
+             SUBMISSIONS_DIR
        $me --help | --version"
 
 bad() {
@@ -51,6 +52,7 @@ outdir=./grades
 assignment=lesson
 require=either
 weights=
+sandbox=yes
 while [ $# -gt 0 ]; do
 	case $1 in
 	-j) [ $# -ge 2 ] || bad "option -j needs a value"; jobs=$2; shift 2 ;;
@@ -60,6 +62,10 @@ while [ $# -gt 0 ]; do
 	--assignment) [ $# -ge 2 ] || bad "option --assignment needs a value"; assignment=$2; shift 2 ;;
 	--require) [ $# -ge 2 ] || bad "option --require needs a value"; require=$2; shift 2 ;;
 	--weights) [ $# -ge 2 ] || bad "option --weights needs a value"; weights=$2; shift 2 ;;
+	--sandbox)
+		[ $# -ge 2 ] || bad "option --sandbox needs a value"
+		[ "$2" = none ] || bad "--sandbox takes none, not '$2'"
+		sandbox=none; shift 2 ;;
 	-h|--help)
 		cat <<EOF
 $usage
@@ -79,6 +85,9 @@ root, for the sandboxes.
                        either (default)
   --weights FILE       lesson: the checks' points and caps (default:
                        grade/lesson.tsv)
+  --sandbox none       lesson: no sandbox of closelab's, for a grading
+                       platform whose container is the sandbox: each
+                       submission as an unprivileged uid, one at a time
   --help               show this help
   --version            show the version
 
@@ -109,8 +118,9 @@ case $require in
 prefork | fork | either) ;;
 *) bad "--require needs prefork, fork or either, not '$require'" ;;
 esac
-if [ -n "$weights" ] || [ "$require" != either ]; then
-	[ "$assignment" = lesson ] || bad "--require and --weights are the lesson's, not the full assignment's"
+if [ -n "$weights" ] || [ "$require" != either ] || [ "$sandbox" = none ]; then
+	[ "$assignment" = lesson ] ||
+	    bad "--require, --weights and --sandbox are the lesson's, not the full assignment's"
 fi
 # the lesson's weights: each check of grade/lesson.tsv once, its points
 # and its cap; ID<TAB>POINTS<TAB>CAP
@@ -128,7 +138,8 @@ if [ "$assignment" = lesson ]; then
 		$1 in seen { no($1 " is there twice") }
 		$2 !~ /^[0-9]+$/ || length($2) > 4 { no($1 "'\''s points are not a whole number up to 9999") }
 		$3 != "-" && ($3 !~ /^[0-9]+$/ || $3 > 100) { no($1 "'\''s cap is neither - nor 0 to 100") }
-		{ seen[$1] = 1; m++; total += $2; out = out $1 "\t" $2 "\t" $3 "\n" }
+		{ seen[$1] = 1; m++; total += $2; w = $4; gsub(/[^ -~]/, "?", w)
+		  out = out $1 "\t" $2 "\t" $3 "\t" substr(w, 1, 200) "\n" }
 		END {
 			if (bad) exit 1
 			if (m != n) { print "it names " m " of the " n " checks"; exit 1 }
@@ -145,13 +156,16 @@ else
 	jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 	number "$jobs" || jobs=1
 fi
+[ "$sandbox" = yes ] || jobs=1
 [ -n "$outdir" ] || bad "-o needs a directory, not ''"
 [ -n "$subs" ] || bad "SUBMISSIONS_DIR is empty (make grade SUBMISSIONS=dir)"
 [ -d "$subs" ] || bad "$subs is not a directory"
 
 [ "$(id -u)" = 0 ] ||
     fail "needs root: each submission runs as a uid of its own, in namespaces of its own"
-for tool in unshare setpriv prlimit ip timeout flock pgrep chroot make awk; do
+tools="setpriv prlimit timeout flock pgrep make awk"
+[ "$sandbox" = none ] || tools="$tools unshare ip chroot"
+for tool in $tools; do
 	command -v "$tool" >/dev/null 2>&1 || fail "needs $tool, which is not installed"
 done
 if ! [ -f "$gradedir/grade/sandbox.sh" ] || ! [ -f "$gradedir/tests/core.list" ] ||
@@ -314,7 +328,13 @@ trap 'rm -rf "$run"' EXIT
 trap abort INT TERM
 # the sandbox's script as it is now: a tree changed while a class is graded
 # cannot change it under a running sandbox
-cp "$gradedir/grade/sandbox.sh" "$run/sandbox.sh" || fail "cannot copy the sandbox's script"
+# (or, with --sandbox none, the script that does without one)
+script=sandbox.sh isolated="unshare --net --mount --propagation private --ipc --cgroup"
+if [ "$sandbox" = none ]; then
+	script=bare.sh isolated=
+	echo "$me: no sandbox (--sandbox none): each submission runs as an unprivileged uid, with the files, network and processes of this machine or container that any user reaches" >&2
+fi
+cp "$gradedir/grade/$script" "$run/$script" || fail "cannot copy the sandbox's script"
 [ "$assignment" = full ] || printf '%s\n' "$weights_tsv" >"$run/weights" ||
     fail "cannot write the weights"
 started=$(date +%s)
@@ -414,7 +434,8 @@ grade_one() (
 		    { not_graded "$out" "cannot make its cgroup"; cg_remove "$cg"; return 1; }
 		echo "$cg" >"$run/cgroup.$4"
 	fi
-	# the sandbox's environment, from nothing
+	# the sandbox's environment, from nothing; its namespaces (isolated: words)
+	# shellcheck disable=SC2086
 	cg_exec "$cg" env -i PATH="$PATH" LANG=C CLOSELAB_GRADE_SANDBOX="$4" \
 	    CLOSELAB_GRADE_FILES="$files" CLOSELAB_GRADE_BUILD_S="$build_s" \
 	    CLOSELAB_GRADE_REQUIRE="$require" \
@@ -423,8 +444,7 @@ grade_one() (
 	    ${CLOSELAB_GRADE_NPROC:+CLOSELAB_GRADE_NPROC="$CLOSELAB_GRADE_NPROC"} \
 	    ${CLOSELAB_GRADE_TMPFS:+CLOSELAB_GRADE_TMPFS="$CLOSELAB_GRADE_TMPFS"} \
 	    CLOSELAB_GRADE_SRC="$subs/$1" CLOSELAB_GRADE_OUT="$out" \
-	    unshare --net --mount --propagation private --ipc --cgroup \
-	    sh "$run/sandbox.sh" "$gradedir" "$sb" "$2" "$3" \
+	    $isolated sh "$run/$script" "$gradedir" "$sb" "$2" "$3" \
 	    </dev/null >>"$out/sandbox.log" 2>&1 7>&- 8<&- 9>&- &
 	pid=$!
 	# its deadline (the grader's failure: the sandbox's own deadlines come
@@ -528,7 +548,7 @@ while IFS= read -r s; do
 	[ "$state_" != not-graded ] || status=1
 	inputs=
 	for f in $files; do
-		for x in results reasons; do
+		for x in results reasons evidence; do
 			[ ! -f "$out/${f%.bats}.$x" ] || inputs="$inputs ${f%.bats}.$x"
 		done
 	done
@@ -543,11 +563,11 @@ done <"$run/students"
 
 # grades.csv, junit.xml and the summary, from every results.tsv
 while IFS= read -r s; do
-	printf '%s\n' "$s" | LC_ALL=C tr -c '[:print:]\n' '?'
+	printf '%s\t%s\n' "$(printf '%s\n' "$s" | LC_ALL=C tr -c '[:print:]\n' '?')" "$s"
 	cat "$outdir/$s/results.tsv"
 	echo
 done <"$run/students" | LC_ALL=C awk -F '\t' -v csv="$outdir/grades.csv.tmp" \
-    -v xml="$outdir/junit.xml.tmp" -v counts="$run/counts" \
+    -v xml="$outdir/junit.xml.tmp" -v counts="$run/counts" -v outdir="$outdir" \
     -v weights="$([ "$assignment" = full ] || echo "$run/weights")" -f "$gradedir/grade/report.awk" ||
     status=1
 : >>"$run/counts"

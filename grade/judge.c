@@ -968,6 +968,8 @@ main(int argc, char *argv[])
 	if (uid == getuid())
 		die(EXIT_USAGE, "--uid %u is the judge's own: the server must run as another", uid);
 	signal(SIGPIPE, SIG_IGN);
+	if (listener())
+		die(EXIT_RUNTIME, "port %d is in use already: the server could not listen there", port);
 
 	run_shutdown();
 	if (verdict[LISTENS].mistake || verdict[ECHO].mistake) {

@@ -27,7 +27,7 @@
 #
 # With CLOSELAB_GRADE_FILES=lesson, the judge (grade/judge) runs instead of
 # the test files, as the tester, on the student's server alone: its TAP is
-# FILE.tap, its mistakes FILE.reasons.
+# lesson.tap, its mistakes lesson.reasons, what it saw lesson.evidence.
 #
 # Writes to OUT: build.log, FILE.tap (each test file's TAP, cut at 1 MiB),
 # FILE.results (its "ok"/"not ok" lines), FILE.reasons (test<TAB>sentence),
@@ -119,16 +119,21 @@ done
 case $top in
 /usr/* | /etc/*) mount -t tmpfs -o size=4k,ro tmpfs "$root$top" || die "cannot hide $top" ;;
 esac
-# the grading files, a copy of what the tests load, and closelab's client
+# the grading files: the jail, and the lesson's judge or a copy of what the
+# tests load and closelab's client
 mount -t tmpfs -o "size=$size,mode=0755,nosuid,nodev" tmpfs "$root/grader" ||
     die "cannot mount /grader"
-{ mkdir -p "$root/grader/bin" "$root/grader/grade" "$root/grader/common" "$root/grader/tests" &&
-    cp "$top"/tests/*.bats "$top/tests/test_helper.bash" "$top/tests/bats.sh" \
-    "$root/grader/tests/" && cp -R "$top/tests/programs" "$top/tests/fault" "$root/grader/tests/" &&
-    { [ ! -d "$top/tests/.deps" ] || cp -R "$top/tests/.deps" "$root/grader/tests/"; } &&
-    cp "$top"/common/serverctl.sh "$top"/common/*.awk "$root/grader/common/" &&
-    cp "$top/bin/client" "$root/grader/bin/" && cp "$jail" "$top/grade/judge" "$root/grader/grade/" &&
-    mount -o remount,ro,nosuid,nodev "$root/grader"; } || die "cannot copy the grading files"
+mkdir -p "$root/grader/grade" && cp "$jail" "$root/grader/grade/" || die "cannot copy the jail"
+if [ "$files" = lesson ]; then
+	cp "$top/grade/judge" "$root/grader/grade/"
+else
+	mkdir -p "$root/grader/bin" "$root/grader/common" "$root/grader/tests" &&
+	    cp "$top"/tests/*.bats "$top/tests/test_helper.bash" "$top/tests/bats.sh" \
+	    "$root/grader/tests/" && cp -R "$top/tests/programs" "$top/tests/fault" "$root/grader/tests/" &&
+	    { [ ! -d "$top/tests/.deps" ] || cp -R "$top/tests/.deps" "$root/grader/tests/"; } &&
+	    cp "$top"/common/serverctl.sh "$top"/common/*.awk "$root/grader/common/" &&
+	    cp "$top/bin/client" "$root/grader/bin/"
+fi && mount -o remount,ro,nosuid,nodev "$root/grader" || die "cannot copy the grading files"
 # bats' directories: the tester's; a test opens its own to the student
 mount -t tmpfs -o "size=$size,mode=0711,uid=$tester,gid=$tester,nosuid,nodev" tmpfs \
     "$root/tests" || die "cannot mount /tests"
@@ -288,9 +293,9 @@ if [ "$files" = lesson ]; then
 	[ "$status" -ne 125 ] || die "the judge's jail failed: $(grep '^jail: ' "$priv/lesson.tap" | tail -n 1)"
 	[ "$status" -eq 0 ] || [ "$status" -eq 124 ] || [ "$status" -eq 137 ] ||
 	    die "the judge failed (exit $status): $(grep '^judge: ' "$priv/lesson.tap" | tail -n 1)"
-	cp "$priv/lesson.tap" "$out/lesson.tap"
-	grep -E '^(not )?ok [0-9]+ ' "$priv/lesson.tap" >"$out/lesson.results"
-	sed -n 's/^# mistake \([a-z-]*\): /\1\t/p' "$priv/lesson.tap" >"$out/lesson.reasons"
+	# shellcheck source=grade/keep.sh
+	. "$top/grade/keep.sh"
+	keep_lesson "$priv/lesson.tap" "$out" || die "cannot keep the judge's results"
 	echo graded >>"$out/status"
 	say "the results are kept"
 	exit 0

@@ -152,3 +152,31 @@ checks() {
 	run "$TOP/bin/grade" --weights "$w.twice" "$BATS_TEST_TMPDIR"
 	assert_line --index 0 --partial "echo is there twice"
 }
+
+@test "each student's results.json for Gradescope and PrairieLearn: their schema, each check's points, the score" {
+	graded
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	local name
+	# shellcheck disable=SC2016 # python, not shell
+	while IFS="$(printf '\t')" read -r name _; do
+		run python3 -c '
+import json, sys
+gs, pl, score = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), float(sys.argv[3])
+assert set(gs) == {"score", "output", "tests"} and isinstance(gs["output"], str)
+assert abs(gs["score"] - score) < 0.01, (gs["score"], score)
+for t in gs["tests"]:
+    assert set(t) == {"number", "name", "score", "max_score", "status", "output"}, t
+    assert t["status"] in ("passed", "failed") and 0 <= t["score"] <= t["max_score"], t
+    assert (t["score"] == t["max_score"]) == (t["status"] == "passed"), t
+assert set(pl) == {"gradable", "score", "message", "tests"} and pl["gradable"] is True
+assert abs(pl["score"] - score / 100) < 0.0001 and 0 <= pl["score"] <= 1
+assert [t["name"] for t in pl["tests"]] == sys.argv[4].split()
+for t in pl["tests"]:
+    assert set(t) == {"name", "description", "points", "max_points", "message"}, t
+    assert 0 <= t["points"] <= t["max_points"], t
+print(len(gs["tests"]), len(pl["tests"]))' "$GRADES/$name/gradescope.json" \
+		    "$GRADES/$name/prairielearn.json" "$(field "$name" 2)" "$(checks | tr '\n' ' ')"
+		assert_success
+		assert_output "9 9"
+	done < <(expected)
+}
