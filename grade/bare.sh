@@ -66,9 +66,11 @@ chown -R -h "$uid:$uid" "$work/work" || die "cannot give the work directory to u
 # shellcheck disable=SC2016 # for the inner shell to expand
 if as_student sh -c 'for m in Makefile makefile GNUmakefile; do
 	[ ! -f "$1/$m" ] || exit 0; done; exit 1' build "$work/work"; then
-	(cd "$work/work" && timeout -k 5 "$build_s" "$work/run/as-student" make) </dev/null \
-	    >"$work/priv/build.log" 2>&1
-	status=$?
+	# its output cut at 1 MiB, the rest read and dropped
+	{ (cd "$work/work" && timeout -k 5 "$build_s" "$work/run/as-student" make) </dev/null 2>&1
+	echo $? >"$work/priv/build.status"
+	} | { head -c 1048576 >"$work/priv/build.log"; cat >/dev/null; }
+	status=$(cat "$work/priv/build.status")
 	kill_student
 	tail -c 65536 "$work/priv/build.log" >"$out/build.log"
 	if [ "$status" -ne 0 ]; then

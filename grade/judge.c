@@ -65,11 +65,13 @@ static const char
     M_NO_END[] = "the connection never ended after the client's EOF: a process of the server still held the socket",
     M_RST[] = "the connection ended with a reset (RST), not a FIN",
     M_NO_HANDOFF[] = "no other process than the parent held the connection: the parent must hand it to a worker or a child",
+    M_PARENT_SERVED[] = "the echo stopped while the parent was stopped: the parent served the connection itself, though another process held it too",
     M_NO_KEEP[] = "the kernel showed the parent without its copy of the socket during its keep: it must close it only --parent-keeps MS after the handoff",
     M_PARENT_NEVER[] = "the parent never closed its copy of the socket: with --parent-keeps MS it must close it MS ms after the handoff",
     M_WORKER_HELD[] = "the worker still held its copy after the client's EOF: with --end close it must close() it then",
-    M_CLOSE_SHUTDOWN[] = "with --end close the FIN left while the parent still held the socket: the worker called shutdown(), not close()",
-    M_SHUTDOWN_CLOSE[] = "with --end shutdown the FIN waited for the parent's close: the worker must call shutdown(SHUT_WR), not only close()",
+    M_SHORT_KEEP[] = "the FIN came before --parent-keeps MS had passed since the connection: the parent let go of its copy too soon",
+    M_CLOSE_SHUTDOWN[] = "with --end close the FIN left while the parent still held the socket, which only a shutdown() does: with --end close no process may call it",
+    M_SHUTDOWN_CLOSE[] = "with --end shutdown the FIN waited for the parent's keep to end: the worker must call shutdown(SHUT_WR) when it reads the peer's EOF",
     M_NEVER_ENDED[] = "with --parent-keeps never the connection still ended: the parent must keep its copy until it exits",
     M_NOT_PREFORK[] = "the connections were not served by workers forked before them (pre-forking was asked for)",
     M_NOT_FORK[] = "the connections were not each served by a child forked for it (forking was asked for)",
@@ -86,7 +88,7 @@ static struct {
 
 static const char *server;
 static int port = 7000;
-static long keep_ms = 1000, wait_ms = 5000;
+static long keep_ms = 2000, wait_ms = 5000;
 static const char *require = "either";
 static unsigned uid;
 static int uid_given;
@@ -97,18 +99,20 @@ static int output = -1;			/* the server's stdout and stderr */
 static void
 evidence(enum check c, const char *fmt, ...)
 {
-	size_t n = strlen(verdict[c].seen);
+	char *seen = verdict[c].seen;
+	size_t n = strlen(seen), room = sizeof verdict[c].seen - n;
 	va_list ap;
 
-	if (n + 3 >= sizeof verdict[c].seen)
+	/* "# ", the line, "\n": cut to fit, never left without its newline */
+	if (room < 8)
 		return;
-	memcpy(verdict[c].seen + n, "# ", 2);
+	memcpy(seen + n, "# ", 3);
 	va_start(ap, fmt);
-	vsnprintf(verdict[c].seen + n + 2, sizeof verdict[c].seen - n - 2, fmt, ap);
+	vsnprintf(seen + n + 2, room - 3, fmt, ap);
 	va_end(ap);
-	n = strlen(verdict[c].seen);
-	if (n + 1 < sizeof verdict[c].seen)
-		memcpy(verdict[c].seen + n, "\n", 2);
+	n = strlen(seen);
+	seen[n] = '\n';
+	seen[n + 1] = '\0';
 }
 
 /* judged(C, MISTAKE): check C's result; the first mistake stands */
@@ -166,6 +170,10 @@ scan(void)
 			else if (sscanf(line, "Uid: %u", &u) == 1)
 				have |= 4;
 		fclose(f);
+		/* a child of the judge's that is not the parent (CLONE_PARENT): reaped */
+		if (have == 7 && procs[n].state == 'Z' && procs[n].ppid == getpid() &&
+		    procs[n].pid != parent && waitpid(procs[n].pid, NULL, WNOHANG) > 0)
+			continue;
 		if (have == 7 && u == uid)
 			n++;
 	}
@@ -200,7 +208,28 @@ kill_all(void)
 			;
 }
 
-/* The server-side socket of the connection from local port lport: its inode and state. */
+/*
+ * Whether address dst (or src) of s is 127.0.0.1, as IPv4 or mapped into
+ * IPv6; with wildcard, 0.0.0.0 and :: as well.
+ */
+static int
+loopback(const struct tcpsock *s, int dst, int wildcard)
+{
+	static const unsigned char v4[4] = { 127, 0, 0, 1 }, zero[16],
+	    mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	const unsigned char *a = dst ? s->dst : s->src;
+
+	if (s->family == AF_INET)
+		return memcmp(a, v4, 4) == 0 || (wildcard && memcmp(a, zero, 4) == 0);
+	return (memcmp(a, mapped, 12) == 0 && memcmp(a + 12, v4, 4) == 0) ||
+	    (wildcard && memcmp(a, zero, 16) == 0);
+}
+
+/*
+ * The server's side of the judge's connection from 127.0.0.1:lport to
+ * 127.0.0.1:port, by its whole four-tuple (another socket may have the
+ * same ports on other addresses): its inode and state; -1 if none.
+ */
 static int
 server_side(int lport, unsigned long *inode, int *state)
 {
@@ -210,7 +239,8 @@ server_side(int lport, unsigned long *inode, int *state)
 	if (diag_dump(-1, TCPS_ALL, port, &s, &n) == -1)
 		die(EXIT_RUNTIME, "sock_diag:");
 	for (i = 0; i < n; i++)
-		if (s[i].sport == port && s[i].dport == lport && s[i].inode)
+		if (s[i].sport == port && s[i].dport == lport && s[i].inode &&
+		    loopback(&s[i], 0, 0) && loopback(&s[i], 1, 0))
 			break;
 	if (i < n) {
 		*inode = s[i].inode;
@@ -220,21 +250,24 @@ server_side(int lport, unsigned long *inode, int *state)
 	return i < n ? 0 : -1;
 }
 
-/* The listener on port: the inode of the first; 0 if none. */
-static unsigned long
-listener(void)
+/*
+ * The listeners on port that take connections to 127.0.0.1 (with any:
+ * every listener on port), into inodes[max]: how many.
+ */
+static int
+listeners(int any, unsigned long *inodes, int max)
 {
 	struct tcpsock *s;
 	size_t n, i;
-	unsigned long inode = 0;
+	int k = 0;
 
 	if (diag_dump(-1, 1u << TCPS_LISTEN, port, &s, &n) == -1)
 		die(EXIT_RUNTIME, "sock_diag:");
-	for (i = 0; i < n && !inode; i++)
-		if (s[i].sport == port)
-			inode = s[i].inode;
+	for (i = 0; i < n && k < max; i++)
+		if (s[i].sport == port && s[i].inode && (any || loopback(&s[i], 0, 1)))
+			inodes[k++] = s[i].inode;
 	free(s);
-	return inode;
+	return k;
 }
 
 /* The processes that hold socket inode, into pids[max]: how many. */
@@ -290,8 +323,8 @@ struct conn {
 	unsigned long inode;		/* the server's side; 0 until seen */
 	int64_t t_connect, t_served, t_end;	/* t_served: the holders seen after the echo */
 	enum end end;
-	char sent[256], got[257];
-	size_t nsent, ngot;
+	char sent[256], got[256];
+	size_t nsent, ngot;		/* ngot: every byte received, kept or not */
 };
 
 /* How c ended, t ns after the client's shutdown, in words (buf). */
@@ -340,8 +373,9 @@ failed:
 }
 
 /*
- * Read what has come on c without waiting: bytes into got (those past it
- * are counted, not kept), then the end; 1 once it has ended.
+ * Read what has come on c without waiting, 64 KiB at most: the bytes into
+ * got (those past its room are counted, not kept), then the end; 1 once it
+ * has ended, 0 if not yet, -1 on an error.
  */
 static int
 conn_read(struct conn *c)
@@ -349,22 +383,35 @@ conn_read(struct conn *c)
 	char buf[4096];
 	ssize_t r;
 
-	while (c->end == OPEN) {
+	for (int reads = 0; c->end == OPEN && reads < 16; reads++) {
 		if ((r = read(c->fd, buf, sizeof buf)) > 0) {
-			size_t k = (size_t)r < sizeof c->got - 1 - c->ngot ? (size_t)r :
-			    sizeof c->got - 1 - c->ngot;
-			memcpy(c->got + c->ngot, buf, k);
-			c->ngot += k;
-			if (k < (size_t)r)
-				c->ngot = sizeof c->got;	/* more than was sent */
+			size_t room = c->ngot < sizeof c->got ? sizeof c->got - c->ngot : 0;
+			if (room)
+				memcpy(c->got + c->ngot, buf, (size_t)r < room ? (size_t)r : room);
+			c->ngot += (size_t)r;
 		} else if (r == 0 || errno == ECONNRESET) {
 			c->end = r == 0 ? EOF_ : RST;
 			c->t_end = now_ns();
+		} else if (errno == EAGAIN) {
+			return 0;
 		} else if (errno != EINTR) {
-			return errno == EAGAIN ? 0 : -1;
+			return -1;
 		}
 	}
-	return 1;
+	return c->end != OPEN;
+}
+
+/* Send text on c as well (after what it sent); -1 if it cannot. */
+static int
+conn_send(struct conn *c, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (c->nsent + n >= sizeof c->sent || write(c->fd, text, n) != (ssize_t)n)
+		return -1;
+	memcpy(c->sent + c->nsent, text, n);
+	c->nsent += n;
+	return 0;
 }
 
 /* Wait at most until dl (ns) for ms more of c: its echo whole (0) or its end (1). */
@@ -457,9 +504,13 @@ listening(enum check c, const char *how)
 	int n = 0;
 
 	do {
-		unsigned long l = listener();
-		n = holders(l, pids, 8);
-		if (holds(pids, n, parent)) {
+		unsigned long l[8];
+		int nl = listeners(0, l, 8), held = 0;
+
+		n = 0;
+		for (int i = 0; i < nl && !held; i++)
+			held = holds(pids, n = holders(l[i], pids, 8), parent);
+		if (held) {
 			if (c == LISTENS)
 				evidence(c, "started with %s, the parent (pid %ld) listened on 127.0.0.1:%d after %.1f ms",
 				    how, (long)parent, port, ms(now_ns() - t0));
@@ -578,6 +629,54 @@ served(struct conn *c, enum check e, pid_t *worker, int *parent_held)
 	return 1;
 }
 
+/* The keep in ns: no FIN can come from the parent's close before t_connect plus it. */
+static int64_t
+keep_ns(void)
+{
+	return (int64_t)keep_ms * 1000000;
+}
+
+/* Whether process pid is stopped (state T), from /proc/PID/stat. */
+static int
+stopped(pid_t pid)
+{
+	char path[64], line[512], *close;
+	FILE *f;
+	int t = 0;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "re"))) {
+		if (fgets(line, sizeof line, f) && (close = strrchr(line, ')')))
+			t = close[1] == ' ' && close[2] == 'T';
+		fclose(f);
+	}
+	return t;
+}
+
+/*
+ * Whether another process than the parent serves c: with the parent
+ * stopped (SIGSTOP, which no process can block or catch), a second
+ * message still comes back. The parent is continued after.
+ */
+static int
+served_while_stopped(struct conn *c)
+{
+	int64_t dl = deadline(wait_ms);
+	int ok;
+
+	if (kill(parent, SIGSTOP) == -1)
+		return 0;
+	while (!stopped(parent) && ms_until(dl) > 0)
+		sleep_ms(1);
+	ok = stopped(parent) && conn_send(c, "closelab judge: while the parent is stopped\n") == 0;
+	if (ok) {
+		conn_wait(c, dl, 0);
+		ok = echoed(c);
+	}
+	kill(parent, SIGCONT);
+	return ok;
+}
+
 /*
  * Whether the kernel showed the parent without its copy before its keep
  * could have ended (the handoff comes after the connect): right after the
@@ -586,7 +685,7 @@ served(struct conn *c, enum check e, pid_t *worker, int *parent_held)
 static int
 let_go(const struct conn *c, int parent_held, int64_t t)
 {
-	int64_t end = c->t_connect + (int64_t)keep_ms * 1000000;
+	int64_t end = c->t_connect + keep_ns();
 
 	return (!parent_held && c->t_served < end) || (t && t < end);
 }
@@ -613,14 +712,18 @@ run_shutdown(void)
 		evidence(HANDOFF, "could not connect");
 		judged(HANDOFF, M_NO_LISTEN);
 	} else if (served(&c, ECHO, &worker, &parent_held)) {
-		if (worker) {
-			evidence(HANDOFF, "once it echoed, pid %ld held the connection, and the parent (pid %ld) %s",
-			    (long)worker, (long)parent, parent_held ? "too" : "no longer");
-			judged(HANDOFF, NULL);
-		} else {
+		if (!worker) {
 			evidence(HANDOFF, "once it echoed, only the parent (pid %ld) held the connection",
 			    (long)parent);
 			judged(HANDOFF, M_NO_HANDOFF);
+		} else if (!served_while_stopped(&c)) {
+			evidence(HANDOFF, "pid %ld held the connection, but with the parent (pid %ld) stopped no echo came in %ld ms",
+			    (long)worker, (long)parent, wait_ms);
+			judged(HANDOFF, M_PARENT_SERVED);
+		} else {
+			evidence(HANDOFF, "pid %ld held the connection, and the parent (pid %ld) %s; with the parent stopped, the echo still came",
+			    (long)worker, (long)parent, parent_held ? "too" : "no longer");
+			judged(HANDOFF, NULL);
 		}
 		int64_t t = now_ns();
 		shutdown(c.fd, SHUT_WR);
@@ -632,6 +735,8 @@ run_shutdown(void)
 			judged(SHUTDOWN, M_NO_END);
 		else if (c.end == RST)
 			judged(SHUTDOWN, M_RST);
+		else if (c.t_end >= c.t_connect + keep_ns())
+			judged(SHUTDOWN, M_SHUTDOWN_CLOSE);
 		else if (holds(pids, n, parent))
 			judged(SHUTDOWN, NULL);
 		else if (let_go(&c, parent_held, 0))
@@ -726,6 +831,8 @@ run_close(void)
 			    (long)w.other, ms(w.shared_cw - t));
 		if (c.end == RST)
 			judged(CLOSE_KEEP, M_RST);
+		else if (c.end == EOF_ && c.t_end < c.t_connect + keep_ns() && w.parent_alone)
+			judged(CLOSE_KEEP, M_SHORT_KEEP);
 		else if (let_go(&c, parent_held, w.others_alone) ||
 		    (c.end == EOF_ && !w.parent_alone && !w.shared_cw && let_go(&c, 0, c.t_end)))
 			judged(CLOSE_KEEP, M_NO_KEEP);
@@ -850,7 +957,7 @@ run_echo(void)
 		const struct proc *p = find(w, scan());
 		if (!w || !was)
 			prefork = 0;
-		if (!w || was || !p || p->ppid != parent)
+		if (!w || was || !p)
 			forked = 0;
 		for (int j = 0; j < i; j++)
 			if (w && served_by[j] == w)
@@ -879,10 +986,10 @@ run_echo(void)
 		evidence(MODEL, "each of %d connections one by one was served by a process that was there before it%s",
 		    ONE_BY_ONE, repeat ? ", some by the same" : "");
 	else if (forked)
-		evidence(MODEL, "each of %d connections one by one was served by a new child of the parent",
+		evidence(MODEL, "each of %d connections one by one was served by a new process",
 		    ONE_BY_ONE);
 	else
-		evidence(MODEL, "%d connections one by one were served neither all by processes there before them nor all by new children of the parent",
+		evidence(MODEL, "%d connections one by one were served neither all by processes there before them nor all by new ones",
 		    ONE_BY_ONE);
 	if (strcmp(require, "prefork") == 0)
 		judged(MODEL, prefork ? NULL : M_NOT_PREFORK);
@@ -968,7 +1075,8 @@ main(int argc, char *argv[])
 	if (uid == getuid())
 		die(EXIT_USAGE, "--uid %u is the judge's own: the server must run as another", uid);
 	signal(SIGPIPE, SIG_IGN);
-	if (listener())
+	unsigned long busy;
+	if (listeners(1, &busy, 1))
 		die(EXIT_RUNTIME, "port %d is in use already: the server could not listen there", port);
 
 	run_shutdown();

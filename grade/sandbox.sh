@@ -181,6 +181,15 @@ inside() {
 # the environment of the tests and the student, from nothing
 env0="PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin LANG=C.UTF-8"
 
+# status_of NAME: the exit status kept in PRIV/NAME.status, or die
+status_of() {
+	so=$(cat "$priv/$1.status" 2>/dev/null)
+	case $so in
+	'' | *[!0-9]*) die "the $1's exit status was lost" ;;
+	esac
+	echo "$so"
+}
+
 # last LOG: the last line of LOG that is not empty, printable, cut to 200
 last() {
 	grep -v '^[[:space:]]*$' "$1" | tail -n 1 | LC_ALL=C tr -c '[:print:]\n' ' ' |
@@ -203,11 +212,15 @@ makefile=$(as_student sh -c 'for m in Makefile makefile GNUmakefile; do
 if [ -n "$makefile" ]; then
 	say "building with make (at most $build_s s)"
 	built0=$(date +%s)
+	# its output cut at 1 MiB (root's space is not the student's to fill),
+	# the rest read and dropped, so that the cut does not stop the build
 	# shellcheck disable=SC2086,SC2016 # env0: one variable a word; the inner shell expands
-	inside "$build_s" "$jail" tester "$tester" "$uid" "$root" env -i $env0 sh -c \
+	{ inside "$build_s" "$jail" tester "$tester" "$uid" "$root" env -i $env0 sh -c \
 	    'cd /work && exec prlimit --nproc="$1" -- /grader/grade/jail student "$2" make' \
-	    make "$nproc" "$uid" </dev/null >"$priv/build.log" 2>&1
-	status=$?
+	    make "$nproc" "$uid" </dev/null 2>&1
+	echo $? >"$priv/build.status"
+	} | { head -c 1048576 >"$priv/build.log"; cat >/dev/null; }
+	status=$(status_of build) || exit 1
 	kill_student
 	[ "$status" -ne 125 ] || die "the build's jail failed: $(grep '^jail: ' "$priv/build.log" | tail -n 1)"
 	tail -c 65536 "$priv/build.log" >"$out/build.log"
@@ -289,7 +302,7 @@ if [ "$files" = lesson ]; then
 	} | head -c 1048576 >"$priv/lesson.tap"
 	say "the judge has ended"
 	kill_student
-	status=$(cat "$priv/lesson.status")
+	status=$(status_of lesson) || exit 1
 	[ "$status" -ne 125 ] || die "the judge's jail failed: $(grep '^jail: ' "$priv/lesson.tap" | tail -n 1)"
 	[ "$status" -eq 0 ] || [ "$status" -eq 124 ] || [ "$status" -eq 137 ] ||
 	    die "the judge failed (exit $status): $(grep '^judge: ' "$priv/lesson.tap" | tail -n 1)"
@@ -339,8 +352,8 @@ say "the test files have ended"
 kill_student
 for f in $files; do
 	name=${f%.bats}
-	[ "$(cat "$priv/$name.status")" -ne 125 ] ||
-	    die "the jail of $f failed: $(grep '^jail: ' "$priv/$name.tap" | tail -n 1)"
+	status=$(status_of "$name") || exit 1
+	[ "$status" -ne 125 ] || die "the jail of $f failed: $(grep '^jail: ' "$priv/$name.tap" | tail -n 1)"
 done
 
 # as_tester COMMAND...: COMMAND as the tester in its world (no user

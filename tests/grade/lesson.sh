@@ -2,8 +2,10 @@
 # lesson.sh: make a class for the lesson's assignment (docs/assignment.md),
 # each submission a subdirectory of DIR: the two answers of
 # tests/grade/lesson/ (pre-forking in C, forking in Python), each classic
-# mistake as one of them built or run with MISTAKE set, and a few that
-# misbehave on purpose (a hang, a fork bomb, one that does not build).
+# mistake as one of them built or run with MISTAKE set, a few that
+# misbehave on purpose (a hang, a fork bomb, one that does not build), and
+# the attacks on the judge that a hostile review found, each of which
+# fooled it or crashed it once (docs/testing.md).
 #
 # usage: lesson.sh DIR
 #
@@ -30,7 +32,7 @@ expect() {
 c() {
 	mkdir -p "$dir/$1"
 	cp "$src/prefork.c" "$dir/$1/"
-	printf 'server: prefork.c\n\tcc -std=c11 -O2 -DMISTAKE=%s -o server prefork.c\n' "$2" \
+	printf 'server: prefork.c\n\tcc -std=c11 -O2 -pthread -DMISTAKE=%s -o server prefork.c\n' "$2" \
 	    >"$dir/$1/Makefile"
 }
 
@@ -70,24 +72,65 @@ printf '#!/bin/sh\nexec sleep 3600\n' >"$dir/hang/server"
 chmod 755 "$dir/hang/server"
 expect hang 0 0 listens "the server did not listen"
 
-# a fork bomb, from its first connection on
+# a fork bomb beside a parent that listens and echoes nothing
 mkdir -p "$dir/fork-bomb"
 cat >"$dir/fork-bomb/server" <<'PY'
 #!/usr/bin/env python3
-import os, socket, sys
+import os, socket, sys, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[sys.argv.index("--port") + 1])))
 s.listen(8)
-s.accept()
+if os.fork() == 0:
+    while True:
+        try:
+            os.fork()
+        except OSError:
+            pass
+held = []
 while True:
-    try:
-        os.fork()
-    except OSError:
-        pass
+    held.append(s.accept())
 PY
 chmod 755 "$dir/fork-bomb/server"
-expect fork-bomb 0 10 echo "the server did not echo"
+expect fork-bomb 0 5 echo "the server did not echo"
+
+# the attacks: a parent that keeps 30 ms; a parent that shuts down for a
+# worker that only closes; 8 KiB more than was sent (it overran the judge's
+# buffer); a worker's copy in a thread with a descriptor table of its own;
+# a child made the judge's with CLONE_PARENT (correct otherwise); a decoy
+# connection on other addresses with the same ports; a build whose 100 MiB
+# of output filled root's space; a flood of bytes
+c short-keep 8
+expect short-keep 50 50 close-keep "the parent"
+c parent-shuts 9
+expect parent-shuts 50 50 shutdown "the FIN waited for the parent's keep to end"
+c extra-bytes 10
+expect extra-bytes 90 90 echo "did not echo every byte"
+c hidden-thread 11
+expect hidden-thread 50 50 close-keep "the worker still held its copy"
+c judges-child 12
+expect judges-child 100 100 - -
+mkdir -p "$dir/decoy"
+cp "$src/decoy.c" "$dir/decoy/"
+printf 'server: decoy.c\n\tcc -std=c11 -O2 -o server decoy.c\n' >"$dir/decoy/Makefile"
+expect decoy 0 50 handoff -
+c loud-build 0
+printf 'server: loud\nloud:\n\t@head -c 104857600 /dev/zero | tr "\\0" x || true\n' >>"$dir/loud-build/Makefile"
+expect loud-build 100 100 - -
+mkdir -p "$dir/flood"
+cat >"$dir/flood/server" <<'PY'
+#!/usr/bin/env python3
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[sys.argv.index("--port") + 1])))
+s.listen(8)
+c, _ = s.accept()
+while True:
+    c.sendall(b"x" * 65536)
+PY
+chmod 755 "$dir/flood/server"
+expect flood 0 10 echo "did not echo every byte"
 
 # one that does not build
 mkdir -p "$dir/no-build"

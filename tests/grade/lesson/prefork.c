@@ -1,10 +1,21 @@
 /*
  * prefork.c: an answer to docs/assignment.md, pre-forking: the parent
  * accepts and passes each connection to one of four workers over a
- * SOCK_SEQPACKET socketpair (SCM_RIGHTS). Built with -DMISTAKE=NAME, it
- * makes one classic mistake instead (tests/grade/lesson.sh).
+ * SOCK_SEQPACKET socketpair (SCM_RIGHTS). Built with -DMISTAKE=N, it makes
+ * one classic mistake instead, or (from 8) tries to fool the judge
+ * (tests/grade/lesson.sh).
  */
+#ifndef MISTAKE
+#define MISTAKE 0
+#endif
+#if MISTAKE >= 8
+#define _GNU_SOURCE		/* unshare, syscall: the hostile ones */
+#include <pthread.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#else
 #define _POSIX_C_SOURCE 200809L
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -25,9 +36,11 @@
 #define WORKER_HOLDS 5		/* the worker, too, keeps its copy for the keep */
 #define SERVES_ITSELF 6		/* no handoff: the parent echoes */
 #define LEAVES_WORKERS 7	/* SIGTERM ends the parent only */
-#ifndef MISTAKE
-#define MISTAKE 0
-#endif
+#define SHORT_KEEP 8		/* the parent keeps 30 ms, whatever it is told */
+#define PARENT_SHUTS 9		/* the worker close()s; the parent shuts down at its keep's end */
+#define EXTRA_BYTES 10		/* the worker sends 8 KiB more than it read */
+#define HIDDEN_THREAD 11	/* the worker holds on in a thread with a table of its own */
+#define JUDGES_CHILD 12		/* correct, with a child that is the judge's (CLONE_PARENT) */
 
 enum { WORKERS = 4 };
 static volatile sig_atomic_t stopping;
@@ -82,6 +95,26 @@ recv_fd(int chan)
 	return fd;
 }
 
+#if MISTAKE == HIDDEN_THREAD
+/* the worker's copy, kept for the keep in a thread whose descriptor table
+ * is its own: /proc/PID/fd, the leader's, does not show it */
+struct hold {
+	int fd, ready[2];
+};
+
+static void *
+holder(void *arg)
+{
+	struct hold *h = arg;
+
+	unshare(CLONE_FILES);
+	(void)!write(h->ready[1], "r", 1);
+	pause_ms(keep);
+	close(h->fd);
+	return NULL;
+}
+#endif
+
 static void
 worker(int chan)
 {
@@ -94,10 +127,27 @@ worker(int chan)
 			for (char *p = buf; r > 0; p += w, r -= w)
 				if ((w = write(fd, p, (size_t)r)) <= 0)
 					r = 0, w = 0;
-		if (end_shutdown && MISTAKE != CLOSE_ONLY)
+		if (MISTAKE == EXTRA_BYTES) {
+			static char more[8192];
+			(void)!write(fd, more, sizeof more);
+		}
+		if (end_shutdown && MISTAKE != CLOSE_ONLY && MISTAKE != PARENT_SHUTS)
 			shutdown(fd, SHUT_WR);
 		if ((MISTAKE == LIAR || MISTAKE == WORKER_HOLDS) && keep > 0)
 			pause_ms(keep);
+#if MISTAKE == HIDDEN_THREAD
+		struct hold h = { fd, { -1, -1 } };
+		pthread_t t;
+		char c;
+		if (keep > 0 && pipe(h.ready) == 0 && pthread_create(&t, NULL, holder, &h) == 0) {
+			(void)!read(h.ready[0], &c, 1);
+			close(fd);	/* gone from the leader's table only */
+			pthread_join(t, NULL);
+			close(h.ready[0]);
+			close(h.ready[1]);
+			continue;
+		}
+#endif
 		close(fd);
 	}
 	if (MISTAKE == LEAVES_WORKERS)
@@ -139,6 +189,10 @@ main(int argc, char *argv[])
 		}
 	}
 	close(chan[1]);
+#if MISTAKE == JUDGES_CHILD
+	if (syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0) == 0)
+		_exit(0);
+#endif
 	sigaction(SIGTERM, &act, NULL);		/* no SA_RESTART: accept() returns EINTR */
 	while (!stopping) {
 		int fd = accept(lfd, NULL, NULL);
@@ -158,7 +212,9 @@ main(int argc, char *argv[])
 		if (MISTAKE == PARENT_NEVER || (keep == -1 && MISTAKE != NO_KEEP))
 			continue;	/* kept until exit */
 		if (MISTAKE != NO_KEEP && MISTAKE != LIAR)
-			pause_ms(keep);
+			pause_ms(MISTAKE == SHORT_KEEP && keep > 30 ? 30 : keep);
+		if (MISTAKE == PARENT_SHUTS && end_shutdown)
+			shutdown(fd, SHUT_WR);
 		close(fd);
 	}
 	if (MISTAKE != LEAVES_WORKERS)
