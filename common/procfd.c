@@ -372,7 +372,7 @@ procfd_scan(const unsigned long *want, size_t n)
 {
 	struct scan s = { .want = NULL, .procdir = -1 };
 	struct dirent *e;
-	size_t i;
+	size_t i, k;
 	DIR *proc = NULL;
 	int err;
 
@@ -396,6 +396,11 @@ procfd_scan(const unsigned long *want, size_t n)
 		qsort(s.t->procs, s.t->nprocs, sizeof *s.t->procs, by_pid);
 	if (s.t->nholders)
 		qsort(s.t->holders, s.t->nholders, sizeof *s.t->holders, by_holder);
+	/* a descriptor that a thread's own table holds as the leader's did is one */
+	for (i = k = 0; i < s.t->nholders; i++)
+		if (k == 0 || by_holder(&s.t->holders[k - 1], &s.t->holders[i]) != 0)
+			s.t->holders[k++] = s.t->holders[i];
+	s.t->nholders = k;
 	for (i = 0; i < s.t->nholders; i++)
 		s.t->holders[i].proc = procfd_proc(s.t, s.t->holders[i].pid);
 	return s.t;
