@@ -68,7 +68,7 @@ checks() {
 	    mistake "the pre-forking answer's TAP does not say that the parent alone held the socket"
 	grep -q 'was served by a process that was there before it' "$GRADES/prefork/lesson.tap" ||
 	    mistake "the pre-forking answer was not seen as pre-forking"
-	grep -q 'was served by a new child of the parent' "$GRADES/forking/lesson.tap" ||
+	grep -q 'was served by a new process' "$GRADES/forking/lesson.tap" ||
 	    mistake "the forking answer was not seen as forking"
 }
 
