@@ -93,8 +93,8 @@ esac
 echo "server ${server#"$work/work/"}" >"$out/programs"
 echo built >"$out/status"
 # the server through a wrapper of root's that keeps its pid (exec)
-printf '#!/bin/sh\ncd %s || exit 126\nexec %s %s "$@"\n' "$work/work" "$work/run/as-student" \
-    "$server" >"$work/run/server" && chmod 755 "$work/run/server" ||
+{ printf '#!/bin/sh\ncd %s || exit 126\nexec %s %s "$@"\n' "$work/work" "$work/run/as-student" \
+    "$server" >"$work/run/server" && chmod 755 "$work/run/server"; } ||
     die "cannot write the server's wrapper"
 
 TMPDIR=$work/priv timeout -k 5 "$file_s" "$top/grade/judge" --uid "$uid" \

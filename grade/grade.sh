@@ -126,7 +126,7 @@ fi
 # and its cap; ID<TAB>POINTS<TAB>CAP
 if [ "$assignment" = lesson ]; then
 	[ -n "$weights" ] || weights=$gradedir/grade/lesson.tsv
-	[ -f "$weights" ] && [ -r "$weights" ] || bad "--weights: cannot read $weights"
+	{ [ -f "$weights" ] && [ -r "$weights" ]; } || bad "--weights: cannot read $weights"
 	weights_tsv=$(LC_ALL=C awk -F '\t' -v checks="$gradedir/grade/lesson.tsv" '
 		BEGIN {
 			while ((getline l <checks) > 0)

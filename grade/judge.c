@@ -61,6 +61,7 @@ static const char
     M_NO_LISTEN[] = "the server did not listen on 127.0.0.1 at the given port, in the process the grader started",
     M_NOT_JUDGED[] = "this could not be judged, for the server did not listen",
     M_NOT_ECHOED[] = "this could not be judged, for the server did not echo",
+    M_LATE[] = "this could not be judged, for the parent's keep had ended before the judge could look",
     M_NO_ECHO[] = "the server did not echo every byte it was sent",
     M_NO_END[] = "the connection never ended after the client's EOF: a process of the server still held the socket",
     M_RST[] = "the connection ended with a reset (RST), not a FIN",
@@ -71,7 +72,7 @@ static const char
     M_WORKER_HELD[] = "the worker still held its copy after the client's EOF: with --end close it must close() it then",
     M_SHORT_KEEP[] = "the FIN came before --parent-keeps MS had passed since the connection: the parent let go of its copy too soon",
     M_CLOSE_SHUTDOWN[] = "with --end close the FIN left while the parent still held the socket, which only a shutdown() does: with --end close no process may call it",
-    M_SHUTDOWN_CLOSE[] = "with --end shutdown the FIN waited for the parent's keep to end: the worker must call shutdown(SHUT_WR) when it reads the peer's EOF",
+    M_SHUTDOWN_CLOSE[] = "with --end shutdown no FIN came while the parent was stopped: it waited for the parent, and the worker must call shutdown(SHUT_WR) when it reads the peer's EOF",
     M_NEVER_ENDED[] = "with --parent-keeps never the connection still ended: the parent must keep its copy until it exits",
     M_NOT_PREFORK[] = "the connections were not served by workers forked before them (pre-forking was asked for)",
     M_NOT_FORK[] = "the connections were not each served by a child forked for it (forking was asked for)",
@@ -179,6 +180,26 @@ scan(void)
 	}
 	closedir(d);
 	return n;
+}
+
+/* Where process pid waits in the kernel (/proc/PID/wchan), or "?". */
+static const char *
+waiting_in(pid_t pid)
+{
+	static char where[64];
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/wchan", (long)pid);
+	strcpy(where, "?");
+	if ((f = fopen(path, "re"))) {
+		if (!fgets(where, sizeof where, f) || where[0] < 'A')
+			strcpy(where, "?");
+		fclose(f);
+	}
+	escape(path, sizeof path, where, "");
+	strcpy(where, path);
+	return where;
 }
 
 /* Whether pid is among the n processes of procs[]; its entry. */
@@ -555,11 +576,12 @@ stop(const char *how)
 		} while (ms_until(dl) > 0);
 	}
 	if (n > 0) {
-		char left[128];
+		char left[320];
 		size_t k = 0;
 		for (int i = 0; i < n && i < 4 && k < sizeof left; i++)
-			k += (size_t)snprintf(left + k, sizeof left - k, "%spid %ld (state %c, parent %ld)",
-			    i ? ", " : "", (long)procs[i].pid, procs[i].state, (long)procs[i].ppid);
+			k += (size_t)snprintf(left + k, sizeof left - k, "%spid %ld (state %c in %s, parent %ld)",
+			    i ? ", " : "", (long)procs[i].pid, procs[i].state, waiting_in(procs[i].pid),
+			    (long)procs[i].ppid);
 		evidence(SIGTERM_, "started with %s: %d of its processes were still running %ld ms after SIGTERM: %s%s",
 		    how, n, wait_ms, left, n > 4 ? "..." : "");
 		judged(SIGTERM_, M_LEFT);
@@ -653,6 +675,19 @@ stopped(pid_t pid)
 	return t;
 }
 
+/* Stop the parent (SIGSTOP), and wait until it is: 1 once it is, 0 if not. */
+static int
+halt_parent(void)
+{
+	int64_t dl = deadline(wait_ms);
+
+	if (kill(parent, SIGSTOP) == -1)
+		return 0;
+	while (!stopped(parent) && ms_until(dl) > 0)
+		sleep_ms(1);
+	return stopped(parent);
+}
+
 /*
  * Whether another process than the parent serves c: with the parent
  * stopped (SIGSTOP, which no process can block or catch), a second
@@ -661,16 +696,10 @@ stopped(pid_t pid)
 static int
 served_while_stopped(struct conn *c)
 {
-	int64_t dl = deadline(wait_ms);
-	int ok;
+	int ok = halt_parent() && conn_send(c, "closelab judge: while the parent is stopped\n") == 0;
 
-	if (kill(parent, SIGSTOP) == -1)
-		return 0;
-	while (!stopped(parent) && ms_until(dl) > 0)
-		sleep_ms(1);
-	ok = stopped(parent) && conn_send(c, "closelab judge: while the parent is stopped\n") == 0;
 	if (ok) {
-		conn_wait(c, dl, 0);
+		conn_wait(c, deadline(wait_ms), 0);
 		ok = echoed(c);
 	}
 	kill(parent, SIGCONT);
@@ -725,24 +754,35 @@ run_shutdown(void)
 			    (long)worker, (long)parent, parent_held ? "too" : "no longer");
 			judged(HANDOFF, NULL);
 		}
+		/*
+		 * the client's shutdown with the parent stopped: a FIN that comes
+		 * now was sent by another process's call, while the parent held
+		 * the socket, which the lesson says only shutdown() can do
+		 */
 		int64_t t = now_ns();
+		int halted = halt_parent(), during;
 		shutdown(c.fd, SHUT_WR);
-		conn_wait(&c, deadline(keep_ms + wait_ms), 1);
+		conn_wait(&c, deadline(wait_ms), 1);
+		during = c.end != TIMEOUT;
 		n = holders(c.inode, pids, 16);
-		evidence(SHUTDOWN, "%s; then %s held the socket", ended(&c, t, words, sizeof words),
-		    pidlist(pids, n, list, sizeof list));
+		kill(parent, SIGCONT);
+		if (!during) {
+			c.end = OPEN;
+			conn_wait(&c, deadline(keep_ms + wait_ms), 1);
+		}
+		evidence(SHUTDOWN, "%s; %s", ended(&c, t, words, sizeof words), during ?
+		    "the parent was stopped all along" : "the parent was stopped until then, and continued");
+		evidence(SHUTDOWN, "at the end %s held the socket", pidlist(pids, n, list, sizeof list));
 		if (c.end == TIMEOUT)
 			judged(SHUTDOWN, M_NO_END);
 		else if (c.end == RST)
 			judged(SHUTDOWN, M_RST);
-		else if (c.t_end >= c.t_connect + keep_ns())
+		else if (!halted || !during)
 			judged(SHUTDOWN, M_SHUTDOWN_CLOSE);
 		else if (holds(pids, n, parent))
 			judged(SHUTDOWN, NULL);
-		else if (let_go(&c, parent_held, 0))
-			judged(SHUTDOWN, M_NO_KEEP);
 		else
-			judged(SHUTDOWN, M_SHUTDOWN_CLOSE);
+			judged(SHUTDOWN, let_go(&c, 0, c.t_end) ? M_NO_KEEP : M_LATE);
 	}
 	conn_close(&c);
 	stop(how);

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # keep.sh: what the lesson's judge wrote, kept for bin/grade (sourced by
 # grade/sandbox.sh and grade/bare.sh, as root).
 #

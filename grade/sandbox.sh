@@ -123,17 +123,18 @@ esac
 # tests load and closelab's client
 mount -t tmpfs -o "size=$size,mode=0755,nosuid,nodev" tmpfs "$root/grader" ||
     die "cannot mount /grader"
-mkdir -p "$root/grader/grade" && cp "$jail" "$root/grader/grade/" || die "cannot copy the jail"
+{ mkdir -p "$root/grader/grade" && cp "$jail" "$root/grader/grade/"; } || die "cannot copy the jail"
 if [ "$files" = lesson ]; then
-	cp "$top/grade/judge" "$root/grader/grade/"
+	cp "$top/grade/judge" "$root/grader/grade/" || die "cannot copy the judge"
 else
-	mkdir -p "$root/grader/bin" "$root/grader/common" "$root/grader/tests" &&
+	{ mkdir -p "$root/grader/bin" "$root/grader/common" "$root/grader/tests" &&
 	    cp "$top"/tests/*.bats "$top/tests/test_helper.bash" "$top/tests/bats.sh" \
 	    "$root/grader/tests/" && cp -R "$top/tests/programs" "$top/tests/fault" "$root/grader/tests/" &&
 	    { [ ! -d "$top/tests/.deps" ] || cp -R "$top/tests/.deps" "$root/grader/tests/"; } &&
 	    cp "$top"/common/serverctl.sh "$top"/common/*.awk "$root/grader/common/" &&
-	    cp "$top/bin/client" "$root/grader/bin/"
-fi && mount -o remount,ro,nosuid,nodev "$root/grader" || die "cannot copy the grading files"
+	    cp "$top/bin/client" "$root/grader/bin/"; } || die "cannot copy the grading files"
+fi
+mount -o remount,ro,nosuid,nodev "$root/grader" || die "cannot make /grader read-only"
 # bats' directories: the tester's; a test opens its own to the student
 mount -t tmpfs -o "size=$size,mode=0711,uid=$tester,gid=$tester,nosuid,nodev" tmpfs \
     "$root/tests" || die "cannot mount /tests"

@@ -24,8 +24,8 @@ expected() {
 	cat "$CLASS/expected"
 }
 
-# field STUDENT N: column N of the student's row of grades.csv
-field() {
+# csv_field STUDENT N: column N of the student's row of grades.csv
+csv_field() {
 	grep "^$1," "$GRADES/grades.csv" | cut -d , -f "$2"
 }
 
@@ -48,11 +48,11 @@ checks() {
 	graded
 	local name low high check phrase score status reason
 	while IFS="$(printf '\t')" read -r name low high check phrase; do
-		score=$(field "$name" 2)
+		score=$(csv_field "$name" 2)
 		((score >= low && score <= high)) ||
-		    mistake "$name scored $score, not $low to $high: $(field "$name" 6)"
+		    mistake "$name scored $score, not $low to $high: $(csv_field "$name" 6)"
 		[ "$check" != - ] || continue
-		IFS="$(printf '\t')" read -r _ _ status reason < <(awk -F '\t' -v c="$check" \
+		IFS="$(printf '\t')" read -r _ _ status reason _ < <(awk -F '\t' -v c="$check" \
 		    '$2 == c' "$GRADES/$name/results.tsv")
 		[ "$status" = fail ] || mistake "$name did not fail the check $check"
 		[ "$phrase" = - ] || [[ $reason == *"$phrase"* ]] ||
@@ -175,7 +175,7 @@ for t in pl["tests"]:
     assert set(t) == {"name", "description", "points", "max_points", "message"}, t
     assert 0 <= t["points"] <= t["max_points"], t
 print(len(gs["tests"]), len(pl["tests"]))' "$GRADES/$name/gradescope.json" \
-		    "$GRADES/$name/prairielearn.json" "$(field "$name" 2)" "$(checks | tr '\n' ' ')"
+		    "$GRADES/$name/prairielearn.json" "$(csv_field "$name" 2)" "$(checks | tr '\n' ' ')"
 		assert_success
 		assert_output "9 9"
 	done < <(expected)

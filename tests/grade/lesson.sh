@@ -40,6 +40,7 @@ c() {
 py() {
 	mkdir -p "$dir/$1"
 	cp "$src/forking.py" "$dir/$1/"
+	# shellcheck disable=SC2016 # the script's own expansions
 	printf '#!/bin/sh\nMISTAKE=%s exec python3 "$(dirname "$0")/forking.py" "$@"\n' "$2" \
 	    >"$dir/$1/server"
 	chmod 755 "$dir/$1/server"
@@ -97,19 +98,22 @@ expect fork-bomb 0 5 echo "the server did not echo"
 # the attacks: a parent that keeps 30 ms; a parent that shuts down for a
 # worker that only closes; 8 KiB more than was sent (it overran the judge's
 # buffer); a worker's copy in a thread with a descriptor table of its own;
-# a child made the judge's with CLONE_PARENT (correct otherwise); a decoy
+# a child made the judge's with CLONE_PARENT (correct otherwise); a parent
+# that serves while a child holds a copy of the socket; a decoy
 # connection on other addresses with the same ports; a build whose 100 MiB
 # of output filled root's space; a flood of bytes
 c short-keep 8
 expect short-keep 50 50 close-keep "the parent"
 c parent-shuts 9
-expect parent-shuts 50 50 shutdown "the FIN waited for the parent's keep to end"
+expect parent-shuts 50 50 shutdown "no FIN came while the parent was stopped"
 c extra-bytes 10
 expect extra-bytes 90 90 echo "did not echo every byte"
 c hidden-thread 11
 expect hidden-thread 50 50 close-keep "the worker still held its copy"
 c judges-child 12
 expect judges-child 100 100 - -
+c dummy-holder 13
+expect dummy-holder 50 50 handoff "the echo stopped while the parent was stopped"
 mkdir -p "$dir/decoy"
 cp "$src/decoy.c" "$dir/decoy/"
 printf 'server: decoy.c\n\tcc -std=c11 -O2 -o server decoy.c\n' >"$dir/decoy/Makefile"

@@ -14,7 +14,7 @@ if [ -f "$work/grades/submission/prairielearn.json" ]; then
 	cp "$work/grades/submission/prairielearn.json" "$root/grade/results/results.json"
 else
 	printf '{"gradable": false, "score": 0, "message": "closelab'"'"'s grader could not run: %s"}\n' \
-	    "$(tail -n 1 "$work/build.log" 2>/dev/null | tr -c '[:print:]' ' ' | tr -d '"\\')" \
+	    "$(tail -n 1 "$work/build.log" 2>/dev/null | tr -c '[:print:]' ' ' | tr -d '"\134')" \
 	    >"$root/grade/results/results.json"
 fi
 rm -rf "$work"

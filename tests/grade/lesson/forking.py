@@ -2,7 +2,7 @@
 # forking.py: an answer to docs/assignment.md, forking: the parent accepts
 # and forks a child for each connection. With MISTAKE=NAME in the
 # environment it makes one classic mistake instead (tests/grade/lesson.sh).
-import argparse, os, signal, socket, sys, time
+import argparse, os, signal, socket, time
 
 MISTAKE = os.environ.get("MISTAKE", "")
 
@@ -22,7 +22,9 @@ def reap(sig, frame):
 
 if MISTAKE != "no-reap":
     signal.signal(signal.SIGCHLD, reap)
-signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(0))
+# SIGTERM at its default: the kernel ends the parent (a handler that raised
+# SystemExit was seen, once in some fifteen sandboxed gradings, to leave the
+# parent running 5 s later; docs/testing.md)
 
 listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -32,7 +34,6 @@ kept = []
 while True:
     conn, _ = listener.accept()
     if os.fork() == 0:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         listener.close()
         for k in kept:
             k.close()

@@ -18,6 +18,7 @@
 #endif
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@
 #define EXTRA_BYTES 10		/* the worker sends 8 KiB more than it read */
 #define HIDDEN_THREAD 11	/* the worker holds on in a thread with a table of its own */
 #define JUDGES_CHILD 12		/* correct, with a child that is the judge's (CLONE_PARENT) */
+#define DUMMY_HOLDER 13		/* the parent serves; a child holds a copy until the peer's FIN */
 
 enum { WORKERS = 4 };
 static volatile sig_atomic_t stopping;
@@ -198,7 +200,12 @@ main(int argc, char *argv[])
 		int fd = accept(lfd, NULL, NULL);
 		if (fd == -1)
 			continue;
-		if (MISTAKE == SERVES_ITSELF) {
+		if (MISTAKE == DUMMY_HOLDER && fork() == 0) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			poll(&p, 1, 10000);	/* the peer's data or FIN: never read */
+			_exit(0);
+		}
+		if (MISTAKE == SERVES_ITSELF || MISTAKE == DUMMY_HOLDER) {
 			char buf[4096];
 			ssize_t r;
 			while ((r = read(fd, buf, sizeof buf)) > 0)
