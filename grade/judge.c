@@ -94,6 +94,7 @@ static const char *require = "either";
 static unsigned uid;
 static int uid_given;
 static pid_t parent;			/* the process started: the parent */
+static char how[64];			/* its options, "--end E --parent-keeps K" */
 static int output = -1;			/* the server's stdout and stderr */
 
 /* evidence(C, FMT, ...): a line of what was seen for check C */
@@ -475,6 +476,7 @@ start(const char *end, const char *keep)
 	char p[16];
 	const char *tmp = getenv("TMPDIR");
 
+	snprintf(how, sizeof how, "--end %s --parent-keeps %s", end, keep);
 	snprintf(p, sizeof p, "%d", port);
 	if (output != -1)
 		close(output);
@@ -515,7 +517,7 @@ last_words(char *buf, size_t len)
  * time (0, said for check c).
  */
 static int
-listening(enum check c, const char *how)
+listening(enum check c)
 {
 	int64_t t0 = now_ns(), dl = deadline(wait_ms);
 	int status;
@@ -561,7 +563,7 @@ listening(enum check c, const char *how)
  * uid is left (the verdict of check 9 for this run); then kill what is.
  */
 static void
-stop(const char *how)
+stop(void)
 {
 	int64_t t0 = now_ns(), dl = deadline(wait_ms);
 	int n = 0;
@@ -602,6 +604,24 @@ stop(const char *how)
 			die(EXIT_RUNTIME, "the server's processes outlived SIGKILL by %ld ms", wait_ms);
 		sleep_ms(5);
 	}
+}
+
+/*
+ * Start the server (keep < 0: never) and wait until it listens: 1; 0 if it
+ * does not, which fails check c, and then it is stopped.
+ */
+static int
+begin(const char *end, long keep, enum check c)
+{
+	char k[16];
+
+	snprintf(k, sizeof k, keep < 0 ? "never" : "%ld", keep);
+	start(end, k);
+	if (listening(c))
+		return 1;
+	judged(c, c == LISTENS ? M_NO_LISTEN : M_NOT_JUDGED);
+	stop();
+	return 0;
 }
 
 /* The server side of c, once it is seen (at most wait_ms); 0 if it never is. */
@@ -723,19 +743,13 @@ let_go(const struct conn *c, int parent_held, int64_t t)
 static void
 run_shutdown(void)
 {
-	char how[64], keep[16], list[64], words[160];
+	char list[64], words[160];
 	struct conn c;
 	pid_t worker = 0, pids[16];
 	int parent_held = 0, n;
 
-	snprintf(keep, sizeof keep, "%ld", keep_ms);
-	snprintf(how, sizeof how, "--end shutdown --parent-keeps %s", keep);
-	start("shutdown", keep);
-	if (!listening(LISTENS, how)) {
-		judged(LISTENS, M_NO_LISTEN);
-		stop(how);
+	if (!begin("shutdown", keep_ms, LISTENS))
 		return;
-	}
 	judged(LISTENS, NULL);
 	if (conn_open(&c, "closelab judge: shutdown\n") == -1) {
 		evidence(HANDOFF, "could not connect");
@@ -785,7 +799,7 @@ run_shutdown(void)
 			judged(SHUTDOWN, let_go(&c, 0, c.t_end) ? M_NO_KEEP : M_LATE);
 	}
 	conn_close(&c);
-	stop(how);
+	stop();
 }
 
 /*
@@ -836,20 +850,14 @@ watch(struct conn *c, int64_t dl, int stop_when_alone, struct watch *w)
 static void
 run_close(void)
 {
-	char how[64], keep[16], list[64], words[160];
+	char list[64], words[160];
 	struct conn c;
 	struct watch w;
 	pid_t worker = 0, pids[16];
 	int parent_held = 0, n;
 
-	snprintf(keep, sizeof keep, "%ld", keep_ms);
-	snprintf(how, sizeof how, "--end close --parent-keeps %s", keep);
-	start("close", keep);
-	if (!listening(CLOSE_KEEP, how)) {
-		judged(CLOSE_KEEP, M_NOT_JUDGED);
-		stop(how);
+	if (!begin("close", keep_ms, CLOSE_KEEP))
 		return;
-	}
 	if (conn_open(&c, "closelab judge: close\n") == -1 || !served(&c, ECHO, &worker, &parent_held)) {
 		evidence(CLOSE_KEEP, "the server did not echo");
 		judged(CLOSE_KEEP, M_NO_ECHO);
@@ -887,26 +895,21 @@ run_close(void)
 			judged(CLOSE_KEEP, NULL);
 	}
 	conn_close(&c);
-	stop(how);
+	stop();
 }
 
 /* Check 6: --end close, never. */
 static void
 run_never(void)
 {
-	const char *how = "--end close --parent-keeps never";
 	char words[160];
 	struct conn c;
 	struct watch w;
 	pid_t worker = 0;
 	int parent_held = 0;
 
-	start("close", "never");
-	if (!listening(NEVER, how)) {
-		judged(NEVER, M_NOT_JUDGED);
-		stop(how);
+	if (!begin("close", -1, NEVER))
 		return;
-	}
 	if (conn_open(&c, "closelab judge: never\n") == -1 || !served(&c, ECHO, &worker, &parent_held)) {
 		evidence(NEVER, "the server did not echo");
 		judged(NEVER, M_NO_ECHO);
@@ -931,14 +934,13 @@ run_never(void)
 		}
 	}
 	conn_close(&c);
-	stop(how);
+	stop();
 }
 
 /* Checks 2, 7 and 8: --end shutdown --parent-keeps 0. */
 static void
 run_echo(void)
 {
-	const char *how = "--end shutdown --parent-keeps 0";
 	enum { AT_ONCE = 20, ONE_BY_ONE = 8 };
 	struct conn c[AT_ONCE];
 	char text[64];
@@ -946,12 +948,9 @@ run_echo(void)
 	pid_t served_by[ONE_BY_ONE];
 	static pid_t before[MAXPROCS];
 
-	start("shutdown", "0");
-	if (!listening(ECHO, how)) {
-		judged(ECHO, M_NOT_JUDGED);
+	if (!begin("shutdown", 0, ECHO)) {
 		judged(MODEL, M_NOT_JUDGED);
 		judged(REAPED, M_NOT_JUDGED);
-		stop(how);
 		return;
 	}
 	/* 20 at once: each sends, shuts down, and reads until the end */
@@ -1059,7 +1058,7 @@ run_echo(void)
 		}
 		sleep_ms(5);
 	} while (1);
-	stop(how);
+	stop();
 }
 
 static _Noreturn void

@@ -46,6 +46,24 @@ py() {
 	chmod 755 "$dir/$1/server"
 }
 
+# python_server NAME: DIR/NAME/server, a Python program listening on the
+# port it is given (s), then the rest of it from standard input
+python_server() {
+	mkdir -p "$dir/$1"
+	{
+		cat <<'PY'
+#!/usr/bin/env python3
+import os, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[sys.argv.index("--port") + 1])))
+s.listen(8)
+PY
+		cat
+	} >"$dir/$1/server"
+	chmod 755 "$dir/$1/server"
+}
+
 c prefork 0
 expect prefork 100 100 - -
 py forking ''
@@ -74,14 +92,7 @@ chmod 755 "$dir/hang/server"
 expect hang 0 0 listens "the server did not listen"
 
 # a fork bomb beside a parent that listens and echoes nothing
-mkdir -p "$dir/fork-bomb"
-cat >"$dir/fork-bomb/server" <<'PY'
-#!/usr/bin/env python3
-import os, socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[sys.argv.index("--port") + 1])))
-s.listen(8)
+python_server fork-bomb <<'PY'
 if os.fork() == 0:
     while True:
         try:
@@ -92,7 +103,6 @@ held = []
 while True:
     held.append(s.accept())
 PY
-chmod 755 "$dir/fork-bomb/server"
 expect fork-bomb 0 5 echo "the server did not echo"
 
 # the attacks: a parent that keeps 30 ms; a parent that shuts down for a
@@ -121,19 +131,11 @@ expect decoy 0 50 handoff -
 c loud-build 0
 printf 'server: loud\nloud:\n\t@head -c 104857600 /dev/zero | tr "\\0" x || true\n' >>"$dir/loud-build/Makefile"
 expect loud-build 100 100 - -
-mkdir -p "$dir/flood"
-cat >"$dir/flood/server" <<'PY'
-#!/usr/bin/env python3
-import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[sys.argv.index("--port") + 1])))
-s.listen(8)
+python_server flood <<'PY'
 c, _ = s.accept()
 while True:
     c.sendall(b"x" * 65536)
 PY
-chmod 755 "$dir/flood/server"
 expect flood 0 10 echo "did not echo every byte"
 
 # one that does not build
