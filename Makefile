@@ -15,7 +15,7 @@ CLIENT_OBJ = client/main.o client/exchange.o client/stats.o client/serverlog.o
 HOLDERS_OBJ = holders/main.o holders/snapshot.o holders/diagnose.o holders/report.o holders/metrics.o
 TRACE_OBJ = trace/main.o trace/bpfout.o trace/record.o trace/order.o trace/track.o
 
-all: bin/server bin/client bin/timeline bin/holders bin/trace bin/grade grade/jail
+all: bin/server bin/client bin/timeline bin/holders bin/trace bin/grade grade/jail grade/judge
 
 common/libcommon.a: $(COMMON_OBJ)
 	rm -f $@
@@ -61,6 +61,12 @@ grade/jail: grade/jail.o common/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ grade/jail.o common/libcommon.a
 
 grade/jail.o: config.mk $(COMMON_H)
+
+# the lesson assignment's checks, from the kernel's view (Linux)
+grade/judge: grade/judge.o common/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ grade/judge.o common/libcommon.a
+
+grade/judge.o: config.mk $(COMMON_H)
 
 .c.o:
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -111,6 +117,16 @@ grade: all
 grade-class: all
 	CLOSELAB_GRADE_CLASS=full bash tests/run.sh tests/grade.bats
 
+# the grader alone, as a grading platform builds it (grade/platform/)
+grader: bin/grade bin/client grade/jail grade/judge
+
+# what Gradescope, PrairieLearn and GitHub Classroom need to judge the
+# lesson's assignment: make grade-package [PACKAGE=dir] [REQUIRE=model]
+# [WEIGHTS=file]
+PACKAGE = grade-package
+grade-package:
+	sh grade/platform/package.sh "$(PACKAGE)" "$(REQUIRE)" "$(WEIGHTS)"
+
 # a benchmark, not a test: it prints figures and judges none
 bench: all
 	sh bench/bench.sh
@@ -123,6 +139,7 @@ sources:
 	@echo "holders $(HOLDERS_OBJ:.o=.c) $(COMMON_OBJ:.o=.c)"
 	@echo "trace $(TRACE_OBJ:.o=.c) $(COMMON_OBJ:.o=.c)"
 	@echo "jail grade/jail.c $(COMMON_OBJ:.o=.c)"
+	@echo "judge grade/judge.c $(COMMON_OBJ:.o=.c)"
 
 # the holders part of make bench alone: bin/holders beside ss and lsof
 bench-holders: bin/holders
@@ -133,7 +150,8 @@ bench-trace: all
 	sh bench/trace.sh
 
 clean:
-	rm -f bin/server bin/client bin/timeline bin/holders bin/trace bin/grade grade/jail grade/jail.o
+	rm -f bin/server bin/client bin/timeline bin/holders bin/trace bin/grade grade/jail grade/jail.o \
+	    grade/judge grade/judge.o
 	rm -f common/libcommon.a $(COMMON_OBJ) $(SERVER_OBJ) $(CLIENT_OBJ) $(HOLDERS_OBJ) $(TRACE_OBJ)
 
 # installed with a prefix, since "server" and "client" are too plain for a PATH
@@ -163,13 +181,13 @@ install: all
 	    cp -f common/serverctl.sh common/log.awk common/event.awk common/values.awk \
 	    common/field.awk $$g/common && \
 	    cp -f grade/sandbox.sh grade/cgroup.sh grade/results.awk grade/report.awk grade/jail \
-	    $$g/grade && \
+	    grade/judge grade/lesson.tsv $$g/grade && \
 	    cp -f tests/bats.sh tests/test_helper.bash tests/core.list $$g/tests && \
 	    for f in $$(cat tests/core.list); do cp -f tests/$$f $$g/tests; done && \
 	    cp -f tests/programs/*.py $$g/tests/programs && \
 	    cp -f tests/fault/fault.c $$g/tests/fault && \
 	    find $$g -type d -exec chmod 755 {} + && find $$g -type f -exec chmod 644 {} + && \
-	    chmod 755 $$g/bin/client $$g/grade/jail
+	    chmod 755 $$g/bin/client $$g/grade/jail $$g/grade/judge
 	mkdir -p $(DESTDIR)$(MANPREFIX)/man1
 	cp -f docs/server.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-server.1
 	cp -f docs/client.1 $(DESTDIR)$(MANPREFIX)/man1/closelab-client.1
@@ -190,5 +208,6 @@ uninstall:
 	    rm -f closelab-server.1 closelab-client.1 closelab-holders.1 closelab-timeline.1 \
 	    closelab-trace.1 closelab-grade.1
 
-.PHONY: all demo scenarios lab-check diagrams test check fuzz grade grade-class bench \
+.PHONY: all demo scenarios lab-check diagrams test check fuzz grade grade-class grader grade-package \
+	bench \
 	bench-holders bench-trace sources clean install uninstall

@@ -1,7 +1,9 @@
 /*
  * procfd.c: which processes hold each socket. /proc/PID/stat gives the
  * parent, the command name and the start time of every process;
- * /proc/PID/fd the descriptors, whose links read "socket:[INODE]";
+ * /proc/PID/fd the descriptors, whose links read "socket:[INODE]", and
+ * /proc/PID/task/TID/fd those of a thread whose table is its own
+ * (unshare(CLONE_FILES): kcmp() tells, where the kernel has it);
  * /proc/PID/exe the program; and, only when asked for, /proc/PID/fdinfo/FD
  * the flags, O_CLOEXEC among them. Linux only: elsewhere procfd_scan()
  * fails with ENOSYS.
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #endif
 #include <errno.h>
@@ -159,11 +162,12 @@ read_at(int dir, const char *path, char *buf, size_t len)
 }
 
 /*
- * Parse "PID (COMM) S PPID ... FLAGS ... STARTTIME" into p; the state in
- * *state and the kernel's flags in *flags. -1 if it is not such a line.
+ * Parse "PID (COMM) S PPID ... FLAGS ... THREADS . STARTTIME" into p; the
+ * state in *state, the kernel's flags in *flags and the number of threads
+ * in *threads. -1 if it is not such a line.
  */
 static int
-parse_stat(char *line, struct procfd_proc *p, char *state, unsigned *flags)
+parse_stat(char *line, struct procfd_proc *p, char *state, unsigned *flags, int *threads)
 {
 	char *open = strchr(line, '('), *close = strrchr(line, ')');
 	size_t len;
@@ -178,7 +182,7 @@ parse_stat(char *line, struct procfd_proc *p, char *state, unsigned *flags)
 	memcpy(p->comm, open + 1, len);
 	p->comm[len] = '\0';
 	if (sscanf(close + 1, " %c %d %*d %*d %*d %*d %u %*u %*u %*u %*u %*u %*u %*d %*d %*d"
-	    " %*d %*d %*d %llu", state, &ppid, flags, &p->start) != 4)
+	    " %*d %d %*d %llu", state, &ppid, flags, threads, &p->start) != 5)
 		return -1;
 	p->ppid = ppid;
 	return 0;
@@ -200,7 +204,7 @@ static int
 scan_fds(struct scan *s, const char *pid)
 {
 	struct procfd *t = s->t;
-	char path[64], link[64];
+	char path[336], link[64];
 	struct dirent *e;
 	int dir, found = 0;
 	DIR *d;
@@ -245,6 +249,47 @@ scan_fds(struct scan *s, const char *pid)
 	return found;
 }
 
+/*
+ * Record the wanted sockets that the threads of process pid hold in
+ * descriptor tables of their own (unshare(CLONE_FILES)), as the process's;
+ * the number found, or -1 with ENOMEM.
+ */
+static int
+scan_threads(struct scan *s, const char *pid)
+{
+	char path[320];
+	struct dirent *e;
+	int dir, found = 0, n;
+	DIR *d;
+
+	snprintf(path, sizeof path, "%s/task", pid);
+	if ((dir = openat(s->procdir, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return 0;
+	if ((d = fdopendir(dir)) == NULL) {
+		close(dir);
+		return 0;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || strcmp(e->d_name, pid) == 0)
+			continue;
+#ifdef SYS_kcmp
+		/* 0: the table is the leader's, read already (2: KCMP_FILES) */
+		if (syscall(SYS_kcmp, (pid_t)atoi(pid), (pid_t)atoi(e->d_name), 2, 0, 0) == 0)
+			continue;
+#endif
+		snprintf(path, sizeof path, "%s/task/%s", pid, e->d_name);
+		if ((n = scan_fds(s, path)) == -1 && errno == ENOMEM) {
+			found = -1;
+			break;
+		}
+		found += n > 0 ? n : 0;
+	}
+	closedir(d);
+	if (found == -1)
+		errno = ENOMEM;
+	return found;
+}
+
 /* The program of process pid, or NULL. */
 static char *
 exe_of(const struct scan *s, const char *pid)
@@ -267,7 +312,7 @@ scan_proc(struct scan *s, const char *pid)
 	struct procfd_proc *p;
 	char path[64], line[1024], state;
 	unsigned flags;
-	int n;
+	int n, threads;
 
 	snprintf(path, sizeof path, "%s/stat", pid);
 	if (read_at(s->procdir, path, line, sizeof line) <= 0)
@@ -278,7 +323,7 @@ scan_proc(struct scan *s, const char *pid)
 	p->pid = atoi(pid);
 	p->exe = NULL;
 	p->unreadable = 0;
-	if (parse_stat(line, p, &state, &flags) == -1 || (flags & KTHREAD))
+	if (parse_stat(line, p, &state, &flags, &threads) == -1 || (flags & KTHREAD))
 		return 0;
 	t->nprocs++;
 	/* a zombie's descriptors are closed already */
@@ -292,6 +337,12 @@ scan_proc(struct scan *s, const char *pid)
 			p->unreadable = 1;
 		}
 		return 0;
+	}
+	if (threads > 1) {
+		int more = scan_threads(s, pid);
+		if (more == -1)
+			return -1;
+		n += more;
 	}
 	if (n > 0)
 		p->exe = exe_of(s, pid);
@@ -321,7 +372,7 @@ procfd_scan(const unsigned long *want, size_t n)
 {
 	struct scan s = { .want = NULL, .procdir = -1 };
 	struct dirent *e;
-	size_t i;
+	size_t i, k;
 	DIR *proc = NULL;
 	int err;
 
@@ -345,6 +396,11 @@ procfd_scan(const unsigned long *want, size_t n)
 		qsort(s.t->procs, s.t->nprocs, sizeof *s.t->procs, by_pid);
 	if (s.t->nholders)
 		qsort(s.t->holders, s.t->nholders, sizeof *s.t->holders, by_holder);
+	/* a descriptor that a thread's own table holds as the leader's did is one */
+	for (i = k = 0; i < s.t->nholders; i++)
+		if (k == 0 || by_holder(&s.t->holders[k - 1], &s.t->holders[i]) != 0)
+			s.t->holders[k++] = s.t->holders[i];
+	s.t->nholders = k;
 	for (i = 0; i < s.t->nholders; i++)
 		s.t->holders[i].proc = procfd_proc(s.t, s.t->holders[i].pid);
 	return s.t;

@@ -1,7 +1,9 @@
 #!/bin/sh
 # grade: grade a class. Each subdirectory of SUBMISSIONS_DIR is one
-# student's submission; each is built and run through the core test files,
-# several at once, each in a sandbox of its own (grade/sandbox.sh): its own
+# student's submission; each is built and judged on the lesson's assignment
+# (docs/assignment.md, by grade/judge) or run through the full contract's
+# core test files, several at once, each in a sandbox of its own
+# (grade/sandbox.sh): its own
 # unprivileged uids (the student's and the test runner's), network
 # namespace (loopback only), root directory, cgroup (grade/cgroup.sh),
 # limits and deadlines. Writes OUTDIR/grades.csv, OUTDIR/junit.xml and
@@ -14,7 +16,9 @@
 # usage error.
 
 me=${0##*/}
-usage="usage: $me [-j JOBS] [-o OUTDIR] SUBMISSIONS_DIR
+usage="usage: $me [-j JOBS] [-o OUTDIR] [--assignment lesson|full]
+             [--require prefork|fork|either] [--weights FILE] [--sandbox none]
+             SUBMISSIONS_DIR
        $me --help | --version"
 
 bad() {
@@ -45,24 +49,47 @@ number() {
 
 jobs=
 outdir=./grades
+assignment=lesson
+require=either
+weights=
+sandbox=yes
 while [ $# -gt 0 ]; do
 	case $1 in
 	-j) [ $# -ge 2 ] || bad "option -j needs a value"; jobs=$2; shift 2 ;;
 	-j*) jobs=${1#-j}; shift ;;
 	-o) [ $# -ge 2 ] || bad "option -o needs a value"; outdir=$2; shift 2 ;;
 	-o*) outdir=${1#-o}; shift ;;
+	--assignment) [ $# -ge 2 ] || bad "option --assignment needs a value"; assignment=$2; shift 2 ;;
+	--require) [ $# -ge 2 ] || bad "option --require needs a value"; require=$2; shift 2 ;;
+	--weights) [ $# -ge 2 ] || bad "option --weights needs a value"; weights=$2; shift 2 ;;
+	--sandbox)
+		[ $# -ge 2 ] || bad "option --sandbox needs a value"
+		[ "$2" = none ] || bad "--sandbox takes none, not '$2'"
+		sandbox=none; shift 2 ;;
 	-h|--help)
 		cat <<EOF
 $usage
 
 Grade a class: build each subdirectory of SUBMISSIONS_DIR (one student's
-server and client) and run the core tests on it, each in a sandbox of its
-own, several at once. Needs root, for the sandboxes.
+server) and judge it, each in a sandbox of its own, several at once. Needs
+root, for the sandboxes.
 
-  -j JOBS       grade JOBS submissions at once (default: the number of CPUs)
-  -o OUTDIR     write the grades there (default: ./grades)
-  --help        show this help
-  --version     show the version
+  -j JOBS              grade JOBS submissions at once (default: the
+                       number of CPUs)
+  -o OUTDIR            write the grades there (default: ./grades)
+  --assignment lesson  the lesson's assignment (docs/assignment.md), judged
+                       from what the kernel saw (default)
+  --assignment full    the full contract (docs/contract.md): the core
+                       test files, on the student's server and client
+  --require MODEL      lesson: the model asked for: prefork, fork or
+                       either (default)
+  --weights FILE       lesson: the checks' points and caps (default:
+                       grade/lesson.tsv)
+  --sandbox none       lesson: no sandbox of closelab's, for a grading
+                       platform whose container is the sandbox: each
+                       submission as an unprivileged uid, one at a time
+  --help               show this help
+  --version            show the version
 
 Writes OUTDIR/grades.csv, OUTDIR/junit.xml and, per student, OUTDIR/STUDENT/
 with the logs; prints a summary: each student's score and mistakes, and the
@@ -83,6 +110,44 @@ done
 [ $# -ge 1 ] || bad "no SUBMISSIONS_DIR given"
 [ $# -le 1 ] || bad "unexpected argument '$2'"
 subs=$1
+case $assignment in
+lesson | full) ;;
+*) bad "--assignment needs lesson or full, not '$assignment'" ;;
+esac
+case $require in
+prefork | fork | either) ;;
+*) bad "--require needs prefork, fork or either, not '$require'" ;;
+esac
+if [ -n "$weights" ] || [ "$require" != either ] || [ "$sandbox" = none ]; then
+	[ "$assignment" = lesson ] ||
+	    bad "--require, --weights and --sandbox are the lesson's, not the full assignment's"
+fi
+# the lesson's weights: each check of grade/lesson.tsv once, its points
+# and its cap; ID<TAB>POINTS<TAB>CAP
+if [ "$assignment" = lesson ]; then
+	[ -n "$weights" ] || weights=$gradedir/grade/lesson.tsv
+	{ [ -f "$weights" ] && [ -r "$weights" ]; } || bad "--weights: cannot read $weights"
+	weights_tsv=$(LC_ALL=C awk -F '\t' -v checks="$gradedir/grade/lesson.tsv" '
+		BEGIN {
+			while ((getline l <checks) > 0)
+				if (l !~ /^#/ && l != "") { split(l, f, "\t"); known[f[1]] = 1; n++ }
+		}
+		/^#/ || $0 == "" { next }
+		function no(why) { printf "line %d: %s\n", NR, why; bad = 1; exit }
+		!($1 in known) { no("\"" $1 "\" is no check of the judge") }
+		$1 in seen { no($1 " is there twice") }
+		$2 !~ /^[0-9]+$/ || length($2) > 4 { no($1 "'\''s points are not a whole number up to 9999") }
+		$3 != "-" && ($3 !~ /^[0-9]+$/ || $3 > 100) { no($1 "'\''s cap is neither - nor 0 to 100") }
+		{ seen[$1] = 1; m++; total += $2; w = $4; gsub(/[^ -~]/, "?", w)
+		  out = out $1 "\t" $2 "\t" $3 "\t" substr(w, 1, 200) "\n" }
+		END {
+			if (bad) exit 1
+			if (m != n) { print "it names " m " of the " n " checks"; exit 1 }
+			if (total == 0) { print "its points add up to 0"; exit 1 }
+			printf "%s", out
+		}' "$weights") || bad "--weights $weights: $weights_tsv"
+fi
+
 if [ -n "$jobs" ]; then
 	if ! number "$jobs" || [ "$jobs" -gt 64 ]; then
 		bad "-j needs a number from 1 to 64, not '$jobs'"
@@ -91,20 +156,25 @@ else
 	jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 	number "$jobs" || jobs=1
 fi
+[ "$sandbox" = yes ] || jobs=1
 [ -n "$outdir" ] || bad "-o needs a directory, not ''"
 [ -n "$subs" ] || bad "SUBMISSIONS_DIR is empty (make grade SUBMISSIONS=dir)"
 [ -d "$subs" ] || bad "$subs is not a directory"
 
 [ "$(id -u)" = 0 ] ||
     fail "needs root: each submission runs as a uid of its own, in namespaces of its own"
-for tool in unshare setpriv prlimit ip timeout flock pgrep chroot make awk; do
+tools="setpriv prlimit timeout flock pgrep make awk"
+[ "$sandbox" = none ] || tools="$tools unshare ip chroot"
+for tool in $tools; do
 	command -v "$tool" >/dev/null 2>&1 || fail "needs $tool, which is not installed"
 done
-if ! [ -f "$gradedir/grade/sandbox.sh" ] || ! [ -f "$gradedir/tests/core.list" ]; then
+if ! [ -f "$gradedir/grade/sandbox.sh" ] || ! [ -f "$gradedir/tests/core.list" ] ||
+    ! [ -f "$gradedir/grade/lesson.tsv" ]; then
 	fail "cannot find the grading files in $gradedir"
 fi
 [ -x "$gradedir/bin/client" ] || fail "cannot find closelab's client ($gradedir/bin/client): run make"
 [ -x "$gradedir/grade/jail" ] || fail "cannot find the sandbox's jail ($gradedir/grade/jail): run make"
+[ -x "$gradedir/grade/judge" ] || fail "cannot find the lesson's judge ($gradedir/grade/judge): run make"
 # trusted DIR [OWNER]: DIR (resolved) and every directory above it are
 # root's (or OWNER's), and no one else may write in them, but in one with
 # the sticky bit above DIR (such as /tmp): no one else can change what is
@@ -160,10 +230,14 @@ unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 TOP=$gradedir
 # shellcheck source=tests/bats.sh
 . "$gradedir/tests/bats.sh"
-bats_install "$me" || fail "cannot find or install bats-core 1.8+, bats-support and bats-assert"
+if [ "$assignment" = full ]; then
+	bats_install "$me" || fail "cannot find or install bats-core 1.8+, bats-support and bats-assert"
+fi
 
-# the test files: the core, or CLOSELAB_GRADE_TESTS (names in tests/)
+# the test files: the core, or CLOSELAB_GRADE_TESTS (names in tests/); the
+# lesson's one "file" is the judge's run
 files=${CLOSELAB_GRADE_TESTS:-$(cat "$gradedir/tests/core.list")}
+[ "$assignment" = full ] || files=
 for f in $files; do
 	case $f in
 	*/* | *[!A-Za-z0-9_.-]*) bad "CLOSELAB_GRADE_TESTS: '$f' is not a file name of tests/" ;;
@@ -172,7 +246,10 @@ for f in $files; do
 done
 # shellcheck disable=SC2086 # one name a word
 files=$(printf '%s\n' $files | tr '\n' ' ')
-file_s=${CLOSELAB_GRADE_FILE_S:-150}
+[ "$assignment" = full ] || files=lesson
+file_s=150
+[ "$assignment" = full ] || file_s=90
+file_s=${CLOSELAB_GRADE_FILE_S:-$file_s}
 build_s=${CLOSELAB_GRADE_BUILD_S:-120}
 uid_base=${CLOSELAB_GRADE_UID:-61000}
 if ! number "$file_s" || ! number "$build_s" || ! number "$uid_base"; then
@@ -251,7 +328,15 @@ trap 'rm -rf "$run"' EXIT
 trap abort INT TERM
 # the sandbox's script as it is now: a tree changed while a class is graded
 # cannot change it under a running sandbox
-cp "$gradedir/grade/sandbox.sh" "$run/sandbox.sh" || fail "cannot copy the sandbox's script"
+# (or, with --sandbox none, the script that does without one)
+script=sandbox.sh isolated="unshare --net --mount --propagation private --ipc --cgroup"
+if [ "$sandbox" = none ]; then
+	script=bare.sh isolated=
+	echo "$me: no sandbox (--sandbox none): each submission runs as an unprivileged uid, with the files, network and processes of this machine or container that any user reaches" >&2
+fi
+cp "$gradedir/grade/$script" "$run/$script" || fail "cannot copy the sandbox's script"
+[ "$assignment" = full ] || printf '%s\n' "$weights_tsv" >"$run/weights" ||
+    fail "cannot write the weights"
 started=$(date +%s)
 
 # the students: the subdirectories, in order; a name is printed with '?' for
@@ -264,11 +349,16 @@ find "$subs" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -exec basename {} \; |
 n=$(wc -l <"$run/students")
 [ "$n" -gt 0 ] || bad "$subs holds no submission (a subdirectory a student)"
 
-# the expected tests of each file, in order: FILE<TAB>N<TAB>NAME
-for f in $files; do
-	sed -n 's/^@test "\(.*\)" {$/\1/p' "$gradedir/tests/$f" | awk -v f="${f%.bats}" \
-	    '{ printf "%s\t%d\t%s\n", f, NR, $0 }'
-done >"$run/expected"
+# the expected tests of each file, in order: FILE<TAB>N<TAB>NAME; the
+# lesson's are the judge's checks, in the order of grade/lesson.tsv
+if [ "$assignment" = lesson ]; then
+	grep -v '^#' "$gradedir/grade/lesson.tsv" | awk -F '\t' 'NF { printf "lesson\t%d\t%s\n", ++n, $1 }'
+else
+	for f in $files; do
+		sed -n 's/^@test "\(.*\)" {$/\1/p' "$gradedir/tests/$f" | awk -v f="${f%.bats}" \
+		    '{ printf "%s\t%d\t%s\n", f, NR, $0 }'
+	done
+fi >"$run/expected"
 
 # claim_uid SLOT FIRST FD: sets uid, an unprivileged uid for this slot from
 # FIRST on (every jobs-th of 1000), held (flock on FD) while the slot runs:
@@ -344,16 +434,17 @@ grade_one() (
 		    { not_graded "$out" "cannot make its cgroup"; cg_remove "$cg"; return 1; }
 		echo "$cg" >"$run/cgroup.$4"
 	fi
-	# the sandbox's environment, from nothing
+	# the sandbox's environment, from nothing; its namespaces (isolated: words)
+	# shellcheck disable=SC2086
 	cg_exec "$cg" env -i PATH="$PATH" LANG=C CLOSELAB_GRADE_SANDBOX="$4" \
 	    CLOSELAB_GRADE_FILES="$files" CLOSELAB_GRADE_BUILD_S="$build_s" \
+	    CLOSELAB_GRADE_REQUIRE="$require" \
 	    CLOSELAB_GRADE_FILE_S="$file_s" ${DEADLINE_S:+DEADLINE_S="$DEADLINE_S"} \
 	    ${CLOSELAB_GRADE_TEST_S:+CLOSELAB_GRADE_TEST_S="$CLOSELAB_GRADE_TEST_S"} \
 	    ${CLOSELAB_GRADE_NPROC:+CLOSELAB_GRADE_NPROC="$CLOSELAB_GRADE_NPROC"} \
 	    ${CLOSELAB_GRADE_TMPFS:+CLOSELAB_GRADE_TMPFS="$CLOSELAB_GRADE_TMPFS"} \
 	    CLOSELAB_GRADE_SRC="$subs/$1" CLOSELAB_GRADE_OUT="$out" \
-	    unshare --net --mount --propagation private --ipc --cgroup \
-	    sh "$run/sandbox.sh" "$gradedir" "$sb" "$2" "$3" \
+	    $isolated sh "$run/$script" "$gradedir" "$sb" "$2" "$3" \
 	    </dev/null >>"$out/sandbox.log" 2>&1 7>&- 8<&- 9>&- &
 	pid=$!
 	# its deadline (the grader's failure: the sandbox's own deadlines come
@@ -457,7 +548,7 @@ while IFS= read -r s; do
 	[ "$state_" != not-graded ] || status=1
 	inputs=
 	for f in $files; do
-		for x in results reasons; do
+		for x in results reasons evidence; do
 			[ ! -f "$out/${f%.bats}.$x" ] || inputs="$inputs ${f%.bats}.$x"
 		done
 	done
@@ -472,11 +563,12 @@ done <"$run/students"
 
 # grades.csv, junit.xml and the summary, from every results.tsv
 while IFS= read -r s; do
-	printf '%s\n' "$s" | LC_ALL=C tr -c '[:print:]\n' '?'
+	printf '%s\t%s\n' "$(printf '%s\n' "$s" | LC_ALL=C tr -c '[:print:]\n' '?')" "$s"
 	cat "$outdir/$s/results.tsv"
 	echo
 done <"$run/students" | LC_ALL=C awk -F '\t' -v csv="$outdir/grades.csv.tmp" \
-    -v xml="$outdir/junit.xml.tmp" -v counts="$run/counts" -f "$gradedir/grade/report.awk" ||
+    -v xml="$outdir/junit.xml.tmp" -v counts="$run/counts" -v outdir="$outdir" \
+    -v weights="$([ "$assignment" = full ] || echo "$run/weights")" -f "$gradedir/grade/report.awk" ||
     status=1
 : >>"$run/counts"
 printf '\n%d submissions graded in %d s, %d at once; the most common mistakes:\n' \

@@ -1,8 +1,9 @@
 # results.awk: one student's results (bin/grade): the expected tests of
 # each file (the file named by -v expected: FILE<TAB>N<TAB>NAME), then each
 # file's TAP lines (FILE.results) and mistake sentences (FILE.reasons);
-# prints FILE<TAB>NAME<TAB>pass|fail|skip|error<TAB>reason, in the expected
-# order. A TAP line counts only if it names the test its number should: a
+# prints FILE<TAB>NAME<TAB>pass|fail|skip|error<TAB>reason<TAB>evidence, in
+# the expected order; the evidence, what the lesson's judge saw
+# (FILE.evidence: NAME<TAB>a line), joined with "; ". A TAP line counts only if it names the test its number should: a
 # test reported twice, or differently, fails. -v state: built, build-failed
 # or stopped (each test failed), or not-graded (each test an error); file_s:
 # a file's deadline in seconds.
@@ -12,9 +13,10 @@ BEGIN {
 	n = 0
 	why = ENVIRON["GRADE_WHY"]
 }
-function clean(s) {
+function clean(s, w) {
 	gsub(/[^ -~]/, "?", s)
-	return length(s) > 300 ? substr(s, 1, 297) "..." : s
+	w = w ? w : 300
+	return length(s) > w ? substr(s, 1, w - 3) "..." : s
 }
 FILENAME == expected { n++; file[n] = $1; num[n] = $2; name[n] = $3; next }
 # "N NAME", "N NAME in Tms" or "N NAME # ...": the TAP line names N NAME
@@ -36,6 +38,12 @@ FILENAME ~ /\.results$/ {
 	tap[f, k] = line
 	if (st == "fail" && match(line, / # timeout after [0-9]+s$/))
 		meta[f, k] = substr(line, RSTART + 17, RLENGTH - 18)
+	next
+}
+FILENAME ~ /\.evidence$/ {
+	f = FILENAME; sub(/\.evidence$/, "", f)
+	t = $1; sub(/^[^\t]*\t/, "")
+	seen[f, t] = ((f, t) in seen ? seen[f, t] "; " : "") $0
 	next
 }
 FILENAME ~ /\.reasons$/ {
@@ -72,6 +80,6 @@ END {
 			else
 				r = "the test \"" name[i] "\" failed without naming a mistake: see " f ".tap"
 		}
-		printf "%s\t%s\t%s\t%s\n", f, name[i], st, clean(r)
+		printf "%s\t%s\t%s\t%s\t%s\n", f, name[i], st, clean(r), clean(seen[f, name[i]], 1000)
 	}
 }

@@ -25,6 +25,10 @@
 # cut, into its own directory while no process of the student's is left;
 # and from there as the tester, which may have been fooled, into a pipe.
 #
+# With CLOSELAB_GRADE_FILES=lesson, the judge (grade/judge) runs instead of
+# the test files, as the tester, on the student's server alone: its TAP is
+# lesson.tap, its mistakes lesson.reasons, what it saw lesson.evidence.
+#
 # Writes to OUT: build.log, FILE.tap (each test file's TAP, cut at 1 MiB),
 # FILE.results (its "ok"/"not ok" lines), FILE.reasons (test<TAB>sentence),
 # programs (what was graded), logs/FILE-N/ (the logs of each failed test)
@@ -33,7 +37,7 @@
 # (OUT/sandbox.log).
 #
 # The environment: CLOSELAB_GRADE_FILES (the test files, names in tests/),
-# DEADLINE_S, CLOSELAB_GRADE_TEST_S, CLOSELAB_GRADE_FILE_S,
+# DEADLINE_S, CLOSELAB_GRADE_REQUIRE, CLOSELAB_GRADE_TEST_S, CLOSELAB_GRADE_FILE_S,
 # CLOSELAB_GRADE_BUILD_S, CLOSELAB_GRADE_NPROC, CLOSELAB_GRADE_TMPFS (see
 # docs/grading.md). Nothing else of it reaches the tests or the student.
 set -u
@@ -115,16 +119,22 @@ done
 case $top in
 /usr/* | /etc/*) mount -t tmpfs -o size=4k,ro tmpfs "$root$top" || die "cannot hide $top" ;;
 esac
-# the grading files, a copy of what the tests load, and closelab's client
+# the grading files: the jail, and the lesson's judge or a copy of what the
+# tests load and closelab's client
 mount -t tmpfs -o "size=$size,mode=0755,nosuid,nodev" tmpfs "$root/grader" ||
     die "cannot mount /grader"
-{ mkdir -p "$root/grader/bin" "$root/grader/grade" "$root/grader/common" "$root/grader/tests" &&
-    cp "$top"/tests/*.bats "$top/tests/test_helper.bash" "$top/tests/bats.sh" \
-    "$root/grader/tests/" && cp -R "$top/tests/programs" "$top/tests/fault" "$root/grader/tests/" &&
-    { [ ! -d "$top/tests/.deps" ] || cp -R "$top/tests/.deps" "$root/grader/tests/"; } &&
-    cp "$top"/common/serverctl.sh "$top"/common/*.awk "$root/grader/common/" &&
-    cp "$top/bin/client" "$root/grader/bin/" && cp "$jail" "$root/grader/grade/" &&
-    mount -o remount,ro,nosuid,nodev "$root/grader"; } || die "cannot copy the grading files"
+{ mkdir -p "$root/grader/grade" && cp "$jail" "$root/grader/grade/"; } || die "cannot copy the jail"
+if [ "$files" = lesson ]; then
+	cp "$top/grade/judge" "$root/grader/grade/" || die "cannot copy the judge"
+else
+	{ mkdir -p "$root/grader/bin" "$root/grader/common" "$root/grader/tests" &&
+	    cp "$top"/tests/*.bats "$top/tests/test_helper.bash" "$top/tests/bats.sh" \
+	    "$root/grader/tests/" && cp -R "$top/tests/programs" "$top/tests/fault" "$root/grader/tests/" &&
+	    { [ ! -d "$top/tests/.deps" ] || cp -R "$top/tests/.deps" "$root/grader/tests/"; } &&
+	    cp "$top"/common/serverctl.sh "$top"/common/*.awk "$root/grader/common/" &&
+	    cp "$top/bin/client" "$root/grader/bin/"; } || die "cannot copy the grading files"
+fi
+mount -o remount,ro,nosuid,nodev "$root/grader" || die "cannot make /grader read-only"
 # bats' directories: the tester's; a test opens its own to the student
 mount -t tmpfs -o "size=$size,mode=0711,uid=$tester,gid=$tester,nosuid,nodev" tmpfs \
     "$root/tests" || die "cannot mount /tests"
@@ -172,6 +182,15 @@ inside() {
 # the environment of the tests and the student, from nothing
 env0="PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin LANG=C.UTF-8"
 
+# status_of NAME: the exit status kept in PRIV/NAME.status, or die
+status_of() {
+	so=$(cat "$priv/$1.status" 2>/dev/null)
+	case $so in
+	'' | *[!0-9]*) die "the $1's exit status was lost" ;;
+	esac
+	echo "$so"
+}
+
 # last LOG: the last line of LOG that is not empty, printable, cut to 200
 last() {
 	grep -v '^[[:space:]]*$' "$1" | tail -n 1 | LC_ALL=C tr -c '[:print:]\n' ' ' |
@@ -194,11 +213,15 @@ makefile=$(as_student sh -c 'for m in Makefile makefile GNUmakefile; do
 if [ -n "$makefile" ]; then
 	say "building with make (at most $build_s s)"
 	built0=$(date +%s)
+	# its output cut at 1 MiB (root's space is not the student's to fill),
+	# the rest read and dropped, so that the cut does not stop the build
 	# shellcheck disable=SC2086,SC2016 # env0: one variable a word; the inner shell expands
-	inside "$build_s" "$jail" tester "$tester" "$uid" "$root" env -i $env0 sh -c \
+	{ inside "$build_s" "$jail" tester "$tester" "$uid" "$root" env -i $env0 sh -c \
 	    'cd /work && exec prlimit --nproc="$1" -- /grader/grade/jail student "$2" make' \
-	    make "$nproc" "$uid" </dev/null >"$priv/build.log" 2>&1
-	status=$?
+	    make "$nproc" "$uid" </dev/null 2>&1
+	echo $? >"$priv/build.status"
+	} | { head -c 1048576 >"$priv/build.log"; cat >/dev/null; }
+	status=$(status_of build) || exit 1
 	kill_student
 	[ "$status" -ne 125 ] || die "the build's jail failed: $(grep '^jail: ' "$priv/build.log" | tail -n 1)"
 	tail -c 65536 "$priv/build.log" >"$out/build.log"
@@ -250,7 +273,9 @@ wrap() {
 }
 wrap server "$server"
 programs=server
-if client=$(program client); then
+if [ "$files" = lesson ]; then
+	echo "server ${server#/work/}" >"$out/programs"
+elif client=$(program client); then
 	wrap client "$client"
 	programs="server client"
 	echo "server ${server#/work/}, client ${client#/work/}" >"$out/programs"
@@ -263,6 +288,32 @@ mount -o remount,ro "$root/grader" || die "cannot make /grader read-only"
 CLIENT=/grader/run/client
 [ "$programs" = "server client" ] || CLIENT=/grader/bin/client
 echo "built" >"$out/status"
+
+# the lesson: the judge, as the tester, in a PID namespace of its own; its
+# TAP to root's file, its mistakes taken from it
+if [ "$files" = lesson ]; then
+	{ mkdir -p "$root/tests/lesson" && chown "$tester:$tester" "$root/tests/lesson" &&
+	    chmod 0700 "$root/tests/lesson"; } || die "cannot make /tests/lesson"
+	say "judging (at most $file_s s)"
+	# shellcheck disable=SC2086 # env0: one variable a word
+	{ inside "$file_s" "$jail" tester "$tester" "$uid" "$root" env -i $env0 TMPDIR=/tests/lesson \
+	    /grader/grade/judge --uid "$uid" --wait "$((deadline_s * 1000))" \
+	    --require "${CLOSELAB_GRADE_REQUIRE:-either}" /grader/run/server </dev/null 2>&1
+	echo $? >"$priv/lesson.status"
+	} | head -c 1048576 >"$priv/lesson.tap"
+	say "the judge has ended"
+	kill_student
+	status=$(status_of lesson) || exit 1
+	[ "$status" -ne 125 ] || die "the judge's jail failed: $(grep '^jail: ' "$priv/lesson.tap" | tail -n 1)"
+	[ "$status" -eq 0 ] || [ "$status" -eq 124 ] || [ "$status" -eq 137 ] ||
+	    die "the judge failed (exit $status): $(grep '^judge: ' "$priv/lesson.tap" | tail -n 1)"
+	# shellcheck source=grade/keep.sh
+	. "$top/grade/keep.sh"
+	keep_lesson "$priv/lesson.tap" "$out" || die "cannot keep the judge's results"
+	echo graded >>"$out/status"
+	say "the results are kept"
+	exit 0
+fi
 
 # the test files, each in a PID namespace of its own, all at once, each
 # bounded in time, and each test too (bats' own timeout). bats runs as the
@@ -302,8 +353,8 @@ say "the test files have ended"
 kill_student
 for f in $files; do
 	name=${f%.bats}
-	[ "$(cat "$priv/$name.status")" -ne 125 ] ||
-	    die "the jail of $f failed: $(grep '^jail: ' "$priv/$name.tap" | tail -n 1)"
+	status=$(status_of "$name") || exit 1
+	[ "$status" -ne 125 ] || die "the jail of $f failed: $(grep '^jail: ' "$priv/$name.tap" | tail -n 1)"
 done
 
 # as_tester COMMAND...: COMMAND as the tester in its world (no user

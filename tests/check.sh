@@ -181,8 +181,13 @@ lint() {
 			GRADE_WHY='' gawk --lint -v state=built -v file_s=150 -v expected=/dev/null \
 			    -f grade/results.awk /dev/null
 			r=$(mktemp -d)
-			gawk --lint -v csv="$r/csv" -v xml="$r/xml" -v counts="$r/counts" \
-			    -f grade/report.awk /dev/null >/dev/null
+			gawk --lint -v csv="$r/csv" -v xml="$r/xml" -v counts="$r/counts" -v outdir="$r" \
+			    -v weights= -f grade/report.awk /dev/null >/dev/null
+			printf 'a\ta\nlesson\tlistens\tpass\t\t\n\n' >"$r/in"
+			printf 'listens\t5\t0\tit listens\n' >"$r/weights"
+			mkdir "$r/a"
+			gawk --lint -F '\t' -v csv="$r/csv" -v xml="$r/xml" -v counts="$r/counts" \
+			    -v outdir="$r" -v weights="$r/weights" -f grade/report.awk "$r/in" >/dev/null
 			rm -rf "$r"
 		} 2>&1 | grep -v -e 'defined but never called directly' -e 'no connection events')
 		printf '%s\n' "$out" | sed '/^$/d'

@@ -42,7 +42,8 @@ synopsis() {
 
 @test "bin/grade's usage line is its man page's SYNOPSIS" {
 	command -v groff >/dev/null || skip "groff is not installed"
-	usage=$("$TOP/bin/grade" --help | sed -n '1s/^usage: grade //p')
+	usage=$("$TOP/bin/grade" --help | sed -n '1,/^ *grade --help/p' | sed '$d' |
+	    sed 's/^usage: grade //' | tr -s ' \n' '  ' | sed 's/ *$//')
 	man=$(synopsis grade.1 |
 	    sed 's/^ *closelab-grade //; s/ *closelab-grade --help | --version *$//')
 	assert_equal "$man" "$usage" ||

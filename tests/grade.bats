@@ -17,13 +17,13 @@ setup_file() {
 	if [ "${CLOSELAB_GRADE_CLASS:-}" = full ]; then
 		sh "$TOP/tests/grade/class.sh" "$CLASS"
 		fingerprint >"$BATS_FILE_TMPDIR/before"
-		"$TOP/bin/grade" -j 2 -o "$GRADES" "$CLASS" >"$BATS_FILE_TMPDIR/summary" \
+		"$TOP/bin/grade" --assignment full -j 2 -o "$GRADES" "$CLASS" >"$BATS_FILE_TMPDIR/summary" \
 		    2>"$BATS_FILE_TMPDIR/stderr" 3>&- || status=$?
 	else
 		sh "$TOP/tests/grade/class.sh" --quick "$CLASS"
 		fingerprint >"$BATS_FILE_TMPDIR/before"
 		CLOSELAB_GRADE_TESTS="echo.bats bad_input.bats" CLOSELAB_GRADE_FILE_S=60 \
-		    "$TOP/bin/grade" -j 2 -o "$GRADES" "$CLASS" >"$BATS_FILE_TMPDIR/summary" \
+		    "$TOP/bin/grade" --assignment full -j 2 -o "$GRADES" "$CLASS" >"$BATS_FILE_TMPDIR/summary" \
 		    2>"$BATS_FILE_TMPDIR/stderr" 3>&- || status=$?
 	fi
 	echo "$status" >"$BATS_FILE_TMPDIR/status"
@@ -185,14 +185,14 @@ print(len(suites))' "$xml"
 		run "$TOP/bin/grade" $bad
 		assert_failure 2
 		assert_line --index 0 --regexp '^grade: '
-		assert_line --index 1 --regexp '^usage: grade \[-j JOBS\] \[-o OUTDIR\] SUBMISSIONS_DIR$'
+		assert_line --index 1 --regexp '^usage: grade \[-j JOBS\] \[-o OUTDIR\] \[--assignment lesson\|full\]$'
 	done
 	run "$TOP/bin/grade" ""
 	assert_failure 2
 	assert_line --index 0 "grade: SUBMISSIONS_DIR is empty (make grade SUBMISSIONS=dir)"
 	run "$TOP/bin/grade" --help
 	assert_success
-	assert_line --index 0 'usage: grade [-j JOBS] [-o OUTDIR] SUBMISSIONS_DIR'
+	assert_line --index 0 'usage: grade [-j JOBS] [-o OUTDIR] [--assignment lesson|full]'
 	run "$TOP/bin/grade" --version
 	assert_success
 	assert_output --regexp '^grade \(closelab\) [0-9.]+$'

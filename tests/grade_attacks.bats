@@ -27,7 +27,7 @@ setup_file() {
 	local status=0
 	CLOSELAB_ATTACK_SECRET=$ENV_SECRET CLOSELAB_GRADE_TESTS=echo.bats CLOSELAB_GRADE_FILE_S=60 \
 	    CLOSELAB_GRADE_MEMORY_MIB=300 \
-	    "$TOP/bin/grade" -j 2 -o "$GRADES" "$CLASS" >"$BATS_FILE_TMPDIR/summary" \
+	    "$TOP/bin/grade" --assignment full -j 2 -o "$GRADES" "$CLASS" >"$BATS_FILE_TMPDIR/summary" \
 	    2>"$BATS_FILE_TMPDIR/stderr" 3>&- || status=$?
 	echo "$status" >"$BATS_FILE_TMPDIR/status"
 	crash_run
@@ -59,7 +59,7 @@ crash_run() {
 	chmod -R go-w "$copy"
 	cp -R "$CLASS/b-honest" "$BATS_FILE_TMPDIR/crash-class/honest"
 	CLOSELAB_GRADE_TESTS=echo.bats CLOSELAB_GRADE_FILE_S=60 CLOSELAB_GRADE_CPU_S=45 \
-	    "$copy/bin/grade" -j 1 \
+	    "$copy/bin/grade" --assignment full -j 1 \
 	    -o "$BATS_FILE_TMPDIR/crash-grades" "$BATS_FILE_TMPDIR/crash-class" \
 	    >"$BATS_FILE_TMPDIR/crash-summary" 2>"$BATS_FILE_TMPDIR/crash-stderr" 3>&- || status=$?
 	echo "$status" >"$BATS_FILE_TMPDIR/crash-status"
@@ -295,7 +295,7 @@ expect() {
 	# shellcheck disable=SC2016 # for the inner shell to expand
 	run unshare --mount --propagation private sh -c '
 		mount -t tmpfs tmpfs /usr/local/bin && cp "$1/closelab-server" /usr/local/bin/ &&
-		CLOSELAB_GRADE_TESTS=echo.bats CLOSELAB_GRADE_FILE_S=25 "$2/bin/grade" -j 1 \
+		CLOSELAB_GRADE_TESTS=echo.bats CLOSELAB_GRADE_FILE_S=25 "$2/bin/grade" --assignment full -j 1 \
 		    -o "$3" "$4" >/dev/null' lazy "$bin" "$TOP" "$BATS_FILE_TMPDIR/lazy-grades" "$class"
 	assert_success
 	run grep '^lazy,' "$BATS_FILE_TMPDIR/lazy-grades/grades.csv"

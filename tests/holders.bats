@@ -293,6 +293,16 @@ python_comm() {
 	    mistake "bin/holders's last line did not say that no socket was flagged"
 }
 
+@test "a thread with a descriptor table of its own (unshare(CLONE_FILES)) is its process's holding" {
+	start_program thread_keeper.py
+	start_client --send x
+	wait_server_end close-wait 1 ||
+	    mistake "bin/holders never showed the CLOSE_WAIT that the thread's own table keeps"
+	run holders --port "$PORT" --state close-wait
+	assert_failure 1
+	assert_line --regexp "^    $PROG_PID \\($(python_comm)\\) fd [0-9]+"
+}
+
 @test "Popen(close_fds=False): the helper holds the connection and the listener across exec" {
 	start_program popen_inherits.py
 	start_client --send hello

@@ -70,8 +70,10 @@ linux_only() {
 	[[ $RESULT == "result end=eof "* ]] || mistake "the connection did not end with EOF: '$RESULT'"
 	shutdown=$(t_of "$SLOG" role=worker ev=shutdown how=SHUT_WR holders=2) ||
 	    mistake "the worker did not log 'shutdown how=SHUT_WR holders=2' while the parent held the socket"
-	parent_close=$(t_of "$SLOG" role=parent ev=close holders=1-\>0 keep=timer) ||
-	    mistake "the parent's close was not logged as the last ('holders=1->0 keep=timer') after its keep"
+	# (the worker's close may come before the parent's or after it, on a
+	# loaded machine: the shutdown has ended the connection either way)
+	parent_close=$(t_of "$SLOG" role=parent ev=close keep=timer) ||
+	    mistake "the parent's close was not logged ('keep=timer') after its keep"
 	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
 	((shutdown <= eof && eof < parent_close)) ||
 	    mistake "the client's EOF did not come between the worker's shutdown and the parent's close: shutdown(SHUT_WR) sends the FIN whoever else holds the socket"

@@ -104,16 +104,16 @@ forked() {
 
 @test "a lane is free again when its process is done: a fork log stays narrow" {
 	start_server --model fork
-	client --send hello --repeat 200
-	assert_success || mistake "200 exchanges one after the other did not all end with their echo and EOF"
+	client --send hello --repeat 20
+	assert_success || mistake "20 exchanges one after the other did not all end with their echo and EOF"
 	stop_server
 	run "$TOP/bin/timeline" "$SLOG" "$CLOG"
-	assert_success || mistake "the timeline failed on the log of 200 forked children"
+	assert_success || mistake "the timeline failed on the log of 20 forked children"
 	# the parent, one child at a time, the client
 	assert_line --index 0 --regexp '^lanes: A parent [0-9]+, B worker [0-9]+, C client [0-9]+$' ||
 	    mistake "the timeline did not draw three lanes (parent, worker, client) for children that came one at a time"
-	assert_equal "$(grep -c 'lane B is now worker' <<<"$output")" 199 ||
-	    mistake "the timeline did not give lane B to each of the 199 later children in turn"
+	assert_equal "$(grep -c 'lane B is now worker' <<<"$output")" 19 ||
+	    mistake "the timeline did not give lane B to each of the 19 later children in turn"
 	awk 'length > 80 { print "too wide: " $0; exit 1 }' <<<"$output" ||
 	    mistake "a line of the timeline was wider than 80 columns"
 }

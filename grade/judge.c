@@ -1,0 +1,1154 @@
+/*
+ * judge.c: the checks of the lesson's assignment (docs/assignment.md), from
+ * evidence that the server under test cannot write: the judge's own
+ * connections to it, the kernel's list of its sockets (NETLINK_SOCK_DIAG)
+ * and which of its processes hold each one (/proc). Linux only.
+ *
+ *   judge --uid UID [--port P] [--keep MS] [--wait MS]
+ *         [--require prefork|fork|either] SERVER
+ *
+ * Starts SERVER four times (--end shutdown and close with a keep of MS,
+ * close with never, shutdown with 0), each until SIGTERM, and prints TAP:
+ * one test a check, in the handout's order, what was seen as "# " lines,
+ * and for a failed check "# mistake ID: SENTENCE", the one sentence of that
+ * mistake. The parent is the process it started; the server's processes
+ * are those of UID, which must not be the judge's own: it kills them all
+ * as UID at the end of each run. Exit status: 0 judged (whatever the checks say), 1 it could
+ * not judge (a runtime error of its own), 2 usage.
+ */
+#ifdef __linux__
+#define _GNU_SOURCE		/* O_TMPFILE, setresuid */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/diag.h"
+#include "../common/escape.h"
+#include "../common/procfd.h"
+#include "../common/sock.h"
+#endif
+#include "../common/util.h"
+
+#ifdef __linux__
+
+static const char usage_text[] =
+    "usage: judge --uid UID [--port P] [--keep MS] [--wait MS]\n"
+    "             [--require prefork|fork|either] SERVER\n";
+
+/* The checks, in the handout's order. */
+enum check { LISTENS, ECHO, HANDOFF, CLOSE_KEEP, SHUTDOWN, NEVER, MODEL, REAPED, SIGTERM_, NCHECKS };
+static const char *const check_id[NCHECKS] = {
+	"listens", "echo", "handoff", "close-keep", "shutdown", "never", "model", "reaped",
+	"sigterm",
+};
+
+/*
+ * The mistakes: one sentence each, the same for every student who makes
+ * it. What differs (times, pids) goes to the check's evidence lines.
+ */
+static const char
+    M_NO_LISTEN[] = "the server did not listen on 127.0.0.1 at the given port, in the process the grader started",
+    M_NOT_JUDGED[] = "this could not be judged, for the server did not listen",
+    M_NOT_ECHOED[] = "this could not be judged, for the server did not echo",
+    M_LATE[] = "this could not be judged, for the parent's keep had ended before the judge could look",
+    M_NO_ECHO[] = "the server did not echo every byte it was sent",
+    M_NO_END[] = "the connection never ended after the client's EOF: a process of the server still held the socket",
+    M_RST[] = "the connection ended with a reset (RST), not a FIN",
+    M_NO_HANDOFF[] = "no other process than the parent held the connection: the parent must hand it to a worker or a child",
+    M_PARENT_SERVED[] = "the echo stopped while the parent was stopped: the parent served the connection itself, though another process held it too",
+    M_NO_KEEP[] = "the kernel showed the parent without its copy of the socket during its keep: it must close it only --parent-keeps MS after the handoff",
+    M_PARENT_NEVER[] = "the parent never closed its copy of the socket: with --parent-keeps MS it must close it MS ms after the handoff",
+    M_WORKER_HELD[] = "the worker still held its copy after the client's EOF: with --end close it must close() it then",
+    M_SHORT_KEEP[] = "the FIN came before --parent-keeps MS had passed since the connection: the parent let go of its copy too soon",
+    M_CLOSE_SHUTDOWN[] = "with --end close the FIN left while the parent still held the socket, which only a shutdown() does: with --end close no process may call it",
+    M_SHUTDOWN_CLOSE[] = "with --end shutdown no FIN came while the parent was stopped: it waited for the parent, and the worker must call shutdown(SHUT_WR) when it reads the peer's EOF",
+    M_NEVER_ENDED[] = "with --parent-keeps never the connection still ended: the parent must keep its copy until it exits",
+    M_NOT_PREFORK[] = "the connections were not served by workers forked before them (pre-forking was asked for)",
+    M_NOT_FORK[] = "the connections were not each served by a child forked for it (forking was asked for)",
+    M_NO_MODEL[] = "the connections were served neither by workers forked before them nor each by a child forked for it",
+    M_OTHERS_HELD[] = "a worker held another connection's socket besides its own: a connection ends only when every copy is closed",
+    M_ZOMBIE[] = "a child that had ended was not reaped (a zombie): the parent must waitpid() for its children",
+    M_LEFT[] = "after SIGTERM a process of the server was still running: SIGTERM must end them all";
+
+static struct {
+	int ran;
+	const char *mistake;		/* NULL: passed */
+	char seen[1024];		/* the evidence, lines of "# " */
+} verdict[NCHECKS];
+
+static const char *server;
+static int port = 7000;
+static long keep_ms = 2000, wait_ms = 5000;
+static const char *require = "either";
+static unsigned uid;
+static int uid_given;
+static pid_t parent;			/* the process started: the parent */
+static char how[64];			/* its options, "--end E --parent-keeps K" */
+static int output = -1;			/* the server's stdout and stderr */
+
+/* evidence(C, FMT, ...): a line of what was seen for check C */
+static void
+evidence(enum check c, const char *fmt, ...)
+{
+	char *seen = verdict[c].seen;
+	size_t n = strlen(seen), room = sizeof verdict[c].seen - n;
+	va_list ap;
+
+	/* "# ", the line, "\n": cut to fit, never left without its newline */
+	if (room < 8)
+		return;
+	memcpy(seen + n, "# ", 3);
+	va_start(ap, fmt);
+	vsnprintf(seen + n + 2, room - 3, fmt, ap);
+	va_end(ap);
+	n = strlen(seen);
+	seen[n] = '\n';
+	seen[n + 1] = '\0';
+}
+
+/* judged(C, MISTAKE): check C's result; the first mistake stands */
+static void
+judged(enum check c, const char *mistake)
+{
+	if (!verdict[c].ran || !verdict[c].mistake)
+		verdict[c].mistake = mistake;
+	verdict[c].ran = 1;
+}
+
+/* ms(T): T nanoseconds as milliseconds */
+static double
+ms(int64_t t)
+{
+	return (double)t / 1e6;
+}
+
+/* The server's processes, from /proc/PID/status (the kernel's words). */
+struct proc {
+	pid_t pid, ppid;
+	char state;
+};
+enum { MAXPROCS = 4096 };
+static struct proc procs[MAXPROCS];
+
+/* Scan the processes of uid into procs[]: how many; -1 if /proc cannot be read. */
+static int
+scan(void)
+{
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	if (!(d = opendir("/proc")))
+		return -1;
+	while ((e = readdir(d)) && n < MAXPROCS) {
+		char path[64], line[256];
+		unsigned u = 0;
+		int have = 0;
+		long pid;
+		FILE *f;
+
+		if (parse_num(e->d_name, 1, 4194304, &pid) == -1 || pid == getpid())
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/status", pid);
+		if (!(f = fopen(path, "re")))
+			continue;
+		procs[n].pid = (pid_t)pid;
+		while (fgets(line, sizeof line, f))
+			if (sscanf(line, "State: %c", &procs[n].state) == 1)
+				have |= 1;
+			else if (sscanf(line, "PPid: %d", &procs[n].ppid) == 1)
+				have |= 2;
+			else if (sscanf(line, "Uid: %u", &u) == 1)
+				have |= 4;
+		fclose(f);
+		/* a child of the judge's that is not the parent (CLONE_PARENT): reaped */
+		if (have == 7 && procs[n].state == 'Z' && procs[n].ppid == getpid() &&
+		    procs[n].pid != parent && waitpid(procs[n].pid, NULL, WNOHANG) > 0)
+			continue;
+		if (have == 7 && u == uid)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Where process pid waits in the kernel (/proc/PID/wchan), or "?". */
+static const char *
+waiting_in(pid_t pid)
+{
+	static char where[64];
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/wchan", (long)pid);
+	strcpy(where, "?");
+	if ((f = fopen(path, "re"))) {
+		if (!fgets(where, sizeof where, f) || where[0] < 'A')
+			strcpy(where, "?");
+		fclose(f);
+	}
+	escape(path, sizeof path, where, "");
+	strcpy(where, path);
+	return where;
+}
+
+/* Whether pid is among the n processes of procs[]; its entry. */
+static const struct proc *
+find(pid_t pid, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (procs[i].pid == pid)
+			return &procs[i];
+	return NULL;
+}
+
+/* Kill every process of uid: as uid, with kill(-1), which no fork outruns. */
+static void
+kill_all(void)
+{
+	pid_t pid;
+
+	if ((pid = fork()) == 0) {
+		if (setgroups(0, NULL) == 0 && setresgid(uid, uid, uid) == 0 &&
+		    setresuid(uid, uid, uid) == 0)
+			kill(-1, SIGKILL);
+		_exit(0);
+	}
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
+}
+
+/*
+ * Whether address dst (or src) of s is 127.0.0.1, as IPv4 or mapped into
+ * IPv6; with wildcard, 0.0.0.0 and :: as well.
+ */
+static int
+loopback(const struct tcpsock *s, int dst, int wildcard)
+{
+	static const unsigned char v4[4] = { 127, 0, 0, 1 }, zero[16],
+	    mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	const unsigned char *a = dst ? s->dst : s->src;
+
+	if (s->family == AF_INET)
+		return memcmp(a, v4, 4) == 0 || (wildcard && memcmp(a, zero, 4) == 0);
+	return (memcmp(a, mapped, 12) == 0 && memcmp(a + 12, v4, 4) == 0) ||
+	    (wildcard && memcmp(a, zero, 16) == 0);
+}
+
+/*
+ * The server's side of the judge's connection from 127.0.0.1:lport to
+ * 127.0.0.1:port, by its whole four-tuple (another socket may have the
+ * same ports on other addresses): its inode and state; -1 if none.
+ */
+static int
+server_side(int lport, unsigned long *inode, int *state)
+{
+	struct tcpsock *s;
+	size_t n, i;
+
+	if (diag_dump(-1, TCPS_ALL, port, &s, &n) == -1)
+		die(EXIT_RUNTIME, "sock_diag:");
+	for (i = 0; i < n; i++)
+		if (s[i].sport == port && s[i].dport == lport && s[i].inode &&
+		    loopback(&s[i], 0, 0) && loopback(&s[i], 1, 0))
+			break;
+	if (i < n) {
+		*inode = s[i].inode;
+		*state = s[i].state;
+	}
+	free(s);
+	return i < n ? 0 : -1;
+}
+
+/*
+ * The listeners on port that take connections to 127.0.0.1 (with any:
+ * every listener on port), into inodes[max]: how many.
+ */
+static int
+listeners(int any, unsigned long *inodes, int max)
+{
+	struct tcpsock *s;
+	size_t n, i;
+	int k = 0;
+
+	if (diag_dump(-1, 1u << TCPS_LISTEN, port, &s, &n) == -1)
+		die(EXIT_RUNTIME, "sock_diag:");
+	for (i = 0; i < n && k < max; i++)
+		if (s[i].sport == port && s[i].inode && (any || loopback(&s[i], 0, 1)))
+			inodes[k++] = s[i].inode;
+	free(s);
+	return k;
+}
+
+/* The processes that hold socket inode, into pids[max]: how many. */
+static int
+holders(unsigned long inode, pid_t *pids, int max)
+{
+	struct procfd *t;
+	const struct procfd_holder *h;
+	size_t n;
+	int k = 0;
+
+	if (inode == 0)
+		return 0;
+	if (!(t = procfd_scan(&inode, 1)))
+		die(EXIT_RUNTIME, "cannot scan /proc:");
+	h = procfd_holders(t, inode, &n);
+	for (size_t i = 0; i < n && k < max; i++)
+		if (k == 0 || pids[k - 1] != h[i].pid)
+			pids[k++] = h[i].pid;
+	procfd_free(t);
+	return k;
+}
+
+static int
+holds(const pid_t *pids, int n, pid_t pid)
+{
+	for (int i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return 1;
+	return 0;
+}
+
+/* "pid 12 and 14" for pids[n], in buf */
+static const char *
+pidlist(const pid_t *pids, int n, char *buf, size_t len)
+{
+	size_t k = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < n && k < len; i++)
+		k += (size_t)snprintf(buf + k, len - k, "%s%ld", i ? (i == n - 1 ? " and " : ", ") :
+		    (n > 1 ? "pids " : "pid "), (long)pids[i]);
+	if (n == 0)
+		snprintf(buf, len, "no process");
+	return buf;
+}
+
+/* One of the judge's connections, as its client. */
+enum end { OPEN, EOF_, RST, TIMEOUT };
+static const char *const end_word[] = { "open", "EOF", "RST", "nothing" };
+struct conn {
+	int fd, lport;
+	unsigned long inode;		/* the server's side; 0 until seen */
+	int64_t t_connect, t_served, t_end;	/* t_served: the holders seen after the echo */
+	enum end end;
+	char sent[256], got[256];
+	size_t nsent, ngot;		/* ngot: every byte received, kept or not */
+};
+
+/* How c ended, t ns after the client's shutdown, in words (buf). */
+static const char *
+ended(const struct conn *c, int64_t t, char *buf, size_t len)
+{
+	if (c->end == TIMEOUT)
+		snprintf(buf, len, "nothing ended the connection in the %.1f ms after the client's shutdown",
+		    ms(c->t_end - t));
+	else
+		snprintf(buf, len, "the client's %s came %.1f ms after its connect, %.1f ms after its shutdown",
+		    end_word[c->end], ms(c->t_end - c->t_connect), ms(c->t_end - t));
+	return buf;
+}
+
+/* Connect c to the server, and send text; -1 if it cannot connect. */
+static int
+conn_open(struct conn *c, const char *text)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct pollfd p;
+	int err = 0;
+	socklen_t len = sizeof err;
+	ssize_t w;
+
+	memset(c, 0, sizeof *c);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((c->fd = sock_stream(AF_INET, 1)) == -1)
+		die(EXIT_RUNTIME, "socket:");
+	c->t_connect = now_ns();
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) == -1 && errno != EINPROGRESS)
+		goto failed;
+	p = (struct pollfd){ .fd = c->fd, .events = POLLOUT };
+	if (poll(&p, 1, (int)wait_ms) != 1 ||
+	    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 || err)
+		goto failed;
+	c->lport = sock_port(c->fd);
+	c->nsent = (size_t)snprintf(c->sent, sizeof c->sent, "%s", text);
+	if ((w = write(c->fd, c->sent, c->nsent)) != (ssize_t)c->nsent)
+		goto failed;
+	return 0;
+failed:
+	close(c->fd);
+	c->fd = -1;
+	return -1;
+}
+
+/*
+ * Read what has come on c without waiting, 64 KiB at most: the bytes into
+ * got (those past its room are counted, not kept), then the end; 1 once it
+ * has ended, 0 if not yet, -1 on an error.
+ */
+static int
+conn_read(struct conn *c)
+{
+	char buf[4096];
+	ssize_t r;
+
+	for (int reads = 0; c->end == OPEN && reads < 16; reads++) {
+		if ((r = read(c->fd, buf, sizeof buf)) > 0) {
+			size_t room = c->ngot < sizeof c->got ? sizeof c->got - c->ngot : 0;
+			if (room)
+				memcpy(c->got + c->ngot, buf, (size_t)r < room ? (size_t)r : room);
+			c->ngot += (size_t)r;
+		} else if (r == 0 || errno == ECONNRESET) {
+			c->end = r == 0 ? EOF_ : RST;
+			c->t_end = now_ns();
+		} else if (errno == EAGAIN) {
+			return 0;
+		} else if (errno != EINTR) {
+			return -1;
+		}
+	}
+	return c->end != OPEN;
+}
+
+/* Send text on c as well (after what it sent); -1 if it cannot. */
+static int
+conn_send(struct conn *c, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (c->nsent + n >= sizeof c->sent || write(c->fd, text, n) != (ssize_t)n)
+		return -1;
+	memcpy(c->sent + c->nsent, text, n);
+	c->nsent += n;
+	return 0;
+}
+
+/* Wait at most until dl (ns) for ms more of c: its echo whole (0) or its end (1). */
+static void
+conn_wait(struct conn *c, int64_t dl, int for_end)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+
+	for (;;) {
+		if (conn_read(c) == -1 || c->end != OPEN || (!for_end && c->ngot >= c->nsent))
+			return;
+		if (ms_until(dl) == 0)
+			break;
+		poll(&p, 1, ms_until(dl));
+	}
+	if (for_end) {
+		c->end = TIMEOUT;
+		c->t_end = now_ns();
+	}
+}
+
+static int
+echoed(const struct conn *c)
+{
+	return c->ngot == c->nsent && memcmp(c->got, c->sent, c->nsent) == 0;
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* Start the server: --end end --parent-keeps keep; its pid is parent. */
+static void
+start(const char *end, const char *keep)
+{
+	char p[16];
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(how, sizeof how, "--end %s --parent-keeps %s", end, keep);
+	snprintf(p, sizeof p, "%d", port);
+	if (output != -1)
+		close(output);
+	/* a file with no name: the server writes it through its descriptors only */
+	if ((output = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1)
+		die(EXIT_RUNTIME, "a file for the server's output:");
+	if ((parent = fork()) == -1)
+		die(EXIT_RUNTIME, "fork:");
+	if (parent == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		if (null == -1 || dup2(null, 0) == -1 || dup2(output, 1) == -1 || dup2(output, 2) == -1)
+			_exit(126);
+		execl(server, server, "--port", p, "--end", end, "--parent-keeps", keep, (char *)NULL);
+		dprintf(2, "judge: %s: %s\n", server, strerror(errno));
+		_exit(127);
+	}
+}
+
+/* The server's last words: its output's last line, escaped, in buf. */
+static const char *
+last_words(char *buf, size_t len)
+{
+	char tail[256];
+	off_t end = lseek(output, 0, SEEK_END), at = end > 255 ? end - 255 : 0;
+	ssize_t r = pread(output, tail, sizeof tail - 1, at);
+	char *s;
+
+	tail[r > 0 ? r : 0] = '\0';
+	while ((s = strrchr(tail, '\n')) && s[1] == '\0')
+		*s = '\0';
+	s = strrchr(tail, '\n');
+	escape(buf, len, s ? s + 1 : tail, "");
+	return buf;
+}
+
+/*
+ * Wait until the parent listens on port (1), or has exited or run out of
+ * time (0, said for check c).
+ */
+static int
+listening(enum check c)
+{
+	int64_t t0 = now_ns(), dl = deadline(wait_ms);
+	int status;
+	char words[200];
+
+	pid_t pids[8];
+	int n = 0;
+
+	do {
+		unsigned long l[8];
+		int nl = listeners(0, l, 8), held = 0;
+
+		n = 0;
+		for (int i = 0; i < nl && !held; i++)
+			held = holds(pids, n = holders(l[i], pids, 8), parent);
+		if (held) {
+			if (c == LISTENS)
+				evidence(c, "started with %s, the parent (pid %ld) listened on 127.0.0.1:%d after %.1f ms",
+				    how, (long)parent, port, ms(now_ns() - t0));
+			return 1;
+		}
+		if (waitpid(parent, &status, WNOHANG) == parent) {
+			evidence(c, "started with %s, the server exited (%s %d) before it listened; its last words: '%s'",
+			    how, WIFEXITED(status) ? "status" : "signal",
+			    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+			    last_words(words, sizeof words));
+			parent = 0;
+			return 0;
+		}
+		sleep_ms(5);
+	} while (ms_until(dl) > 0);
+	if (n > 0)
+		evidence(c, "started with %s, pid %ld listened on 127.0.0.1:%d, not the process the grader started (pid %ld)",
+		    how, (long)pids[0], port, (long)parent);
+	else
+		evidence(c, "started with %s, the parent (pid %ld) did not listen on 127.0.0.1:%d within %ld ms",
+		    how, (long)parent, port, wait_ms);
+	return 0;
+}
+
+/*
+ * Stop the server: SIGTERM to the parent, then wait until no process of
+ * uid is left (the verdict of check 9 for this run); then kill what is.
+ */
+static void
+stop(void)
+{
+	int64_t t0 = now_ns(), dl = deadline(wait_ms);
+	int n = 0;
+
+	if (parent > 0) {
+		kill(parent, SIGTERM);
+		do {
+			waitpid(parent, NULL, WNOHANG);
+			if ((n = scan()) <= 0)
+				break;
+			sleep_ms(5);
+		} while (ms_until(dl) > 0);
+	}
+	if (n > 0) {
+		char left[320];
+		size_t k = 0;
+		for (int i = 0; i < n && i < 4 && k < sizeof left; i++)
+			k += (size_t)snprintf(left + k, sizeof left - k, "%spid %ld (state %c in %s, parent %ld)",
+			    i ? ", " : "", (long)procs[i].pid, procs[i].state, waiting_in(procs[i].pid),
+			    (long)procs[i].ppid);
+		evidence(SIGTERM_, "started with %s: %d of its processes were still running %ld ms after SIGTERM: %s%s",
+		    how, n, wait_ms, left, n > 4 ? "..." : "");
+		judged(SIGTERM_, M_LEFT);
+	} else if (parent > 0) {
+		evidence(SIGTERM_, "started with %s: every process had ended %.1f ms after SIGTERM", how,
+		    ms(now_ns() - t0));
+		judged(SIGTERM_, NULL);
+	}
+	kill_all();
+	if (parent > 0)
+		while (waitpid(parent, NULL, 0) == -1 && errno == EINTR)
+			;
+	parent = 0;
+	/* the next run starts with none: what was killed is gone, reaped by its parent */
+	dl = deadline(wait_ms);
+	while (scan() > 0) {
+		if (ms_until(dl) == 0)
+			die(EXIT_RUNTIME, "the server's processes outlived SIGKILL by %ld ms", wait_ms);
+		sleep_ms(5);
+	}
+}
+
+/*
+ * Start the server (keep < 0: never) and wait until it listens: 1; 0 if it
+ * does not, which fails check c, and then it is stopped.
+ */
+static int
+begin(const char *end, long keep, enum check c)
+{
+	char k[16];
+
+	snprintf(k, sizeof k, keep < 0 ? "never" : "%ld", keep);
+	start(end, k);
+	if (listening(c))
+		return 1;
+	judged(c, c == LISTENS ? M_NO_LISTEN : M_NOT_JUDGED);
+	stop();
+	return 0;
+}
+
+/* The server side of c, once it is seen (at most wait_ms); 0 if it never is. */
+static int
+find_side(struct conn *c)
+{
+	int64_t dl = deadline(wait_ms);
+	int state;
+
+	while (server_side(c->lport, &c->inode, &state) == -1) {
+		if (ms_until(dl) == 0)
+			return 0;
+		sleep_ms(2);
+	}
+	return 1;
+}
+
+/*
+ * A connection that echoes (check 2's first evidence) and is handed over
+ * (check 3): who held it once the echo came. *worker: the first holder
+ * that is not the parent. 0 if the server did not echo.
+ */
+static int
+served(struct conn *c, enum check e, pid_t *worker, int *parent_held)
+{
+	pid_t pids[16];
+	int n;
+
+	*worker = 0;
+	*parent_held = 0;
+	conn_wait(c, deadline(wait_ms), 0);
+	if (!echoed(c)) {
+		evidence(e, "sent %zu bytes, got %zu back (%s)", c->nsent, c->ngot,
+		    c->ngot == 0 ? "none" : "not the same");
+		judged(e, M_NO_ECHO);
+		return 0;
+	}
+	if (!find_side(c))
+		return 1;
+	/* the echo came: who wrote it holds the socket until the client's shutdown */
+	n = holders(c->inode, pids, 16);
+	c->t_served = now_ns();
+	for (int i = 0; i < n && !*worker; i++)
+		if (pids[i] != parent)
+			*worker = pids[i];
+	*parent_held = holds(pids, n, parent);
+	return 1;
+}
+
+/* The keep in ns: no FIN can come from the parent's close before t_connect plus it. */
+static int64_t
+keep_ns(void)
+{
+	return (int64_t)keep_ms * 1000000;
+}
+
+/* Whether process pid is stopped (state T), from /proc/PID/stat. */
+static int
+stopped(pid_t pid)
+{
+	char path[64], line[512], *close;
+	FILE *f;
+	int t = 0;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "re"))) {
+		if (fgets(line, sizeof line, f) && (close = strrchr(line, ')')))
+			t = close[1] == ' ' && close[2] == 'T';
+		fclose(f);
+	}
+	return t;
+}
+
+/* Stop the parent (SIGSTOP), and wait until it is: 1 once it is, 0 if not. */
+static int
+halt_parent(void)
+{
+	int64_t dl = deadline(wait_ms);
+
+	if (kill(parent, SIGSTOP) == -1)
+		return 0;
+	while (!stopped(parent) && ms_until(dl) > 0)
+		sleep_ms(1);
+	return stopped(parent);
+}
+
+/*
+ * Whether another process than the parent serves c: with the parent
+ * stopped (SIGSTOP, which no process can block or catch), a second
+ * message still comes back. The parent is continued after.
+ */
+static int
+served_while_stopped(struct conn *c)
+{
+	int ok = halt_parent() && conn_send(c, "closelab judge: while the parent is stopped\n") == 0;
+
+	if (ok) {
+		conn_wait(c, deadline(wait_ms), 0);
+		ok = echoed(c);
+	}
+	kill(parent, SIGCONT);
+	return ok;
+}
+
+/*
+ * Whether the kernel showed the parent without its copy before its keep
+ * could have ended (the handoff comes after the connect): right after the
+ * echo (parent_held), or at t (ns; 0: not seen).
+ */
+static int
+let_go(const struct conn *c, int parent_held, int64_t t)
+{
+	int64_t end = c->t_connect + keep_ns();
+
+	return (!parent_held && c->t_served < end) || (t && t < end);
+}
+
+/* Check 1, 3 and 5: --end shutdown with a keep. */
+static void
+run_shutdown(void)
+{
+	char list[64], words[160];
+	struct conn c;
+	pid_t worker = 0, pids[16];
+	int parent_held = 0, n;
+
+	if (!begin("shutdown", keep_ms, LISTENS))
+		return;
+	judged(LISTENS, NULL);
+	if (conn_open(&c, "closelab judge: shutdown\n") == -1) {
+		evidence(HANDOFF, "could not connect");
+		judged(HANDOFF, M_NO_LISTEN);
+	} else if (served(&c, ECHO, &worker, &parent_held)) {
+		if (!worker) {
+			evidence(HANDOFF, "once it echoed, only the parent (pid %ld) held the connection",
+			    (long)parent);
+			judged(HANDOFF, M_NO_HANDOFF);
+		} else if (!served_while_stopped(&c)) {
+			evidence(HANDOFF, "pid %ld held the connection, but with the parent (pid %ld) stopped no echo came in %ld ms",
+			    (long)worker, (long)parent, wait_ms);
+			judged(HANDOFF, M_PARENT_SERVED);
+		} else {
+			evidence(HANDOFF, "pid %ld held the connection, and the parent (pid %ld) %s; with the parent stopped, the echo still came",
+			    (long)worker, (long)parent, parent_held ? "too" : "no longer");
+			judged(HANDOFF, NULL);
+		}
+		/*
+		 * the client's shutdown with the parent stopped: a FIN that comes
+		 * now was sent by another process's call, while the parent held
+		 * the socket, which the lesson says only shutdown() can do
+		 */
+		int64_t t = now_ns();
+		int halted = halt_parent(), during;
+		shutdown(c.fd, SHUT_WR);
+		conn_wait(&c, deadline(wait_ms), 1);
+		during = c.end != TIMEOUT;
+		n = holders(c.inode, pids, 16);
+		kill(parent, SIGCONT);
+		if (!during) {
+			c.end = OPEN;
+			conn_wait(&c, deadline(keep_ms + wait_ms), 1);
+		}
+		evidence(SHUTDOWN, "%s; %s", ended(&c, t, words, sizeof words), during ?
+		    "the parent was stopped all along" : "the parent was stopped until then, and continued");
+		evidence(SHUTDOWN, "at the end %s held the socket", pidlist(pids, n, list, sizeof list));
+		if (c.end == TIMEOUT)
+			judged(SHUTDOWN, M_NO_END);
+		else if (c.end == RST)
+			judged(SHUTDOWN, M_RST);
+		else if (!halted || !during)
+			judged(SHUTDOWN, M_SHUTDOWN_CLOSE);
+		else if (holds(pids, n, parent))
+			judged(SHUTDOWN, NULL);
+		else
+			judged(SHUTDOWN, let_go(&c, 0, c.t_end) ? M_NO_KEEP : M_LATE);
+	}
+	conn_close(&c);
+	stop();
+}
+
+/*
+ * Watch c's server side after the client's shutdown until its end, or
+ * until until() says enough: whether the parent alone held it in
+ * CLOSE_WAIT (*alone, when), and whether others held it without the parent.
+ */
+struct watch {
+	int64_t parent_alone, others_alone, shared_cw;	/* when first seen; 0 never */
+	pid_t other;
+};
+static void
+watch(struct conn *c, int64_t dl, int stop_when_alone, struct watch *w)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	pid_t pids[16];
+	int n, state;
+	unsigned long inode;
+
+	memset(w, 0, sizeof *w);
+	for (;;) {
+		if (conn_read(c) != 0 || ms_until(dl) == 0)
+			break;
+		if (server_side(c->lport, &inode, &state) == 0 && state == TCPS_CLOSE_WAIT) {
+			n = holders(inode, pids, 16);
+			if (n == 1 && pids[0] == parent) {
+				if (!w->parent_alone)
+					w->parent_alone = now_ns();
+				if (stop_when_alone)
+					return;
+			} else if (n > 0 && !holds(pids, n, parent)) {
+				if (!w->others_alone)
+					w->others_alone = now_ns(), w->other = pids[0];
+			} else if (n > 1 && !w->shared_cw) {
+				w->shared_cw = now_ns();
+				w->other = pids[pids[0] == parent ? 1 : 0];
+			}
+		}
+		poll(&p, 1, 2);
+	}
+	if (c->end == OPEN && ms_until(dl) == 0) {
+		c->end = TIMEOUT;
+		c->t_end = now_ns();
+	}
+}
+
+/* Check 4: --end close with a keep. */
+static void
+run_close(void)
+{
+	char list[64], words[160];
+	struct conn c;
+	struct watch w;
+	pid_t worker = 0, pids[16];
+	int parent_held = 0, n;
+
+	if (!begin("close", keep_ms, CLOSE_KEEP))
+		return;
+	if (conn_open(&c, "closelab judge: close\n") == -1 || !served(&c, ECHO, &worker, &parent_held)) {
+		evidence(CLOSE_KEEP, "the server did not echo");
+		judged(CLOSE_KEEP, M_NO_ECHO);
+	} else {
+		int64_t t = now_ns();
+		shutdown(c.fd, SHUT_WR);
+		watch(&c, deadline(keep_ms + wait_ms), 0, &w);
+		n = holders(c.inode, pids, 16);
+		evidence(CLOSE_KEEP, "%s; then %s held the socket", ended(&c, t, words, sizeof words),
+		    pidlist(pids, n, list, sizeof list));
+		if (w.parent_alone)
+			evidence(CLOSE_KEEP, "the parent (pid %ld) alone held it in CLOSE_WAIT %.1f ms after the client's shutdown",
+			    (long)parent, ms(w.parent_alone - t));
+		if (w.others_alone)
+			evidence(CLOSE_KEEP, "pid %ld held it in CLOSE_WAIT, and the parent (pid %ld) no longer, %.1f ms after the client's shutdown",
+			    (long)w.other, (long)parent, ms(w.others_alone - t));
+		if (w.shared_cw && !w.parent_alone)
+			evidence(CLOSE_KEEP, "pid %ld still held it in CLOSE_WAIT beside the parent %.1f ms after the client's shutdown",
+			    (long)w.other, ms(w.shared_cw - t));
+		if (c.end == RST)
+			judged(CLOSE_KEEP, M_RST);
+		else if (c.end == EOF_ && c.t_end < c.t_connect + keep_ns() && w.parent_alone)
+			judged(CLOSE_KEEP, M_SHORT_KEEP);
+		else if (let_go(&c, parent_held, w.others_alone) ||
+		    (c.end == EOF_ && !w.parent_alone && !w.shared_cw && let_go(&c, 0, c.t_end)))
+			judged(CLOSE_KEEP, M_NO_KEEP);
+		else if (c.end == TIMEOUT)
+			judged(CLOSE_KEEP, w.parent_alone ? M_PARENT_NEVER : w.shared_cw ? M_WORKER_HELD :
+			    M_NO_END);
+		else if (holds(pids, n, parent))
+			judged(CLOSE_KEEP, M_CLOSE_SHUTDOWN);
+		else if (!w.parent_alone)
+			judged(CLOSE_KEEP, M_WORKER_HELD);
+		else
+			judged(CLOSE_KEEP, NULL);
+	}
+	conn_close(&c);
+	stop();
+}
+
+/* Check 6: --end close, never. */
+static void
+run_never(void)
+{
+	char words[160];
+	struct conn c;
+	struct watch w;
+	pid_t worker = 0;
+	int parent_held = 0;
+
+	if (!begin("close", -1, NEVER))
+		return;
+	if (conn_open(&c, "closelab judge: never\n") == -1 || !served(&c, ECHO, &worker, &parent_held)) {
+		evidence(NEVER, "the server did not echo");
+		judged(NEVER, M_NO_ECHO);
+	} else {
+		int64_t t = now_ns();
+		shutdown(c.fd, SHUT_WR);
+		watch(&c, deadline(wait_ms), 1, &w);
+		if (w.parent_alone) {
+			evidence(NEVER, "the parent (pid %ld) alone held it in CLOSE_WAIT %.1f ms after the client's shutdown, and no FIN had come",
+			    (long)parent, ms(w.parent_alone - t));
+			judged(NEVER, NULL);
+		} else if (c.end == EOF_ || c.end == RST) {
+			evidence(NEVER, "%s", ended(&c, t, words, sizeof words));
+			judged(NEVER, M_NEVER_ENDED);
+		} else if (w.others_alone) {
+			evidence(NEVER, "pid %ld held it in CLOSE_WAIT, and the parent no longer", (long)w.other);
+			judged(NEVER, M_NO_KEEP);
+		} else {
+			evidence(NEVER, "%ld ms after the client's shutdown, pid %ld still held it beside the parent",
+			    wait_ms, (long)w.other);
+			judged(NEVER, M_WORKER_HELD);
+		}
+	}
+	conn_close(&c);
+	stop();
+}
+
+/* Checks 2, 7 and 8: --end shutdown --parent-keeps 0. */
+static void
+run_echo(void)
+{
+	enum { AT_ONCE = 20, ONE_BY_ONE = 8 };
+	struct conn c[AT_ONCE];
+	char text[64];
+	int bad = 0, ended = 0, prefork = 1, forked = 1, repeat = 0, n;
+	pid_t served_by[ONE_BY_ONE];
+	static pid_t before[MAXPROCS];
+
+	if (!begin("shutdown", 0, ECHO)) {
+		judged(MODEL, M_NOT_JUDGED);
+		judged(REAPED, M_NOT_JUDGED);
+		return;
+	}
+	/* 20 at once: each sends, shuts down, and reads until the end */
+	for (int i = 0; i < AT_ONCE; i++) {
+		snprintf(text, sizeof text, "closelab judge: connection %d of %d at once\n", i + 1, AT_ONCE);
+		if (conn_open(&c[i], text) == 0)
+			shutdown(c[i].fd, SHUT_WR);
+	}
+	int64_t dl = deadline(2 * wait_ms);
+	for (int i = 0; i < AT_ONCE; i++) {
+		if (c[i].fd != -1)
+			conn_wait(&c[i], dl, 1);
+		if (c[i].fd == -1 || !echoed(&c[i]))
+			bad++;
+		else if (c[i].end == EOF_)
+			ended++;
+		conn_close(&c[i]);
+	}
+	evidence(ECHO, "%d connections at once: %d echoed exactly, %d ended with a FIN", AT_ONCE,
+	    AT_ONCE - bad, ended);
+	judged(ECHO, bad ? M_NO_ECHO : ended < AT_ONCE ? M_NO_END : NULL);
+
+	/* one by one: who serves each, whether it was there before, what else it holds */
+	for (int i = 0; i < ONE_BY_ONE; i++) {
+		int nbefore = scan(), others = 0, parent_held = 0, was = 0;
+		struct conn k;
+		pid_t w = 0;
+
+		for (int j = 0; j < nbefore; j++)
+			before[j] = procs[j].pid;
+
+		snprintf(text, sizeof text, "closelab judge: connection %d of %d one by one\n", i + 1,
+		    ONE_BY_ONE);
+		served_by[i] = 0;
+		if (conn_open(&k, text) == -1 || !served(&k, ECHO, &w, &parent_held) || !w) {
+			conn_close(&k);
+			prefork = forked = 0;
+			break;
+		}
+		served_by[i] = w;
+		for (int j = 0; j < nbefore; j++)
+			was |= w && before[j] == w;
+		const struct proc *p = find(w, scan());
+		if (!w || !was)
+			prefork = 0;
+		if (!w || was || !p)
+			forked = 0;
+		for (int j = 0; j < i; j++)
+			if (w && served_by[j] == w)
+				repeat = 1;
+		/* the sockets of this port that w holds besides k's, the listener's */
+		struct tcpsock *s;
+		size_t ns;
+		if (w && diag_dump(-1, TCPS_ALL & ~(1u << TCPS_LISTEN), port, &s, &ns) == 0) {
+			pid_t pids[16];
+			for (size_t j = 0; j < ns; j++)
+				if (s[j].sport == port && s[j].inode && s[j].inode != k.inode &&
+				    holds(pids, holders(s[j].inode, pids, 16), w))
+					others++;
+			free(s);
+		}
+		if (others) {
+			evidence(MODEL, "pid %ld, serving connection %d, held %d other connection%s of the port",
+			    (long)w, i + 1, others, others > 1 ? "s" : "");
+			judged(MODEL, M_OTHERS_HELD);
+		}
+		shutdown(k.fd, SHUT_WR);
+		conn_wait(&k, deadline(wait_ms), 1);
+		conn_close(&k);
+	}
+	if (prefork)
+		evidence(MODEL, "each of %d connections one by one was served by a process that was there before it%s",
+		    ONE_BY_ONE, repeat ? ", some by the same" : "");
+	else if (forked)
+		evidence(MODEL, "each of %d connections one by one was served by a new process",
+		    ONE_BY_ONE);
+	else
+		evidence(MODEL, "%d connections one by one were served neither all by processes there before them nor all by new ones",
+		    ONE_BY_ONE);
+	if (strcmp(require, "prefork") == 0)
+		judged(MODEL, prefork ? NULL : M_NOT_PREFORK);
+	else if (strcmp(require, "fork") == 0)
+		judged(MODEL, forked ? NULL : M_NOT_FORK);
+	else
+		judged(MODEL, prefork || forked ? NULL : M_NO_MODEL);
+
+	/* zombies: the kernel's state Z, until none is left (at most wait_ms) */
+	dl = deadline(wait_ms);
+	int64_t t0 = now_ns();
+	do {
+		int zombies = 0;
+		n = scan();
+		for (int i = 0; i < n; i++)
+			zombies += procs[i].state == 'Z';
+		if (!zombies) {
+			evidence(REAPED, "no zombie %.1f ms after the last connection ended", ms(now_ns() - t0));
+			judged(REAPED, NULL);
+			break;
+		}
+		if (ms_until(dl) == 0) {
+			evidence(REAPED, "%d zombie%s still there %ld ms after the last connection ended",
+			    zombies, zombies > 1 ? "s were" : " was", wait_ms);
+			judged(REAPED, M_ZOMBIE);
+			break;
+		}
+		sleep_ms(5);
+	} while (1);
+	stop();
+}
+
+static _Noreturn void
+usage(const char *why)
+{
+	if (why)
+		warn("%s", why);
+	fputs(usage_text, stderr);
+	exit(EXIT_USAGE);
+}
+
+static long
+number(const char *opt, const char *s, long min, long max)
+{
+	long v;
+
+	if (!s || parse_num(s, min, max, &v) == -1) {
+		warn("%s needs a number from %ld to %ld, not '%s'", opt, min, max, s ? s : "");
+		usage(NULL);
+	}
+	return v;
+}
+
+int
+main(int argc, char *argv[])
+{
+	int i;
+
+	argv0 = "judge";
+	for (i = 1; i < argc && argv[i][0] == '-'; i += 2) {
+		const char *v = argv[i + 1];
+		if (strcmp(argv[i], "--port") == 0)
+			port = (int)number("--port", v, 1, 65535);
+		else if (strcmp(argv[i], "--keep") == 0)
+			keep_ms = number("--keep", v, 100, 60000);
+		else if (strcmp(argv[i], "--wait") == 0)
+			wait_ms = number("--wait", v, 100, 60000);
+		else if (strcmp(argv[i], "--uid") == 0)
+			uid = (unsigned)number("--uid", v, 0, 2147483646), uid_given = 1;
+		else if (strcmp(argv[i], "--require") == 0 && v &&
+		    (strcmp(v, "prefork") == 0 || strcmp(v, "fork") == 0 || strcmp(v, "either") == 0))
+			require = v;
+		else if (strcmp(argv[i], "--require") == 0)
+			usage("--require needs prefork, fork or either");
+		else
+			usage(NULL);
+	}
+	if (i != argc - 1)
+		usage(i < argc ? "one SERVER only" : "no SERVER given");
+	server = argv[i];
+	if (!uid_given)
+		usage("no --uid given: whose processes are the server's");
+	if (uid == getuid())
+		die(EXIT_USAGE, "--uid %u is the judge's own: the server must run as another", uid);
+	signal(SIGPIPE, SIG_IGN);
+	unsigned long busy;
+	if (listeners(1, &busy, 1))
+		die(EXIT_RUNTIME, "port %d is in use already: the server could not listen there", port);
+
+	run_shutdown();
+	if (verdict[LISTENS].mistake || verdict[ECHO].mistake) {
+		/* nothing more can be seen: each check left fails for it */
+		for (i = 0; i < NCHECKS; i++)
+			if (!verdict[i].ran)
+				judged((enum check)i, verdict[LISTENS].mistake ? M_NOT_JUDGED :
+				    M_NOT_ECHOED);
+	} else {
+		run_close();
+		run_never();
+		run_echo();
+	}
+	printf("1..%d\n", NCHECKS);
+	for (i = 0; i < NCHECKS; i++) {
+		if (!verdict[i].ran)
+			judged((enum check)i, M_NOT_JUDGED);
+		printf("%sok %d %s\n%s", verdict[i].mistake ? "not " : "", i + 1, check_id[i],
+		    verdict[i].seen);
+		if (verdict[i].mistake)
+			printf("# mistake %s: %s\n", check_id[i], verdict[i].mistake);
+	}
+	return fflush(stdout) == 0 ? 0 : EXIT_RUNTIME;
+}
+
+#else
+
+int
+main(void)
+{
+	argv0 = "judge";
+	die(EXIT_RUNTIME, "the lesson's judge needs Linux: sock_diag and /proc");
+}
+
+#endif

@@ -1,0 +1,145 @@
+#!/bin/sh
+# lesson.sh: make a class for the lesson's assignment (docs/assignment.md),
+# each submission a subdirectory of DIR: the two answers of
+# tests/grade/lesson/ (pre-forking in C, forking in Python), each classic
+# mistake as one of them built or run with MISTAKE set, a few that
+# misbehave on purpose (a hang, a fork bomb, one that does not build), and
+# the attacks on the judge that a hostile review found, each of which
+# fooled it or crashed it once (docs/testing.md).
+#
+# usage: lesson.sh DIR
+#
+# DIR/expected lists each submission with what its grade must be:
+# NAME<TAB>LOW<TAB>HIGH<TAB>the check it fails (- for none)<TAB>a phrase of
+# that check's sentence.
+set -eu
+
+src=$(cd "$(dirname "$0")/lesson" && pwd)
+if [ $# -ne 1 ] || [ -z "$1" ]; then
+	echo "usage: lesson.sh DIR" >&2
+	exit 2
+fi
+mkdir -p "$1"
+dir=$(cd "$1" && pwd)
+: >"$dir/expected"
+
+# expect NAME LOW HIGH CHECK PHRASE
+expect() {
+	printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$dir/expected"
+}
+
+# c NAME MISTAKE: the pre-forking answer, built by its Makefile with MISTAKE
+c() {
+	mkdir -p "$dir/$1"
+	cp "$src/prefork.c" "$dir/$1/"
+	printf 'server: prefork.c\n\tcc -std=c11 -O2 -pthread -DMISTAKE=%s -o server prefork.c\n' "$2" \
+	    >"$dir/$1/Makefile"
+}
+
+# py NAME MISTAKE: the forking answer, as it is, run with MISTAKE
+py() {
+	mkdir -p "$dir/$1"
+	cp "$src/forking.py" "$dir/$1/"
+	# shellcheck disable=SC2016 # the script's own expansions
+	printf '#!/bin/sh\nMISTAKE=%s exec python3 "$(dirname "$0")/forking.py" "$@"\n' "$2" \
+	    >"$dir/$1/server"
+	chmod 755 "$dir/$1/server"
+}
+
+# python_server NAME: DIR/NAME/server, a Python program listening on the
+# port it is given (s), then the rest of it from standard input
+python_server() {
+	mkdir -p "$dir/$1"
+	{
+		cat <<'PY'
+#!/usr/bin/env python3
+import os, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[sys.argv.index("--port") + 1])))
+s.listen(8)
+PY
+		cat
+	} >"$dir/$1/server"
+	chmod 755 "$dir/$1/server"
+}
+
+c prefork 0
+expect prefork 100 100 - -
+py forking ''
+expect forking 100 100 - -
+c close-only 1
+expect close-only 50 50 shutdown "the worker must call shutdown(SHUT_WR)"
+c no-keep 2
+expect no-keep 45 45 close-keep "the parent without its copy of the socket"
+c parent-never 3
+expect parent-never 50 50 close-keep "the parent never closed its copy"
+c liar 4
+expect liar 50 50 close-keep "the parent without its copy of the socket"
+c worker-holds 5
+expect worker-holds 50 50 close-keep "the worker still held its copy"
+c serves-itself 6
+expect serves-itself 50 50 handoff "no other process than the parent held the connection"
+c leaves-workers 7
+expect leaves-workers 95 95 sigterm "after SIGTERM a process of the server was still running"
+py no-reap no-reap
+expect no-reap 95 95 reaped "a child that had ended was not reaped"
+
+# a hang: it never listens
+mkdir -p "$dir/hang"
+printf '#!/bin/sh\nexec sleep 3600\n' >"$dir/hang/server"
+chmod 755 "$dir/hang/server"
+expect hang 0 0 listens "the server did not listen"
+
+# a fork bomb beside a parent that listens and echoes nothing
+python_server fork-bomb <<'PY'
+if os.fork() == 0:
+    while True:
+        try:
+            os.fork()
+        except OSError:
+            pass
+held = []
+while True:
+    held.append(s.accept())
+PY
+expect fork-bomb 0 5 echo "the server did not echo"
+
+# the attacks: a parent that keeps 30 ms; a parent that shuts down for a
+# worker that only closes; 8 KiB more than was sent (it overran the judge's
+# buffer); a worker's copy in a thread with a descriptor table of its own;
+# a child made the judge's with CLONE_PARENT (correct otherwise); a parent
+# that serves while a child holds a copy of the socket; a decoy
+# connection on other addresses with the same ports; a build whose 100 MiB
+# of output filled root's space; a flood of bytes
+c short-keep 8
+expect short-keep 50 50 close-keep "the parent"
+c parent-shuts 9
+expect parent-shuts 50 50 shutdown "no FIN came while the parent was stopped"
+c extra-bytes 10
+expect extra-bytes 90 90 echo "did not echo every byte"
+c hidden-thread 11
+expect hidden-thread 50 50 close-keep "the worker still held its copy"
+c judges-child 12
+expect judges-child 100 100 - -
+c dummy-holder 13
+expect dummy-holder 50 50 handoff "the echo stopped while the parent was stopped"
+mkdir -p "$dir/decoy"
+cp "$src/decoy.c" "$dir/decoy/"
+printf 'server: decoy.c\n\tcc -std=c11 -O2 -o server decoy.c\n' >"$dir/decoy/Makefile"
+expect decoy 0 50 handoff -
+c loud-build 0
+printf 'server: loud\nloud:\n\t@head -c 104857600 /dev/zero | tr "\\0" x || true\n' >>"$dir/loud-build/Makefile"
+expect loud-build 100 100 - -
+python_server flood <<'PY'
+c, _ = s.accept()
+while True:
+    c.sendall(b"x" * 65536)
+PY
+expect flood 0 10 echo "did not echo every byte"
+
+# one that does not build
+mkdir -p "$dir/no-build"
+printf 'int main(void) { return missing; }\n' >"$dir/no-build/server.c"
+printf 'server: server.c\n\tcc -o server server.c\n' >"$dir/no-build/Makefile"
+expect no-build 0 0 listens "it did not build"
