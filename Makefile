@@ -149,6 +149,10 @@ bench-holders: bin/holders
 bench-trace: all
 	sh bench/trace.sh
 
+# bin/grade's speed on a class of 40 of the lesson (root)
+bench-grade: all
+	sh bench/grade.sh
+
 clean:
 	rm -f bin/server bin/client bin/timeline bin/holders bin/trace bin/grade grade/jail grade/jail.o \
 	    grade/judge grade/judge.o
@@ -210,4 +214,4 @@ uninstall:
 
 .PHONY: all demo scenarios lab-check diagrams test check fuzz grade grade-class grader grade-package \
 	bench \
-	bench-holders bench-trace sources clean install uninstall
+	bench-holders bench-trace bench-grade sources clean install uninstall

@@ -566,10 +566,12 @@ static void
 stop(void)
 {
 	int64_t t0 = now_ns(), dl = deadline(wait_ms);
-	int n = 0;
+	/* processes left behind in an earlier run: seen, and not waited for again */
+	int n = 0, waits = parent > 0 && !verdict[SIGTERM_].mistake;
 
-	if (parent > 0) {
+	if (parent > 0)
 		kill(parent, SIGTERM);
+	if (waits) {
 		do {
 			waitpid(parent, NULL, WNOHANG);
 			if ((n = scan()) <= 0)
@@ -587,7 +589,7 @@ stop(void)
 		evidence(SIGTERM_, "started with %s: %d of its processes were still running %ld ms after SIGTERM: %s%s",
 		    how, n, wait_ms, left, n > 4 ? "..." : "");
 		judged(SIGTERM_, M_LEFT);
-	} else if (parent > 0) {
+	} else if (waits) {
 		evidence(SIGTERM_, "started with %s: every process had ended %.1f ms after SIGTERM", how,
 		    ms(now_ns() - t0));
 		judged(SIGTERM_, NULL);
