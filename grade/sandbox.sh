@@ -266,9 +266,14 @@ fi
 # at most nproc processes for the uid
 { mount -o remount,rw "$root/grader" && mkdir -p "$root/grader/run"; } ||
     die "cannot make /grader/run"
+# (the lesson's server in its own directory, as the handout says)
 wrap() {
-	printf '#!/bin/sh\nexec prlimit --nproc=%s -- /grader/grade/jail student %s %s "$@"\n' \
-	    "$nproc" "$uid" "$2" >"$root/grader/run/$1" || die "cannot write the wrapper of the $1"
+	{
+		echo '#!/bin/sh'
+		[ "$files" != lesson ] || echo 'cd /work || exit 126'
+		printf 'exec prlimit --nproc=%s -- /grader/grade/jail student %s %s "$@"\n' \
+		    "$nproc" "$uid" "$2"
+	} >"$root/grader/run/$1" || die "cannot write the wrapper of the $1"
 	chmod 755 "$root/grader/run/$1"
 }
 wrap server "$server"
