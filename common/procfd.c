@@ -252,12 +252,14 @@ scan_fds(struct scan *s, const char *pid)
 /*
  * Record the wanted sockets that the threads of process pid hold in
  * descriptor tables of their own (unshare(CLONE_FILES)), as the process's;
- * the number found, or -1 with ENOMEM.
+ * with its leader gone (pthread_exit(): a zombie whose table is empty),
+ * those of every table its threads hold. The number found, or -1 with ENOMEM.
  */
 static int
-scan_threads(struct scan *s, const char *pid)
+scan_threads(struct scan *s, const char *pid, int leader_gone)
 {
 	char path[320];
+	pid_t first = 0;
 	struct dirent *e;
 	int dir, found = 0, n;
 	DIR *d;
@@ -273,10 +275,14 @@ scan_threads(struct scan *s, const char *pid)
 		if (e->d_name[0] < '0' || e->d_name[0] > '9' || strcmp(e->d_name, pid) == 0)
 			continue;
 #ifdef SYS_kcmp
-		/* 0: the table is the leader's, read already (2: KCMP_FILES) */
-		if (syscall(SYS_kcmp, (pid_t)atoi(pid), (pid_t)atoi(e->d_name), 2, 0, 0) == 0)
+		/* 0: the table is one read already, the leader's or, with the
+		 * leader gone, the first thread's (2: KCMP_FILES) */
+		if (syscall(SYS_kcmp, first ? first : (pid_t)atoi(pid), (pid_t)atoi(e->d_name), 2,
+		    0, 0) == 0)
 			continue;
 #endif
+		if (leader_gone && !first)
+			first = (pid_t)atoi(e->d_name);
 		snprintf(path, sizeof path, "%s/task/%s", pid, e->d_name);
 		if ((n = scan_fds(s, path)) == -1 && errno == ENOMEM) {
 			found = -1;
@@ -326,10 +332,13 @@ scan_proc(struct scan *s, const char *pid)
 	if (parse_stat(line, p, &state, &flags, &threads) == -1 || (flags & KTHREAD))
 		return 0;
 	t->nprocs++;
-	/* a zombie's descriptors are closed already */
-	if (state == 'Z' || state == 'X')
+	/* a zombie's descriptors are closed already; but a leader that has
+	 * left its threads (which the count includes it in) leaves them theirs */
+	if ((state == 'Z' || state == 'X') && threads <= 1)
 		return 0;
-	if ((n = scan_fds(s, pid)) == -1) {
+	if (state == 'Z' || state == 'X')
+		n = 0;
+	else if ((n = scan_fds(s, pid)) == -1) {
 		if (errno == ENOMEM)
 			return -1;
 		if (errno == EACCES || errno == EPERM) {
@@ -339,7 +348,7 @@ scan_proc(struct scan *s, const char *pid)
 		return 0;
 	}
 	if (threads > 1) {
-		int more = scan_threads(s, pid);
+		int more = scan_threads(s, pid, state == 'Z' || state == 'X');
 		if (more == -1)
 			return -1;
 		n += more;

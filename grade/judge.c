@@ -29,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kcmp.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,6 +76,9 @@ static const char
     M_CLOSE_SHUTDOWN[] = "with --end close the FIN left while the parent still held the socket, which only a shutdown() does: with --end close no process may call it",
     M_SHUTDOWN_CLOSE[] = "with --end shutdown no FIN came while the parent was stopped: it waited for the parent, and the worker must call shutdown(SHUT_WR) when it reads the peer's EOF",
     M_NEVER_ENDED[] = "with --parent-keeps never the connection still ended: the parent must keep its copy until it exits",
+    M_NEVER_LET_GO[] = "with --parent-keeps never the parent let go of its copy: it must keep it until it exits",
+    M_KEEP_LONG[] = "the FIN came long after --parent-keeps MS had passed: the parent must close its copy MS ms after the handoff, not later",
+    M_HIDDEN[] = "after the client's EOF no process held the socket, yet no FIN came: a copy was kept out of every descriptor table (in a message in flight), and the FIN waited for it",
     M_NOT_PREFORK[] = "the connections were not served by workers forked before them (pre-forking was asked for)",
     M_NOT_FORK[] = "the connections were not each served by a child forked for it (forking was asked for)",
     M_NO_MODEL[] = "the connections were served neither by workers forked before them nor each by a child forked for it",
@@ -89,7 +94,7 @@ static struct {
 
 static const char *server;
 static int port = 7000;
-static long keep_ms = 2000, wait_ms = 5000;
+static long keep_ms = 1000, wait_ms = 5000;
 static const char *require = "either";
 static unsigned uid;
 static int uid_given;
@@ -137,9 +142,17 @@ ms(int64_t t)
 struct proc {
 	pid_t pid, ppid;
 	char state;
+	int threads;		/* a zombie with more has left its threads running */
 };
 enum { MAXPROCS = 4096 };
 static struct proc procs[MAXPROCS];
+
+/* Whether p has ended, and not been reaped: state Z, and no thread of it left. */
+static int
+zombie(const struct proc *p)
+{
+	return p->state == 'Z' && p->threads <= 1;
+}
 
 /* Scan the processes of uid into procs[]: how many; -1 if /proc cannot be read. */
 static int
@@ -164,6 +177,7 @@ scan(void)
 		if (!(f = fopen(path, "re")))
 			continue;
 		procs[n].pid = (pid_t)pid;
+		procs[n].threads = 1;
 		while (fgets(line, sizeof line, f))
 			if (sscanf(line, "State: %c", &procs[n].state) == 1)
 				have |= 1;
@@ -171,12 +185,14 @@ scan(void)
 				have |= 2;
 			else if (sscanf(line, "Uid: %u", &u) == 1)
 				have |= 4;
+			else if (sscanf(line, "Threads: %d", &procs[n].threads) == 1)
+				have |= 8;
 		fclose(f);
 		/* a child of the judge's that is not the parent (CLONE_PARENT): reaped */
-		if (have == 7 && procs[n].state == 'Z' && procs[n].ppid == getpid() &&
+		if ((have & 7) == 7 && zombie(&procs[n]) && procs[n].ppid == getpid() &&
 		    procs[n].pid != parent && waitpid(procs[n].pid, NULL, WNOHANG) > 0)
 			continue;
-		if (have == 7 && u == uid)
+		if ((have & 7) == 7 && u == uid)
 			n++;
 	}
 	closedir(d);
@@ -292,12 +308,58 @@ listeners(int any, unsigned long *inodes, int max)
 	return k;
 }
 
-/* The processes that hold socket inode, into pids[max]: how many. */
+static int
+holds(const pid_t *pids, int n, pid_t pid)
+{
+	for (int i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return 1;
+	return 0;
+}
+
+/*
+ * A thread of the parent's that has a descriptor table (its leader, unless
+ * that has left with pthread_exit()), for kcmp(); the parent if none.
+ */
+static pid_t
+parent_table(void)
+{
+	char path[64];
+	struct dirent *e;
+	pid_t tid = parent;
+	DIR *d;
+
+	snprintf(path, sizeof path, "/proc/%ld/task", (long)parent);
+	if (parent > 0 && (d = opendir(path))) {
+		while ((e = readdir(d)))
+			if (e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
+			    (tid = (pid_t)atol(e->d_name)) != parent)
+				break;
+		closedir(d);
+	}
+	return tid;
+}
+
+/*
+ * Whether pid is the parent, or a process that shares its descriptor table
+ * (clone(CLONE_FILES) without CLONE_THREAD: what the parent holds, it
+ * holds, and it shuts down what the parent may). Such a process is the
+ * parent for every check, and is stopped with it.
+ */
+static int
+is_parent(pid_t pid, pid_t table)
+{
+	return pid == parent ||
+	    (parent > 0 && syscall(SYS_kcmp, table, pid, KCMP_FILES, 0, 0) == 0);
+}
+
+/* The processes that hold socket inode, into pids[max], the parent's twins as the parent: how many. */
 static int
 holders(unsigned long inode, pid_t *pids, int max)
 {
 	struct procfd *t;
 	const struct procfd_holder *h;
+	pid_t table = parent_table(), pid;
 	size_t n;
 	int k = 0;
 
@@ -306,20 +368,13 @@ holders(unsigned long inode, pid_t *pids, int max)
 	if (!(t = procfd_scan(&inode, 1)))
 		die(EXIT_RUNTIME, "cannot scan /proc:");
 	h = procfd_holders(t, inode, &n);
-	for (size_t i = 0; i < n && k < max; i++)
-		if (k == 0 || pids[k - 1] != h[i].pid)
-			pids[k++] = h[i].pid;
+	for (size_t i = 0; i < n && k < max; i++) {
+		pid = is_parent(h[i].pid, table) ? parent : h[i].pid;
+		if (!holds(pids, k, pid))
+			pids[k++] = pid;
+	}
 	procfd_free(t);
 	return k;
-}
-
-static int
-holds(const pid_t *pids, int n, pid_t pid)
-{
-	for (int i = 0; i < n; i++)
-		if (pids[i] == pid)
-			return 1;
-	return 0;
 }
 
 /* "pid 12 and 14" for pids[n], in buf */
@@ -680,34 +735,79 @@ keep_ns(void)
 	return (int64_t)keep_ms * 1000000;
 }
 
-/* Whether process pid is stopped (state T), from /proc/PID/stat. */
+/*
+ * Whether process pid is stopped: each of its threads in state T, but those
+ * that have ended (a leader gone with pthread_exit()), from /proc.
+ */
 static int
 stopped(pid_t pid)
 {
-	char path[64], line[512], *close;
+	char path[320], line[512], *close;
+	struct dirent *e;
+	int halted = 0, running = 0;
 	FILE *f;
-	int t = 0;
+	DIR *d;
 
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if ((f = fopen(path, "re"))) {
-		if (fgets(line, sizeof line, f) && (close = strrchr(line, ')')))
-			t = close[1] == ' ' && close[2] == 'T';
+	snprintf(path, sizeof path, "/proc/%ld/task", (long)pid);
+	if (!(d = opendir(path)))
+		return 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/task/%s/stat", (long)pid, e->d_name);
+		if (!(f = fopen(path, "re")))
+			continue;
+		if (fgets(line, sizeof line, f) && (close = strrchr(line, ')')) && close[1] == ' ') {
+			if (close[2] == 'T')
+				halted++;
+			else if (close[2] != 'Z' && close[2] != 'X')
+				running++;
+		}
 		fclose(f);
 	}
-	return t;
+	closedir(d);
+	return halted > 0 && running == 0;
 }
 
-/* Stop the parent (SIGSTOP), and wait until it is: 1 once it is, 0 if not. */
+/* The parent and its twins (is_parent()), stopped by halt_parent(). */
+static pid_t halted[MAXPROCS];
+static int nhalted;
+
+/*
+ * Stop the parent and its twins (SIGSTOP), and wait until they are: 1 once
+ * they are, 0 if not. continue_parent() continues them.
+ */
 static int
 halt_parent(void)
 {
 	int64_t dl = deadline(wait_ms);
+	pid_t table = parent_table();
+	int n = scan(), all;
 
-	if (kill(parent, SIGSTOP) == -1)
-		return 0;
-	while (!stopped(parent) && ms_until(dl) > 0)
+	nhalted = 0;
+	halted[nhalted++] = parent;
+	for (int i = 0; i < n; i++)
+		if (procs[i].pid != parent && is_parent(procs[i].pid, table))
+			halted[nhalted++] = procs[i].pid;
+	for (int i = 0; i < nhalted; i++)
+		if (kill(halted[i], SIGSTOP) == -1 && halted[i] == parent)
+			return 0;
+	for (;;) {
+		all = 1;
+		for (int i = 0; i < nhalted && all; i++)
+			all = stopped(halted[i]);
+		if (all || ms_until(dl) == 0)
+			return all;
 		sleep_ms(1);
-	return stopped(parent);
+	}
+}
+
+static void
+continue_parent(void)
+{
+	for (int i = 0; i < nhalted; i++)
+		kill(halted[i], SIGCONT);
+	nhalted = 0;
 }
 
 /*
@@ -724,7 +824,7 @@ served_while_stopped(struct conn *c)
 		conn_wait(c, deadline(wait_ms), 0);
 		ok = echoed(c);
 	}
-	kill(parent, SIGCONT);
+	continue_parent();
 	return ok;
 }
 
@@ -781,7 +881,7 @@ run_shutdown(void)
 		conn_wait(&c, deadline(wait_ms), 1);
 		during = c.end != TIMEOUT;
 		n = holders(c.inode, pids, 16);
-		kill(parent, SIGCONT);
+		continue_parent();
 		if (!during) {
 			c.end = OPEN;
 			conn_wait(&c, deadline(keep_ms + wait_ms), 1);
@@ -805,12 +905,21 @@ run_shutdown(void)
 }
 
 /*
- * Watch c's server side after the client's shutdown until its end, or
- * until until() says enough: whether the parent alone held it in
- * CLOSE_WAIT (*alone, when), and whether others held it without the parent.
+ * How long the socket may be seen in CLOSE_WAIT held by no process: a last
+ * close is between its descriptor's removal and its FIN for microseconds,
+ * a copy in a message in flight for as long as it is kept there.
+ */
+enum { HIDDEN_MS = 500 };
+
+/*
+ * Watch c's server side after the client's shutdown until its end, or the
+ * deadline dl, or (stop_when_alone) the parent seen alone: whether the
+ * parent alone held it in CLOSE_WAIT, whether others held it without the
+ * parent or beside it, and whether nobody did for HIDDEN_MS (a copy hidden).
  */
 struct watch {
-	int64_t parent_alone, others_alone, shared_cw;	/* when first seen; 0 never */
+	int64_t parent_alone, others_alone, shared_cw, hidden;	/* when first seen; 0 never */
+	int64_t nobody;		/* since when nobody has been seen, 0 if someone was last */
 	pid_t other;
 };
 static void
@@ -827,6 +936,12 @@ watch(struct conn *c, int64_t dl, int stop_when_alone, struct watch *w)
 			break;
 		if (server_side(c->lport, &inode, &state) == 0 && state == TCPS_CLOSE_WAIT) {
 			n = holders(inode, pids, 16);
+			if (n > 0)
+				w->nobody = 0;
+			else if (!w->nobody)
+				w->nobody = now_ns();
+			else if (!w->hidden && now_ns() - w->nobody >= (int64_t)HIDDEN_MS * 1000000)
+				w->hidden = w->nobody;
 			if (n == 1 && pids[0] == parent) {
 				if (!w->parent_alone)
 					w->parent_alone = now_ns();
@@ -881,10 +996,18 @@ run_close(void)
 		if (w.shared_cw && !w.parent_alone)
 			evidence(CLOSE_KEEP, "pid %ld still held it in CLOSE_WAIT beside the parent %.1f ms after the client's shutdown",
 			    (long)w.other, ms(w.shared_cw - t));
+		if (w.hidden)
+			evidence(CLOSE_KEEP, "no process held it in CLOSE_WAIT from %.1f ms after the client's shutdown, for %d ms or more",
+			    ms(w.hidden - t), HIDDEN_MS);
 		if (c.end == RST)
 			judged(CLOSE_KEEP, M_RST);
+		else if (c.end == EOF_ && holds(pids, n, parent))
+			/* the FIN came, and the parent still held the socket */
+			judged(CLOSE_KEEP, M_CLOSE_SHUTDOWN);
+		else if (w.hidden)
+			judged(CLOSE_KEEP, M_HIDDEN);
 		else if (c.end == EOF_ && c.t_end < c.t_connect + keep_ns() &&
-		    (w.parent_alone || (!holds(pids, n, parent) && seen < c.t_connect + keep_ns())))
+		    (w.parent_alone || seen < c.t_connect + keep_ns()))
 			/*
 			 * the FIN came before the keep could be over, and the parent
 			 * held it last, or was seen without it before then: whoever
@@ -897,11 +1020,12 @@ run_close(void)
 		else if (c.end == TIMEOUT)
 			judged(CLOSE_KEEP, w.parent_alone ? M_PARENT_NEVER : w.shared_cw ? M_WORKER_HELD :
 			    M_NO_END);
-		else if (holds(pids, n, parent))
-			judged(CLOSE_KEEP, M_CLOSE_SHUTDOWN);
 		else if (!w.parent_alone || w.parent_alone >= c.t_connect + keep_ns())
 			/* the parent alone, if at all, only once the keep could be over */
 			judged(CLOSE_KEEP, M_WORKER_HELD);
+		else if (c.t_end >= c.t_connect + 2 * keep_ns())
+			/* a keep of its own, whatever it was told: twice as long is no timer's delay */
+			judged(CLOSE_KEEP, M_KEEP_LONG);
 		else
 			judged(CLOSE_KEEP, NULL);
 	}
@@ -913,11 +1037,11 @@ run_close(void)
 static void
 run_never(void)
 {
-	char words[160];
+	char list[64], words[160];
 	struct conn c;
-	struct watch w;
-	pid_t worker = 0;
-	int parent_held = 0;
+	struct watch w, more;
+	pid_t worker = 0, pids[16];
+	int parent_held = 0, n;
 
 	if (!begin("close", -1, NEVER))
 		return;
@@ -929,9 +1053,30 @@ run_never(void)
 		shutdown(c.fd, SHUT_WR);
 		watch(&c, deadline(wait_ms), 1, &w);
 		if (w.parent_alone) {
-			evidence(NEVER, "the parent (pid %ld) alone held it in CLOSE_WAIT %.1f ms after the client's shutdown, and no FIN had come",
+			/*
+			 * and goes on holding it, past twice the keep (which a keep of
+			 * the server's own, whatever it is told, would fail check 4 with)
+			 */
+			evidence(NEVER, "the parent (pid %ld) alone held it in CLOSE_WAIT %.1f ms after the client's shutdown",
 			    (long)parent, ms(w.parent_alone - t));
-			judged(NEVER, NULL);
+			watch(&c, c.t_connect + 2 * keep_ns() + keep_ns() / 2, 0, &more);
+			n = holders(c.inode, pids, 16);
+			if (c.end == EOF_ || c.end == RST) {
+				evidence(NEVER, "%s", ended(&c, t, words, sizeof words));
+				judged(NEVER, M_NEVER_ENDED);
+			} else if (more.hidden || !holds(pids, n, parent)) {
+				evidence(NEVER, "%.1f ms after the client's shutdown %s held it, and no FIN had come",
+				    ms(now_ns() - t), pidlist(pids, n, list, sizeof list));
+				judged(NEVER, M_NEVER_LET_GO);
+			} else {
+				evidence(NEVER, "it still held it %.1f ms after, and no FIN had come",
+				    ms(now_ns() - t));
+				judged(NEVER, NULL);
+			}
+		} else if (c.end == EOF_ && holds(pids, n = holders(c.inode, pids, 16), parent)) {
+			evidence(NEVER, "%s; the parent (pid %ld) still held the socket",
+			    ended(&c, t, words, sizeof words), (long)parent);
+			judged(NEVER, M_CLOSE_SHUTDOWN);
 		} else if (c.end == EOF_ || c.end == RST) {
 			evidence(NEVER, "%s", ended(&c, t, words, sizeof words));
 			judged(NEVER, M_NEVER_ENDED);
@@ -1055,7 +1200,7 @@ run_echo(void)
 		int zombies = 0;
 		n = scan();
 		for (int i = 0; i < n; i++)
-			zombies += procs[i].state == 'Z';
+			zombies += zombie(&procs[i]);
 		if (!zombies) {
 			evidence(REAPED, "no zombie %.1f ms after the last connection ended", ms(now_ns() - t0));
 			judged(REAPED, NULL);

@@ -303,6 +303,18 @@ python_comm() {
 	assert_line --regexp "^    $PROG_PID \\($(python_comm)\\) fd [0-9]+"
 }
 
+@test "a process whose first thread has left (pthread_exit) holds what its threads hold" {
+	start_program leader_leaves.py
+	[ "$(cut -d ' ' -f 3 "/proc/$PROG_PID/stat")" = Z ] ||
+	    mistake "the program's first thread had not left: its leader is not a zombie"
+	start_client --send x
+	wait_server_end close-wait 1 ||
+	    mistake "bin/holders never showed the CLOSE_WAIT that the thread keeps"
+	run holders --port "$PORT" --state close-wait
+	assert_failure 1
+	assert_line --regexp "^    $PROG_PID \\($(python_comm)\\) fd [0-9]+"
+}
+
 @test "Popen(close_fds=False): the helper holds the connection and the listener across exec" {
 	start_program popen_inherits.py
 	start_client --send hello

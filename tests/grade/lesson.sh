@@ -112,7 +112,10 @@ expect fork-bomb 0 5 echo "the server did not echo"
 # that serves while a child holds a copy of the socket; a decoy
 # connection on other addresses with the same ports; a build whose 100 MiB
 # of output filled root's space; a flood of bytes; a parent that keeps 30 ms
-# and a worker that lets go right after it (the judge blamed the worker)
+# and a worker that lets go right after it (the judge blamed the worker);
+# and those of a second review (tests/grade/lesson/prefork.c, 15 to 22):
+# copies in flight in messages, a twin sharing the parent's descriptor
+# table, a worker whose first thread has left, a keep of the server's own
 c short-keep 8
 expect short-keep 50 50 close-keep "the parent"
 c parent-shuts 9
@@ -127,6 +130,22 @@ c dummy-holder 13
 expect dummy-holder 50 50 handoff "the echo stopped while the parent was stopped"
 c worker-follows 14
 expect worker-follows 50 50 close-keep "the parent"
+c never-300 15
+expect never-300 50 50 never "the connection still ended"
+c inflight-worker 16
+expect inflight-worker 50 50 close-keep "kept out of every descriptor table"
+c twin-shuts 17
+expect twin-shuts 50 50 shutdown "no FIN came while the parent was stopped"
+c inflight-liar 18
+expect inflight-liar 50 50 close-keep "kept out of every descriptor table"
+c always-shutdown 19
+expect always-shutdown 50 50 close-keep "which only a shutdown() does"
+c zombie-leader 20
+expect zombie-leader 50 50 close-keep "the worker still held its copy"
+c main-leaves 21
+expect main-leaves 100 100 - -
+c fixed-keep 22
+expect fixed-keep 50 50 close-keep "long after"
 mkdir -p "$dir/decoy"
 cp "$src/decoy.c" "$dir/decoy/"
 printf 'server: decoy.c\n\tcc -std=c11 -O2 -o server decoy.c\n' >"$dir/decoy/Makefile"

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <stdint.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +45,14 @@
 #define JUDGES_CHILD 12		/* correct, with a child that is the judge's (CLONE_PARENT) */
 #define DUMMY_HOLDER 13		/* the parent serves; a child holds a copy until the peer's FIN */
 #define WORKER_FOLLOWS 14	/* the parent keeps 30 ms; the worker lets go right after it */
+#define NEVER_300 15		/* with never, the parent closes 300 ms after the handoff */
+#define INFLIGHT_WORKER 16	/* the worker keeps its copy, in a message in flight, past the keep */
+#define TWIN_SHUTS 17		/* the worker close()s; the parent's twin (CLONE_FILES) shuts down */
+#define INFLIGHT_LIAR 18	/* the parent lets go after the EOF; a keeper takes its copy from flight */
+#define ALWAYS_SHUTDOWN 19	/* the worker calls shutdown() with --end close too */
+#define ZOMBIE_LEADER 20	/* the worker's first thread leaves; it keeps its copy past the keep */
+#define MAIN_LEAVES 21		/* correct; main()'s thread leaves, a thread serves (pthread_exit) */
+#define FIXED_KEEP 22		/* the parent keeps 3000 ms, whatever it is told (0 apart) */
 
 enum { WORKERS = 4 };
 static volatile sig_atomic_t stopping;
@@ -99,6 +108,40 @@ recv_fd(int chan)
 	return fd;
 }
 
+#if MISTAKE == INFLIGHT_LIAR
+/* the time on CLOCK_MONOTONIC, in ms */
+static long
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+#endif
+
+#if MISTAKE == TWIN_SHUTS
+/* the parent's twin: shares its descriptor table, is not stopped with it,
+ * and shuts down each connection of the table once the peer has ended */
+static int
+twin(void *arg)
+{
+	(void)arg;
+	while (getppid() != 1) {
+		for (int fd = 3; fd < 64; fd++) {
+			struct sockaddr_in peer;
+			socklen_t len = sizeof peer;
+			struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+			if (getpeername(fd, (struct sockaddr *)&peer, &len) == 0 &&
+			    peer.sin_family == AF_INET && poll(&p, 1, 0) == 1 && (p.revents & POLLRDHUP))
+				shutdown(fd, SHUT_WR);
+		}
+		pause_ms(10);
+	}
+	return 0;
+}
+#endif
+
 #if MISTAKE == HIDDEN_THREAD
 /* the worker's copy, kept for the keep in a thread whose descriptor table
  * is its own: /proc/PID/fd, the leader's, does not show it */
@@ -124,8 +167,10 @@ worker(int chan)
 {
 	char buf[4096];
 	ssize_t r, w;
-	int fd;
+	int fd, hide[2] = { -1, -1 };
 
+	if (MISTAKE == INFLIGHT_WORKER && socketpair(AF_UNIX, SOCK_DGRAM, 0, hide) == -1)
+		_exit(1);
 	while ((fd = recv_fd(chan)) != -1) {
 		while ((r = read(fd, buf, sizeof buf)) > 0)
 			for (char *p = buf; r > 0; p += w, r -= w)
@@ -135,8 +180,18 @@ worker(int chan)
 			static char more[8192];
 			(void)!write(fd, more, sizeof more);
 		}
-		if (end_shutdown && MISTAKE != CLOSE_ONLY && MISTAKE != PARENT_SHUTS)
+		if ((end_shutdown || MISTAKE == ALWAYS_SHUTDOWN) && MISTAKE != CLOSE_ONLY &&
+		    MISTAKE != PARENT_SHUTS && MISTAKE != TWIN_SHUTS)
 			shutdown(fd, SHUT_WR);
+		if (MISTAKE == INFLIGHT_WORKER && !end_shutdown && keep > 0) {
+			/* its copy in a message to itself: in no descriptor table */
+			send_fd(hide[0], fd);
+			close(fd);
+			pause_ms(keep + 1500);
+			fd = recv_fd(hide[1]);
+		}
+		if (MISTAKE == ZOMBIE_LEADER && !end_shutdown && keep > 0)
+			pause_ms(keep + 1500);
 		if ((MISTAKE == LIAR || MISTAKE == WORKER_HOLDS) && keep > 0)
 			pause_ms(keep);
 		if (MISTAKE == WORKER_FOLLOWS && keep > 0) {
@@ -164,12 +219,21 @@ worker(int chan)
 	_exit(0);
 }
 
-int
-main(int argc, char *argv[])
+#if MISTAKE == ZOMBIE_LEADER
+static void *
+worker_thread(void *chan)
+{
+	worker((int)(intptr_t)chan);
+	return NULL;
+}
+#endif
+
+static int
+serve_all(int argc, char *argv[])
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	struct sigaction act = { .sa_handler = on_term };
-	pid_t workers[WORKERS];
+	pid_t workers[WORKERS], helper = 0;
 	int lfd, chan[2], one = 1, port = 0;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
@@ -180,6 +244,8 @@ main(int argc, char *argv[])
 		else if (strcmp(argv[i], "--parent-keeps") == 0)
 			keep = strcmp(argv[i + 1], "never") == 0 ? -1 : atol(argv[i + 1]);
 	}
+	if ((MISTAKE == NEVER_300 && keep == -1) || (MISTAKE == FIXED_KEEP && keep != 0))
+		keep = MISTAKE == NEVER_300 ? 300 : 3000;
 	sa.sin_port = htons((unsigned short)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
@@ -194,10 +260,35 @@ main(int argc, char *argv[])
 		if ((workers[i] = fork()) == 0) {
 			close(lfd);
 			close(chan[0]);
+#if MISTAKE == ZOMBIE_LEADER
+			/* /proc/PID/fd of a leader that has left is empty */
+			pthread_t t;
+			if (pthread_create(&t, NULL, worker_thread, (void *)(intptr_t)chan[1]) == 0)
+				pthread_exit(NULL);
+#endif
 			worker(chan[1]);
 		}
 	}
 	close(chan[1]);
+#if MISTAKE == TWIN_SHUTS
+	static char stack[65536];
+	if (end_shutdown && keep > 0)
+		helper = clone(twin, stack + sizeof stack, CLONE_FILES | SIGCHLD, NULL);
+#endif
+#if MISTAKE == INFLIGHT_LIAR
+	int keeper[2], when[2];
+	long until;
+	/* the keeper: told when each keep ends, takes the copy from flight then, and closes it */
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, keeper) == -1 || pipe(when) == -1)
+		return 1;
+	if ((helper = fork()) == 0) {
+		while (read(when[0], &until, sizeof until) == sizeof until) {
+			pause_ms(until > now_ms() ? until - now_ms() : 0);
+			close(recv_fd(keeper[1]));
+		}
+		_exit(0);
+	}
+#endif
 #if MISTAKE == JUDGES_CHILD
 	if (syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0) == 0)
 		_exit(0);
@@ -208,8 +299,8 @@ main(int argc, char *argv[])
 		if (fd == -1)
 			continue;
 		if (MISTAKE == DUMMY_HOLDER && fork() == 0) {
-			struct pollfd p = { .fd = fd, .events = POLLIN };
-			poll(&p, 1, 10000);	/* the peer's data or FIN: never read */
+			struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+			poll(&p, 1, 10000);	/* the peer's FIN: never read */
 			_exit(0);
 		}
 		if (MISTAKE == SERVES_ITSELF || MISTAKE == DUMMY_HOLDER) {
@@ -225,6 +316,19 @@ main(int argc, char *argv[])
 		}
 		if (MISTAKE == PARENT_NEVER || (keep == -1 && MISTAKE != NO_KEEP))
 			continue;	/* kept until exit */
+#if MISTAKE == INFLIGHT_LIAR
+		if (keep > 0) {
+			/* kept until just after the peer's EOF, then in flight to the keeper */
+			struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+			until = now_ms() + keep;
+			poll(&p, 1, (int)keep);
+			pause_ms(150);
+			send_fd(keeper[0], fd);
+			(void)!write(when[1], &until, sizeof until);
+			close(fd);
+			continue;
+		}
+#endif
 		if (MISTAKE != NO_KEEP && MISTAKE != LIAR)
 			pause_ms((MISTAKE == SHORT_KEEP || MISTAKE == WORKER_FOLLOWS) && keep > 30 ?
 			    30 : keep);
@@ -237,7 +341,43 @@ main(int argc, char *argv[])
 	if (MISTAKE != LEAVES_WORKERS)
 		for (int i = 0; i < WORKERS; i++)
 			kill(workers[i], SIGTERM);
+	if (helper > 0)
+		kill(helper, SIGTERM);
 	for (int i = 0; i < WORKERS && MISTAKE != LEAVES_WORKERS; i++)
 		waitpid(workers[i], NULL, 0);
+	if (helper > 0)
+		waitpid(helper, NULL, 0);
 	return 0;
 }
+
+#if MISTAKE == MAIN_LEAVES
+static int main_argc;
+static char **main_argv;
+
+static void *
+main_thread(void *arg)
+{
+	(void)arg;
+	exit(serve_all(main_argc, main_argv));
+}
+
+/* main()'s thread leaves, a documented way to let the others carry on:
+ * its process is a zombie leader whose threads serve */
+int
+main(int argc, char *argv[])
+{
+	pthread_t t;
+
+	main_argc = argc;
+	main_argv = argv;
+	if (pthread_create(&t, NULL, main_thread, NULL) != 0)
+		return 1;
+	pthread_exit(NULL);
+}
+#else
+int
+main(int argc, char *argv[])
+{
+	return serve_all(argc, argv);
+}
+#endif
