@@ -28,8 +28,10 @@ scenarios=2	# the headline's
 reply_delay=${REPLY_DELAY:-250}
 # the half-closing scenarios' step: the worker shuts down one step after it
 # takes the connection, the client writes again two steps after its first
-# write (the tests take a longer step, for the same reason)
+# write; and the helper of the spawn scenarios lives three steps (the tests
+# take a longer step, for the same reason)
 step=${STEP_MS:-100}
+helper="sleep $((3 * step / 1000)).$(printf '%03d' $((3 * step % 1000)))"
 
 # shellcheck source=common/serverctl.sh
 . "$TOP/common/serverctl.sh"
@@ -152,17 +154,17 @@ own: the server's side waits in CLOSE_WAIT, the client's in FIN_WAIT2, and
 the client gives up (timeout, exit 4). Only the worker's exit ends it." ;;
 	spawn-inherits)
 		title="a helper inherits the socket across exec: EOF waits"
-		sargs="--spawn 'sleep 0.3'"
+		sargs="--spawn '$helper'"
 		cargs="--send hello"
 		until='ev=close by=exit'
-		look="The worker runs a helper (sh -c 'sleep 0.3'), as a CGI server would. The
+		look="The worker runs a helper (sh -c '$helper'), as a CGI server would. The
 socket is not close-on-exec, so the helper holds it too: the worker's
 close() sends nothing, and the FIN leaves only when the last holder lets
 go, the helper's exit unless the parent kept its copy longer (named above,
 for this run)." ;;
 	spawn-cloexec)
 		title="the same helper with close-on-exec: EOF at once"
-		sargs="--spawn 'sleep 0.3' --cloexec"
+		sargs="--spawn '$helper' --cloexec"
 		cargs="--send hello"
 		until='ev=exit helper='
 		look="With FD_CLOEXEC the helper never holds the socket: only the worker and

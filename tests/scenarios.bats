@@ -12,8 +12,8 @@ load test_helper
 # scenario NAME: run it with demo.sh, keeping its logs; sets SLOG, CLOG, RESULT
 # The article's experiments wait this long before each echo: 10 times the
 # client's 100 ms steps, so that a loaded machine cannot reorder them. The
-# half-closing scenarios take steps of STEP_MS (the demo's are 100 ms), for
-# the same reason.
+# half-closing scenarios take steps of STEP_MS (the demo's are 100 ms), and
+# the spawn scenarios' helper lives three of them, for the same reason.
 REPLY_DELAY_MS=1000
 STEP_MS=1000
 
@@ -311,8 +311,8 @@ linux_only() {
 	has_event "$SLOG" role=worker ev=close by=exit holders=1-\>0 ||
 	    mistake "the helper's exit was not logged as the last holder's close ('by=exit holders=1->0')"
 	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
-	((worker_close < eof && eof - spawn >= 300 * MS)) ||
-	    mistake "the client's EOF did not wait for the helper's 300 ms after the spawn"
+	((worker_close < eof && eof - spawn >= 3 * STEP_MS * MS)) ||
+	    mistake "the client's EOF did not wait for the helper's $((3 * STEP_MS)) ms after the spawn"
 }
 
 @test "spawn-cloexec: EOF at the worker's close, before the helper exits" {
