@@ -1,7 +1,8 @@
 # html.awk: the timeline as one HTML page (bin/timeline --html FILE), with
 # svg.awk's layout: the same lanes, arrows from the sender's lane, time to
-# scale with breaks. The page holds the layout as data and draws the rows
-# where the reader looks (a long log opens at once), each event and segment
+# scale with breaks. The page holds the layout as data, the rows in chunks
+# that it reads and draws where the reader looks (a long log opens at
+# once: CHUNK rows a chunk), each event and segment
 # with the SVG's data-t, data-pid, data-flags and data-dir; beside them, a
 # band of the connection's holders (data-holders) and each side's TCP
 # state. The raw log line shows on hover, and j/k (or the arrows) step from
@@ -35,7 +36,8 @@ function html_states(    i, c, h, side, hold, state) {
 	}
 }
 
-function html_write(    i, pid, s, sep) {
+function html_write(    i, pid, s, CHUNK) {
+	CHUNK = 250
 	html_states()
 	printf "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n" > html
 	printf "<title>%s</title>\n", xml(head[1]) > html
@@ -63,9 +65,13 @@ function html_write(    i, pid, s, sep) {
 		    jsq((pid in role) ? role[pid] : "process"), sv_laneX[pid], sv_y[sv_first[pid]], \
 		    sv_y[sv_last[pid]] > html
 	}
-	printf "],\n\"rows\": [" > html
-	sep = ""
+	printf "],\n\"chunk\": %d, \"ys\": [", CHUNK > html
+	for (i = 1; i <= sv_n; i++)
+		printf "%s%d", (i > 1 ? (i % 20 == 1 ? ",\n" : ",") : ""), sv_y[i] > html
+	printf "]}\n</script>" > html
 	for (i = 1; i <= sv_n; i++) {
+		if (i % CHUNK == 1)
+			printf "\n<script type=\"application/json\" class=\"rows\">[" > html
 		# y, ms, the gap cut before it (ms, 0: none), kind, t, pid, flags, dir,
 		# x1, x2, ink, text, raw, holders, client's state, server's state
 		if (i in sv_kind)
@@ -76,12 +82,13 @@ function html_write(    i, pid, s, sep) {
 			    sv_laneX[sv_pid[i]] ", 0, " jsq(sv_sent[i] == "" ? "#333" : sv_ink[sv_sent[i]])
 		else
 			s = "\"\", " jsq(sv_t[i]) ", " jsq(sv_pid[i]) ", \"\", \"\", 0, 0, \"\""
-		printf "%s\n[%d, %s, %s, %s, %s, %s, %s, %s]", sep, sv_y[i], jsq(sv_ms[i]), \
-		    (i in sv_brk) ? sprintf("%.3f", sv_brk[i]) : 0, s, jsq(sv_text[i]), jsq(sv_raw[i]), \
-		    jsq(sv_hold[i]), jsq(sv_cst[i]) ", " jsq(sv_sst[i]) > html
-		sep = ","
+		printf "%s\n[%d, %s, %s, %s, %s, %s, %s, %s]", (i % CHUNK == 1 ? "" : ","), sv_y[i], \
+		    jsq(sv_ms[i]), (i in sv_brk) ? sprintf("%.3f", sv_brk[i]) : 0, s, jsq(sv_text[i]), \
+		    jsq(sv_raw[i]), jsq(sv_hold[i]), jsq(sv_cst[i]) ", " jsq(sv_sst[i]) > html
+		if (i % CHUNK == 0 || i == sv_n)
+			printf "]</script>" > html
 	}
-	printf "]}\n</script>\n<script>\n" > html
+	printf "\n<script>\n" > html
 	html_script()
 	printf "</script>\n</body></html>\n" > html
 	close(html)
@@ -93,7 +100,13 @@ function html_script() {
 	print "\"use strict\";" \
 	    "\nconst L = JSON.parse(document.getElementById(\"layout\").textContent);" \
 	    "\nconst svg = document.getElementById(\"draw\"), raw = document.getElementById(\"raw\");" \
-	    "\nconst NS = \"http://www.w3.org/2000/svg\", BAND = L.W + 20, CHUNK = 200;" \
+	    "\nconst NS = \"http://www.w3.org/2000/svg\", BAND = L.W + 20, CHUNK = L.chunk, ys = L.ys;" \
+	    "\nconst chunks = document.querySelectorAll(\"script.rows\"), parsed = [];" \
+	    "\nfunction at(i) {" \
+	    "\n  const c = Math.floor(i / CHUNK);" \
+	    "\n  if (!parsed[c]) parsed[c] = JSON.parse(chunks[c].textContent);" \
+	    "\n  return parsed[c][i % CHUNK];" \
+	    "\n}" \
 	    "\nfunction el(name, attrs, parent, text) {" \
 	    "\n  const e = document.createElementNS(NS, name);" \
 	    "\n  for (const k in attrs) e.setAttribute(k, attrs[k]);" \
@@ -117,11 +130,11 @@ function html_script() {
 	    "\n}" \
 	    "\nconst inks = {\"#06c\": 0, \"#c00\": 1, \"#777\": 2};" \
 	    "\nfunction row(i) {" \
-	    "\n  const [y, ms, brk, kind, t, pid, flags, dir, x1, x2, ink, text, line, held, cst, sst] = L.rows[i];" \
+	    "\n  const [y, ms, brk, kind, t, pid, flags, dir, x1, x2, ink, text, line, held, cst, sst] = at(i);" \
 	    "\n  const g = el(\"g\", {\"data-row\": i});" \
 	    "\n  el(\"title\", {}, g, line);" \
 	    "\n  if (brk) {" \
-	    "\n    const dy = y - L.rows[i - 1][0];" \
+	    "\n    const dy = y - ys[i - 1];" \
 	    "\n    el(\"line\", {class: \"break\", x1: 10, y1: y - dy / 2, x2: L.W - 10, y2: y - dy / 2, stroke: \"#999\", \"stroke-dasharray\": \"2 4\"}, g);" \
 	    "\n    el(\"text\", {x: L.wire - 50, y: y - dy / 2 - 4, fill: \"#666\"}, g, \"... \" + brk + \" ms ...\");" \
 	    "\n  }" \
@@ -135,13 +148,13 @@ function html_script() {
 	    "\n    el(\"circle\", {cx: x1, cy: y, r: 4, fill: ink}, c);" \
 	    "\n  }" \
 	    "\n  el(\"text\", {x: L.text, y: y + 4}, g, text);" \
-	    "\n  const next = i + 1 < L.rows.length ? L.rows[i + 1][0] : y + 18;" \
+	    "\n  const next = i + 1 < ys.length ? ys[i + 1] : y + 18;" \
 	    "\n  const b = el(\"g\", {class: \"band\", \"data-t\": t, \"data-holders\": held, \"data-client-state\": cst, \"data-server-state\": sst}, g);" \
 	    "\n  el(\"rect\", {x: BAND, y: y - 9, width: 150, height: next - y, fill: held === \"0\" ? \"#eee\" : held === \"1\" ? \"#dfd\" : held ? \"#fdd\" : \"#fff\"}, b);" \
 	    "\n  el(\"text\", {x: BAND + 4, y: y + 4}, b, (held ? held + \" \" : \"\") + (sst || \"\"));" \
 	    "\n  g.addEventListener(\"mouseenter\", () => { raw.textContent = line; });" \
 	    "\n}" \
-	    "\nconst drawn = new Set(), ys = L.rows.map(r => r[0]);" \
+	    "\nconst drawn = new Set();" \
 	    "\nfunction first(y) { let lo = 0, hi = ys.length; while (lo < hi) { const m = (lo + hi) >> 1; if (ys[m] < y) lo = m + 1; else hi = m; } return lo; }" \
 	    "\nfunction draw() {" \
 	    "\n  const top = svg.getBoundingClientRect().top + window.scrollY;" \
@@ -161,7 +174,7 @@ function html_script() {
 	    "\n  document.querySelectorAll(\".now\").forEach(e => e.classList.remove(\"now\"));" \
 	    "\n  const g = svg.querySelector(\"[data-row=\\\"\" + now + \"\\\"]\");" \
 	    "\n  if (g) g.classList.add(\"now\");" \
-	    "\n  raw.textContent = L.rows[now][12];" \
+	    "\n  raw.textContent = at(now)[12];" \
 	    "\n}" \
 	    "\ndocument.addEventListener(\"keydown\", e => {" \
 	    "\n  if (e.key === \"j\" || e.key === \"ArrowDown\") { step(1); e.preventDefault(); }" \
