@@ -19,20 +19,20 @@ function jsq(s) {
 
 # Each row's connection: its holders after the row, and each side's state,
 # carried forward from the rows before (sv_hold, sv_cst, sv_sst).
-function html_states(    i, c, h, side, hold, state) {
+function html_states(    i, c, h, side, held, st) {
 	for (i = 1; i <= sv_n; i++) {
 		c = sv_conn[i]
 		if (sv_held[i] != "") {
 			h = sv_held[i]
 			sub(/^.*->/, "", h)
-			hold[c] = h
+			held[c] = h
 		}
 		side = sv_role[i] == "client" ? "c" : sv_role[i] == "wire" ? "" : "s"
 		if (side != "" && sv_state[i] != "")
-			state[c, side] = sv_state[i]
-		sv_hold[i] = (c in hold) ? hold[c] : ""
-		sv_cst[i] = ((c, "c") in state) ? state[c, "c"] : ""
-		sv_sst[i] = ((c, "s") in state) ? state[c, "s"] : ""
+			st[c, side] = sv_state[i]
+		sv_hold[i] = (c in held) ? held[c] : ""
+		sv_cst[i] = ((c, "c") in st) ? st[c, "c"] : ""
+		sv_sst[i] = ((c, "s") in st) ? st[c, "s"] : ""
 	}
 }
 
