@@ -891,7 +891,8 @@ run_close(void)
 			    M_NO_END);
 		else if (holds(pids, n, parent))
 			judged(CLOSE_KEEP, M_CLOSE_SHUTDOWN);
-		else if (!w.parent_alone)
+		else if (!w.parent_alone || w.parent_alone >= c.t_connect + keep_ns())
+			/* the parent alone, if at all, only once the keep could be over */
 			judged(CLOSE_KEEP, M_WORKER_HELD);
 		else
 			judged(CLOSE_KEEP, NULL);

@@ -46,15 +46,15 @@ checks() {
 
 @test "each submission scores in its band and fails the check of its mistake, with its sentence" {
 	graded
-	local name low high check phrase score status reason
+	local name low high check phrase score result reason
 	while IFS="$(printf '\t')" read -r name low high check phrase; do
 		score=$(csv_field "$name" 2)
 		((score >= low && score <= high)) ||
 		    mistake "$name scored $score, not $low to $high: $(csv_field "$name" 6)"
 		[ "$check" != - ] || continue
-		IFS="$(printf '\t')" read -r _ _ status reason _ < <(awk -F '\t' -v c="$check" \
+		IFS="$(printf '\t')" read -r _ _ result reason _ < <(awk -F '\t' -v c="$check" \
 		    '$2 == c' "$GRADES/$name/results.tsv")
-		[ "$status" = fail ] || mistake "$name did not fail the check $check"
+		[ "$result" = fail ] || mistake "$name did not fail the check $check"
 		[ "$phrase" = - ] || [[ $reason == *"$phrase"* ]] ||
 		    mistake "$name: the check $check's sentence is '$reason', not one with '$phrase'"
 	done < <(expected)
