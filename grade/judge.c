@@ -857,6 +857,7 @@ run_close(void)
 	struct watch w;
 	pid_t worker = 0, pids[16];
 	int parent_held = 0, n;
+	int64_t seen;
 
 	if (!begin("close", keep_ms, CLOSE_KEEP))
 		return;
@@ -868,6 +869,7 @@ run_close(void)
 		shutdown(c.fd, SHUT_WR);
 		watch(&c, deadline(keep_ms + wait_ms), 0, &w);
 		n = holders(c.inode, pids, 16);
+		seen = now_ns();
 		evidence(CLOSE_KEEP, "%s; then %s held the socket", ended(&c, t, words, sizeof words),
 		    pidlist(pids, n, list, sizeof list));
 		if (w.parent_alone)
@@ -881,8 +883,14 @@ run_close(void)
 			    (long)w.other, ms(w.shared_cw - t));
 		if (c.end == RST)
 			judged(CLOSE_KEEP, M_RST);
-		else if (c.end == EOF_ && c.t_end < c.t_connect + keep_ns() && w.parent_alone)
-			judged(CLOSE_KEEP, M_SHORT_KEEP);
+		else if (c.end == EOF_ && c.t_end < c.t_connect + keep_ns() &&
+		    (w.parent_alone || (!holds(pids, n, parent) && seen < c.t_connect + keep_ns())))
+			/*
+			 * the FIN came before the keep could be over, and the parent
+			 * held it last, or was seen without it before then: whoever
+			 * let go first, the parent let go too soon
+			 */
+			judged(CLOSE_KEEP, w.parent_alone ? M_SHORT_KEEP : M_NO_KEEP);
 		else if (let_go(&c, parent_held, w.others_alone) ||
 		    (c.end == EOF_ && !w.parent_alone && !w.shared_cw && let_go(&c, 0, c.t_end)))
 			judged(CLOSE_KEEP, M_NO_KEEP);

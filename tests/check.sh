@@ -86,7 +86,9 @@ asan() {
 	CLOSELAB_SANITIZED=1 \
 	    bash "$top/tests/run.sh" >"$work/asan/suite" 2>&1
 	summary=$(tail -n 1 "$work/asan/suite")
-	grep -E '^not ok' "$work/asan/suite"
+	# each failure with its diagnostics: CI keeps nothing else of the suite
+	awk '/^not ok/ { shown = 1; print; next } shown && /^#/ { print; next } { shown = 0 }' \
+	    "$work/asan/suite"
 	result "$(echo "$summary" | sed -n 's/^[0-9]* passed, \([0-9]*\) failed.*/\1/p' |
 	    grep -qx 0; echo $?)" "the bats suite against the ASan+UBSan build ($summary)"
 	if ls "$work/asan"/report.* >/dev/null 2>&1; then

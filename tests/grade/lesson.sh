@@ -111,7 +111,8 @@ expect fork-bomb 0 5 echo "the server did not echo"
 # a child made the judge's with CLONE_PARENT (correct otherwise); a parent
 # that serves while a child holds a copy of the socket; a decoy
 # connection on other addresses with the same ports; a build whose 100 MiB
-# of output filled root's space; a flood of bytes
+# of output filled root's space; a flood of bytes; a parent that keeps 30 ms
+# and a worker that lets go right after it (the judge blamed the worker)
 c short-keep 8
 expect short-keep 50 50 close-keep "the parent"
 c parent-shuts 9
@@ -124,6 +125,8 @@ c judges-child 12
 expect judges-child 100 100 - -
 c dummy-holder 13
 expect dummy-holder 50 50 handoff "the echo stopped while the parent was stopped"
+c worker-follows 14
+expect worker-follows 50 50 close-keep "the parent"
 mkdir -p "$dir/decoy"
 cp "$src/decoy.c" "$dir/decoy/"
 printf 'server: decoy.c\n\tcc -std=c11 -O2 -o server decoy.c\n' >"$dir/decoy/Makefile"

@@ -43,11 +43,13 @@
 #define HIDDEN_THREAD 11	/* the worker holds on in a thread with a table of its own */
 #define JUDGES_CHILD 12		/* correct, with a child that is the judge's (CLONE_PARENT) */
 #define DUMMY_HOLDER 13		/* the parent serves; a child holds a copy until the peer's FIN */
+#define WORKER_FOLLOWS 14	/* the parent keeps 30 ms; the worker lets go right after it */
 
 enum { WORKERS = 4 };
 static volatile sig_atomic_t stopping;
 static long keep = -1;		/* ms; -1: never */
 static int end_shutdown;
+static int parent_closed[2];	/* WORKER_FOLLOWS: a byte for each of the parent's closes */
 
 static void
 on_term(int sig)
@@ -137,6 +139,10 @@ worker(int chan)
 			shutdown(fd, SHUT_WR);
 		if ((MISTAKE == LIAR || MISTAKE == WORKER_HOLDS) && keep > 0)
 			pause_ms(keep);
+		if (MISTAKE == WORKER_FOLLOWS && keep > 0) {
+			char b;
+			(void)!read(parent_closed[0], &b, 1);
+		}
 #if MISTAKE == HIDDEN_THREAD
 		struct hold h = { fd, { -1, -1 } };
 		pthread_t t;
@@ -179,7 +185,8 @@ main(int argc, char *argv[])
 	if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
 	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1 ||
 	    bind(lfd, (struct sockaddr *)&sa, sizeof sa) == -1 || listen(lfd, 64) == -1 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, chan) == -1) {
+	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, chan) == -1 ||
+	    (MISTAKE == WORKER_FOLLOWS && pipe(parent_closed) == -1)) {
 		perror("server");
 		return 1;
 	}
@@ -219,10 +226,13 @@ main(int argc, char *argv[])
 		if (MISTAKE == PARENT_NEVER || (keep == -1 && MISTAKE != NO_KEEP))
 			continue;	/* kept until exit */
 		if (MISTAKE != NO_KEEP && MISTAKE != LIAR)
-			pause_ms(MISTAKE == SHORT_KEEP && keep > 30 ? 30 : keep);
+			pause_ms((MISTAKE == SHORT_KEEP || MISTAKE == WORKER_FOLLOWS) && keep > 30 ?
+			    30 : keep);
 		if (MISTAKE == PARENT_SHUTS && end_shutdown)
 			shutdown(fd, SHUT_WR);
 		close(fd);
+		if (MISTAKE == WORKER_FOLLOWS && keep > 0)
+			(void)!write(parent_closed[1], "c", 1);
 	}
 	if (MISTAKE != LEAVES_WORKERS)
 		for (int i = 0; i < WORKERS; i++)
