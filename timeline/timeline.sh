@@ -73,12 +73,12 @@ for f; do
 		echo "$me: cannot read $f" >&2
 		exit 1
 	fi
-	for out in "$svg" "$html"; do
-		# shellcheck disable=SC3013 # -ef: POSIX.1-2024, and every sh before it
-		if [ -n "$out" ] && [ "$out" -ef "$f" ]; then
-			bad "$out is one of the logs: it would be overwritten"
-		fi
-	done
+	# shellcheck disable=SC3013 # -ef: POSIX.1-2024, and every sh before it
+	if [ -n "$svg" ] && [ "$svg" -ef "$f" ]; then
+		bad "--svg $svg is one of the logs: it would be overwritten"
+	elif [ -n "$html" ] && [ "$html" -ef "$f" ]; then
+		bad "--html $html is one of the logs: it would be overwritten"
+	fi
 done
 for out in "$svg" "$html"; do
 	if [ -n "$out" ] && ! { [ -d "$(dirname "$out")" ] && [ -w "$(dirname "$out")" ]; }; then
