@@ -80,9 +80,10 @@ $(CLIENT_OBJ): client/client.h
 $(HOLDERS_OBJ): holders/holders.h holders/diagnose.h
 $(TRACE_OBJ): trace/trace.h
 
-# make demo: the headline comparison; make demo SCENARIO=NAME: one scenario
+# make demo: the headline comparison; make demo SCENARIO=NAME: one scenario;
+# HTML=FILE: each timeline as an HTML page too
 demo: all
-	sh demo/demo.sh $(SCENARIO)
+	HTML="$(HTML)" sh demo/demo.sh $(SCENARIO)
 
 scenarios: all
 	sh demo/demo.sh list
@@ -173,10 +174,10 @@ install: all
 	    chmod 755 closelab-server closelab-client closelab-holders closelab-trace \
 	    closelab-timeline closelab-grade
 	mkdir -p $(DESTDIR)$(PREFIX)/share/closelab
-	cp -f timeline/timeline.awk timeline/svg.awk timeline/check.awk common/log.awk \
+	cp -f timeline/timeline.awk timeline/svg.awk timeline/html.awk timeline/check.awk common/log.awk \
 	    trace/closes.bt $(DESTDIR)$(PREFIX)/share/closelab
 	cd $(DESTDIR)$(PREFIX)/share/closelab && \
-	    chmod 644 timeline.awk svg.awk check.awk log.awk closes.bt
+	    chmod 644 timeline.awk svg.awk html.awk check.awk log.awk closes.bt
 	# the grader's files, laid out as in the tree: the core tests, what they
 	# load, the sandbox's script and closelab's client
 	g=$(DESTDIR)$(PREFIX)/share/closelab/grade && \

@@ -186,6 +186,19 @@ t=$(now_ms)
 "$bin/timeline" "$work/big.log" >/dev/null
 t=$(($(now_ms) - t))
 echo "timeline: $events events in $((t / 1000)).$((t / 100 % 10)) s"
+# its HTML page of 100,000 events, opened in chromium where it can be
+# (chromium, node and playwright-core, which tests/timeline_html.bats installs)
+deps=$TOP/tests/.deps/browser/node_modules
+if [ -x /usr/bin/chromium ] && command -v node >/dev/null 2>&1 && [ -d "$deps/playwright-core" ]; then
+	head -n 100000 "$work/big.log" >"$work/page.log"
+	"$bin/timeline" --html "$work/page.html" "$work/page.log" >/dev/null
+	ready=$(NODE_PATH=$deps node "$TOP/tests/browser/timeline.cjs" "$work/page.html" |
+	    sed -n 's/.*"ready":\([0-9]*\).*/\1/p')
+	echo "timeline's HTML page of 100000 events ($(($(wc -c <"$work/page.html") / 1048576)) MiB): ready in chromium in ${ready:-?} ms"
+	rm -f "$work/page.log" "$work/page.html"
+else
+	echo "timeline's HTML page: chromium, node or playwright-core is missing (make test installs them): not measured"
+fi
 rm -f "$work/big.log"
 echo
 

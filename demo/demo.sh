@@ -4,8 +4,11 @@
 #
 # usage: demo.sh                  the headline: close vs shutdown under a shared socket
 #        demo.sh list             the scenarios, one a line
-#        demo.sh [--logs DIR] [--svg DIR] NAME...
+#        demo.sh [--logs DIR] [--svg DIR] [--html FILE] NAME...
 #                                 run scenarios (keep their logs, draw them, in DIR)
+# --html FILE (HTML=FILE in the environment too, as make demo passes it):
+# each scenario's timeline as one HTML page, FILE; with several scenarios,
+# FILE with the scenario's name before its suffix (demo.NAME.html).
 # With LOGS=1 in the environment, each timeline is followed by the raw log
 # lines it was drawn from, every field of them.
 set -eu
@@ -18,6 +21,8 @@ client_bin=${CLIENT:-$bin/client}
 work=$(mktemp -d "${TMPDIR:-/tmp}/closelab-demo.XXXXXX")
 logs=$work
 svgdir=
+html=${HTML:-}
+scenarios=2	# the headline's
 # the article's experiments: how long the server waits before each echo (the
 # tests take a longer wait, so that a loaded machine cannot reorder them)
 reply_delay=${REPLY_DELAY:-250}
@@ -248,6 +253,12 @@ run() {
 	echo
 	"$bin/timeline" "$slog" "$clog"
 	[ -z "$svgdir" ] || "$bin/timeline" --svg "$svgdir/$name.svg" "$slog" "$clog" >/dev/null
+	if [ -n "$html" ]; then
+		page=$html
+		[ "$scenarios" -eq 1 ] || page=${html%.html}.$name.html
+		"$bin/timeline" --html "$page" "$slog" "$clog" >/dev/null &&
+		    echo "(the timeline as a page: $page)"
+	fi
 	has_event "$slog" role=wire ||
 	    echo "(no segments: capturing them needs Linux and root or CAP_NET_RAW)"
 	if [ -n "${LOGS:-}" ]; then
@@ -416,11 +427,17 @@ list) list ;;
 diagnose) diagnose ;;
 -h|--help) sed -n 's/^# \{0,1\}//; 2,7p' "$0" ;;
 *)
-	while [ "$1" = --logs ] || [ "$1" = --svg ]; do
-		[ $# -ge 3 ] || { echo "usage: demo.sh [--logs DIR] [--svg DIR] NAME..." >&2; exit 2; }
-		if [ "$1" = --logs ]; then logs=$2; else svgdir=$2; fi
+	while [ "$1" = --logs ] || [ "$1" = --svg ] || [ "$1" = --html ]; do
+		[ $# -ge 3 ] ||
+		    { echo "usage: demo.sh [--logs DIR] [--svg DIR] [--html FILE] NAME..." >&2; exit 2; }
+		case $1 in
+		--logs) logs=$2 ;;
+		--svg) svgdir=$2 ;;
+		*) html=$2 ;;
+		esac
 		shift 2
 	done
+	scenarios=$#
 	for name; do
 		scenario "$name" || { echo "demo: no scenario '$name' (try: demo.sh list)" >&2; exit 2; }
 	done

@@ -174,8 +174,8 @@ lint() {
 		# library function that one program does not call is no fault
 		out=$(cd "$top" && {
 			gawk --lint -v prog=timeline -f common/log.awk -f timeline/check.awk /dev/null
-			gawk --lint -v prog=timeline -v want= -v svg= -v color=0 -f common/log.awk \
-			    -f timeline/timeline.awk -f timeline/svg.awk /dev/null
+			gawk --lint -v prog=timeline -v want= -v svg= -v html= -v color=0 -f common/log.awk \
+			    -f timeline/timeline.awk -f timeline/svg.awk -f timeline/html.awk /dev/null
 			for p in event values field; do
 				gawk --lint -v want=ev=close -v nth=1 -v keys=fd -v wanted_key=fd \
 				    -f common/log.awk -f common/$p.awk /dev/null

@@ -46,15 +46,19 @@ load test_helper
 	assert_output "timeline: no connection events in the logs"
 }
 
-@test "--svg onto one of its own logs is refused, and the log kept" {
+@test "--svg or --html onto one of its own logs is refused, and the log kept" {
 	start_server
 	client --send hello
-	cp "$SLOG" "$BATS_TEST_TMPDIR/before"
+	cp "$SLOG" "$BATS_TEST_TMPDIR/server.before"
+	cp "$CLOG" "$BATS_TEST_TMPDIR/client.before"
 	run "$TOP/bin/timeline" --svg "$SLOG" "$SLOG" "$CLOG"
 	assert_failure 2 || mistake "an --svg onto one of the logs must be refused as a usage error, exit 2"
 	assert_line --index 0 "timeline: --svg $SLOG is one of the logs: it would be overwritten"
-	cmp "$SLOG" "$BATS_TEST_TMPDIR/before" ||
-	    mistake "the timeline changed the log it was told to draw over, though it refused"
+	run "$TOP/bin/timeline" --html "$CLOG" "$SLOG" "$CLOG"
+	assert_failure 2 || mistake "an --html onto one of the logs must be refused as a usage error, exit 2"
+	assert_line --index 0 "timeline: --html $CLOG is one of the logs: it would be overwritten"
+	cmp "$SLOG" "$BATS_TEST_TMPDIR/server.before" && cmp "$CLOG" "$BATS_TEST_TMPDIR/client.before" ||
+	    mistake "the timeline changed a log it was told to draw over, though it refused"
 }
 
 @test "a line that is not a closelab event is refused, with its file and line" {
@@ -134,7 +138,7 @@ forked() {
 @test "the timeline's help and version" {
 	run "$TOP/bin/timeline" --help
 	assert_success || mistake "timeline --help must exit 0"
-	assert_line --index 0 'usage: timeline [--conn ID] [--svg FILE] LOG...'
+	assert_line --index 0 'usage: timeline [--conn ID] [--svg FILE] [--html FILE] LOG...'
 	run "$TOP/bin/timeline" --version
 	assert_success || mistake "timeline --version must exit 0"
 	assert_output --regexp '^timeline \(closelab\) [0-9]+\.[0-9]+$' ||

@@ -15,16 +15,18 @@
 # "kernel") and, for a segment, data-flags as tcpdump spells them and
 # data-dir.
 
-# The rows go to svg ".rows" as they come, one a line, tab-separated; the
+# The rows go to rows_path() as they come, one a line, tab-separated; the
 # file is written at the end, once its size is known. p: the process whose
 # lane has the row ("" for a segment or a note); sent: F or R, what the
-# call sent, as say() found it; also: a helper the row speaks of.
-function svg_row(t, ms, p, r, ev, c, dir, fl, len, seq, sent, also, text) {
+# call sent, as say() found it; also: a helper the row speaks of; raw: the
+# log line; held: its holders= (a->b); st: the socket's state after it.
+function svg_row(t, ms, p, r, ev, c, dir, fl, len, seq, sent, also, text, raw, held, st) {
 	gsub(/\t/, " ", text)
+	gsub(/\t/, " ", raw)
 	if (length(text) > svgtextw)
 		svgtextw = length(text)
-	printf "%s\t%.3f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t, ms, p, r, ev, c, dir, \
-	    fl, len, seq, sent, also, text > (svg ".rows")
+	printf "%s\t%.3f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t, ms, p, r, ev, c, \
+	    dir, fl, len, seq, sent, also, text, raw, held, st > rows_path()
 }
 
 # s with the characters XML gives a meaning to escaped.
@@ -187,13 +189,18 @@ function svg_head(n, ROW, PXMS, GAPMS,    nh, i, nl, s, w) {
 	return nh
 }
 
-# Write the whole file, now that its size is known.
-function svg_end(    ROW, PXMS, GAPMS, rows_file, line, cell, n, i, pid, W, H, top, kx, wireX, \
-    textX, nh, from, to, ink, s) {
+# The drawing's rows, as svg_row() writes them.
+function rows_path() {
+	return (svg != "" ? svg : html) ".rows"
+}
+
+# Lay the drawing out, now that its size is known, and write it: the SVG
+# (svg), the HTML page (html), or both.
+function svg_end(    ROW, PXMS, GAPMS, rows_file, line, cell, n, i) {
 	ROW = 18
 	PXMS = 2
 	GAPMS = 50
-	rows_file = svg ".rows"
+	rows_file = rows_path()
 	close(rows_file)
 	# the first pass: the rows, the processes and who sent what
 	for (n = 0; (getline line < rows_file) > 0; ) {
@@ -208,6 +215,9 @@ function svg_end(    ROW, PXMS, GAPMS, rows_file, line, cell, n, i, pid, W, H, t
 		sv_flags[n] = cell[8]
 		sv_sent[n] = cell[11]
 		sv_text[n] = cell[13]
+		sv_raw[n] = cell[14]
+		sv_held[n] = cell[15]
+		sv_state[n] = cell[16]
 		spans(cell[3], n)
 		spans(cell[12], n)
 		if (cell[4] == "wire" && cell[7] != "")
@@ -216,75 +226,91 @@ function svg_end(    ROW, PXMS, GAPMS, rows_file, line, cell, n, i, pid, W, H, t
 			call_sends(n, cell[5], cell[11])
 	}
 	close(rows_file)
-	nh = svg_head(n, ROW, PXMS, GAPMS)
-	top = 30 + nh * 16 + 40
+	sv_n = n
+	sv_nh = svg_head(n, ROW, PXMS, GAPMS)
+	sv_top = 30 + sv_nh * 16 + 40
 	svg_gaps(n, ROW, PXMS, GAPMS)
 	for (i = 1; i <= n; i++)
-		sv_y[i] = i == 1 ? top : sv_y[i - 1] + sv_dy[i]
-	H = (n ? sv_y[n] : top) + 40
-	kx["c"] = svg_lanes(1, "", 100)
-	wireX = kx["c"] + 90
-	kx["s"] = kx["c"] + 180
-	textX = svg_lanes(0, "parent worker helper", kx["c"] + 300)
-	W = textX + int(svgtextw * 7.3) + 20
-	for (i = 1; i <= nh; i++)
-		if (30 + length(head[i]) * 7.3 > W)
-			W = 30 + int(length(head[i]) * 7.3)
+		sv_y[i] = i == 1 ? sv_top : sv_y[i - 1] + sv_dy[i]
+	sv_H = (n ? sv_y[n] : sv_top) + 40
+	sv_kx["c"] = svg_lanes(1, "", 100)
+	sv_wireX = sv_kx["c"] + 90
+	sv_kx["s"] = sv_kx["c"] + 180
+	sv_textX = svg_lanes(0, "parent worker helper", sv_kx["c"] + 300)
+	sv_W = sv_textX + int(svgtextw * 7.3) + 20
+	for (i = 1; i <= sv_nh; i++)
+		if (30 + length(head[i]) * 7.3 > sv_W)
+			sv_W = 30 + int(length(head[i]) * 7.3)
+	sv_ink["F"] = "#06c"
+	sv_ink["R"] = "#c00"
+	sv_ink["."] = "#777"
+	# each row's segment: its sender's lane, its ends, its ink
+	for (i = 1; i <= n; i++) {
+		if (sv_role[i] != "wire" || sv_dir[i] == "")
+			continue
+		sv_spid[i] = (i in sv_from) ? sv_from[i] : "kernel"
+		sv_side[i] = sv_dir[i] == "in" ? "c" : "s"
+		sv_x1[i] = (sv_spid[i] in sv_laneX) ? sv_laneX[sv_spid[i]] : sv_kx[sv_side[i]]
+		sv_x2[i] = sv_side[i] == "c" ? sv_kx["s"] : sv_kx["c"]
+		sv_kind[i] = sv_flags[i] ~ /R/ ? "R" : sv_flags[i] ~ /F/ ? "F" : "."
+	}
+	if (svg != "")
+		svg_write()
+	if (html != "")
+		html_write()
+}
+
+# The SVG.
+function svg_write(    i, s, pid) {
 	printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" " \
-	    "font-family=\"monospace\" font-size=\"12\">\n", W, H > svg
+	    "font-family=\"monospace\" font-size=\"12\">\n", sv_W, sv_H > svg
 	printf "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n<defs>" > svg
-	ink["F"] = "#06c"
-	ink["R"] = "#c00"
-	ink["."] = "#777"
 	for (i = 1; i <= 3; i++) {
 		s = substr("FR.", i, 1)
 		printf "<marker id=\"m%d\" markerWidth=\"8\" markerHeight=\"8\" refX=\"7\" refY=\"4\" " \
-		    "orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" fill=\"%s\"/></marker>", i, ink[s] > svg
+		    "orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" fill=\"%s\"/></marker>", i, sv_ink[s] > svg
 	}
 	printf "</defs>\n<title>%s</title>\n", xml(head[1]) > svg
-	for (i = 1; i <= nh; i++)
+	for (i = 1; i <= sv_nh; i++)
 		printf "<text x=\"10\" y=\"%d\"%s>%s</text>\n", 14 + i * 16, \
 		    i == 1 ? " font-size=\"14\" font-weight=\"bold\"" : "", xml(head[i]) > svg
 	for (i = 1; i <= 3; i++) {
 		s = substr("cws", i, 1)
 		printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"11\" font-weight=\"bold\">" \
-		    "%s</text>\n", s == "w" ? wireX : kx[s], top - 24, s == "w" ? "wire" : s == "c" ? \
+		    "%s</text>\n", s == "w" ? sv_wireX : sv_kx[s], sv_top - 24, s == "w" ? "wire" : s == "c" ? \
 		    "client's kernel" : "server's kernel" > svg
 		if (s != "w")
 			printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ccc\" " \
-			    "stroke-dasharray=\"4 4\"/>\n", kx[s], top - 16, kx[s], H - 20 > svg
+			    "stroke-dasharray=\"4 4\"/>\n", sv_kx[s], sv_top - 16, sv_kx[s], sv_H - 20 > svg
 	}
 	for (i = 1; i <= sv_nappear; i++) {
 		pid = sv_appear[i]
 		lane(pid, sv_first[pid], sv_last[pid])
 	}
-	for (i = 1; i <= n; i++) {
+	for (i = 1; i <= sv_n; i++) {
 		if (i in sv_brk) {
 			printf "<line class=\"break\" x1=\"10\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\" " \
-			    "stroke-dasharray=\"2 4\"/>\n", sv_y[i] - sv_dy[i] / 2, W - 10, sv_y[i] - sv_dy[i] / 2 > svg
-			printf "<text x=\"%d\" y=\"%d\" fill=\"#666\">... %.3f ms ...</text>\n", wireX - 50, \
+			    "stroke-dasharray=\"2 4\"/>\n", sv_y[i] - sv_dy[i] / 2, sv_W - 10, \
+			    sv_y[i] - sv_dy[i] / 2 > svg
+			printf "<text x=\"%d\" y=\"%d\" fill=\"#666\">... %.3f ms ...</text>\n", sv_wireX - 50, \
 			    sv_y[i] - sv_dy[i] / 2 - 4, sv_brk[i] > svg
 		}
 		printf "<text x=\"10\" y=\"%d\">%s ms</text>\n", sv_y[i] + 4, sv_ms[i] > svg
-		if (sv_role[i] == "wire" && sv_dir[i] != "") {
-			pid = (i in sv_from) ? sv_from[i] : "kernel"
-			s = sv_dir[i] == "in" ? "c" : "s"
-			from = (pid in sv_laneX) ? sv_laneX[pid] : kx[s]
-			to = s == "c" ? kx["s"] : kx["c"]
-			s = sv_flags[i] ~ /R/ ? "R" : sv_flags[i] ~ /F/ ? "F" : "."
+		if (i in sv_kind) {
+			s = sv_kind[i]
 			printf "<g class=\"segment\" data-t=\"%s\" data-pid=\"%s\" data-flags=\"%s\" " \
-			    "data-dir=\"%s\">", xml(sv_t[i]), xml(pid), xml(sv_flags[i]), xml(sv_dir[i]) > svg
+			    "data-dir=\"%s\">", xml(sv_t[i]), xml(sv_spid[i]), xml(sv_flags[i]), xml(sv_dir[i]) > svg
 			printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" " \
-			    "marker-end=\"url(#m%d)\"/>", from, sv_y[i], to + (to > from ? -8 : 8), sv_y[i], \
-			    ink[s], index("FR.", s) > svg
+			    "marker-end=\"url(#m%d)\"/>", sv_x1[i], sv_y[i], sv_x2[i] + (sv_x2[i] > sv_x1[i] ? -8 : 8), \
+			    sv_y[i], sv_ink[s], index("FR.", s) > svg
 			printf "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">%s</text></g>\n", \
-			    wireX, sv_y[i] - 3, ink[s], xml(sv_flags[i]) > svg
+			    sv_wireX, sv_y[i] - 3, sv_ink[s], xml(sv_flags[i]) > svg
 		} else if (sv_pid[i] in sv_laneX) {
 			printf "<g class=\"call\" data-t=\"%s\" data-pid=\"%s\"><circle cx=\"%d\" cy=\"%d\" " \
 			    "r=\"4\" fill=\"%s\"/></g>\n", xml(sv_t[i]), xml(sv_pid[i]), sv_laneX[sv_pid[i]], \
-			    sv_y[i], sv_sent[i] == "" ? "#333" : ink[sv_sent[i]] > svg
+			    sv_y[i], sv_sent[i] == "" ? "#333" : sv_ink[sv_sent[i]] > svg
 		}
-		printf "<text x=\"%d\" y=\"%d\">%s</text>\n", textX, sv_y[i] + 4, xml(sv_text[i]) > svg
+		printf "<text x=\"%d\" y=\"%d\">%s</text>\n", sv_textX, sv_y[i] + 4, xml(sv_text[i]) > svg
 	}
 	print "</svg>" > svg
 	close(svg)

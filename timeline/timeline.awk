@@ -504,10 +504,11 @@ function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, 
 		for (i = 1; i <= nl; i++)
 			printf "%9s %s %-10s %s\n", "", cont, "", part[i]
 	}
-	if (svg != "")
+	if (svg != "" || html != "")
 		# a close by an exit is drawn on the lane of the process that exited
 		svg_row(t, ms, !me ? "" : log_got("exited") ? log_get("exited") : p, r, ev, c, dir, fl, \
-		    log_get("len"), log_get("seq"), sent, log_get("helper"), text)
+		    log_get("len"), log_get("seq"), sent, log_get("helper"), text, $0, \
+		    log_get("holders"), log_got("then") ? log_get("then") : log_get("state"))
 	# the lane is free after its process's last event
 	if (me && last[p] == row) {
 		occupied[me] = ""
@@ -539,6 +540,6 @@ END {
 	}
 	if (!manyconns)
 		in_this_run()
-	if (svg != "")
+	if (svg != "" || html != "")
 		svg_end()
 }

@@ -10,7 +10,7 @@
 # 2 a usage error.
 
 me=${0##*/}
-usage="usage: $me [--conn ID] [--svg FILE] LOG...
+usage="usage: $me [--conn ID] [--svg FILE] [--html FILE] LOG...
        $me --help | --version"
 
 bad() {
@@ -29,16 +29,19 @@ else
 fi
 # mawk where there is one: it draws a long log in half the time of gawk
 AWK=${AWK:-$(command -v mawk || echo awk)}
-check=$awkdir/check.awk render=$awkdir/timeline.awk svgawk=$awkdir/svg.awk
+check=$awkdir/check.awk render=$awkdir/timeline.awk svgawk=$awkdir/svg.awk htmlawk=$awkdir/html.awk
 
 conn=
 svg=
+html=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--conn) [ $# -ge 2 ] || bad "option --conn needs a value"; conn=$2; shift 2 ;;
 	--conn=*) conn=${1#--conn=}; shift ;;
 	--svg) [ $# -ge 2 ] || bad "option --svg needs a value"; svg=$2; shift 2 ;;
 	--svg=*) svg=${1#--svg=}; shift ;;
+	--html) [ $# -ge 2 ] || bad "option --html needs a value"; html=$2; shift 2 ;;
+	--html=*) html=${1#--html=}; shift ;;
 	-h|--help)
 		cat <<EOF
 $usage
@@ -48,6 +51,8 @@ each process, one for the wire, each event in words.
 
   --conn ID     only the connection ID (the client's address:port)
   --svg FILE    also draw the timeline as an SVG sequence diagram
+  --html FILE   also write it as one HTML page: the same drawing, the
+                holders and states, the log line on hover, j/k to step
   --help        show this help
   --version     show the version
 
@@ -71,12 +76,16 @@ for f; do
 	# shellcheck disable=SC3013 # -ef: POSIX.1-2024, and every sh before it
 	if [ -n "$svg" ] && [ "$svg" -ef "$f" ]; then
 		bad "--svg $svg is one of the logs: it would be overwritten"
+	elif [ -n "$html" ] && [ "$html" -ef "$f" ]; then
+		bad "--html $html is one of the logs: it would be overwritten"
 	fi
 done
-if [ -n "$svg" ] && ! { [ -d "$(dirname "$svg")" ] && [ -w "$(dirname "$svg")" ]; }; then
-	echo "$me: cannot write $svg" >&2
-	exit 1
-fi
+for out in "$svg" "$html"; do
+	if [ -n "$out" ] && ! { [ -d "$(dirname "$out")" ] && [ -w "$(dirname "$out")" ]; }; then
+		echo "$me: cannot write $out" >&2
+		exit 1
+	fi
+done
 
 LC_ALL=C
 export LC_ALL
@@ -91,10 +100,15 @@ trap 'exit 130' INT TERM
 sort -t= -k2,2n "$@" >"$tmp/sorted" || exit 1
 color=0
 [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && color=1
-"$AWK" -v prog="$me" -v want="$conn" -v svg="${svg:+$tmp/svg}" -v color="$color" \
-    -f "$parser" -f "$render" -f "$svgawk" "$tmp/sorted" "$tmp/sorted" || exit 1
-# the SVG whole, or not at all
+"$AWK" -v prog="$me" -v want="$conn" -v svg="${svg:+$tmp/svg}" -v html="${html:+$tmp/html}" \
+    -v color="$color" -f "$parser" -f "$render" -f "$svgawk" -f "$htmlawk" "$tmp/sorted" \
+    "$tmp/sorted" || exit 1
+# each drawing whole, or not at all
 if [ -n "$svg" ] && ! mv -f "$tmp/svg" "$svg" 2>/dev/null; then
 	echo "$me: cannot write $svg" >&2
+	exit 1
+fi
+if [ -n "$html" ] && ! mv -f "$tmp/html" "$html" 2>/dev/null; then
+	echo "$me: cannot write $html" >&2
 	exit 1
 fi
