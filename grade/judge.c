@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/kcmp.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -349,8 +348,8 @@ parent_table(void)
 static int
 is_parent(pid_t pid, pid_t table)
 {
-	return pid == parent ||
-	    (parent > 0 && syscall(SYS_kcmp, table, pid, KCMP_FILES, 0, 0) == 0);
+	/* 2: KCMP_FILES */
+	return pid == parent || (parent > 0 && syscall(SYS_kcmp, table, pid, 2, 0, 0) == 0);
 }
 
 /* The processes that hold socket inode, into pids[max], the parent's twins as the parent: how many. */
@@ -786,7 +785,7 @@ halt_parent(void)
 
 	nhalted = 0;
 	halted[nhalted++] = parent;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n && nhalted < MAXPROCS; i++)
 		if (procs[i].pid != parent && is_parent(procs[i].pid, table))
 			halted[nhalted++] = procs[i].pid;
 	for (int i = 0; i < nhalted; i++)
