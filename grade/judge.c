@@ -77,6 +77,7 @@ static const char
     M_NEVER_ENDED[] = "with --parent-keeps never the connection still ended: the parent must keep its copy until it exits",
     M_NEVER_LET_GO[] = "with --parent-keeps never the parent let go of its copy: it must keep it until it exits",
     M_KEEP_LONG[] = "the FIN came long after --parent-keeps MS had passed: the parent must close its copy MS ms after the handoff, not later",
+    M_UNSTOPPED[] = "the parent did not stay stopped while the grader had it stopped (SIGSTOP): a process of the server continued it, so what the parent did cannot be told from what another did",
     M_HIDDEN[] = "after the client's EOF no process held the socket, yet no FIN came: a copy was kept out of every descriptor table (in a message in flight), and the FIN waited for it",
     M_NOT_PREFORK[] = "the connections were not served by workers forked before them (pre-forking was asked for)",
     M_NOT_FORK[] = "the connections were not each served by a child forked for it (forking was asked for)",
@@ -316,40 +317,62 @@ holds(const pid_t *pids, int n, pid_t pid)
 	return 0;
 }
 
-/*
- * A thread of the parent's that has a descriptor table (its leader, unless
- * that has left with pthread_exit()), for kcmp(); the parent if none.
- */
-static pid_t
-parent_table(void)
+/* The threads of a process, those that live (a descriptor table each): a list for is_parent(). */
+struct tasks {
+	pid_t tid[64];
+	int n;
+};
+
+/* Fill t with the live threads of process pid, from /proc/PID/task: how many. */
+static int
+live_tasks(pid_t pid, struct tasks *t)
 {
-	char path[64];
+	char path[320], line[512], *close;
 	struct dirent *e;
-	pid_t tid = parent;
+	FILE *f;
 	DIR *d;
 
-	snprintf(path, sizeof path, "/proc/%ld/task", (long)parent);
-	if (parent > 0 && (d = opendir(path))) {
-		while ((e = readdir(d)))
-			if (e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
-			    (tid = (pid_t)atol(e->d_name)) != parent)
-				break;
-		closedir(d);
+	t->n = 0;
+	snprintf(path, sizeof path, "/proc/%ld/task", (long)pid);
+	if (pid <= 0 || !(d = opendir(path)))
+		return 0;
+	while ((e = readdir(d)) && t->n < (int)(sizeof t->tid / sizeof t->tid[0])) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/task/%s/stat", (long)pid, e->d_name);
+		if (!(f = fopen(path, "re")))
+			continue;
+		/* a thread that has ended has no table: kcmp() would find two such alike */
+		if (fgets(line, sizeof line, f) && (close = strrchr(line, ')')) && close[1] == ' ' &&
+		    close[2] != 'Z' && close[2] != 'X')
+			t->tid[t->n++] = (pid_t)atol(e->d_name);
+		fclose(f);
 	}
-	return tid;
+	closedir(d);
+	return t->n;
 }
 
 /*
- * Whether pid is the parent, or a process that shares its descriptor table
- * (clone(CLONE_FILES) without CLONE_THREAD: what the parent holds, it
- * holds, and it shuts down what the parent may). Such a process is the
- * parent for every check, and is stopped with it.
+ * Whether pid is the parent, or a process a thread of which shares a
+ * descriptor table with a thread of the parent's (their live threads:
+ * parent_tasks): clone(CLONE_FILES) without CLONE_THREAD. What the parent
+ * holds, it holds, and it shuts down what the parent may: such a twin is
+ * the parent for every check, and is stopped with it.
  */
 static int
-is_parent(pid_t pid, pid_t table)
+is_parent(pid_t pid, const struct tasks *parent_tasks)
 {
-	/* 2: KCMP_FILES */
-	return pid == parent || (parent > 0 && syscall(SYS_kcmp, table, pid, 2, 0, 0) == 0);
+	struct tasks t;
+
+	if (pid == parent)
+		return 1;
+	live_tasks(pid, &t);
+	for (int i = 0; i < parent_tasks->n; i++)
+		for (int j = 0; j < t.n; j++)
+			/* 2: KCMP_FILES */
+			if (syscall(SYS_kcmp, parent_tasks->tid[i], t.tid[j], 2, 0, 0) == 0)
+				return 1;
+	return 0;
 }
 
 /* The processes that hold socket inode, into pids[max], the parent's twins as the parent: how many. */
@@ -358,7 +381,8 @@ holders(unsigned long inode, pid_t *pids, int max)
 {
 	struct procfd *t;
 	const struct procfd_holder *h;
-	pid_t table = parent_table(), pid;
+	struct tasks family;
+	pid_t pid;
 	size_t n;
 	int k = 0;
 
@@ -367,8 +391,9 @@ holders(unsigned long inode, pid_t *pids, int max)
 	if (!(t = procfd_scan(&inode, 1)))
 		die(EXIT_RUNTIME, "cannot scan /proc:");
 	h = procfd_holders(t, inode, &n);
+	live_tasks(parent, &family);
 	for (size_t i = 0; i < n && k < max; i++) {
-		pid = is_parent(h[i].pid, table) ? parent : h[i].pid;
+		pid = is_parent(h[i].pid, &family) ? parent : h[i].pid;
 		if (!holds(pids, k, pid))
 			pids[k++] = pid;
 	}
@@ -771,6 +796,44 @@ stopped(pid_t pid)
 /* The parent and its twins (is_parent()), stopped by halt_parent(). */
 static pid_t halted[MAXPROCS];
 static int nhalted;
+static long long halted_switches;
+
+/*
+ * How often the threads of the processes halted have been switched out,
+ * from /proc (voluntary and not): once they are stopped, it changes only
+ * if one of them ran, continued by a process of the server's (SIGCONT).
+ */
+static long long
+switches(void)
+{
+	char path[320], line[128];
+	long long sum = 0, v;
+	struct tasks t;
+	FILE *f;
+
+	for (int i = 0; i < nhalted; i++) {
+		live_tasks(halted[i], &t);
+		for (int j = 0; j < t.n; j++) {
+			snprintf(path, sizeof path, "/proc/%ld/task/%ld/status", (long)halted[i],
+			    (long)t.tid[j]);
+			if (!(f = fopen(path, "re")))
+				continue;
+			while (fgets(line, sizeof line, f))
+				if (sscanf(line, "voluntary_ctxt_switches: %lld", &v) == 1 ||
+				    sscanf(line, "nonvoluntary_ctxt_switches: %lld", &v) == 1)
+					sum += v;
+			fclose(f);
+		}
+	}
+	return sum;
+}
+
+/* Whether the processes halted stayed stopped since halt_parent(): none of them ran. */
+static int
+still_halted(void)
+{
+	return switches() == halted_switches;
+}
 
 /*
  * Stop the parent and its twins (SIGSTOP), and wait until they are: 1 once
@@ -780,13 +843,14 @@ static int
 halt_parent(void)
 {
 	int64_t dl = deadline(wait_ms);
-	pid_t table = parent_table();
+	struct tasks family;
 	int n = scan(), all;
 
 	nhalted = 0;
 	halted[nhalted++] = parent;
+	live_tasks(parent, &family);
 	for (int i = 0; i < n && nhalted < MAXPROCS; i++)
-		if (procs[i].pid != parent && is_parent(procs[i].pid, table))
+		if (procs[i].pid != parent && is_parent(procs[i].pid, &family))
 			halted[nhalted++] = procs[i].pid;
 	for (int i = 0; i < nhalted; i++)
 		if (kill(halted[i], SIGSTOP) == -1 && halted[i] == parent)
@@ -796,9 +860,20 @@ halt_parent(void)
 		for (int i = 0; i < nhalted && all; i++)
 			all = stopped(halted[i]);
 		if (all || ms_until(dl) == 0)
-			return all;
+			break;
 		sleep_ms(1);
 	}
+	/* the count, once a thread that has just stopped is switched out too */
+	for (halted_switches = switches(); all && ms_until(dl) > 0;) {
+		long long now;
+		sleep_ms(1);
+		if ((now = switches()) == halted_switches)
+			break;
+		halted_switches = now;
+	}
+	for (int i = 0; i < nhalted && all; i++)
+		all = stopped(halted[i]);
+	return all;
 }
 
 static void
@@ -812,7 +887,8 @@ continue_parent(void)
 /*
  * Whether another process than the parent serves c: with the parent
  * stopped (SIGSTOP, which no process can block or catch), a second
- * message still comes back. The parent is continued after.
+ * message still comes back (1; 0 if not, -1 if a process of the server
+ * continued the parent meanwhile). The parent is continued after.
  */
 static int
 served_while_stopped(struct conn *c)
@@ -821,7 +897,7 @@ served_while_stopped(struct conn *c)
 
 	if (ok) {
 		conn_wait(c, deadline(wait_ms), 0);
-		ok = echoed(c);
+		ok = still_halted() ? echoed(c) : -1;
 	}
 	continue_parent();
 	return ok;
@@ -847,7 +923,7 @@ run_shutdown(void)
 	char list[64], words[160];
 	struct conn c;
 	pid_t worker = 0, pids[16];
-	int parent_held = 0, n;
+	int parent_held = 0, n, alone;
 
 	if (!begin("shutdown", keep_ms, LISTENS))
 		return;
@@ -860,7 +936,11 @@ run_shutdown(void)
 			evidence(HANDOFF, "once it echoed, only the parent (pid %ld) held the connection",
 			    (long)parent);
 			judged(HANDOFF, M_NO_HANDOFF);
-		} else if (!served_while_stopped(&c)) {
+		} else if ((alone = served_while_stopped(&c)) == -1) {
+			evidence(HANDOFF, "pid %ld held the connection; the parent (pid %ld), stopped, ran before the echo could be judged",
+			    (long)worker, (long)parent);
+			judged(HANDOFF, M_UNSTOPPED);
+		} else if (!alone) {
 			evidence(HANDOFF, "pid %ld held the connection, but with the parent (pid %ld) stopped no echo came in %ld ms",
 			    (long)worker, (long)parent, wait_ms);
 			judged(HANDOFF, M_PARENT_SERVED);
@@ -875,24 +955,28 @@ run_shutdown(void)
 		 * the socket, which the lesson says only shutdown() can do
 		 */
 		int64_t t = now_ns();
-		int halted = halt_parent(), during;
+		int kept = halt_parent(), during;
 		shutdown(c.fd, SHUT_WR);
 		conn_wait(&c, deadline(wait_ms), 1);
 		during = c.end != TIMEOUT;
 		n = holders(c.inode, pids, 16);
+		kept = kept && still_halted();
 		continue_parent();
 		if (!during) {
 			c.end = OPEN;
 			conn_wait(&c, deadline(keep_ms + wait_ms), 1);
 		}
-		evidence(SHUTDOWN, "%s; %s", ended(&c, t, words, sizeof words), during ?
+		evidence(SHUTDOWN, "%s; %s", ended(&c, t, words, sizeof words),
+		    !kept ? "the parent did not stay stopped" : during ?
 		    "the parent was stopped all along" : "the parent was stopped until then, and continued");
 		evidence(SHUTDOWN, "at the end %s held the socket", pidlist(pids, n, list, sizeof list));
 		if (c.end == TIMEOUT)
 			judged(SHUTDOWN, M_NO_END);
 		else if (c.end == RST)
 			judged(SHUTDOWN, M_RST);
-		else if (!halted || !during)
+		else if (!kept)
+			judged(SHUTDOWN, M_UNSTOPPED);
+		else if (!during)
 			judged(SHUTDOWN, M_SHUTDOWN_CLOSE);
 		else if (holds(pids, n, parent))
 			judged(SHUTDOWN, NULL);
@@ -918,8 +1002,10 @@ enum { HIDDEN_MS = 500 };
  */
 struct watch {
 	int64_t parent_alone, others_alone, shared_cw, hidden;	/* when first seen; 0 never */
+	int64_t others_after;	/* others without the parent, once it was seen alone */
+	int64_t parent_last;	/* when the parent was last seen holding it */
 	int64_t nobody;		/* since when nobody has been seen, 0 if someone was last */
-	pid_t other;
+	pid_t other, other_after;
 };
 static void
 watch(struct conn *c, int64_t dl, int stop_when_alone, struct watch *w)
@@ -935,6 +1021,8 @@ watch(struct conn *c, int64_t dl, int stop_when_alone, struct watch *w)
 			break;
 		if (server_side(c->lport, &inode, &state) == 0 && state == TCPS_CLOSE_WAIT) {
 			n = holders(inode, pids, 16);
+			if (holds(pids, n, parent))
+				w->parent_last = now_ns();
 			if (n > 0)
 				w->nobody = 0;
 			else if (!w->nobody)
@@ -949,6 +1037,8 @@ watch(struct conn *c, int64_t dl, int stop_when_alone, struct watch *w)
 			} else if (n > 0 && !holds(pids, n, parent)) {
 				if (!w->others_alone)
 					w->others_alone = now_ns(), w->other = pids[0];
+				if (w->parent_alone && !w->others_after)
+					w->others_after = now_ns(), w->other_after = pids[0];
 			} else if (n > 1 && !w->shared_cw) {
 				w->shared_cw = now_ns();
 				w->other = pids[pids[0] == parent ? 1 : 0];
@@ -998,12 +1088,25 @@ run_close(void)
 		if (w.hidden)
 			evidence(CLOSE_KEEP, "no process held it in CLOSE_WAIT from %.1f ms after the client's shutdown, for %d ms or more",
 			    ms(w.hidden - t), HIDDEN_MS);
+		if (w.others_after)
+			evidence(CLOSE_KEEP, "pid %ld held it in CLOSE_WAIT without the parent %.1f ms after the client's shutdown, after the parent had held it alone",
+			    (long)w.other_after, ms(w.others_after - t));
+		/* the FIN long after the parent was last seen with it: a copy out of sight held it */
+		int late = c.end == EOF_ && w.parent_last &&
+		    c.t_end - w.parent_last >= (int64_t)HIDDEN_MS * 1000000;
+		if (late && !w.hidden)
+			evidence(CLOSE_KEEP, "the FIN came %.1f ms after the parent was last seen holding the socket",
+			    ms(c.t_end - w.parent_last));
 		if (c.end == RST)
 			judged(CLOSE_KEEP, M_RST);
 		else if (c.end == EOF_ && holds(pids, n, parent))
 			/* the FIN came, and the parent still held the socket */
 			judged(CLOSE_KEEP, M_CLOSE_SHUTDOWN);
 		else if (w.hidden)
+			judged(CLOSE_KEEP, M_HIDDEN);
+		else if (w.others_after)
+			judged(CLOSE_KEEP, M_WORKER_HELD);
+		else if (late)
 			judged(CLOSE_KEEP, M_HIDDEN);
 		else if (c.end == EOF_ && c.t_end < c.t_connect + keep_ns() &&
 		    (w.parent_alone || seen < c.t_connect + keep_ns()))
@@ -1092,6 +1195,48 @@ run_never(void)
 	stop();
 }
 
+/*
+ * How many of the judge's connections (127.0.0.1:port to 127.0.0.1) other
+ * than the one of socket mine process w holds: one scan of /proc for all.
+ */
+static int
+held_besides(pid_t w, unsigned long mine)
+{
+	struct tcpsock *s;
+	struct procfd *t;
+	const struct procfd_holder *h;
+	unsigned long *inodes;
+	size_t ns, n = 0, nh;
+	int others = 0;
+
+	if (diag_dump(-1, TCPS_ALL & ~(1u << TCPS_LISTEN), port, &s, &ns) == -1)
+		die(EXIT_RUNTIME, "sock_diag:");
+	if (!(inodes = calloc(ns + 1, sizeof *inodes)))
+		die(EXIT_RUNTIME, "calloc:");
+	for (size_t j = 0; j < ns; j++)
+		if (s[j].sport == port && s[j].inode && s[j].inode != mine &&
+		    loopback(&s[j], 0, 0) && loopback(&s[j], 1, 0))
+			inodes[n++] = s[j].inode;
+	free(s);
+	if (n == 0) {
+		free(inodes);
+		return 0;
+	}
+	if (!(t = procfd_scan(inodes, n)))
+		die(EXIT_RUNTIME, "cannot scan /proc:");
+	for (size_t j = 0; j < n; j++) {
+		h = procfd_holders(t, inodes[j], &nh);
+		for (size_t i = 0; i < nh; i++)
+			if (h[i].pid == w) {
+				others++;
+				break;
+			}
+	}
+	procfd_free(t);
+	free(inodes);
+	return others;
+}
+
 /* Checks 2, 7 and 8: --end shutdown --parent-keeps 0. */
 static void
 run_echo(void)
@@ -1156,17 +1301,7 @@ run_echo(void)
 		for (int j = 0; j < i; j++)
 			if (w && served_by[j] == w)
 				repeat = 1;
-		/* the sockets of this port that w holds besides k's, the listener's */
-		struct tcpsock *s;
-		size_t ns;
-		if (w && diag_dump(-1, TCPS_ALL & ~(1u << TCPS_LISTEN), port, &s, &ns) == 0) {
-			pid_t pids[16];
-			for (size_t j = 0; j < ns; j++)
-				if (s[j].sport == port && s[j].inode && s[j].inode != k.inode &&
-				    holds(pids, holders(s[j].inode, pids, 16), w))
-					others++;
-			free(s);
-		}
+		others = held_besides(w, k.inode);
 		if (others) {
 			evidence(MODEL, "pid %ld, serving connection %d, held %d other connection%s of the port",
 			    (long)w, i + 1, others, others > 1 ? "s" : "");

@@ -115,7 +115,9 @@ expect fork-bomb 0 5 echo "the server did not echo"
 # and a worker that lets go right after it (the judge blamed the worker);
 # and those of a second review (tests/grade/lesson/prefork.c, 15 to 22):
 # copies in flight in messages, a twin sharing the parent's descriptor
-# table, a worker whose first thread has left, a keep of the server's own
+# table, a worker whose first thread has left, a keep of the server's own;
+# and of a third (23 to 27): a child that continues the stopped parent,
+# twins that hide their table, a short hiding
 c short-keep 8
 expect short-keep 50 50 close-keep "the parent"
 c parent-shuts 9
@@ -146,6 +148,16 @@ c main-leaves 21
 expect main-leaves 100 100 - -
 c fixed-keep 22
 expect fixed-keep 50 50 close-keep "long after"
+c unstopped-shuts 23
+expect unstopped-shuts 50 50 shutdown "did not stay stopped"
+c unstopped-serves 24
+expect unstopped-serves 0 50 handoff "did not stay stopped"
+c twin-ghost 25
+expect twin-ghost 50 50 shutdown "no FIN came while the parent was stopped"
+c twin-decoy 26
+expect twin-decoy 50 50 shutdown "no FIN came while the parent was stopped"
+c inflight-short 27
+expect inflight-short 50 50 close-keep "the worker still held its copy"
 mkdir -p "$dir/decoy"
 cp "$src/decoy.c" "$dir/decoy/"
 printf 'server: decoy.c\n\tcc -std=c11 -O2 -o server decoy.c\n' >"$dir/decoy/Makefile"

@@ -53,6 +53,11 @@
 #define ZOMBIE_LEADER 20	/* the worker's first thread leaves; it keeps its copy past the keep */
 #define MAIN_LEAVES 21		/* correct; main()'s thread leaves, a thread serves (pthread_exit) */
 #define FIXED_KEEP 22		/* the parent keeps 3000 ms, whatever it is told (0 apart) */
+#define UNSTOPPED_SHUTS 23	/* the worker close()s; a child continues the stopped parent, which shuts down */
+#define UNSTOPPED_SERVES 24	/* the parent serves, a child holds a copy, another continues the parent */
+#define TWIN_GHOST 25		/* the twin of TWIN_SHUTS, its first thread gone */
+#define TWIN_DECOY 26		/* the twin of TWIN_SHUTS, and a thread of the parent's with a table of its own */
+#define INFLIGHT_SHORT 27	/* the worker's copy in flight 100 ms past the keep, then held 650 ms */
 
 enum { WORKERS = 4 };
 static volatile sig_atomic_t stopping;
@@ -120,12 +125,21 @@ now_ms(void)
 }
 #endif
 
-#if MISTAKE == TWIN_SHUTS
+#if MISTAKE == TWIN_SHUTS || MISTAKE == TWIN_GHOST || MISTAKE == TWIN_DECOY
 /* the parent's twin: shares its descriptor table, is not stopped with it,
  * and shuts down each connection of the table once the peer has ended */
 static int
 twin(void *arg)
 {
+#if MISTAKE == TWIN_GHOST
+	static char stack[65536];
+	/* the same in a thread of the twin's, whose first thread leaves */
+	if (arg == NULL) {
+		clone(twin, stack + sizeof stack, CLONE_VM | CLONE_THREAD | CLONE_SIGHAND |
+		    CLONE_FILES | CLONE_FS, "thread");
+		syscall(SYS_exit, 0);
+	}
+#endif
 	(void)arg;
 	while (getppid() != 1) {
 		for (int fd = 3; fd < 64; fd++) {
@@ -139,6 +153,37 @@ twin(void *arg)
 		pause_ms(10);
 	}
 	return 0;
+}
+#endif
+
+#if MISTAKE == TWIN_DECOY
+/* a thread that takes a table of its own, says so on the pipe, and waits */
+static void *
+own_table(void *ready)
+{
+	unshare(CLONE_FILES);
+	(void)!write(*(int *)ready, "r", 1);
+	for (;;)
+		pause();
+	return NULL;
+}
+#endif
+
+#if MISTAKE == UNSTOPPED_SHUTS || MISTAKE == UNSTOPPED_SERVES
+/* whether process pid is stopped (state T) */
+static int
+stopped(pid_t pid)
+{
+	char path[64], line[256], *close = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "re"))) {
+		if (!fgets(line, sizeof line, f) || !(close = strrchr(line, ')')))
+			close = NULL;
+		fclose(f);
+	}
+	return close && close[1] == ' ' && close[2] == 'T';
 }
 #endif
 
@@ -169,7 +214,8 @@ worker(int chan)
 	ssize_t r, w;
 	int fd, hide[2] = { -1, -1 };
 
-	if (MISTAKE == INFLIGHT_WORKER && socketpair(AF_UNIX, SOCK_DGRAM, 0, hide) == -1)
+	if ((MISTAKE == INFLIGHT_WORKER || MISTAKE == INFLIGHT_SHORT) &&
+	    socketpair(AF_UNIX, SOCK_DGRAM, 0, hide) == -1)
 		_exit(1);
 	while ((fd = recv_fd(chan)) != -1) {
 		while ((r = read(fd, buf, sizeof buf)) > 0)
@@ -181,14 +227,18 @@ worker(int chan)
 			(void)!write(fd, more, sizeof more);
 		}
 		if ((end_shutdown || MISTAKE == ALWAYS_SHUTDOWN) && MISTAKE != CLOSE_ONLY &&
-		    MISTAKE != PARENT_SHUTS && MISTAKE != TWIN_SHUTS)
+		    MISTAKE != PARENT_SHUTS && MISTAKE != TWIN_SHUTS && MISTAKE != TWIN_GHOST &&
+		    MISTAKE != TWIN_DECOY && MISTAKE != UNSTOPPED_SHUTS)
 			shutdown(fd, SHUT_WR);
-		if (MISTAKE == INFLIGHT_WORKER && !end_shutdown && keep > 0) {
+		if ((MISTAKE == INFLIGHT_WORKER || MISTAKE == INFLIGHT_SHORT) && !end_shutdown &&
+		    keep > 0) {
 			/* its copy in a message to itself: in no descriptor table */
 			send_fd(hide[0], fd);
 			close(fd);
-			pause_ms(keep + 1500);
+			pause_ms(keep + (MISTAKE == INFLIGHT_WORKER ? 1500 : 100));
 			fd = recv_fd(hide[1]);
+			if (MISTAKE == INFLIGHT_SHORT)
+				pause_ms(650);
 		}
 		if (MISTAKE == ZOMBIE_LEADER && !end_shutdown && keep > 0)
 			pause_ms(keep + 1500);
@@ -270,10 +320,33 @@ serve_all(int argc, char *argv[])
 		}
 	}
 	close(chan[1]);
-#if MISTAKE == TWIN_SHUTS
+#if MISTAKE == TWIN_SHUTS || MISTAKE == TWIN_GHOST || MISTAKE == TWIN_DECOY
 	static char stack[65536];
 	if (end_shutdown && keep > 0)
 		helper = clone(twin, stack + sizeof stack, CLONE_FILES | SIGCHLD, NULL);
+#endif
+#if MISTAKE == TWIN_DECOY
+	/* a thread with a table of its own, the first after the leader */
+	pthread_t decoy;
+	int ready[2];
+	char r;
+	if (pipe(ready) == -1 || pthread_create(&decoy, NULL, own_table, &ready[1]) != 0 ||
+	    read(ready[0], &r, 1) != 1)
+		return 1;
+#endif
+#if MISTAKE == UNSTOPPED_SHUTS || MISTAKE == UNSTOPPED_SERVES
+	/* a child that continues the parent whenever it finds it stopped */
+	pid_t me = getpid();
+	if ((helper = fork()) == 0) {
+		while (getppid() == me) {
+			if (stopped(me)) {
+				pause_ms(20);
+				kill(me, SIGCONT);
+			}
+			pause_ms(1);
+		}
+		_exit(0);
+	}
 #endif
 #if MISTAKE == INFLIGHT_LIAR
 	int keeper[2], when[2];
@@ -298,14 +371,15 @@ serve_all(int argc, char *argv[])
 		int fd = accept(lfd, NULL, NULL);
 		if (fd == -1)
 			continue;
-#if MISTAKE == DUMMY_HOLDER
+#if MISTAKE == DUMMY_HOLDER || MISTAKE == UNSTOPPED_SERVES
 		if (fork() == 0) {
 			struct pollfd p = { .fd = fd, .events = POLLRDHUP };
 			poll(&p, 1, 10000);	/* the peer's FIN: never read */
 			_exit(0);
 		}
 #endif
-		if (MISTAKE == SERVES_ITSELF || MISTAKE == DUMMY_HOLDER) {
+		if (MISTAKE == SERVES_ITSELF || MISTAKE == DUMMY_HOLDER ||
+		    MISTAKE == UNSTOPPED_SERVES) {
 			char buf[4096];
 			ssize_t r;
 			while ((r = read(fd, buf, sizeof buf)) > 0)
@@ -318,6 +392,14 @@ serve_all(int argc, char *argv[])
 		}
 		if (MISTAKE == PARENT_NEVER || (keep == -1 && MISTAKE != NO_KEEP))
 			continue;	/* kept until exit */
+#if MISTAKE == UNSTOPPED_SHUTS
+		if (end_shutdown && keep > 0) {
+			/* the worker's shutdown, done by the parent at the peer's EOF */
+			struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+			poll(&p, 1, (int)keep);
+			shutdown(fd, SHUT_WR);
+		}
+#endif
 #if MISTAKE == INFLIGHT_LIAR
 		if (keep > 0) {
 			/* kept until just after the peer's EOF, then in flight to the keeper */
