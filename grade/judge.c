@@ -1091,8 +1091,8 @@ run_close(void)
 		if (w.others_after)
 			evidence(CLOSE_KEEP, "pid %ld held it in CLOSE_WAIT without the parent %.1f ms after the client's shutdown, after the parent had held it alone",
 			    (long)w.other_after, ms(w.others_after - t));
-		/* the FIN long after the parent was last seen with it: a copy out of sight held it */
-		int late = c.end == EOF_ && w.parent_last &&
+		/* the FIN long after the parent, once alone, was last seen with it: a copy out of sight held it */
+		int late = c.end == EOF_ && w.parent_alone &&
 		    c.t_end - w.parent_last >= (int64_t)HIDDEN_MS * 1000000;
 		if (late && !w.hidden)
 			evidence(CLOSE_KEEP, "the FIN came %.1f ms after the parent was last seen holding the socket",
