@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -317,9 +318,13 @@ holds(const pid_t *pids, int n, pid_t pid)
 	return 0;
 }
 
-/* The threads of a process, those that live (a descriptor table each): a list for is_parent(). */
+/*
+ * The threads of a process, those that live (a descriptor table each): a
+ * list for is_parent(), as long as the sandbox lets a uid's threads be
+ * (pids.max, 1000 by default).
+ */
 struct tasks {
-	pid_t tid[64];
+	pid_t tid[MAXPROCS];
 	int n;
 };
 
@@ -893,7 +898,16 @@ continue_parent(void)
 static int
 served_while_stopped(struct conn *c)
 {
-	int ok = halt_parent() && conn_send(c, "closelab judge: while the parent is stopped\n") == 0;
+	char text[64];
+	unsigned char r[8] = { 0 };
+	int ok;
+
+	/* words no process of the server can know before it reads them */
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+		die(EXIT_RUNTIME, "getrandom:");
+	snprintf(text, sizeof text, "closelab judge: while the parent is stopped %02x%02x%02x%02x%02x%02x%02x%02x\n",
+	    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+	ok = halt_parent() && conn_send(c, text) == 0;
 
 	if (ok) {
 		conn_wait(c, deadline(wait_ms), 0);
@@ -916,6 +930,20 @@ let_go(const struct conn *c, int parent_held, int64_t t)
 	return (!parent_held && c->t_served < end) || (t && t < end);
 }
 
+/* When the parent was first seen without its copy of c's socket (ns), or 0 if not by dl. */
+static int64_t
+parent_lets_go(const struct conn *c, int64_t dl)
+{
+	pid_t pids[16];
+
+	do {
+		if (!holds(pids, holders(c->inode, pids, 16), parent))
+			return now_ns();
+		sleep_ms(2);
+	} while (ms_until(dl) > 0);
+	return 0;
+}
+
 /* Check 1, 3 and 5: --end shutdown with a keep. */
 static void
 run_shutdown(void)
@@ -925,7 +953,8 @@ run_shutdown(void)
 	pid_t worker = 0, pids[16];
 	int parent_held = 0, n, alone;
 
-	if (!begin("shutdown", keep_ms, LISTENS))
+	/* twice the close run's keep: a keep of the server's own cannot fit both */
+	if (!begin("shutdown", 2 * keep_ms, LISTENS))
 		return;
 	judged(LISTENS, NULL);
 	if (conn_open(&c, "closelab judge: shutdown\n") == -1) {
@@ -954,19 +983,23 @@ run_shutdown(void)
 		 * now was sent by another process's call, while the parent held
 		 * the socket, which the lesson says only shutdown() can do
 		 */
-		int64_t t = now_ns();
-		int kept = halt_parent(), during;
-		shutdown(c.fd, SHUT_WR);
-		conn_wait(&c, deadline(wait_ms), 1);
-		during = c.end != TIMEOUT;
+		int64_t t = now_ns(), let_go_at;
+		int kept = halt_parent(), during, early;
+		/* a FIN there already came before the stop, while the parent ran */
+		if (!(early = conn_read(&c) == 1)) {
+			shutdown(c.fd, SHUT_WR);
+			conn_wait(&c, deadline(wait_ms), 1);
+		}
+		during = !early && c.end != TIMEOUT;
 		n = holders(c.inode, pids, 16);
 		kept = kept && still_halted();
 		continue_parent();
-		if (!during) {
+		if (!early && !during) {
 			c.end = OPEN;
 			conn_wait(&c, deadline(keep_ms + wait_ms), 1);
 		}
 		evidence(SHUTDOWN, "%s; %s", ended(&c, t, words, sizeof words),
+		    early ? "it came before the client's shutdown, while the parent ran" :
 		    !kept ? "the parent did not stay stopped" : during ?
 		    "the parent was stopped all along" : "the parent was stopped until then, and continued");
 		evidence(SHUTDOWN, "at the end %s held the socket", pidlist(pids, n, list, sizeof list));
@@ -978,9 +1011,20 @@ run_shutdown(void)
 			judged(SHUTDOWN, M_UNSTOPPED);
 		else if (!during)
 			judged(SHUTDOWN, M_SHUTDOWN_CLOSE);
-		else if (holds(pids, n, parent))
-			judged(SHUTDOWN, NULL);
-		else
+		else if (holds(pids, n, parent)) {
+			/* and it lets go when its keep ends: no sooner, nor twice as late */
+			let_go_at = parent_lets_go(&c, c.t_connect + 4 * keep_ns() + (int64_t)wait_ms * 1000000);
+			if (!let_go_at) {
+				evidence(SHUTDOWN, "the parent still held it %.1f ms after the connect",
+				    ms(now_ns() - c.t_connect));
+				judged(SHUTDOWN, M_PARENT_NEVER);
+			} else {
+				evidence(SHUTDOWN, "the parent let go of it %.1f ms after the connect (a keep of %ld ms)",
+				    ms(let_go_at - c.t_connect), 2 * keep_ms);
+				judged(SHUTDOWN, let_go_at < c.t_connect + 2 * keep_ns() ? M_NO_KEEP :
+				    let_go_at >= c.t_connect + 4 * keep_ns() ? M_KEEP_LONG : NULL);
+			}
+		} else
 			judged(SHUTDOWN, let_go(&c, 0, c.t_end) ? M_NO_KEEP : M_LATE);
 	}
 	conn_close(&c);

@@ -116,8 +116,9 @@ expect fork-bomb 0 5 echo "the server did not echo"
 # and those of a second review (tests/grade/lesson/prefork.c, 15 to 22):
 # copies in flight in messages, a twin sharing the parent's descriptor
 # table, a worker whose first thread has left, a keep of the server's own;
-# and of a third (23 to 27): a child that continues the stopped parent,
-# twins that hide their table, a short hiding
+# and of a third (23 to 30, forger.c): a child that continues the stopped
+# parent, twins that hide their table, a short hiding, a FIN between two
+# stops, a keep of its own for positive keeps, the second message forged
 c short-keep 8
 expect short-keep 50 50 close-keep "the parent"
 c parent-shuts 9
@@ -158,6 +159,16 @@ c twin-decoy 26
 expect twin-decoy 50 50 shutdown "no FIN came while the parent was stopped"
 c inflight-short 27
 expect inflight-short 50 50 close-keep "the worker still held its copy"
+c gap-shuts 28
+expect gap-shuts 50 50 shutdown "no FIN came while the parent was stopped"
+c twin-65th 29
+expect twin-65th 50 50 shutdown "no FIN came while the parent was stopped"
+c keep-1500 30
+expect keep-1500 50 50 shutdown "without its copy"
+mkdir -p "$dir/forger"
+cp "$src/forger.c" "$dir/forger/"
+printf 'server: forger.c\n\tcc -O2 -pthread -o server forger.c\n' >"$dir/forger/Makefile"
+expect forger 0 50 handoff -
 mkdir -p "$dir/decoy"
 cp "$src/decoy.c" "$dir/decoy/"
 printf 'server: decoy.c\n\tcc -std=c11 -O2 -o server decoy.c\n' >"$dir/decoy/Makefile"

@@ -58,12 +58,17 @@
 #define TWIN_GHOST 25		/* the twin of TWIN_SHUTS, its first thread gone */
 #define TWIN_DECOY 26		/* the twin of TWIN_SHUTS, and a thread of the parent's with a table of its own */
 #define INFLIGHT_SHORT 27	/* the worker's copy in flight 100 ms past the keep, then held 650 ms */
+#define GAP_SHUTS 28		/* the worker close()s; the parent shuts down as soon as it is continued */
+#define TWIN_65TH 29		/* TWIN_SHUTS, the twin sharing the table of the parent's 65th thread */
+#define KEEP_1500 30		/* a keep of 1500 ms for any keep it is told but 0 and never */
 
 enum { WORKERS = 4 };
 static volatile sig_atomic_t stopping;
 static long keep = -1;		/* ms; -1: never */
 static int end_shutdown;
 static int parent_closed[2];	/* WORKER_FOLLOWS: a byte for each of the parent's closes */
+static int echoed_twice[2] = { -1, -1 };	/* GAP_SHUTS: the worker says so to the parent */
+static volatile int kept_fd = -1;	/* GAP_SHUTS: the parent's copy during its keep */
 
 static void
 on_term(int sig)
@@ -125,7 +130,23 @@ now_ms(void)
 }
 #endif
 
-#if MISTAKE == TWIN_SHUTS || MISTAKE == TWIN_GHOST || MISTAKE == TWIN_DECOY
+#if MISTAKE == GAP_SHUTS
+/* a thread of the parent's: once the worker has echoed the second message
+ * (sent with the parent stopped), shuts the parent's copy down, which it
+ * can do only once the parent is continued */
+static void *
+shutter(void *arg)
+{
+	char b;
+
+	while (read(echoed_twice[0], &b, 1) == 1)
+		if (kept_fd != -1)
+			shutdown(kept_fd, SHUT_WR);
+	return arg;
+}
+#endif
+
+#if MISTAKE == TWIN_SHUTS || MISTAKE == TWIN_GHOST || MISTAKE == TWIN_DECOY || MISTAKE == TWIN_65TH
 /* the parent's twin: shares its descriptor table, is not stopped with it,
  * and shuts down each connection of the table once the peer has ended */
 static int
@@ -218,17 +239,22 @@ worker(int chan)
 	    socketpair(AF_UNIX, SOCK_DGRAM, 0, hide) == -1)
 		_exit(1);
 	while ((fd = recv_fd(chan)) != -1) {
-		while ((r = read(fd, buf, sizeof buf)) > 0)
+		int reads = 0;
+		while ((r = read(fd, buf, sizeof buf)) > 0) {
 			for (char *p = buf; r > 0; p += w, r -= w)
 				if ((w = write(fd, p, (size_t)r)) <= 0)
 					r = 0, w = 0;
+			if (MISTAKE == GAP_SHUTS && ++reads == 2 && end_shutdown && keep > 0)
+				(void)!write(echoed_twice[1], "e", 1);
+		}
 		if (MISTAKE == EXTRA_BYTES) {
 			static char more[8192];
 			(void)!write(fd, more, sizeof more);
 		}
 		if ((end_shutdown || MISTAKE == ALWAYS_SHUTDOWN) && MISTAKE != CLOSE_ONLY &&
 		    MISTAKE != PARENT_SHUTS && MISTAKE != TWIN_SHUTS && MISTAKE != TWIN_GHOST &&
-		    MISTAKE != TWIN_DECOY && MISTAKE != UNSTOPPED_SHUTS)
+		    MISTAKE != TWIN_DECOY && MISTAKE != UNSTOPPED_SHUTS && MISTAKE != GAP_SHUTS &&
+		    MISTAKE != TWIN_65TH)
 			shutdown(fd, SHUT_WR);
 		if ((MISTAKE == INFLIGHT_WORKER || MISTAKE == INFLIGHT_SHORT) && !end_shutdown &&
 		    keep > 0) {
@@ -296,13 +322,16 @@ serve_all(int argc, char *argv[])
 	}
 	if ((MISTAKE == NEVER_300 && keep == -1) || (MISTAKE == FIXED_KEEP && keep != 0))
 		keep = MISTAKE == NEVER_300 ? 300 : 3000;
+	if (MISTAKE == KEEP_1500 && keep > 0)
+		keep = 1500;
 	sa.sin_port = htons((unsigned short)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
 	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1 ||
 	    bind(lfd, (struct sockaddr *)&sa, sizeof sa) == -1 || listen(lfd, 64) == -1 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, chan) == -1 ||
-	    (MISTAKE == WORKER_FOLLOWS && pipe(parent_closed) == -1)) {
+	    (MISTAKE == WORKER_FOLLOWS && pipe(parent_closed) == -1) ||
+	    (MISTAKE == GAP_SHUTS && pipe(echoed_twice) == -1)) {
 		perror("server");
 		return 1;
 	}
@@ -320,7 +349,11 @@ serve_all(int argc, char *argv[])
 		}
 	}
 	close(chan[1]);
-#if MISTAKE == TWIN_SHUTS || MISTAKE == TWIN_GHOST || MISTAKE == TWIN_DECOY
+#if MISTAKE == GAP_SHUTS
+	pthread_t gap;
+	pthread_create(&gap, NULL, shutter, NULL);
+#endif
+#if MISTAKE == TWIN_SHUTS || MISTAKE == TWIN_GHOST || MISTAKE == TWIN_DECOY || MISTAKE == TWIN_65TH
 	static char stack[65536];
 	if (end_shutdown && keep > 0)
 		helper = clone(twin, stack + sizeof stack, CLONE_FILES | SIGCHLD, NULL);
@@ -392,6 +425,7 @@ serve_all(int argc, char *argv[])
 		}
 		if (MISTAKE == PARENT_NEVER || (keep == -1 && MISTAKE != NO_KEEP))
 			continue;	/* kept until exit */
+		kept_fd = fd;
 #if MISTAKE == UNSTOPPED_SHUTS
 		if (end_shutdown && keep > 0) {
 			/* the worker's shutdown, done by the parent at the peer's EOF */
@@ -418,6 +452,7 @@ serve_all(int argc, char *argv[])
 			    30 : keep);
 		if (MISTAKE == PARENT_SHUTS && end_shutdown)
 			shutdown(fd, SHUT_WR);
+		kept_fd = -1;
 		close(fd);
 		if (MISTAKE == WORKER_FOLLOWS && keep > 0)
 			(void)!write(parent_closed[1], "c", 1);
@@ -434,7 +469,57 @@ serve_all(int argc, char *argv[])
 	return 0;
 }
 
-#if MISTAKE == MAIN_LEAVES
+#if MISTAKE == TWIN_65TH
+static int main_argc;
+static char **main_argv;
+
+/* a thread with a table of its own, which waits */
+static void *
+table_of_its_own(void *arg)
+{
+	unshare(CLONE_FILES);
+	for (;;)
+		pause();
+	return arg;
+}
+
+/* the 65th thread: the original table, SIGTERM, and the server */
+static void *
+runner(void *arg)
+{
+	sigset_t term;
+
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	pthread_sigmask(SIG_UNBLOCK, &term, NULL);
+	exit(serve_all(main_argc, main_argv));
+	return arg;
+}
+
+/* the leader and 63 threads with tables of their own, which a judge that
+ * compares 64 threads would take for the parent's, before the 65th */
+int
+main(int argc, char *argv[])
+{
+	sigset_t term;
+	pthread_t t;
+
+	main_argc = argc;
+	main_argv = argv;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &term, NULL);
+	for (int i = 0; i < 63; i++)
+		if (pthread_create(&t, NULL, table_of_its_own, NULL) != 0)
+			return 1;
+	pause_ms(100);
+	if (pthread_create(&t, NULL, runner, NULL) != 0)
+		return 1;
+	unshare(CLONE_FILES);
+	for (;;)
+		pause();
+}
+#elif MISTAKE == MAIN_LEAVES
 static int main_argc;
 static char **main_argv;
 
