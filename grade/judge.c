@@ -935,9 +935,11 @@ static int64_t
 parent_lets_go(const struct conn *c, int64_t dl)
 {
 	pid_t pids[16];
+	int n;
 
 	do {
-		if (!holds(pids, holders(c->inode, pids, 16), parent))
+		n = holders(c->inode, pids, 16);
+		if (!holds(pids, n, parent))
 			return now_ns();
 		sleep_ms(2);
 	} while (ms_until(dl) > 0);
