@@ -7,8 +7,9 @@
  *   judge --uid UID [--port P] [--keep MS] [--wait MS]
  *         [--require prefork|fork|either] SERVER
  *
- * Starts SERVER four times (--end shutdown and close with a keep of MS,
- * close with never, shutdown with 0), each until SIGTERM, and prints TAP:
+ * Starts SERVER four times (--end shutdown with a keep of twice MS, close
+ * with MS, close with never, shutdown with 0), each until SIGTERM, and
+ * prints TAP:
  * one test a check, in the handout's order, what was seen as "# " lines,
  * and for a failed check "# mistake ID: SENTENCE", the one sentence of that
  * mistake. The parent is the process it started; the server's processes
