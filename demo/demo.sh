@@ -26,10 +26,11 @@ scenarios=2	# the headline's
 # the article's experiments: how long the server waits before each echo (the
 # tests take a longer wait, so that a loaded machine cannot reorder them)
 reply_delay=${REPLY_DELAY:-250}
-# the half-closing scenarios' step: the worker shuts down one step after it
-# takes the connection, the client writes again two steps after its first
-# write; and the helper of the spawn scenarios lives three steps (the tests
-# take a longer step, for the same reason)
+# the half-closing and unread scenarios' step: the worker ends one step after
+# it takes the connection (the parent, keeping nothing, has let go by then),
+# the client writes again or ends two steps after its first write; and the
+# helper of the spawn scenarios lives three steps (the tests take a longer
+# step, for the same reason)
 step=${STEP_MS:-100}
 helper="sleep $((3 * step / 1000)).$(printf '%03d' $((3 * step % 1000)))"
 
@@ -124,21 +125,21 @@ came before it; then, about to echo, finds the connection reset: its write
 fails with ECONNRESET (or EPIPE, once the reset has been reported)." ;;
 	unread-close)
 		title="close() with unread data sends RST (RFC 1122 4.2.2.13)"
-		sargs="--reads none --end-after 100"
-		cargs="--send request --after 200"
+		sargs="--reads none --end-after $step"
+		cargs="--send request --after $((2 * step))"
 		look="The worker never reads the client's 7 bytes. Its close() finds them
 unread, so Linux sends RST, not FIN: the client's read fails with
 ECONNRESET (exit 3), and anything not yet read is lost." ;;
 	unread-while-held)
 		title="unread data, shared socket: RST at the last close"
-		sargs="--reads none --end-after 100 --parent-keeps 300"
-		cargs="--send request --after 50"
+		sargs="--reads none --end-after $step --parent-keeps $((3 * step))"
+		cargs="--send request --after $((step / 2))"
 		look="The worker's close() finds unread data but the parent still holds the
 socket: nothing is sent. The parent's close is the last; it sends the RST." ;;
 	lingering)
 		title="lingering close: shutdown, drain until EOF, close: no RST"
-		sargs="--reads none --end-after 100 --end lingering --end-wait 2000"
-		cargs="--send request --after 200"
+		sargs="--reads none --end-after $step --end lingering --end-wait $((20 * step))"
+		cargs="--send request --after $((2 * step))"
 		look="As Apache and nginx do: the worker sends its FIN with shutdown(SHUT_WR),
 then reads and drops what the client still sends until the client's FIN,
 and only then close()s. Nothing is left unread, so no RST wipes out what

@@ -12,8 +12,10 @@ load test_helper
 # scenario NAME: run it with demo.sh, keeping its logs; sets SLOG, CLOG, RESULT
 # The article's experiments wait this long before each echo: 10 times the
 # client's 100 ms steps, so that a loaded machine cannot reorder them. The
-# half-closing scenarios take steps of STEP_MS (the demo's are 100 ms), and
-# the spawn scenarios' helper lives three of them, for the same reason.
+# half-closing and unread scenarios take steps of STEP_MS (the demo's are
+# 100 ms), and the spawn scenarios' helper lives three of them, for the same
+# reason: a parent that closes its copy just after the handoff must have
+# done so a step later.
 REPLY_DELAY_MS=1000
 STEP_MS=1000
 
@@ -256,8 +258,8 @@ linux_only() {
 	    mistake "the parent did not log its handoff of the connection"
 	((worker_close < parent_close && parent_close <= rst)) ||
 	    mistake "the RST did not wait for the parent's close, after the worker's"
-	((rst - handoff >= 300 * MS)) ||
-	    mistake "the client saw the reset less than 300 ms after the handoff, while the parent still held the socket"
+	((rst - handoff >= 3 * STEP_MS * MS)) ||
+	    mistake "the client saw the reset less than $((3 * STEP_MS)) ms after the handoff, while the parent still held the socket"
 }
 
 @test "lingering: the worker drains until the client's EOF, so no RST" {
