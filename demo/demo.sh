@@ -173,7 +173,7 @@ the parent do, and whichever closes last sends the FIN at once (named
 above, for this run)." ;;
 	dup)
 		title="dup(): one close sends nothing, the last sends the FIN"
-		sargs="--end dup --end-wait 200"
+		sargs="--end dup --end-wait $((2 * step))"
 		cargs="--send hello"
 		look="Two descriptors of one process refer to one socket. Closing the first
 sends nothing; closing the second, 200 ms later, sends the FIN." ;;

@@ -339,8 +339,8 @@ linux_only() {
 	last=$(t_of "$SLOG" ev=close holders=1-\>0) ||
 	    mistake "no close was logged as the last holder's ('holders=1->0')"
 	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
-	((first < last && last <= eof && eof - first >= 200 * MS)) ||
-	    mistake "the client's EOF did not wait for the second close, 200 ms after the first: a dup()ed descriptor still refers to the socket"
+	((first < last && last <= eof && eof - first >= 2 * STEP_MS * MS)) ||
+	    mistake "the client's EOF did not wait for the second close, $((2 * STEP_MS)) ms after the first: a dup()ed descriptor still refers to the socket"
 }
 
 @test "a helper that has exited holds nothing: the worker's close is counted the last" {
