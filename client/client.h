@@ -30,6 +30,8 @@ struct options {
 	char **send;		/* the --send values, in order */
 	int nsend;
 	long interval, after, timeout;
+	long rcvbuf;		/* SO_RCVBUF, or 0: the system's */
+	long read_after;	/* ms after connect() before the first read */
 	enum then then;
 	long repeat, concurrency;
 	const char *server_log;
@@ -46,6 +48,7 @@ struct exchange {
 	int64_t start;		/* the first connect() called */
 	int64_t dialed;		/* the connect() that answered, called */
 	int64_t wake;		/* when the step after a wait begins, or a wait ends */
+	int64_t read_from;	/* when it may read: --read-after past the connect */
 	int blocked;		/* a write found the socket full: wait for room */
 	struct stamp sending;	/* the first write() of the current message */
 	int64_t end_t;		/* the end: EOF, reset, timeout or close */

@@ -92,6 +92,13 @@ echoed(const char *buf, size_t n, long long from)
 	return n == 0;	/* more than was sent cannot be an echo */
 }
 
+/* Whether --read-after lets the exchange read now. */
+static int
+may_read(const struct exchange *x)
+{
+	return x->read_from == 0 || now_ns() >= x->read_from;
+}
+
 /* Read what is there; note the end at EOF or a reset. */
 static void
 take(struct exchange *x, int print)
@@ -134,7 +141,12 @@ dial(struct exchange *x)
 		x->err = errno;
 		return -1;
 	}
-	r = connect(x->fd, (const struct sockaddr *)&p->addr, p->len);
+	/* before connect(): the window scale is agreed in the handshake */
+	if (opt.rcvbuf && setsockopt(x->fd, SOL_SOCKET, SO_RCVBUF, &(int){ (int)opt.rcvbuf },
+	    sizeof(int)) == -1)
+		r = -1;
+	else
+		r = connect(x->fd, (const struct sockaddr *)&p->addr, p->len);
 	if (r == -1 && errno != EINPROGRESS && errno != EINTR) {
 		x->err = errno;
 		close(x->fd);
@@ -282,8 +294,10 @@ advance(struct exchange *x, short revents, int print)
 		    opt.peers[x->peer].where);
 		x->step = SENDING;
 		x->wake = 0;
+		if (opt.read_after)
+			x->read_from = x->dialed + (int64_t)opt.read_after * 1000000;
 	}
-	if (x->end == END_NONE && (revents & (POLLIN | POLLERR | POLLHUP)))
+	if (x->end == END_NONE && (revents & (POLLIN | POLLERR | POLLHUP)) && may_read(x))
 		take(x, print);
 	for (;;) {
 		now = now_ns();
@@ -337,8 +351,12 @@ wants(const struct exchange *x, int64_t *wake)
 
 	if (x->step == CONNECTING || (x->step == SENDING && x->blocked))
 		ev |= POLLOUT;
-	if (x->step != CONNECTING && x->end == END_NONE)
-		ev |= POLLIN;
+	if (x->step != CONNECTING && x->end == END_NONE) {
+		if (may_read(x))
+			ev |= POLLIN;
+		else if (*wake == 0 || x->read_from < *wake)
+			*wake = x->read_from;
+	}
 	if (x->wake && (*wake == 0 || x->wake < *wake))
 		*wake = x->wake;
 	return ev;

@@ -20,8 +20,10 @@
 #include "../common/util.h"
 #include "client.h"
 
-/* Longest --interval, --after and --timeout: an hour. */
+/* Longest --interval, --after, --timeout and --read-after: an hour. */
 #define MAXMS 3600000L
+/* Largest --send-bytes message, and --rcvbuf: 1 MiB. */
+#define MAXSEND 1048576L
 
 static const char *const thens[] = { "shutdown", "close", "abort", "none", NULL };
 const char *const endnames[] = { "none", "eof", "rst", "timeout", "closed", "error" };
@@ -31,18 +33,21 @@ struct options opt = { .interval = 0, .after = 0, .timeout = 10000, .then = THEN
 static const char *addr = "127.0.0.1", *port;
 
 enum {
-	O_ADDR = 1, O_PORT, O_SEND, O_INTERVAL, O_AFTER, O_THEN, O_TIMEOUT, O_REPEAT,
-	O_CONCURRENCY, O_SERVER_LOG, O_LOG, O_HELP, O_VERSION,
+	O_ADDR = 1, O_PORT, O_SEND, O_SEND_BYTES, O_INTERVAL, O_AFTER, O_THEN, O_TIMEOUT,
+	O_RCVBUF, O_READ_AFTER, O_REPEAT, O_CONCURRENCY, O_SERVER_LOG, O_LOG, O_HELP, O_VERSION,
 };
 
 static const struct opt opts[] = {
 	{ "addr", 1, O_ADDR },
 	{ "port", 1, O_PORT },
 	{ "send", 1, O_SEND },
+	{ "send-bytes", 1, O_SEND_BYTES },
 	{ "interval", 1, O_INTERVAL },
 	{ "after", 1, O_AFTER },
 	{ "then", 1, O_THEN },
 	{ "timeout", 1, O_TIMEOUT },
+	{ "rcvbuf", 1, O_RCVBUF },
+	{ "read-after", 1, O_READ_AFTER },
 	{ "repeat", 1, O_REPEAT },
 	{ "concurrency", 1, O_CONCURRENCY },
 	{ "server-log", 1, O_SERVER_LOG },
@@ -53,8 +58,9 @@ static const struct opt opts[] = {
 };
 
 static const char synopsis[] =
-	"[--addr A] --port P [--send TEXT]... [--interval MS] [--after MS]\n"
-	"[--then shutdown|close|abort|none] [--timeout MS] [--repeat N]\n"
+	"[--addr A] --port P [--send TEXT | --send-bytes N]... [--interval MS]\n"
+	"[--after MS] [--then shutdown|close|abort|none] [--timeout MS]\n"
+	"[--rcvbuf BYTES] [--read-after MS] [--repeat N]\n"
 	"[--concurrency C] [--server-log FILE] [--log FILE]\n"
 	"[--help] [--version]\n";
 
@@ -70,6 +76,8 @@ help(void)
 	    "  --addr A            connect to host or address A (127.0.0.1)\n"
 	    "  --port P            connect to port P (required)\n"
 	    "  --send TEXT         send TEXT; repeat for several messages\n"
+	    "  --send-bytes N      send N bytes of 0123456789... as a message (up to\n"
+	    "                      %ld)\n"
 	    "  --interval MS       wait MS between two messages (0)\n"
 	    "  --after MS          wait MS after the last message (0)\n"
 	    "  --then shutdown     then shutdown(SHUT_WR) and read until the end\n"
@@ -78,6 +86,10 @@ help(void)
 	    "  --then abort        then SO_LINGER {1, 0} and close(): RST, not FIN\n"
 	    "  --then none         then just read until the end\n"
 	    "  --timeout MS        stop reading after MS (10000)\n"
+	    "  --rcvbuf BYTES      set SO_RCVBUF to BYTES before connect(): a small\n"
+	    "                      receive window (the system's)\n"
+	    "  --read-after MS     read nothing until MS after connect(): the server's\n"
+	    "                      replies wait, unacknowledged once the window is full (0)\n"
 	    "  --repeat N          run the exchange N times, and print statistics (1)\n"
 	    "  --concurrency C     with C exchanges in flight at once (1)\n"
 	    "  --server-log FILE   the server's log (same host): the time from its\n"
@@ -95,8 +107,23 @@ help(void)
 	    "Exit status: 0 eof or closed, 1 runtime error (e.g. refused, an echo that\n"
 	    "differs, or output or a log that could not be written), 2 usage error,\n"
 	    "3 rst (reset by the server), 4 timeout; with --repeat, the worst of all\n"
-	    "exchanges, in that order: 1, 3, 4, 0.\n", MAXMS);
+	    "exchanges, in that order: 1, 3, 4, 0.\n", MAXMS, MAXSEND);
 	exit(0);
+}
+
+/* A message of n bytes, the digits 0 to 9 over and over. */
+static char *
+counting(long n)
+{
+	char *s = malloc(n + 1);
+	long i;
+
+	if (s == NULL)
+		die(EXIT_RUNTIME, "out of memory");
+	for (i = 0; i < n; i++)
+		s[i] = '0' + i % 10;
+	s[n] = '\0';
+	return s;
 }
 
 static void
@@ -119,6 +146,9 @@ parse(int argc, char **argv)
 		case O_SEND:
 			opt.send[opt.nsend++] = (char *)arg;
 			break;
+		case O_SEND_BYTES:
+			opt.send[opt.nsend++] = counting(opt_num("send-bytes", arg, 1, MAXSEND));
+			break;
 		case O_INTERVAL:
 			opt.interval = opt_num("interval", arg, 0, MAXMS);
 			break;
@@ -130,6 +160,12 @@ parse(int argc, char **argv)
 			break;
 		case O_TIMEOUT:
 			opt.timeout = opt_num("timeout", arg, 1, MAXMS);
+			break;
+		case O_RCVBUF:
+			opt.rcvbuf = opt_num("rcvbuf", arg, 1, MAXSEND);
+			break;
+		case O_READ_AFTER:
+			opt.read_after = opt_num("read-after", arg, 0, MAXMS);
 			break;
 		case O_REPEAT:
 			opt.repeat = opt_num("repeat", arg, 1, 10000000);

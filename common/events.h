@@ -30,15 +30,18 @@
 	X(RST, "rst", "client", "fd= err=", "the connection was reset") \
 	X(SHUTDOWN, "shutdown", "worker client", "how=SHUT_RD|SHUT_WR|SHUT_RDWR holders= kernel= err=", \
 	    "shutdown(); the worker adds how many of the server's processes hold the socket") \
-	X(LINGER, "linger", "worker", "fd= onoff=1 secs=0 err=", "SO_LINGER {1, 0} set (--end abort)") \
+	X(LINGER, "linger", "worker", "fd= onoff=1 secs= err=", \
+	    "SO_LINGER set: {1, 0} (--end abort) or {1, secs} (--end linger)") \
 	X(DUP, "dup", "worker", "fd= dup= err=", "a second descriptor of the socket (--end dup)") \
 	X(LEAK, "leak", "worker", "fd= holders=", "the worker will never close the socket (--end leak)") \
 	X(IDLE, "idle", "worker", "fd= ms= waiting=read|write", \
 	    "--idle-timeout ended a connection that sent nothing, or read nothing, for ms") \
 	X(CLOSE, "close", "parent worker client", \
-	    "fd= holders= unread= linger=0|off kernel= keep=0|timer|signal|exit|fork-failed " \
+	    "fd= holders= unread= unacked= linger= waited= kernel= keep=0|timer|signal|exit|fork-failed " \
 	    "dups= by=exit exited= err=", \
-	    "a close(): holders=before->after counted with it; by=exit: a holder that exited") \
+	    "a close(): holders=before->after counted with it; unacked= the bytes the peer has " \
+	    "not acknowledged; linger=off|0|secs, and waited= the ms a lingering close took; " \
+	    "by=exit: a holder that exited") \
 	X(TIMEOUT, "timeout", "client", "fd= ms=", "the client gave up waiting for the end") \
 	X(EXIT, "exit", "parent worker", "child= wire= helper= status= signal=", \
 	    "a child was reaped: how it ended") \

@@ -1,6 +1,6 @@
 /*
- * kernel.c: what the kernel itself says about a socket: its TCP state, and
- * which processes hold it open. Linux only (TCP_INFO, /proc); elsewhere
+ * kernel.c: what the kernel itself says about a socket: its TCP state, the
+ * bytes it has not yet delivered, and which processes hold it open. Linux only (TCP_INFO, /proc); elsewhere
  * both say "not known", and the log leaves the fields out.
  */
 #ifdef __linux__
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,6 +33,17 @@ kernel_tcp_state(int fd)
 	    ti.tcpi_state == 0 || ti.tcpi_state >= TCPS_COUNT)
 		return NULL;
 	return tcp_state_name(ti.tcpi_state);
+}
+
+long
+kernel_unacked(int fd)
+{
+	int n;
+
+	/* SIOCOUTQ (linux/sockios.h, which musl lacks) is TIOCOUTQ's number */
+	if (fd < 0 || ioctl(fd, TIOCOUTQ, &n) == -1)
+		return -1;
+	return n;
 }
 
 unsigned long
@@ -80,6 +92,13 @@ kernel_tcp_state(int fd)
 {
 	(void)fd;
 	return NULL;
+}
+
+long
+kernel_unacked(int fd)
+{
+	(void)fd;
+	return -1;
 }
 
 unsigned long

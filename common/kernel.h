@@ -6,6 +6,9 @@
 
 /* The TCP state of fd's socket ("ESTABLISHED", ...), or NULL if not known. */
 const char *kernel_tcp_state(int fd);
+/* The bytes of fd's send queue that the peer has not acknowledged (sent or
+ * not yet), or -1 if not known. */
+long kernel_unacked(int fd);
 /* The inode of fd's socket, by which the kernel lists its holders; 0 if none. */
 unsigned long kernel_sock_id(int fd);
 /*

@@ -6,6 +6,14 @@
 
 #include "connid.h"
 
+/* SO_LINGER in seconds: macOS counts SO_LINGER's time in clock ticks, and
+ * SO_LINGER_SEC's in seconds (bsd/kern/uipc_socket.c, sosetoptlock()) */
+#ifdef SO_LINGER_SEC
+#define SOCK_LINGER_SECONDS SO_LINGER_SEC
+#else
+#define SOCK_LINGER_SECONDS SO_LINGER
+#endif
+
 /* Fill ss from a numeric IPv4 or IPv6 address and a port; -1 if addr is not one. */
 int sock_addr(const char *addr, int port, struct sockaddr_storage *ss, socklen_t *len);
 /* sa's address and port, named by conn_id(): "1.2.3.4:80" or "[::1]:80". */

@@ -46,7 +46,7 @@ die() {
 
 NAMES="close-while-held shutdown-while-held orderly-release close-before-echo
 shutdown-rd shutdown-rdwr abort abort-while-held client-abort unread-close
-unread-while-held lingering leak spawn-inherits spawn-cloexec dup
+unread-while-held lingering linger-acked linger-timeout leak spawn-inherits spawn-cloexec dup
 fork-forgets-close child-shutdown"
 
 # scenario NAME: set what the scenario is and how it runs:
@@ -144,6 +144,26 @@ socket: nothing is sent. The parent's close is the last; it sends the RST." ;;
 then reads and drops what the client still sends until the client's FIN,
 and only then close()s. Nothing is left unread, so no RST wipes out what
 the client has not read yet. Compare unread-close." ;;
+	linger-acked)
+		title="SO_LINGER {1, S}: the last close waits until the peer acknowledges"
+		sargs="--end-after $step --end linger --end-wait $((10 * step))"
+		cargs="--send-bytes 8192 --rcvbuf 4096 --read-after $((3 * step))"
+		look="The echo fills the client's small receive window, and what is left of it
+waits in the server's send queue (unacked= on the close line). With
+SO_LINGER {1, S} the last close() blocks until the peer has acknowledged
+every byte and the FIN, or S seconds: here the client reads first, so the
+close returns once it has (waited= on its line), well within S. Only the
+last close waits: one that leaves the socket held returns at once." ;;
+	linger-timeout)
+		title="SO_LINGER {1, 1}: the linger runs out, and Linux sends on"
+		sargs="--end-after $step --end linger --end-wait 1000"
+		cargs="--send-bytes 8192 --rcvbuf 4096 --read-after $((1000 + 3 * step))"
+		look="The same, but the client reads only after the linger's one second. The
+close() returns when it runs out, the data and the FIN still in the send
+queue. Linux neither resets the connection nor drops them: the kernel, on
+its own, delivers both once the client reads, and the client gets every
+byte and EOF. SO_LINGER bounds how long close() blocks, not how long the
+connection lives. Compare abort, SO_LINGER {1, 0}." ;;
 	leak)
 		title="the worker never closes: CLOSE_WAIT and FIN_WAIT2 remain"
 		sargs="--end leak"

@@ -364,3 +364,40 @@ tw_overflows() {
 		n = $c
 	} END { print n + 0 }' /proc/net/netstat 2>/dev/null || echo 0
 }
+
+# lingered LINGER: the scene's last close, with SO_LINGER {1, LINGER} and
+# bytes the client had not acknowledged: sets l (its ms) and waited (ms)
+lingered() {
+	l=$(at ev=close 'holders=1->0' linger="$1" unacked=) ||
+	    miss "the last close did not find SO_LINGER {1, $1} and bytes not yet acknowledged (no ev=close holders=1->0 linger=$1 unacked=...)" || return
+	waited=$(field "$(event "$work/log" ev=close 'holders=1->0' linger="$1")" waited) ||
+	    miss "the last close's line did not say how long it waited (no waited=)"
+}
+
+# 13. A close that blocks: SO_LINGER with a timeout (make demo
+# SCENARIO="linger-acked linger-timeout" LOGS=1)
+check_13() {
+	scene linger-acked || return
+	# the linger is ten of the demo's steps (STEP_MS, 100), and the client
+	# reads after three
+	lingered $((10 * ${STEP_MS:-100} / 1000)) || return
+	r=$(at role=client ev=read) || miss "in linger-acked, the client read nothing" || return
+	awk -v l="$l" -v w="$waited" -v r="$r" -v s="${STEP_MS:-100}" \
+	    'BEGIN { exit !(l + w + 1 >= r && w < 10 * s) }' ||
+	    miss "in linger-acked, the close returned after $waited ms: not once the client had read, at $r ms, within its linger" || return
+	case $(result) in
+	'end=eof '*' received=8192 '*) ;;
+	*) miss "in linger-acked, the client's last line was 'client: result $(result)', not EOF with its 8192 bytes"; return ;;
+	esac
+	scene linger-timeout || return
+	lingered 1 || return
+	r=$(at role=client ev=read) || miss "in linger-timeout, the client read nothing" || return
+	awk -v l="$l" -v w="$waited" -v r="$r" 'BEGIN { exit !(w >= 1000 && l + w < r) }' ||
+	    miss "in linger-timeout, the close returned after $waited ms, not once its second had run out and before the client read, at $r ms" || return
+	! logged role=client ev=rst ||
+	    miss "in linger-timeout, the client's connection was reset: Linux sends on after the linger" || return
+	case $(result) in
+	'end=eof '*' received=8192 '*) ;;
+	*) miss "in linger-timeout, the client's last line was 'client: result $(result)', not EOF with all its 8192 bytes" ;;
+	esac
+}

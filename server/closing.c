@@ -33,7 +33,9 @@ kernel_list(unsigned long sock, char *buf, size_t len)
 /*
  * Under the slot's lock, just before the close: what a last close of fd
  * would send. Bytes received but not read (Linux, as RFC 1122 4.2.2.13
- * allows, sends RST then) and SO_LINGER {1, 0} (RST too), and the state.
+ * says it SHOULD, sends RST then) and SO_LINGER {1, 0} (RST too); or a FIN
+ * behind the bytes not yet acknowledged, which SO_LINGER {1, S} waits for;
+ * and the state.
  * FIONREAD, unlike a peek, leaves a pending error (a reset) for the
  * processes that hold the socket to see. The last closer sees what the
  * others did to the socket.
@@ -46,8 +48,9 @@ look(int fd, struct tally *tl)
 
 	if (ioctl(fd, FIONREAD, &tl->unread) == -1)
 		tl->unread = 0;
-	tl->linger0 = getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0 &&
-	    l.l_onoff && l.l_linger == 0;
+	tl->linger = getsockopt(fd, SOL_SOCKET, SOCK_LINGER_SECONDS, &l, &len) == 0 && l.l_onoff ?
+	    l.l_linger : -1;
+	tl->unacked = kernel_unacked(fd);
 	tl->state = kernel_tcp_state(fd);
 	/* the kernel's holders, under the lock too: no other holder's close
 	 * can come between them and this one */
@@ -78,6 +81,21 @@ conn_kernel_holders(int fd, char *buf, size_t len)
 	return kernel_list(kernel_sock_id(fd), buf, len);
 }
 
+/*
+ * SO_LINGER as the close line gives it: "off", "0", or "S waited=MS", how
+ * long a close with a linger of S seconds took (only the last close waits).
+ */
+static const char *
+linger_field(const struct tally *tl, char *buf, size_t len)
+{
+	if (tl->linger < 0)
+		return "off";
+	if (tl->linger == 0)
+		return "0";
+	snprintf(buf, len, "%d waited=%.3f", tl->linger, (double)(tl->returned - tl->t) / 1e6);
+	return buf;
+}
+
 /* The line of a holder whose exit closed its copy, seen at t. */
 static void
 log_gone(int64_t t, const char *id, pid_t pid, int before, int after)
@@ -89,6 +107,7 @@ int
 conn_close(int slot, int who, int fd, const char *id, const char *keep)
 {
 	struct tally tl = { .look = look, .looked = looked };
+	char linger[48], unacked[32];
 	int r, i;
 
 	if (opt.log == NULL) {
@@ -108,8 +127,13 @@ conn_close(int slot, int who, int fd, const char *id, const char *keep)
 		    keep ? " keep=" : "", keep ? keep : "");
 		return r;
 	}
-	logat(tl.t, id, EV_CLOSE, "fd=%d holders=%d->%d unread=%d linger=%s%s%s%s%s%s", fd,
-	    tl.before, tl.after, tl.unread, tl.linger0 ? "0" : "off", tl.kernel,
+	/* bytes still to deliver: a FIN waits behind them */
+	unacked[0] = '\0';
+	if (tl.unacked > 0)
+		snprintf(unacked, sizeof unacked, " unacked=%ld", tl.unacked);
+	logat(tl.t, id, EV_CLOSE, "fd=%d holders=%d->%d unread=%d%s linger=%s%s%s%s%s%s", fd,
+	    tl.before, tl.after, tl.unread, unacked, linger_field(&tl, linger, sizeof linger),
+	    tl.kernel,
 	    tl.state ? " state=" : "", tl.state ? tl.state : "", keep ? " keep=" : "",
 	    keep ? keep : "");
 	return r;

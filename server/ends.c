@@ -109,6 +109,26 @@ end_abort(struct conn *c)
 	close_copy(c);
 }
 
+/*
+ * SO_LINGER {1, S}, S the --end-wait in seconds (at least 1): the last
+ * close waits until the peer has acknowledged the FIN, and so every byte
+ * before it, or until S seconds have passed. Only the last close: a close
+ * that leaves the socket held returns at once.
+ */
+static void
+end_linger(struct conn *c)
+{
+	struct linger l = { 1, (int)((opt.end_wait + 999) / 1000) };
+
+	if (l.l_linger == 0)
+		l.l_linger = 1;
+	if (setsockopt(c->fd, SOL_SOCKET, SOCK_LINGER_SECONDS, &l, sizeof l) == -1)
+		logev(c->id, EV_LINGER, "fd=%d err=%s", c->fd, errname(errno));
+	else
+		logev(c->id, EV_LINGER, "fd=%d onoff=1 secs=%d", c->fd, l.l_linger);
+	close_copy(c);
+}
+
 static void
 end_lingering(struct conn *c)
 {
@@ -157,6 +177,8 @@ const struct end ends[] = {
 	{ "shutdown-rdwr", "shutdown(fd, SHUT_RDWR), read, wait, read, close",
 	    end_shutdown_rdwr },
 	{ "abort", "SO_LINGER {1, 0}, then close(fd): RST at the last close", end_abort },
+	{ "linger", "SO_LINGER {1, the wait in s}: the last close waits for the ACK",
+	    end_linger },
 	{ "lingering", "shutdown(SHUT_WR), read until EOF (at most the wait), close",
 	    end_lingering },
 	{ "leak", "never close(fd): CLOSE_WAIT until the worker exits", end_leak },

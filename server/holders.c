@@ -234,6 +234,7 @@ holders_close(int slot, int who, int fd, struct tally *tl)
 	tl->before = holders_count(slot);
 	tl->t = now_ns();
 	r = close(fd);
+	tl->returned = now_ns();
 	tl->err = r == -1 ? errno : 0;
 	atomic_store(&slots[slot].pid[who], 0);
 	tl->after = holders_count(slot);

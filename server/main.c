@@ -117,7 +117,8 @@ help(void)
 	for (e = ends; e->name; e++)
 		printf("      %-14s%s\n", e->name, e->help);
 	printf("  --end-wait MS       how long --end shutdown-rd, shutdown-rdwr and dup\n"
-	    "                      wait, and lingering waits at most (1000)\n"
+	    "                      wait, and lingering waits at most; linger's\n"
+	    "                      SO_LINGER, rounded up to seconds (1000)\n"
 	    "  --spawn CMD         worker runs CMD with /bin/sh -c on taking a\n"
 	    "                      connection, before reading; the helper inherits it\n"
 	    "                      as descriptor $CLOSELAB_FD\n"

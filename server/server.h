@@ -196,7 +196,10 @@ struct tally {
 	int err;		/* errno of a failed close, or 0 */
 	void (*look)(int fd, struct tally *tl);
 	void (*looked)(struct tally *tl);
-	int unread, linger0;
+	int64_t returned;	/* when close() returned */
+	int unread;
+	long unacked;		/* bytes the peer has not acknowledged, or -1 */
+	int linger;		/* SO_LINGER's seconds, or -1: off */
 	const char *state;
 	unsigned long sock;	/* the socket, by inode: the kernel's holders of it */
 	char kernel[240];	/* " kernel=A,B->A", or "" */

@@ -95,6 +95,9 @@ usage_error() {
 	usage_error "$CLIENT" "--then must be shutdown, close, abort or none, not 'slam'" --port 1 --then slam
 	usage_error "$CLIENT" "--timeout needs a number from 1 to 3600000, not '0'" --port 1 --timeout 0
 	usage_error "$CLIENT" "--interval needs a number from 0 to 3600000, not 'x'" --port 1 --interval x
+	usage_error "$CLIENT" "--send-bytes needs a number from 1 to 1048576, not '0'" --port 1 --send-bytes 0
+	usage_error "$CLIENT" "--rcvbuf needs a number from 1 to 1048576, not '2097152'" --port 1 --rcvbuf 2097152
+	usage_error "$CLIENT" "--read-after needs a number from 0 to 3600000, not '-1'" --port 1 --read-after -1
 }
 
 @test "client: a refused connection is a runtime error" {

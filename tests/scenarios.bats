@@ -37,9 +37,10 @@ linux_only() {
 @test "the catalogue lists every scenario, and an unknown name is refused" {
 	run sh "$TOP/demo/demo.sh" list
 	assert_success || mistake "demo.sh list failed"
-	assert_equal "${#lines[@]}" 19 ||
-	    mistake "demo.sh list did not list the 19 scenarios, one a line"
-	for name in orderly-release close-before-echo abort lingering leak dup fork-forgets-close \
+	assert_equal "${#lines[@]}" 21 ||
+	    mistake "demo.sh list did not list the 21 scenarios, one a line"
+	for name in orderly-release close-before-echo abort lingering linger-acked linger-timeout \
+	    leak dup fork-forgets-close \
 	    child-shutdown diagnose; do
 		assert_line --regexp "^$name " || mistake "demo.sh list did not list the scenario $name"
 	done
@@ -281,6 +282,50 @@ linux_only() {
 	    mistake "not the lingering close's order: the shutdown (the client's EOF), the drain, the client's FIN, then the close"
 	run has_event "$CLOG" ev=rst
 	assert_failure || mistake "the client saw a reset, which the lingering close must not send"
+}
+
+# lingered LINGER: the last close's line, with SO_LINGER {1, LINGER}, a
+# queue the client had not acknowledged, and how long it took: sets CLOSE_T
+# (ns) and WAITED_MS (whole ms)
+lingered() {
+	local line
+	line=$(event "$SLOG" ev=close holders=1-\>0 linger="$1") ||
+	    mistake "the last close was not logged with SO_LINGER {1, $1} ('holders=1->0 linger=$1')"
+	[ "$(field "$line" unacked)" -gt 0 ] ||
+	    mistake "the last close found no byte unacknowledged in the send queue (no unacked=): the client's window did not fill"
+	CLOSE_T=$(field "$line" t)
+	WAITED_MS=$(field "$line" waited)
+	WAITED_MS=${WAITED_MS%.*}
+}
+
+@test "linger-acked: the last close waits until the client's kernel has acknowledged the FIN" {
+	linux_only
+	scenario linger-acked
+	[[ $RESULT == "result end=eof "*" sent=8192 received=8192" ]] ||
+	    mistake "the client did not get its 8192 bytes back and EOF: '$RESULT'"
+	lingered $((10 * STEP_MS / 1000))
+	read=$(t_of "$CLOG" ev=read) || mistake "the client logged no read"
+	((CLOSE_T + WAITED_MS * MS + MS >= read)) ||
+	    mistake "the close returned after $WAITED_MS ms, before the client read anything: it did not wait for the acknowledgment"
+	((WAITED_MS < 10 * STEP_MS)) ||
+	    mistake "the close took $WAITED_MS ms, its whole linger, though the client read long before it ran out"
+	run has_event "$CLOG" ev=rst
+	assert_failure || mistake "the client saw a reset: a linger of S > 0 sends none"
+}
+
+@test "linger-timeout: the close returns when the linger runs out, and the client still gets every byte" {
+	linux_only
+	scenario linger-timeout
+	[[ $RESULT == "result end=eof "*" sent=8192 received=8192" ]] ||
+	    mistake "the client did not get its 8192 bytes back and EOF, though Linux sends on after the linger: '$RESULT'"
+	lingered 1
+	((WAITED_MS >= 1000)) ||
+	    mistake "the close took $WAITED_MS ms: it returned before its linger of 1 s ran out"
+	read=$(t_of "$CLOG" ev=read) || mistake "the client logged no read"
+	((CLOSE_T + WAITED_MS * MS < read)) ||
+	    mistake "the client read before the close returned: the linger did not run out first"
+	run has_event "$CLOG" ev=rst
+	assert_failure || mistake "the client saw a reset: when the linger runs out, Linux sends on"
 }
 
 @test "leak: CLOSE_WAIT on the server, FIN_WAIT2 on the client, until the worker exits" {

@@ -72,6 +72,22 @@ function in_flight(    kh) {
 	return passed_to() != "" && split(log_get("kernel"), kh, "->") == 2 && kh[2] == ""
 }
 
+# A close with SO_LINGER {1, S}: whether it waited, how long, and why it
+# returned (last: it dropped the last holder).
+function lingered(last,    s, w) {
+	s = log_get("linger")
+	if (s == "" || s == "off" || s == "0")
+		return ""
+	if (!last)
+		return "; it returns at once: only the last close waits (SO_LINGER " s " s)"
+	w = log_get("waited")
+	if (w + 0 >= s * 1000)
+		return "; it returned after SO_LINGER's " s " s (" w " ms), the FIN not yet " \
+		    "acknowledged: the kernel sends on, without the process"
+	return "; it returned after " w " ms, once the peer had acknowledged the FIN " \
+	    "(SO_LINGER " s " s)"
+}
+
 # What a close of the server's did, in words: sent, what log_sends() said it sent.
 function server_close(c, sent,    h, hh, b, why) {
 	h = log_get("holders")
@@ -86,7 +102,8 @@ function server_close(c, sent,    h, hh, b, why) {
 	else
 		b = "close() fd " log_get("fd")
 	if (sent == "F")
-		return b ", holders " h ": last holder, FIN"
+		return b ", holders " h ": last holder, FIN" (log_got("unacked") ? ", queued behind " \
+		    log_get("unacked") " bytes the peer has not acknowledged" : "") lingered(1)
 	if (sent == "R") {
 		why = log_get("linger") == "0" ? "SO_LINGER 0" : log_get("unread") " bytes unread"
 		return b ", holders " h ": last holder, RST (" why ")"
@@ -95,7 +112,7 @@ function server_close(c, sent,    h, hh, b, why) {
 		return b ", holders " h ": nothing is sent, the copy passed to worker " passed_to() \
 		    " still holds it" (in_flight() ? ", in flight: no process has it yet" : "")
 	if (hh[2] > 0)
-		return b ", holders " h ": nothing is sent, " others(hh[2])
+		return b ", holders " h ": nothing is sent, " others(hh[2]) lingered(0)
 	if (c in log_reset)
 		return b ", holders " h ": nothing is sent, the connection was reset"
 	if (log_get("state") == "CLOSE")
@@ -149,7 +166,9 @@ function say(r, ev, c,    h, e, sent) {
 		    " ms: --idle-timeout ends it"
 	if (ev == "linger")
 		return e != "" ? "SO_LINGER fails: " e \
-		    : "set SO_LINGER {1, 0}: the last close will send RST"
+		    : log_get("secs") == "0" ? "set SO_LINGER {1, 0}: the last close will send RST" \
+		    : "set SO_LINGER {1, " log_get("secs") "}: the last close will wait up to " \
+		    log_get("secs") " s for the peer's ACK"
 	if (ev == "leak")
 		return "never closes fd " log_get("fd") ": CLOSE_WAIT stays"
 	if (ev == "dup")

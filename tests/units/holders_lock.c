@@ -97,7 +97,8 @@ static void
 look_nowhere(int fd, struct tally *tl)
 {
 	(void)fd;
-	tl->unread = tl->linger0 = 0;
+	tl->unread = 0;
+	tl->linger = -1;
 	tl->state = NULL;
 }
 
