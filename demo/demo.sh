@@ -26,11 +26,14 @@ scenarios=2	# the headline's
 # the article's experiments: how long the server waits before each echo (the
 # tests take a longer wait, so that a loaded machine cannot reorder them)
 reply_delay=${REPLY_DELAY:-250}
-# the half-closing and unread scenarios' step: the worker ends one step after
-# it takes the connection (the parent, keeping nothing, has let go by then),
-# the client writes again or ends two steps after its first write; and the
-# helper of the spawn scenarios lives three steps (the tests take a longer
-# step, for the same reason)
+# the demo's step, which every wait is a number of: the parent's keep is
+# five steps (three with the abort); the worker of the half-closing and
+# unread scenarios ends one step after it takes the connection (the parent,
+# keeping nothing, has let go by then); the client writes again three steps
+# after its first write (or ends two after it), two steps before the
+# worker's second read; the spawn scenarios' helper lives three steps. The
+# tests take steps of a second, so that a loaded machine's delays cannot
+# reorder them.
 step=${STEP_MS:-100}
 helper="sleep $((3 * step / 1000)).$(printf '%03d' $((3 * step % 1000)))"
 
@@ -62,16 +65,16 @@ scenario() {
 	case $1 in
 	close-while-held)
 		title="worker close()s, parent keeps its copy: EOF waits"
-		sargs="--parent-keeps 500 --end close"
+		sargs="--parent-keeps $((5 * step)) --end close"
 		cargs="--send hello"
 		look="The worker's close() sends nothing: the parent still holds the socket.
-The FIN leaves at the parent's close, 500 ms later, and only then the EOF." ;;
+The FIN leaves at the parent's close, $((5 * step)) ms later, and only then the EOF." ;;
 	shutdown-while-held)
 		title="worker calls shutdown(SHUT_WR), parent keeps: EOF at once"
-		sargs="--parent-keeps 500 --end shutdown"
+		sargs="--parent-keeps $((5 * step)) --end shutdown"
 		cargs="--send hello"
 		look="shutdown(SHUT_WR) sends the FIN whoever else holds the socket: the
-client's EOF comes at once, about 500 ms before the parent lets go." ;;
+client's EOF comes at once, about $((5 * step)) ms before the parent lets go." ;;
 	orderly-release)
 		title="the article's experiment 1: half-close, both echoes, EOF"
 		sargs="--reply-delay $reply_delay"
@@ -89,15 +92,15 @@ worker the data already queued, and its next write fails with EPIPE
 (a reset in CLOSE_WAIT is reported as EPIPE, not ECONNRESET)." ;;
 	shutdown-rd)
 		title="shutdown(SHUT_RD): nothing sent; Linux still takes data"
-		sargs="--reads discard --end-after $step --end shutdown-rd --end-wait $((2 * step))"
-		cargs="--send one --interval $((2 * step)) --send two --after $((2 * step))"
+		sargs="--reads discard --end-after $step --end shutdown-rd --end-wait $((4 * step))"
+		cargs="--send one --interval $((3 * step)) --send two --after $((2 * step))"
 		look="shutdown(SHUT_RD) sends no segment. The next read() returns 0 at once,
 yet on Linux the data the client sends afterwards is still queued and read
 (BSDs discard it). The close then sends the FIN." ;;
 	shutdown-rdwr)
 		title="shutdown(SHUT_RDWR): FIN at once; later data gets RST"
-		sargs="--reads discard --end-after $step --end shutdown-rdwr --end-wait $((2 * step))"
-		cargs="--send one --interval $((2 * step)) --send two --after $((2 * step))"
+		sargs="--reads discard --end-after $step --end shutdown-rdwr --end-wait $((4 * step))"
+		cargs="--send one --interval $((3 * step)) --send two --after $((2 * step))"
 		look="SHUT_RDWR sends the FIN like SHUT_WR: the client's EOF comes at once. When
 the client's next data arrives, Linux answers it with RST, since nobody will
 ever read it: the worker's next read() fails with ECONNRESET." ;;
@@ -111,10 +114,10 @@ two race: whichever is last sends the RST (named above, for this run), and
 the client's read() fails with ECONNRESET (exit 3) instead of seeing EOF." ;;
 	abort-while-held)
 		title="SO_LINGER {1, 0} while held: RST at the parent's close"
-		sargs="--end abort --parent-keeps 300"
+		sargs="--end abort --parent-keeps $((3 * step))"
 		cargs="--send hello"
 		look="The worker sets SO_LINGER {1, 0} and close()s, but the parent still holds
-the socket: nothing is sent. The parent's close, 300 ms later, is the last,
+the socket: nothing is sent. The parent's close, $((3 * step)) ms later, is the last,
 and sends the RST the worker asked for." ;;
 	client-abort)
 		title="the client aborts: the worker finds the connection reset"
@@ -147,7 +150,7 @@ the client has not read yet. Compare unread-close." ;;
 	linger-acked)
 		title="SO_LINGER {1, S}: the last close waits until the peer acknowledges"
 		sargs="--end-after $step --end linger --end-wait $((10 * step))"
-		cargs="--send-bytes 8192 --rcvbuf 4096 --read-after $((3 * step))"
+		cargs="--send-bytes 65536 --rcvbuf 2048 --read-after $((3 * step))"
 		look="The echo fills the client's small receive window, and what is left of it
 waits in the server's send queue (unacked= on the close line). With
 SO_LINGER {1, S} the last close() blocks until the peer has acknowledged
@@ -157,7 +160,7 @@ last close waits: one that leaves the socket held returns at once." ;;
 	linger-timeout)
 		title="SO_LINGER {1, 1}: the linger runs out, and Linux sends on"
 		sargs="--end-after $step --end linger --end-wait 1000"
-		cargs="--send-bytes 8192 --rcvbuf 4096 --read-after $((1000 + 3 * step))"
+		cargs="--send-bytes 65536 --rcvbuf 2048 --read-after $((1000 + 3 * step))"
 		look="The same, but the client reads only after the linger's one second. The
 close() returns when it runs out, the data and the FIN still in the send
 queue. Linux neither resets the connection nor drops them: the kernel, on
@@ -167,7 +170,7 @@ connection lives. Compare abort, SO_LINGER {1, 0}." ;;
 	leak)
 		title="the worker never closes: CLOSE_WAIT and FIN_WAIT2 remain"
 		sargs="--end leak"
-		cargs="--send hello --timeout 500"
+		cargs="--send hello --timeout $((5 * step))"
 		until='ev=leak'
 		inspect=show_states
 		look="The client's FIN was acknowledged, but the server never answers with its
@@ -200,7 +203,7 @@ sends nothing; closing the second, 200 ms later, sends the FIN." ;;
 	fork-forgets-close)
 		title="the fork server whose parent never closes: CLOSE_WAIT until it exits"
 		sargs="--model fork --parent-keeps never --end close"
-		cargs="--send hello --timeout 500"
+		cargs="--send hello --timeout $((5 * step))"
 		until='role=worker ev=close'
 		inspect=show_holders
 		look="The classic fork server with its classic mistake: the parent never calls
@@ -211,7 +214,7 @@ gives up (exit 4). Only the parent's exit, at the server's stop, sends the
 FIN, and until then the parent keeps one descriptor for every connection." ;;
 	child-shutdown)
 		title="a forked child's shutdown() ends the parent's connection too"
-		sargs="--model fork --parent-keeps 500 --end shutdown"
+		sargs="--model fork --parent-keeps $((5 * step)) --end shutdown"
 		cargs="--send hello"
 		look="The child calls shutdown(SHUT_WR): the FIN leaves at once, though the
 parent still holds the socket. shutdown() acts on the socket that parent
@@ -403,7 +406,7 @@ closelab demo: when does the client see EOF, if two processes hold the socket?
 
 The server's parent accept()s the connection and passes it to a worker over
 a UNIX socket (SCM_RIGHTS): both processes now hold the same socket
-("holders 2"). The parent keeps its copy for 500 ms. The client sends
+("holders 2"). The parent keeps its copy for $((5 * step)) ms. The client sends
 "hello", calls shutdown(SHUT_WR), and waits for the server's EOF (its FIN).
 Each timeline has a lane for each process (* marks its event) and one for
 the wire, where the segments are numbered as in the article's captures:

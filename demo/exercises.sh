@@ -17,8 +17,9 @@ check_1() {
 	    miss "with close(), the parent's close after the worker's, at the end of its keep (keep=timer), was not the last holder's (holders=1->0), the one that sends the FIN" || return
 	kept=$(elapsed "$(at role=parent ev=handoff)" "$p") ||
 	    miss "with close(), the parent's handoff of the connection is not in the log" || return
-	ge "$kept" 500 ||
-	    miss "with close(), the parent let go of its copy $kept ms after the handoff, before its 500 ms keep ran out" || return
+	# the keep is five of the demo's steps (STEP_MS, 100)
+	ge "$kept" $((5 * ${STEP_MS:-100})) ||
+	    miss "with close(), the parent let go of its copy $kept ms after the handoff, before its $((5 * ${STEP_MS:-100})) ms keep ran out" || return
 	f=$(first_sent server F) ||
 	    miss "with close(), no FIN reached the client (no <-F. segment as root, no last close that sends it without)" || return
 	ge "$f" "$p" ||
@@ -45,8 +46,8 @@ check_1() {
 	shutdown_ms=$(echo "$verdict" | sed -n 's/.*with shutdown(SHUT_WR) it came after \([0-9.]*\) ms.*/\1/p')
 	{ [ -n "$close_ms" ] && [ -n "$shutdown_ms" ]; } ||
 	    miss "the verdict at the end did not give both EOF times" || return
-	ge "$close_ms" 500 ||
-	    miss "the verdict's EOF with close() came after $close_ms ms, before the parent's 500 ms" || return
+	ge "$close_ms" $((5 * ${STEP_MS:-100})) ||
+	    miss "the verdict's EOF with close() came after $close_ms ms, before the parent's $((5 * ${STEP_MS:-100})) ms" || return
 	lt "$shutdown_ms" "$close_ms" ||
 	    miss "the verdict's EOF with shutdown() ($shutdown_ms ms) was not earlier than with close() ($close_ms ms)"
 }
@@ -170,8 +171,8 @@ check_6() {
 	    miss "the parent's close at the end of its keep was not the last holder's on a socket with linger=0 (no ev=close keep=timer holders=1->0 linger=0 of the parent)" || return
 	kept=$(elapsed "$(at role=parent ev=handoff)" "$p") ||
 	    miss "the parent's handoff of the connection is not in the log" || return
-	ge "$kept" 300 ||
-	    miss "the parent let go of its copy $kept ms after the handoff, before its 300 ms keep ran out" || return
+	ge "$kept" $((3 * ${STEP_MS:-100})) ||
+	    miss "the parent let go of its copy $kept ms after the handoff, before its $((3 * ${STEP_MS:-100})) ms keep ran out" || return
 	! logged role=parent ev=linger ||
 	    miss "the parent set SO_LINGER itself (an ev=linger line of the parent)" || return
 	{ r=$(first_sent server R) && ge "$r" "$p"; } ||
@@ -204,8 +205,8 @@ check_7() {
 		fi
 		return
 	fi
-	c=$(at role=client ev=timeout ms=500) ||
-	    miss "the client did not give up after 500 ms without EOF (no ev=timeout ms=500 of the client)" || return
+	c=$(at role=client ev=timeout ms=$((5 * ${STEP_MS:-100}))) ||
+	    miss "the client did not give up after $((5 * ${STEP_MS:-100})) ms without EOF (no ev=timeout ms=$((5 * ${STEP_MS:-100})) of the client)" || return
 	case $(result) in
 	'end=timeout '*'(exit status 4)') ;;
 	*) miss "the client's last line was not 'client: result end=timeout ... (exit status 4)' but 'client: result $(result)'"; return ;;
@@ -386,8 +387,8 @@ check_13() {
 	    'BEGIN { exit !(l + w + 1 >= r && w < 10 * s) }' ||
 	    miss "in linger-acked, the close returned after $waited ms: not once the client had read, at $r ms, within its linger" || return
 	case $(result) in
-	'end=eof '*' received=8192 '*) ;;
-	*) miss "in linger-acked, the client's last line was 'client: result $(result)', not EOF with its 8192 bytes"; return ;;
+	'end=eof '*' received=65536 '*) ;;
+	*) miss "in linger-acked, the client's last line was 'client: result $(result)', not EOF with its 65536 bytes"; return ;;
 	esac
 	scene linger-timeout || return
 	lingered 1 || return
@@ -397,7 +398,7 @@ check_13() {
 	! logged role=client ev=rst ||
 	    miss "in linger-timeout, the client's connection was reset: Linux sends on after the linger" || return
 	case $(result) in
-	'end=eof '*' received=8192 '*) ;;
-	*) miss "in linger-timeout, the client's last line was 'client: result $(result)', not EOF with all its 8192 bytes" ;;
+	'end=eof '*' received=65536 '*) ;;
+	*) miss "in linger-timeout, the client's last line was 'client: result $(result)', not EOF with all its 65536 bytes" ;;
 	esac
 }

@@ -230,17 +230,21 @@ graded_run() {
 # left_behind GRADES: the processes of the uids that a grading run's
 # sandboxes ran as (graded_uids) that are still there; but those of
 # another grading run (a suite of another tree's), which took a uid once
-# this one let it go: they are in that run's cgroup
+# this one let it go: they are in that run's cgroup. A process that is gone
+# by the time its cgroup is read was not left behind (another run's, ending).
 left_behind() {
-	local run u p
+	local run u p cgroup cmd
 	run=$(graded_run "$1")
 	for u in $(graded_uids "$1"); do
 		for p in $(pgrep -u "$u"); do
-			if grep -q 'closelab-grade\.run\.' "/proc/$p/cgroup" 2>/dev/null &&
-			    ! grep -qF "closelab-grade.$run." "/proc/$p/cgroup" 2>/dev/null; then
+			if ! cgroup=$(cat "/proc/$p/cgroup" 2>/dev/null) ||
+			    ! cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline"); then
 				continue
 			fi
-			echo "$p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+			if [[ $cgroup == *closelab-grade.run.* && $cgroup != *"closelab-grade.$run."* ]]; then
+				continue
+			fi
+			echo "$p $cmd"
 		done
 	done
 }

@@ -2,7 +2,9 @@
 # bin/timeline --html: the page opened in a real browser (Debian's chromium,
 # driven by playwright-core through tests/browser/timeline.cjs), and what it
 # drew checked against the log: make demo's shutdown-while-held, where the
-# worker's shutdown sends the FIN and the parent keeps its copy 500 ms.
+# worker's shutdown sends the FIN and the parent keeps its copy five of the
+# demo's steps (STEP_MS: 1000 here, as in scenarios.bats, so that a loaded
+# machine's worker closes within the keep).
 
 load test_helper
 
@@ -38,7 +40,7 @@ drawn() {
 setup_file() {
 	export DEMO_LOGS=$BATS_FILE_TMPDIR/logs PAGE=$BATS_FILE_TMPDIR/shutdown-while-held.html
 	mkdir -p "$DEMO_LOGS"
-	sh "$TOP/demo/demo.sh" --logs "$DEMO_LOGS" --html "$PAGE" shutdown-while-held \
+	STEP_MS=1000 sh "$TOP/demo/demo.sh" --logs "$DEMO_LOGS" --html "$PAGE" shutdown-while-held \
 	    >"$BATS_FILE_TMPDIR/demo.out" 2>&1 3>&- || :
 }
 
@@ -62,9 +64,9 @@ print(len(fins), fins[0]["pid"], fins[0]["x"] == lane.get(fins[0]["pid"]))' "$ou
 	browser
 	need_python
 	drawn "$PAGE"
-	# (the parent's 500 ms keep is the longest wait where the machine is
-	# quiet; under load the worker's close may come within it. A row's y is
-	# a whole pixel: a gap may be drawn a pixel off)
+	# (the parent's keep is the longest wait; under load the worker's close
+	# may come within it. A row's y is a whole pixel: a gap may be drawn a
+	# pixel off)
 	run python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])
