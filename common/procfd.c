@@ -1,7 +1,8 @@
 /*
  * procfd.c: which processes hold each socket. /proc/PID/stat gives the
  * parent, the command name and the start time of every process;
- * /proc/PID/fd the descriptors, whose links read "socket:[INODE]", and
+ * /proc/PID/fd the descriptors, whose links read "socket:[INODE]" (those
+ * whose link grants nothing are O_PATH: they hold no reference), and
  * /proc/PID/task/TID/fd those of a thread whose table is its own
  * (unshare(CLONE_FILES): kcmp() tells, where the kernel has it);
  * /proc/PID/exe the program; and, only when asked for, /proc/PID/fdinfo/FD
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
@@ -197,6 +199,21 @@ wanted(const struct scan *s, unsigned long inode)
 }
 
 /*
+ * Whether descriptor name of the fd directory dir refers to its file. The
+ * link's mode is the descriptor's access: none for O_PATH, which opening
+ * /proc/PID/fd/N can make of any socket, and which holds no reference to
+ * the socket open: closing the others ends it (fs/proc/fd.c,
+ * tid_fd_update_inode()). Gone: no longer held.
+ */
+static int
+referring(int dir, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & 0777) != 0;
+}
+
+/*
  * Record the wanted sockets that process pid (a directory name in /proc)
  * holds; the number found, or -1 if they cannot be read.
  */
@@ -229,7 +246,7 @@ scan_fds(struct scan *s, const char *pid)
 			continue;
 		link[n] = '\0';
 		inode = strtoul(link + 8, &end, 10);
-		if (*end != ']' || !wanted(s, inode))
+		if (*end != ']' || !wanted(s, inode) || !referring(dir, e->d_name))
 			continue;
 		if (grow(&t->holders, t->nholders, &s->holdcap, sizeof *t->holders) == -1) {
 			found = -1;

@@ -70,6 +70,7 @@ static const char
     M_RST[] = "the connection ended with a reset (RST), not a FIN",
     M_NO_HANDOFF[] = "no other process than the parent held the connection: the parent must hand it to a worker or a child",
     M_PARENT_SERVED[] = "the echo stopped while the parent was stopped: the parent served the connection itself, though another process held it too",
+    M_STANDIN[] = "the parent echoed while the process that held the connection beside it was stopped: the parent served the connection itself, another process standing in only while it was stopped",
     M_NO_KEEP[] = "the kernel showed the parent without its copy of the socket during its keep: it must close it only --parent-keeps MS after the handoff",
     M_PARENT_NEVER[] = "the parent never closed its copy of the socket: with --parent-keeps MS it must close it MS ms after the handoff",
     M_WORKER_HELD[] = "the worker still held its copy after the client's EOF: with --end close it must close() it then",
@@ -79,6 +80,7 @@ static const char
     M_NEVER_ENDED[] = "with --parent-keeps never the connection still ended: the parent must keep its copy until it exits",
     M_NEVER_LET_GO[] = "with --parent-keeps never the parent let go of its copy: it must keep it until it exits",
     M_KEEP_LONG[] = "the FIN came long after --parent-keeps MS had passed: the parent must close its copy MS ms after the handoff, not later",
+    M_UNTIMED[] = "the judge's looks at the server's processes took too long to time the parent's keep: its threads and descriptors by the hundred made each look slow",
     M_UNSTOPPED[] = "the parent did not stay stopped while the grader had it stopped (SIGSTOP): a process of the server continued it, so what the parent did cannot be told from what another did",
     M_HIDDEN[] = "after the client's EOF no process held the socket, yet no FIN came: a copy was kept out of every descriptor table (in a message in flight), and the FIN waited for it",
     M_NOT_PREFORK[] = "the connections were not served by workers forked before them (pre-forking was asked for)",
@@ -399,6 +401,10 @@ holders(unsigned long inode, pid_t *pids, int max)
 	h = procfd_holders(t, inode, &n);
 	live_tasks(parent, &family);
 	for (size_t i = 0; i < n && k < max; i++) {
+		/* by pid (procfd_holders() sorts them): a process's descriptors
+		 * once, however many it holds the socket under */
+		if (i > 0 && h[i].pid == h[i - 1].pid)
+			continue;
 		pid = is_parent(h[i].pid, &family) ? parent : h[i].pid;
 		if (!holds(pids, k, pid))
 			pids[k++] = pid;
@@ -766,6 +772,19 @@ keep_ns(void)
 }
 
 /*
+ * The earliest moment a parent that kept c's copy for times the keep may
+ * let go: the connect plus that, less KEEP_SLACK_MS, for a timer that
+ * counts whole milliseconds lets go up to one early (the fifth review's
+ * correct answer, by other hands, let go 0.3 ms early).
+ */
+enum { KEEP_SLACK_MS = 10 };
+static int64_t
+kept_until(const struct conn *c, int times)
+{
+	return c->t_connect + times * keep_ns() - (int64_t)KEEP_SLACK_MS * 1000000;
+}
+
+/*
  * Whether process pid is stopped: each of its threads in state T, but those
  * that have ended (a leader gone with pthread_exit()), from /proc.
  */
@@ -802,43 +821,87 @@ stopped(pid_t pid)
 /* The parent and its twins (is_parent()), stopped by halt_parent(). */
 static pid_t halted[MAXPROCS];
 static int nhalted;
-static long long halted_switches;
+
+/* A live thread of a process halted, and how often it has been switched out. */
+struct switched {
+	pid_t tid;
+	long long n;
+};
+static struct switched at_halt[MAXPROCS], now_seen[MAXPROCS];
+static int nat_halt;
 
 /*
- * How often the threads of the processes halted have been switched out,
- * from /proc (voluntary and not): once they are stopped, it changes only
- * if one of them ran, continued by a process of the server's (SIGCONT).
+ * Each live thread of the processes halted, and how often it has been
+ * switched out (voluntary and not), from /proc, into s[MAXPROCS]: how many.
+ * Once they are stopped, no count changes and no thread comes or goes,
+ * unless one of them ran, continued by a process of the server's (SIGCONT):
+ * a thread that ran and ended, or a new one, changes the list (the fifth
+ * review's parent swapped a thread that had run for a new one, its count
+ * made up to the sum of the old).
  */
-static long long
-switches(void)
+static int
+switches(struct switched *s)
 {
 	char path[320], line[128];
-	long long sum = 0, v;
+	long long v;
 	struct tasks t;
+	int n = 0;
 	FILE *f;
 
 	for (int i = 0; i < nhalted; i++) {
 		live_tasks(halted[i], &t);
-		for (int j = 0; j < t.n; j++) {
+		for (int j = 0; j < t.n && n < MAXPROCS; j++) {
 			snprintf(path, sizeof path, "/proc/%ld/task/%ld/status", (long)halted[i],
 			    (long)t.tid[j]);
 			if (!(f = fopen(path, "re")))
 				continue;
+			s[n] = (struct switched){ t.tid[j], 0 };
 			while (fgets(line, sizeof line, f))
 				if (sscanf(line, "voluntary_ctxt_switches: %lld", &v) == 1 ||
 				    sscanf(line, "nonvoluntary_ctxt_switches: %lld", &v) == 1)
-					sum += v;
+					s[n].n += v;
 			fclose(f);
+			n++;
 		}
 	}
-	return sum;
+	return n;
 }
 
-/* Whether the processes halted stayed stopped since halt_parent(): none of them ran. */
+/* Whether the lists of switches() a[na] and b[nb] are the same threads, each switched as often. */
+static int
+same_switches(const struct switched *a, int na, const struct switched *b, int nb)
+{
+	if (na != nb)
+		return 0;
+	for (int i = 0; i < na; i++)
+		if (a[i].tid != b[i].tid || a[i].n != b[i].n)
+			return 0;
+	return 1;
+}
+
+/*
+ * Whether the processes halted stayed stopped since halt_parent(): none of
+ * them ran, and no other process shares the parent's descriptor table (a
+ * twin made since, which the stop did not reach).
+ */
 static int
 still_halted(void)
 {
-	return switches() == halted_switches;
+	struct tasks family;
+	int n;
+
+	if (!same_switches(at_halt, nat_halt, now_seen, switches(now_seen)))
+		return 0;
+	n = scan();
+	live_tasks(parent, &family);
+	for (int i = 0; i < n; i++) {
+		int known = 0;
+		for (int j = 0; j < nhalted && !known; j++)
+			known = procs[i].pid == halted[j];
+		if (!known && is_parent(procs[i].pid, &family))
+			return 0;
+	}
+	return 1;
 }
 
 /*
@@ -869,13 +932,14 @@ halt_parent(void)
 			break;
 		sleep_ms(1);
 	}
-	/* the count, once a thread that has just stopped is switched out too */
-	for (halted_switches = switches(); all && ms_until(dl) > 0;) {
-		long long now;
+	/* the counts, once a thread that has just stopped is switched out too */
+	for (nat_halt = switches(at_halt); all && ms_until(dl) > 0;) {
+		int n;
 		sleep_ms(1);
-		if ((now = switches()) == halted_switches)
+		if (same_switches(at_halt, nat_halt, now_seen, n = switches(now_seen)))
 			break;
-		halted_switches = now;
+		memcpy(at_halt, now_seen, (size_t)n * sizeof *now_seen);
+		nat_halt = n;
 	}
 	for (int i = 0; i < nhalted && all; i++)
 		all = stopped(halted[i]);
@@ -890,6 +954,18 @@ continue_parent(void)
 	nhalted = 0;
 }
 
+/* words no process of the server can know before it reads them: text, then 16 hex digits */
+static void
+random_words(char *buf, size_t len, const char *text)
+{
+	unsigned char r[8] = { 0 };
+
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+		die(EXIT_RUNTIME, "getrandom:");
+	snprintf(buf, len, "%s %02x%02x%02x%02x%02x%02x%02x%02x\n", text, r[0], r[1], r[2], r[3],
+	    r[4], r[5], r[6], r[7]);
+}
+
 /*
  * Whether another process than the parent serves c: with the parent
  * stopped (SIGSTOP, which no process can block or catch), a second
@@ -899,15 +975,10 @@ continue_parent(void)
 static int
 served_while_stopped(struct conn *c)
 {
-	char text[64];
-	unsigned char r[8] = { 0 };
+	char text[80];
 	int ok;
 
-	/* words no process of the server can know before it reads them */
-	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
-		die(EXIT_RUNTIME, "getrandom:");
-	snprintf(text, sizeof text, "closelab judge: while the parent is stopped %02x%02x%02x%02x%02x%02x%02x%02x\n",
-	    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+	random_words(text, sizeof text, "closelab judge: while the parent is stopped");
 	ok = halt_parent() && conn_send(c, text) == 0;
 
 	if (ok) {
@@ -919,6 +990,57 @@ served_while_stopped(struct conn *c)
 }
 
 /*
+ * The other half of the handoff: with every other process that holds c's
+ * socket stopped, and the parent running, a third message gets no echo
+ * for IDLE_MS (the parent does not serve it: the fifth review's stand-in
+ * echoed only while the parent was stopped), and its echo comes once they
+ * are continued: 1; 0 if its echo began while they were stopped; -1 if it
+ * never came whole. *other: one of them. Where none is left, or one would
+ * not stop, the parent cannot be told from it: 1, not judged so.
+ */
+enum { IDLE_MS = 300 };
+static int
+parent_idle(struct conn *c, pid_t *other)
+{
+	pid_t pids[16], others[16];
+	int64_t dl = deadline(wait_ms);
+	size_t before;
+	char text[80];
+	int n = holders(c->inode, pids, 16), k = 0, all, judgeable, idle;
+
+	for (int i = 0; i < n; i++)
+		if (pids[i] != parent)
+			others[k++] = pids[i];
+	if (k == 0)
+		return 1;
+	*other = others[0];
+	for (int i = 0; i < k; i++)
+		kill(others[i], SIGSTOP);
+	for (;;) {
+		all = 1;
+		for (int i = 0; i < k && all; i++)
+			all = stopped(others[i]);
+		if (all || ms_until(dl) == 0)
+			break;
+		sleep_ms(1);
+	}
+	random_words(text, sizeof text, "closelab judge: while the worker is stopped");
+	before = c->ngot;
+	judgeable = all && conn_send(c, text) == 0;
+	if (judgeable)
+		conn_wait(c, deadline(IDLE_MS), 0);
+	idle = c->ngot == before;
+	for (int i = 0; i < k; i++)
+		kill(others[i], SIGCONT);
+	if (!judgeable)
+		return 1;
+	if (!idle)
+		return 0;
+	conn_wait(c, deadline(wait_ms), 0);
+	return echoed(c) ? 1 : -1;
+}
+
+/*
  * Whether the kernel showed the parent without its copy before its keep
  * could have ended (the handoff comes after the connect): right after the
  * echo (parent_held), or at t (ns; 0: not seen).
@@ -926,26 +1048,38 @@ served_while_stopped(struct conn *c)
 static int
 let_go(const struct conn *c, int parent_held, int64_t t)
 {
-	int64_t end = c->t_connect + keep_ns();
+	int64_t end = kept_until(c, 1);
 
 	return (!parent_held && c->t_served < end) || (t && t < end);
 }
 
-/* When the parent was first seen without its copy of c's socket (ns), or 0 if not by dl. */
+/*
+ * When the parent let go of its copy of c's socket: after *held (ns), the
+ * start of the last look that showed it holding the socket, and before the
+ * end of the first that did not, which it returns; 0 if it still held it
+ * at dl. A look's time is that of the whole look: a server whose threads
+ * and descriptors make looks slow widens the span (the fifth review).
+ */
 static int64_t
-parent_lets_go(const struct conn *c, int64_t dl)
+parent_lets_go(const struct conn *c, int64_t dl, int64_t *held)
 {
 	pid_t pids[16];
+	int64_t start;
 	int n;
 
 	do {
+		start = now_ns();
 		n = holders(c->inode, pids, 16);
 		if (!holds(pids, n, parent))
 			return now_ns();
+		*held = start;
 		sleep_ms(2);
 	} while (ms_until(dl) > 0);
 	return 0;
 }
+
+/* How long a span parent_lets_go() may leave and still time the keep. */
+enum { SPAN_MS = 250 };
 
 /* Check 1, 3 and 5: --end shutdown with a keep. */
 static void
@@ -953,8 +1087,8 @@ run_shutdown(void)
 {
 	char list[64], words[160];
 	struct conn c;
-	pid_t worker = 0, pids[16];
-	int parent_held = 0, n, alone;
+	pid_t worker = 0, other = 0, pids[16];
+	int parent_held = 0, n, alone, idle = 1;
 
 	/* twice the close run's keep: a keep of the server's own cannot fit both */
 	if (!begin("shutdown", 2 * keep_ms, LISTENS))
@@ -976,9 +1110,17 @@ run_shutdown(void)
 			evidence(HANDOFF, "pid %ld held the connection, but with the parent (pid %ld) stopped no echo came in %ld ms",
 			    (long)worker, (long)parent, wait_ms);
 			judged(HANDOFF, M_PARENT_SERVED);
+		} else if ((idle = parent_idle(&c, &other)) == 0) {
+			evidence(HANDOFF, "with the parent (pid %ld) stopped the echo came, and with pid %ld stopped instead it came too, within %d ms",
+			    (long)parent, (long)other, IDLE_MS);
+			judged(HANDOFF, M_STANDIN);
+		} else if (idle == -1) {
+			evidence(HANDOFF, "with pid %ld stopped, then continued, the echo of a third message never came",
+			    (long)other);
+			judged(HANDOFF, M_NO_ECHO);
 		} else {
-			evidence(HANDOFF, "pid %ld held the connection, and the parent (pid %ld) %s; with the parent stopped, the echo still came",
-			    (long)worker, (long)parent, parent_held ? "too" : "no longer");
+			evidence(HANDOFF, "pid %ld held the connection, and the parent (pid %ld) %s; with the parent stopped, the echo still came, and with pid %ld stopped it waited",
+			    (long)worker, (long)parent, parent_held ? "too" : "no longer", (long)other);
 			judged(HANDOFF, NULL);
 		}
 		/*
@@ -1016,16 +1158,23 @@ run_shutdown(void)
 			judged(SHUTDOWN, M_SHUTDOWN_CLOSE);
 		else if (holds(pids, n, parent)) {
 			/* and it lets go when its keep ends: no sooner, nor twice as late */
-			let_go_at = parent_lets_go(&c, c.t_connect + 4 * keep_ns() + (int64_t)wait_ms * 1000000);
+			int64_t held = t;
+			let_go_at = parent_lets_go(&c, c.t_connect + 4 * keep_ns() + (int64_t)wait_ms * 1000000,
+			    &held);
 			if (!let_go_at) {
 				evidence(SHUTDOWN, "the parent still held it %.1f ms after the connect",
 				    ms(now_ns() - c.t_connect));
 				judged(SHUTDOWN, M_PARENT_NEVER);
 			} else {
-				evidence(SHUTDOWN, "the parent let go of it %.1f ms after the connect (a keep of %ld ms)",
-				    ms(let_go_at - c.t_connect), 2 * keep_ms);
-				judged(SHUTDOWN, let_go_at < c.t_connect + 2 * keep_ns() ? M_NO_KEEP :
-				    let_go_at >= c.t_connect + 4 * keep_ns() ? M_KEEP_LONG : NULL);
+				evidence(SHUTDOWN, "the parent let go of it %.1f to %.1f ms after the connect (a keep of %ld ms)",
+				    ms(held - c.t_connect), ms(let_go_at - c.t_connect), 2 * keep_ms);
+				/* too soon, too late, or a span too wide to tell across either bound */
+				int64_t long_at = c.t_connect + 4 * keep_ns();
+				int wide = let_go_at - held > (int64_t)SPAN_MS * 1000000;
+				judged(SHUTDOWN, let_go_at < kept_until(&c, 2) ? M_NO_KEEP :
+				    held >= long_at ? M_KEEP_LONG :
+				    wide && (held < kept_until(&c, 2) || let_go_at >= long_at) ? M_UNTIMED :
+				    NULL);
 			}
 		} else
 			judged(SHUTDOWN, let_go(&c, 0, c.t_end) ? M_NO_KEEP : M_LATE);
@@ -1155,8 +1304,8 @@ run_close(void)
 			judged(CLOSE_KEEP, M_WORKER_HELD);
 		else if (late)
 			judged(CLOSE_KEEP, M_HIDDEN);
-		else if (c.end == EOF_ && c.t_end < c.t_connect + keep_ns() &&
-		    (w.parent_alone || seen < c.t_connect + keep_ns()))
+		else if (c.end == EOF_ && c.t_end < kept_until(&c, 1) &&
+		    (w.parent_alone || seen < kept_until(&c, 1)))
 			/*
 			 * the FIN came before the keep could be over, and the parent
 			 * held it last, or was seen without it before then: whoever
@@ -1180,6 +1329,37 @@ run_close(void)
 	}
 	conn_close(&c);
 	stop();
+}
+
+static int held_besides(pid_t w, unsigned long mine);
+
+/*
+ * Check 7's other half: a second connection while the parent keeps the
+ * first's copy for ever (which it must go on accepting with, and serve:
+ * check 6 else). The process that serves it must not hold the first's
+ * socket: a child forked for it inherits the parent's kept copies unless it
+ * closes them, and then the first ends only when that child does too.
+ */
+static void
+second_while_kept(void)
+{
+	struct conn k;
+	pid_t w = 0;
+	int parent_held, others;
+
+	if (conn_open(&k, "closelab judge: never, a second connection\n") == -1 ||
+	    !served(&k, NEVER, &w, &parent_held) || !w) {
+		conn_close(&k);
+		return;
+	}
+	if ((others = held_besides(w, k.inode)) > 0) {
+		evidence(MODEL, "pid %ld, serving a second connection while the parent kept the first (never), held %d other connection%s of the port",
+		    (long)w, others, others > 1 ? "s" : "");
+		judged(MODEL, M_OTHERS_HELD);
+	}
+	shutdown(k.fd, SHUT_WR);
+	conn_wait(&k, deadline(wait_ms), 1);
+	conn_close(&k);
 }
 
 /* Check 6: --end close, never. */
@@ -1221,6 +1401,7 @@ run_never(void)
 				evidence(NEVER, "it still held it %.1f ms after, and no FIN had come",
 				    ms(now_ns() - t));
 				judged(NEVER, NULL);
+				second_while_kept();
 			}
 		} else if (c.end == EOF_ && holds(pids, n = holders(c.inode, pids, 16), parent)) {
 			evidence(NEVER, "%s; the parent (pid %ld) still held the socket",

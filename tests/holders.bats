@@ -293,6 +293,31 @@ python_comm() {
 	    mistake "bin/holders's last line did not say that no socket was flagged"
 }
 
+@test "a descriptor opened with O_PATH on a held socket holds nothing" {
+	# opening /proc/PID/fd/N with O_PATH makes a descriptor whose link reads
+	# socket:[INODE] too, but it does not hold the socket open
+	need_python
+	start_server --parent-keeps never --end close
+	start_client --send hello
+	wait_server_end close-wait 1 ||
+	    mistake "bin/holders never showed the CLOSE_WAIT that the parent keeps"
+	run holders --port "$PORT" --state close-wait
+	[[ $output =~ \ $SERVER_PID\ \([a-z]+\)\ fd\ ([0-9]+) ]] ||
+	    mistake "bin/holders did not name the parent ($SERVER_PID) and its descriptor"
+	timeout 20 python3 -c 'import os, sys, time
+fd = os.open(sys.argv[1], os.O_PATH)
+open(sys.argv[2], "w").close()
+time.sleep(20)' "/proc/$SERVER_PID/fd/${BASH_REMATCH[1]}" "$BATS_TEST_TMPDIR/ghost" 3>&- &
+	WATCH_PID=$!
+	wait_until "the O_PATH descriptor" test -e "$BATS_TEST_TMPDIR/ghost" ||
+	    mistake "the test's python did not open its O_PATH descriptor"
+	run holders --port "$PORT" --state close-wait
+	assert_failure 1
+	assert_line --regexp "^    $SERVER_PID \\([a-z]+\\) fd [0-9]+"
+	refute_line --regexp "^    [0-9]+ \\(python" ||
+	    mistake "bin/holders named the process with the O_PATH descriptor as a holder"
+}
+
 @test "a thread with a descriptor table of its own (unshare(CLONE_FILES)) is its process's holding" {
 	start_program thread_keeper.py
 	start_client --send x

@@ -46,6 +46,14 @@ py() {
 	chmod 755 "$dir/$1/server"
 }
 
+# attack NAME FILE [CFLAGS]: a program of tests/grade/lesson/, built by its Makefile
+attack() {
+	mkdir -p "$dir/$1"
+	cp "$src/$2" "$dir/$1/"
+	printf 'server: %s\n\tcc -std=c11 -O2 -pthread %s -o server %s\n' "$2" "${3:-}" "$2" \
+	    >"$dir/$1/Makefile"
+}
+
 # python_server NAME: DIR/NAME/server, a Python program listening on the
 # port it is given (s), then the rest of it from standard input
 python_server() {
@@ -84,6 +92,8 @@ c leaves-workers 7
 expect leaves-workers 95 95 sigterm "after SIGTERM a process of the server was still running"
 py no-reap no-reap
 expect no-reap 95 95 reaped "a child that had ended was not reaped"
+py inherits inherits
+expect inherits 95 95 model "held another connection's socket"
 
 # a hang: it never listens
 mkdir -p "$dir/hang"
@@ -165,6 +175,24 @@ c twin-65th 29
 expect twin-65th 50 50 shutdown "no FIN came while the parent was stopped"
 c keep-1500 30
 expect keep-1500 50 50 shutdown "without its copy"
+# and of a fifth (ghost.c, standby.c, restop.c, warp.c, and prefork.c's
+# 31): an O_PATH descriptor shown as the parent's copy; a stand-in that
+# echoes only while the parent is stopped; a parent continued while
+# "stopped", its count of switches put back by a new thread; the judge's
+# looks slowed to hide a keep of its own; and a correct answer whose idle
+# threads and descriptors by the hundred made the judge run out of time
+attack ghost-close-only ghost.c -DMODE=1
+expect ghost-close-only 50 50 shutdown "without its copy"
+attack ghost-liar ghost.c -DMODE=2
+expect ghost-liar 0 50 close-keep "kept out of every descriptor table"
+attack standby standby.c
+expect standby 0 50 handoff "standing in only while it was stopped"
+attack restop restop.c
+expect restop 0 50 - -
+attack warp warp.c
+expect warp 0 50 shutdown -
+c busy 31
+expect busy 100 100 - -
 mkdir -p "$dir/forger"
 cp "$src/forger.c" "$dir/forger/"
 printf 'server: forger.c\n\tcc -O2 -pthread -o server forger.c\n' >"$dir/forger/Makefile"

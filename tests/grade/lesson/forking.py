@@ -35,8 +35,9 @@ while True:
     conn, _ = listener.accept()
     if os.fork() == 0:
         listener.close()
-        for k in kept:
-            k.close()
+        if MISTAKE != "inherits":
+            for k in kept:
+                k.close()
         while True:
             data = conn.recv(4096)
             if not data:

@@ -61,6 +61,7 @@
 #define GAP_SHUTS 28		/* the worker close()s; the parent shuts down as soon as it is continued */
 #define TWIN_65TH 29		/* TWIN_SHUTS, the twin sharing the table of the parent's 65th thread */
 #define KEEP_1500 30		/* a keep of 1500 ms for any keep it is told but 0 and never */
+#define BUSY 31			/* correct; idle threads by the hundred, the connection under 900 descriptors */
 
 enum { WORKERS = 4 };
 static volatile sig_atomic_t stopping;
@@ -69,6 +70,32 @@ static int end_shutdown;
 static int parent_closed[2];	/* WORKER_FOLLOWS: a byte for each of the parent's closes */
 static int echoed_twice[2] = { -1, -1 };	/* GAP_SHUTS: the worker says so to the parent */
 static volatile int kept_fd = -1;	/* GAP_SHUTS: the parent's copy during its keep */
+
+#if MISTAKE == BUSY
+/* a correct answer that each of the judge's looks costs more: THREADS idle
+ * threads in the parent and in each worker, and the worker holding its
+ * connection (its own only, as the handout asks) under DUPS descriptors
+ * while it serves it (the fifth review's: the judge, which compared the
+ * threads once a descriptor, ran out of time) */
+enum { THREADS = 90, DUPS = 900 };
+
+static void *
+idle(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+static void
+many_threads(void)
+{
+	pthread_t t;
+
+	for (int i = 0; i < THREADS; i++)
+		pthread_create(&t, NULL, idle, NULL);
+}
+#endif
 
 static void
 on_term(int sig)
@@ -238,8 +265,17 @@ worker(int chan)
 	if ((MISTAKE == INFLIGHT_WORKER || MISTAKE == INFLIGHT_SHORT) &&
 	    socketpair(AF_UNIX, SOCK_DGRAM, 0, hide) == -1)
 		_exit(1);
+#if MISTAKE == BUSY
+	many_threads();
+#endif
 	while ((fd = recv_fd(chan)) != -1) {
 		int reads = 0;
+#if MISTAKE == BUSY
+		int dups[DUPS], nd = 0;
+		for (int i = 0; i < DUPS; i++)
+			if ((dups[nd] = dup(fd)) != -1)
+				nd++;
+#endif
 		while ((r = read(fd, buf, sizeof buf)) > 0) {
 			for (char *p = buf; r > 0; p += w, r -= w)
 				if ((w = write(fd, p, (size_t)r)) <= 0)
@@ -286,6 +322,10 @@ worker(int chan)
 			close(h.ready[1]);
 			continue;
 		}
+#endif
+#if MISTAKE == BUSY
+		for (int i = 0; i < nd; i++)
+			close(dups[i]);
 #endif
 		close(fd);
 	}
@@ -349,6 +389,9 @@ serve_all(int argc, char *argv[])
 		}
 	}
 	close(chan[1]);
+#if MISTAKE == BUSY
+	many_threads();
+#endif
 #if MISTAKE == GAP_SHUTS
 	pthread_t gap;
 	pthread_create(&gap, NULL, shutter, NULL);
