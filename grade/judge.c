@@ -818,6 +818,20 @@ stopped(pid_t pid)
 	return halted > 0 && running == 0;
 }
 
+/* Wait until each of pids[n] is stopped, or dl: 1 once they are, 0 if not. */
+static int
+all_stopped(const pid_t *pids, int n, int64_t dl)
+{
+	for (;;) {
+		int all = 1;
+		for (int i = 0; i < n && all; i++)
+			all = stopped(pids[i]);
+		if (all || ms_until(dl) == 0)
+			return all;
+		sleep_ms(1);
+	}
+}
+
 /* The parent and its twins (is_parent()), stopped by halt_parent(). */
 static pid_t halted[MAXPROCS];
 static int nhalted;
@@ -924,14 +938,7 @@ halt_parent(void)
 	for (int i = 0; i < nhalted; i++)
 		if (kill(halted[i], SIGSTOP) == -1 && halted[i] == parent)
 			return 0;
-	for (;;) {
-		all = 1;
-		for (int i = 0; i < nhalted && all; i++)
-			all = stopped(halted[i]);
-		if (all || ms_until(dl) == 0)
-			break;
-		sleep_ms(1);
-	}
+	all = all_stopped(halted, nhalted, dl);
 	/* the counts, once a thread that has just stopped is switched out too */
 	for (nat_halt = switches(at_halt); all && ms_until(dl) > 0;) {
 		int n;
@@ -1016,14 +1023,7 @@ parent_idle(struct conn *c, pid_t *other)
 	*other = others[0];
 	for (int i = 0; i < k; i++)
 		kill(others[i], SIGSTOP);
-	for (;;) {
-		all = 1;
-		for (int i = 0; i < k && all; i++)
-			all = stopped(others[i]);
-		if (all || ms_until(dl) == 0)
-			break;
-		sleep_ms(1);
-	}
+	all = all_stopped(others, k, dl);
 	random_words(text, sizeof text, "closelab judge: while the worker is stopped");
 	before = c->ngot;
 	judgeable = all && conn_send(c, text) == 0;
