@@ -130,7 +130,7 @@ static int
 dial(struct exchange *x)
 {
 	const struct peer *p = &opt.peers[x->peer];
-	int r;
+	int r, rcvbuf = (int)opt.rcvbuf;
 
 	/* --timeout bounds the wait for the connection too */
 	x->dialed = now_ns();
@@ -142,8 +142,7 @@ dial(struct exchange *x)
 		return -1;
 	}
 	/* before connect(): the window scale is agreed in the handshake */
-	if (opt.rcvbuf && setsockopt(x->fd, SOL_SOCKET, SO_RCVBUF, &(int){ (int)opt.rcvbuf },
-	    sizeof(int)) == -1)
+	if (opt.rcvbuf && setsockopt(x->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) == -1)
 		r = -1;
 	else
 		r = connect(x->fd, (const struct sockaddr *)&p->addr, p->len);

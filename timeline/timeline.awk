@@ -73,12 +73,12 @@ function in_flight(    kh) {
 }
 
 # A close with SO_LINGER {1, S}: whether it waited, how long, and why it
-# returned (last: it dropped the last holder).
-function lingered(last,    s, w) {
+# returned (was_last: it dropped the last holder).
+function lingered(was_last,    s, w) {
 	s = log_get("linger")
 	if (s == "" || s == "off" || s == "0")
 		return ""
-	if (!last)
+	if (!was_last)
 		return "; it returns at once: only the last close waits (SO_LINGER " s " s)"
 	w = log_get("waited")
 	if (w + 0 >= s * 1000)
