@@ -5,21 +5,6 @@
 
 load test_helper
 
-# usage_error PROGRAM MESSAGE ARGS...: exit 2, MESSAGE first, then the usage
-usage_error() {
-	local program=$1 message=$2 name
-	shift 2
-	name=$(basename "$program")
-	HANG="$(who "$program") hung on bad input instead of refusing it at once with exit 2" \
-	    run_program "$program" "$@"
-	assert_failure 2 ||
-	    mistake "$(who "$program") given '$*' exited $status: bad input must be refused with exit 2"
-	assert_line --index 0 "$name: $message" ||
-	    mistake "$(who "$program") given '$*' did not say '$name: $message' first"
-	assert_line --index 1 --regexp "^usage: $name " ||
-	    mistake "$(who "$program") given '$*' did not print its usage after the error"
-}
-
 @test "server: an unknown option is a usage error" {
 	usage_error "$SERVER" "unknown option --bogus" --bogus
 	usage_error "$SERVER" "unexpected argument 'extra'" extra
@@ -95,9 +80,6 @@ usage_error() {
 	usage_error "$CLIENT" "--then must be shutdown, close, abort or none, not 'slam'" --port 1 --then slam
 	usage_error "$CLIENT" "--timeout needs a number from 1 to 3600000, not '0'" --port 1 --timeout 0
 	usage_error "$CLIENT" "--interval needs a number from 0 to 3600000, not 'x'" --port 1 --interval x
-	usage_error "$CLIENT" "--send-bytes needs a number from 1 to 1048576, not '0'" --port 1 --send-bytes 0
-	usage_error "$CLIENT" "--rcvbuf needs a number from 1 to 1048576, not '2097152'" --port 1 --rcvbuf 2097152
-	usage_error "$CLIENT" "--read-after needs a number from 0 to 3600000, not '-1'" --port 1 --read-after -1
 }
 
 @test "client: a refused connection is a runtime error" {

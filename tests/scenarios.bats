@@ -285,6 +285,13 @@ linux_only() {
 	assert_failure || mistake "the client saw a reset, which the lingering close must not send"
 }
 
+@test "the linger scenarios' client options refuse a bad value, exit 2" {
+	# closelab's own client's, beyond the contract's core
+	usage_error "$CLIENT" "--send-bytes needs a number from 1 to 1048576, not '0'" --port 1 --send-bytes 0
+	usage_error "$CLIENT" "--rcvbuf needs a number from 1 to 1048576, not '2097152'" --port 1 --rcvbuf 2097152
+	usage_error "$CLIENT" "--read-after needs a number from 0 to 3600000, not '-1'" --port 1 --read-after -1
+}
+
 # lingered LINGER: the last close's line, with SO_LINGER {1, LINGER}, a
 # queue the client had not acknowledged, and how long it took: sets CLOSE_T
 # (ns) and WAITED_MS (whole ms)

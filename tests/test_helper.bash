@@ -249,6 +249,21 @@ left_behind() {
 	done
 }
 
+# usage_error PROGRAM MESSAGE ARGS...: exit 2, MESSAGE first, then the usage
+usage_error() {
+	local program=$1 message=$2 name
+	shift 2
+	name=$(basename "$program")
+	HANG="$(who "$program") hung on bad input instead of refusing it at once with exit 2" \
+	    run_program "$program" "$@"
+	assert_failure 2 ||
+	    mistake "$(who "$program") given '$*' exited $status: bad input must be refused with exit 2"
+	assert_line --index 0 "$name: $message" ||
+	    mistake "$(who "$program") given '$*' did not say '$name: $message' first"
+	assert_line --index 1 --regexp "^usage: $name " ||
+	    mistake "$(who "$program") given '$*' did not print its usage after the error"
+}
+
 # The test programs written the ordinary way, in Python (tests/programs).
 PROGRAMS=$TOP/tests/programs
 PROG_PID=
