@@ -1,7 +1,8 @@
 /*
  * kernel.c: what the kernel itself says about a socket: its TCP state, the
- * bytes it has not yet delivered, and which processes hold it open. Linux only (TCP_INFO, /proc); elsewhere
- * both say "not known", and the log leaves the fields out.
+ * bytes its peer has not acknowledged, and which processes hold it open.
+ * Linux only (TCP_INFO, SIOCOUTQ, /proc); elsewhere each says "not known",
+ * and the log leaves the fields out.
  */
 #ifdef __linux__
 #define _GNU_SOURCE		/* struct tcp_info is not POSIX (musl: _GNU_SOURCE only) */
