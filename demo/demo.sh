@@ -36,6 +36,10 @@ reply_delay=${REPLY_DELAY:-250}
 # reorder them.
 step=${STEP_MS:-100}
 helper="sleep $((3 * step / 1000)).$(printf '%03d' $((3 * step % 1000)))"
+# every wait for the server (its port, a log line, its exit) may take the
+# usual deadline past the scenario's own waits, which are at most twenty
+# steps: a deadline the waits themselves would use up measures nothing
+DEADLINE_S=$((${DEADLINE_S:-10} + 20 * step / 1000))
 
 # shellcheck source=common/serverctl.sh
 . "$TOP/common/serverctl.sh"
