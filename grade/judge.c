@@ -71,6 +71,7 @@ static const char
     M_NO_HANDOFF[] = "no other process than the parent held the connection: the parent must hand it to a worker or a child",
     M_PARENT_SERVED[] = "the echo stopped while the parent was stopped: the parent served the connection itself, though another process held it too",
     M_STANDIN[] = "the parent echoed while the process that held the connection beside it was stopped: the parent served the connection itself, another process standing in only while it was stopped",
+    M_HOLDER_GONE[] = "the process that held the connection beside the parent let go of it while it was served, or could not be stopped: what the parent did cannot be told from what it did",
     M_NO_KEEP[] = "the kernel showed the parent without its copy of the socket during its keep: it must close it only --parent-keeps MS after the handoff",
     M_PARENT_NEVER[] = "the parent never closed its copy of the socket: with --parent-keeps MS it must close it MS ms after the handoff",
     M_WORKER_HELD[] = "the worker still held its copy after the client's EOF: with --end close it must close() it then",
@@ -1002,8 +1003,10 @@ served_while_stopped(struct conn *c)
  * for IDLE_MS (the parent does not serve it: the fifth review's stand-in
  * echoed only while the parent was stopped), and its echo comes once they
  * are continued: 1; 0 if its echo began while they were stopped; -1 if it
- * never came whole. *other: one of them. Where none is left, or one would
- * not stop, the parent cannot be told from it: 1, not judged so.
+ * never came whole; -2 if none is left, or one would not stop (the sixth
+ * review's: a stand-in that lets go and takes the socket again with
+ * pidfd_getfd(), and one with a thread in vfork(), in state D), for then
+ * the parent cannot be told from it. *other: one of them.
  */
 enum { IDLE_MS = 300 };
 static int
@@ -1013,29 +1016,31 @@ parent_idle(struct conn *c, pid_t *other)
 	int64_t dl = deadline(wait_ms);
 	size_t before;
 	char text[80];
-	int n = holders(c->inode, pids, 16), k = 0, all, judgeable, idle;
+	int n = holders(c->inode, pids, 16), k = 0, result = 1;
 
 	for (int i = 0; i < n; i++)
 		if (pids[i] != parent)
 			others[k++] = pids[i];
 	if (k == 0)
-		return 1;
+		return -2;
 	*other = others[0];
 	for (int i = 0; i < k; i++)
 		kill(others[i], SIGSTOP);
-	all = all_stopped(others, k, dl);
 	random_words(text, sizeof text, "closelab judge: while the worker is stopped");
 	before = c->ngot;
-	judgeable = all && conn_send(c, text) == 0;
-	if (judgeable)
+	if (!all_stopped(others, k, dl))
+		result = -2;
+	else if (conn_send(c, text) == -1)
+		result = -1;
+	else {
 		conn_wait(c, deadline(IDLE_MS), 0);
-	idle = c->ngot == before;
+		if (c->ngot != before)
+			result = 0;
+	}
 	for (int i = 0; i < k; i++)
 		kill(others[i], SIGCONT);
-	if (!judgeable)
-		return 1;
-	if (!idle)
-		return 0;
+	if (result != 1)
+		return result;
 	conn_wait(c, deadline(wait_ms), 0);
 	return echoed(c) ? 1 : -1;
 }
@@ -1114,6 +1119,11 @@ run_shutdown(void)
 			evidence(HANDOFF, "with the parent (pid %ld) stopped the echo came, and with pid %ld stopped instead it came too, within %d ms",
 			    (long)parent, (long)other, IDLE_MS);
 			judged(HANDOFF, M_STANDIN);
+		} else if (idle == -2) {
+			evidence(HANDOFF, "with the parent (pid %ld) stopped the echo came, but then %s",
+			    (long)parent, other ? "a process that held the connection beside it would not stop" :
+			    "no other process held the connection");
+			judged(HANDOFF, M_HOLDER_GONE);
 		} else if (idle == -1) {
 			evidence(HANDOFF, "with pid %ld stopped, then continued, the echo of a third message never came",
 			    (long)other);

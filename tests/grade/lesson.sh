@@ -193,6 +193,12 @@ attack warp warp.c
 expect warp 0 50 shutdown -
 c busy 31
 expect busy 100 100 - -
+# and of a sixth (standby.c's modes): a stand-in that lets go and takes the
+# socket again (pidfd_getfd), and one that will not stop (vfork)
+attack grab standby.c -DMODE=1
+expect grab 0 50 handoff "let go of it while it was served"
+attack standd standby.c -DMODE=2
+expect standd 0 50 handoff "could not be stopped"
 mkdir -p "$dir/forger"
 cp "$src/forger.c" "$dir/forger/"
 printf 'server: forger.c\n\tcc -O2 -pthread -o server forger.c\n' >"$dir/forger/Makefile"

@@ -4,8 +4,19 @@
  * /proc/PPID/stat): then it reads what has come (the judge's second
  * message, random or not) and echoes it, and shuts down at the peer's EOF.
  * Once the parent runs and the peer has ended, it exits.
+ *   -DMODE=1 grab: the child lets go of its copy after its echo with the
+ *            parent stopped, and takes one again with pidfd_getfd()
+ *            whenever the parent is stopped, to shut down at the EOF.
+ *   -DMODE=2 standd: the child has a thread waiting in vfork() for ever
+ *            (state D), which SIGSTOP never turns into T.
+ * (the sixth review's, both passed once as "with pid 0 stopped it waited")
  */
 #define _GNU_SOURCE
+#ifndef MODE
+#define MODE 0
+#endif
+#define GRAB 1
+#define STANDD 2
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
@@ -14,9 +25,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#if MODE == STANDD
+#include <pthread.h>
+#include <sys/prctl.h>
+#endif
 
 static volatile sig_atomic_t stopping;
 static long keep = -1;
@@ -49,8 +65,66 @@ static int parent_stopped(pid_t pp)
 	return c && c[1] == ' ' && c[2] == 'T';
 }
 
+#if MODE == GRAB
+/* Phase 2: hold nothing; whenever the parent is stopped, take a copy of its
+ * descriptor (pidfd_getfd), look for the peer's EOF, and let go again. */
+static void grabber(int fd, pid_t pp)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pp, 0);
+	close(fd);
+	while (parent_stopped(pp))	/* the stop of the echo: wait it out */
+		pause_ms(1);
+	long since = 0;
+	for (;;) {
+		if (getppid() != pp)
+			_exit(0);
+		if (!parent_stopped(pp))
+			since = 0;
+		else if (!since)
+			since = now_ms();
+		if (since && now_ms() - since >= 3) {
+			int g = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+			if (g >= 0) {
+				char b;
+				ssize_t r = recv(g, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+				if (r == 0) {
+					shutdown(g, SHUT_WR);
+					close(g);
+					_exit(0);
+				}
+				close(g);
+			}
+		}
+		pause_ms(1);
+	}
+}
+#endif
+
+#if MODE == STANDD
+/* a thread of the child that waits in vfork() for ever: state D, which
+ * SIGSTOP never turns into T, so the judge never sees the child stopped */
+static void *unstoppable(void *arg)
+{
+	(void)arg;
+	pid_t pid = vfork();
+	if (pid == 0) {
+		syscall(SYS_close_range, 0U, ~0U, 0);
+		syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		for (;;)
+			syscall(SYS_pause);
+	}
+	return NULL;
+}
+#endif
+
 static void standby(int fd)
 {
+#if MODE == STANDD
+	if (end_shutdown && keep > 0) {
+		pthread_t t;
+		pthread_create(&t, NULL, unstoppable, NULL);
+	}
+#endif
 	pid_t pp = getppid();
 	char buf[4096];
 	for (;;) {
@@ -63,6 +137,10 @@ static void standby(int fd)
 			ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
 			if (r > 0) {
 				(void)!write(fd, buf, (size_t)r);
+#if MODE == GRAB
+				if (end_shutdown && keep > 0)
+					grabber(fd, pp);	/* let go: no holder for the judge */
+#endif
 				continue;
 			}
 			if (r == 0) {	/* the peer's EOF, the parent stopped */
@@ -110,7 +188,13 @@ int main(int argc, char *argv[])
 			continue;
 		long t0 = now_ms();
 		if (fork() == 0) {
+#if MODE == GRAB
+			/* nothing but its copy, which it will let go of */
+			syscall(SYS_close_range, 3U, (unsigned)fd - 1, 0);
+			syscall(SYS_close_range, (unsigned)fd + 1, ~0U, 0);
+#else
 			close(lfd);
+#endif
 			standby(fd);
 		}
 		/* the parent serves it */
