@@ -14,7 +14,7 @@ setup_file() {
 	grader_setup || return 0
 	local status=0
 	sh "$TOP/tests/grade/lesson.sh" "$CLASS"
-	"$TOP/bin/grade" -j 2 -o "$GRADES" "$CLASS" >"$BATS_FILE_TMPDIR/summary" \
+	"$TOP/bin/grade" -j 4 -o "$GRADES" "$CLASS" >"$BATS_FILE_TMPDIR/summary" \
 	    2>"$BATS_FILE_TMPDIR/stderr" 3>&- || status=$?
 	echo "$status" >"$BATS_FILE_TMPDIR/status"
 }
