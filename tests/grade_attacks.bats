@@ -38,7 +38,9 @@ setup_file() {
 # them, leave a link to the secret among the files they keep (echo.bats has
 # a test that fails, so that they are kept); graded one at a time (-j 1):
 # the crash, then an honest submission in the same slot, then one that
-# spins on four processes until its CPU time (45 s here) is up
+# spins on four processes until its CPU time (20 s here) is up: a share of
+# a sixth of a core for the file's 120 s, which two gradings at once beside
+# the sandboxes of another's leave it
 crash_run() {
 	local copy=$BATS_FILE_TMPDIR/grader status=0
 	mkdir -p "$copy" "$BATS_FILE_TMPDIR/crash-class/crash" "$BATS_FILE_TMPDIR/crash-class/spinner"
@@ -58,7 +60,7 @@ crash_run() {
 	grep -q 'leak.log' "$copy/tests/test_helper.bash" || echo "the leak was not put in" >&2
 	chmod -R go-w "$copy"
 	cp -R "$CLASS/b-honest" "$BATS_FILE_TMPDIR/crash-class/honest"
-	CLOSELAB_GRADE_TESTS=echo.bats CLOSELAB_GRADE_FILE_S=60 CLOSELAB_GRADE_CPU_S=45 \
+	CLOSELAB_GRADE_TESTS=echo.bats CLOSELAB_GRADE_FILE_S=120 CLOSELAB_GRADE_CPU_S=20 \
 	    "$copy/bin/grade" --assignment full -j 1 \
 	    -o "$BATS_FILE_TMPDIR/crash-grades" "$BATS_FILE_TMPDIR/crash-class" \
 	    >"$BATS_FILE_TMPDIR/crash-summary" 2>"$BATS_FILE_TMPDIR/crash-stderr" 3>&- || status=$?
@@ -171,7 +173,7 @@ expect() {
 		skip "$(sed -n 's/^grade: //p' "$BATS_FILE_TMPDIR/crash-stderr")"
 	fi
 	run grep '^spinner,' "$grades/grades.csv"
-	assert_output --regexp '^spinner,0,0,[1-9][0-9]*,[1-9][0-9]*,"its programs were stopped when they had used 45 s of CPU: they spin, or fork without end"$'
+	assert_output --regexp '^spinner,0,0,[1-9][0-9]*,[1-9][0-9]*,"its programs were stopped when they had used 20 s of CPU: they spin, or fork without end"$'
 }
 
 @test "four processes asking for more than the memory cap together are held to it" {

@@ -51,13 +51,10 @@ set +f
 # mostly waits), the longest first. Those tagged "host" (`# bats
 # file_tags=host`: the grader's, whose sandboxes take ten times a process's
 # share of the CPU, and would starve the tests beside them) run after all
-# the others, HOST_JOBS at a time (two: each grading run is built to stand
-# beside another). Each file's TAP is shown whole when it ends, followed by
-# how long it took.
+# the others, one at a time. Each file's TAP is shown whole when it ends,
+# followed by how long it took.
 ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 JOBS=${JOBS:-$((2 * ncpu))}
-HOST_JOBS=${HOST_JOBS:-2}
-[ "$JOBS" -ge "$HOST_JOBS" ] || HOST_JOBS=$JOBS
 work=$(mktemp -d)
 mkfifo "$work/done"
 exec 4<>"$work/done"
@@ -108,10 +105,9 @@ done
 while [ "$running" -gt 0 ]; do finish; done
 for f; do
 	on_host "$f" || continue
-	[ "$running" -lt "$HOST_JOBS" ] || finish
 	start "$f"
+	finish
 done
-while [ "$running" -gt 0 ]; do finish; done
 
 status=0
 ! cat "$work"/*.status | grep -qvx 0 || status=1

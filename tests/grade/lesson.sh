@@ -11,7 +11,8 @@
 #
 # DIR/expected lists each submission with what its grade must be:
 # NAME<TAB>LOW<TAB>HIGH<TAB>the check it fails (- for none)<TAB>a phrase of
-# that check's sentence.
+# that check's sentence, or phrases "A|B" where the judge may see either
+# of two mistakes first, both true of it.
 set -eu
 
 src=$(cd "$(dirname "$0")/lesson" && pwd)
@@ -194,9 +195,11 @@ expect warp 0 50 shutdown -
 c busy 31
 expect busy 100 100 - -
 # and of a sixth (standby.c's modes): a stand-in that lets go and takes the
-# socket again (pidfd_getfd), and one that will not stop (vfork)
+# socket again (pidfd_getfd), and one that will not stop (vfork). grab is
+# a stand-in as well: which the judge sees first depends on the machine's
+# load (a grading beside it once made it the stand-in)
 attack grab standby.c -DMODE=1
-expect grab 0 50 handoff "let go of it while it was served"
+expect grab 0 50 handoff "let go of it while it was served|standing in only while it was stopped"
 attack standd standby.c -DMODE=2
 expect standd 0 50 handoff "could not be stopped"
 mkdir -p "$dir/forger"
