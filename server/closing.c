@@ -104,10 +104,10 @@ log_gone(int64_t t, const char *id, pid_t pid, int before, int after)
 }
 
 int
-conn_close(int slot, int who, int fd, const char *id, const char *keep)
+conn_close(int slot, int who, int fd, const char *id, const char *keep, int calls)
 {
 	struct tally tl = { .look = look, .looked = looked };
-	char linger[48], unacked[32];
+	char linger[48], unacked[32], incall[24];
 	int r, i;
 
 	if (opt.log == NULL) {
@@ -131,9 +131,13 @@ conn_close(int slot, int who, int fd, const char *id, const char *keep)
 	unacked[0] = '\0';
 	if (tl.unacked > 0)
 		snprintf(unacked, sizeof unacked, " unacked=%ld", tl.unacked);
-	logat(tl.t, id, EV_CLOSE, "fd=%d holders=%d->%d unread=%d%s linger=%s%s%s%s%s%s", fd,
+	/* a call in another thread holds the socket as a descriptor does */
+	incall[0] = '\0';
+	if (calls > 0)
+		snprintf(incall, sizeof incall, " calls=%d", calls);
+	logat(tl.t, id, EV_CLOSE, "fd=%d holders=%d->%d unread=%d%s linger=%s%s%s%s%s%s%s", fd,
 	    tl.before, tl.after, tl.unread, unacked, linger_field(&tl, linger, sizeof linger),
-	    tl.kernel,
+	    tl.kernel, incall,
 	    tl.state ? " state=" : "", tl.state ? tl.state : "", keep ? " keep=" : "",
 	    keep ? keep : "");
 	return r;

@@ -44,6 +44,41 @@ sock_io(int fd, char *buf, size_t len, int writing)
 	return n;
 }
 
+/*
+ * sock_io() on c, as its guard says (--model thread, with a closer): -2,
+ * and nothing called, once the closer has closed it; after the call, *g
+ * says whether it closed it meanwhile, and then this thread stops asking
+ * the socket's state through a number that may be another's by now.
+ */
+static ssize_t
+guarded_io(struct conn *c, char *buf, size_t len, int writing, int *g)
+{
+	ssize_t n;
+	int err;
+
+	*g = GUARD_OPEN;
+	if (!guard_enter(c))
+		return -2;
+	n = sock_io(c->fd, buf, len, writing);
+	err = errno;
+	*g = guard_leave(c, now_ns());
+	/* a call that found the number closed held nothing */
+	if (*g == GUARD_RELEASED && n == -1 && err == EBADF)
+		*g = GUARD_CLOSED;
+	if (*g != GUARD_OPEN)
+		log_sock(-1);
+	errno = err;
+	return n;
+}
+
+/* A call that held the socket after the closer's close has returned: the reference it held goes. */
+static void
+log_release(struct conn *c, int g, const char *call)
+{
+	if (g == GUARD_RELEASED)
+		logev(c->id, EV_RELEASE, "fd=%d call=%s", c->fd, call);
+}
+
 void
 worker_sleep(long ms)
 {
@@ -60,8 +95,11 @@ log_idle(struct conn *c, const char *waiting)
 ssize_t
 logged_read(struct conn *c, char *buf, size_t len)
 {
-	ssize_t n = sock_io(c->fd, buf, len, 0);
+	int g;
+	ssize_t n = guarded_io(c, buf, len, 0, &g);
 
+	if (n == -2)
+		return -1;
 	if (n > 0)
 		logev(c->id, EV_READ, "fd=%d bytes=%zd", c->fd, n);
 	else if (n == 0)
@@ -70,6 +108,7 @@ logged_read(struct conn *c, char *buf, size_t len)
 		log_idle(c, "read");
 	else
 		logev(c->id, EV_READ, "fd=%d err=%s", c->fd, errname(errno));
+	log_release(c, g, "read");
 	return n;
 }
 
@@ -79,9 +118,15 @@ logged_write(struct conn *c, char *buf, size_t len)
 	struct stamp st = log_stamp();
 	size_t left = len;
 	ssize_t n;
+	int g = GUARD_OPEN;
 
-	while (left > 0) {
-		n = sock_io(c->fd, buf, left, 1);
+	while (left > 0 && g == GUARD_OPEN) {
+		if ((n = guarded_io(c, buf, left, 1, &g)) == -2) {
+			/* closed by the closer: what went out before, and no more */
+			if (left < len)
+				logsent(st, c->id, EV_WRITE, "fd=%d bytes=%zu", c->fd, len - left);
+			return -1;
+		}
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			/* what did go out, then nothing for --idle-timeout */
 			if (left < len)
@@ -102,8 +147,9 @@ logged_write(struct conn *c, char *buf, size_t len)
 		buf += n;
 		left -= n;
 	}
-	logsent(st, c->id, EV_WRITE, "fd=%d bytes=%zu", c->fd, len);
-	return 0;
+	logsent(st, c->id, EV_WRITE, "fd=%d bytes=%zu", c->fd, len - left);
+	log_release(c, g, "write");
+	return left > 0 ? -1 : 0;
 }
 
 int

@@ -28,7 +28,7 @@ close_copy(struct conn *c)
 	/* the close line tells the state before the close itself */
 	log_sock(-1);
 	worker_recount(c);
-	conn_close(c->slot, CHILD, c->fd, c->id, NULL);
+	conn_close(c->slot, CHILD, c->fd, c->id, NULL, c->calls);
 	c->fd = -1;
 }
 

@@ -93,7 +93,7 @@ dispatch(void)
 		if (r == 0)
 			keep_after_handoff(slot);
 		else	/* as s6 does: no child, no connection; never a leak */
-			keep_release(slot, "fork-failed");
+			keep_release(slot, opt.model == MODEL_THREAD ? "thread-failed" : "fork-failed");
 	}
 }
 
@@ -109,6 +109,9 @@ can_accept(void)
 
 	if (state != SERVING || accept_rests_until || holders_full() ||
 	    waiting + keep_count() >= maxconn)
+		return 0;
+	/* a closed number that a thread's call still uses is taken by no one */
+	if (opt.model == MODEL_THREAD && threads_hold())
 		return 0;
 	if (waiting < opt.queue)
 		return 1;

@@ -31,4 +31,11 @@ void helper_reap(struct conn *c, int wait);
 /* Before a count: a helper or parent that has exited holds nothing. */
 void worker_recount(struct conn *c);
 
+/* threads.c: the serving thread's calls, against its closer's close. */
+/* Before a call on c: 0 if the closer has closed it (call nothing), else 1. */
+int guard_enter(struct conn *c);
+/* After it, returned at (ns): whether the closer closed it meanwhile. */
+enum { GUARD_OPEN, GUARD_CLOSED, GUARD_RELEASED };
+int guard_leave(struct conn *c, int64_t returned);
+
 #endif
