@@ -101,6 +101,10 @@ function server_close(c, sent,    h, hh, b, why) {
 		b = "close() its copy (keep: " log_get("keep") ")"
 	else
 		b = "close() fd " log_get("fd")
+	if (log_got("calls"))
+		return b ", holders " h ": no descriptor refers to the socket now, but a call " \
+		    "of another thread's on it, a read() or write() in progress, holds it: " \
+		    "nothing is sent until that call returns"
 	if (sent == "F")
 		return b ", holders " h ": last holder, FIN" (log_got("unacked") ? ", queued behind " \
 		    log_get("unacked") " bytes the peer has not acknowledged" : "") lingered(1)
@@ -147,8 +151,16 @@ function say(r, ev, c,    h, e, sent) {
 	if (ev == "fork")
 		return e != "" ? "fork() failed: " e \
 		    : "fork() child " log_get("child") ", which inherits fd " log_get("fd") "; holders " h
+	if (ev == "thread")
+		return e != "" ? "starting a thread failed: " e \
+		    : "start a thread, which serves fd " log_get("fd") " itself: threads share " \
+		    "one descriptor table, so nothing is handed over; holders " h
 	if (ev == "take")
 		return "take the connection as fd " log_get("fd") "; holders " h
+	if (ev == "release")
+		return log_get("call") "() returns, after another thread's close(): the " \
+		    "reference the call held goes" (sent == "F" ? ", the last: FIN" : \
+		    sent == "R" ? ", the last: RST" : "")
 	if (ev == "spawn")
 		return e != "" ? "spawning the helper failed: " e \
 		    : log_get("inherits") == "yes" \
@@ -248,11 +260,17 @@ function traced(    s, why) {
 	return s ": nothing sent: the connection was over"
 }
 
+# The lane of the line: its process's pid, or "PID/TID" for a thread of
+# --model thread (a line with tid=), which has a lane of its own.
+function lane_of() {
+	return log_got("tid") ? log_pid "/" log_get("tid") : log_pid
+}
+
 # The first pass: every process's role, first and last row, and the rows
 # where each pool reaches a new number of lanes at once.
 function note(    p) {
 	rows++
-	p = log_pid
+	p = lane_of()
 	# the tracer's lines name processes of the other logs: no lane of their own
 	if (log_role == "trace")
 		return
@@ -400,8 +418,14 @@ function client_ended(ev, ms) {
 function server_sent(ev, ms, sent,    hh, p, left) {
 	sent_kind = sent == "F" ? "FIN" : "RST"
 	split(log_get("holders"), hh, "->")
-	p = log_get("by") == "exit" ? log_get("exited") : log_pid
+	p = log_get("by") == "exit" ? log_get("exited") : lane_of()
 	p = (p in role ? role[p] : "process") " " p
+	if (ev == "release") {
+		sent_by = sprintf("the return of %s's %s() at %.3f ms, whose reference was the " \
+		    "last: the close() before it had left the socket to that call", p,
+		    log_get("call"), ms)
+		return
+	}
 	# an exit is logged when its process is reaped, after the FIN it sent
 	sent_by = log_get("by") == "exit" ? sprintf("the exit of %s (seen at %.3f ms)", p, ms) \
 	    : sprintf("%s's %s at %.3f ms", p, ev == "shutdown" ? "shutdown(" log_get("how") ")" \
@@ -448,7 +472,7 @@ function in_this_run(    nl, i, s, w) {
 # The second pass: one row per event, and its continuation lines.
 function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, cont, dir, fl, sent) {
 	row++
-	p = log_pid
+	p = lane_of()
 	r = log_role
 	ev = log_ev
 	c = log_conn
