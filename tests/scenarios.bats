@@ -430,6 +430,15 @@ lingered() {
 	    mistake "bin/holders did not name the parent $parent as holding the CLOSE_WAIT socket"
 }
 
+@test "server: --model thread refuses what its threads cannot do safely" {
+	usage_error "$SERVER" "--model thread: the thread serves the parent's one descriptor: --parent-keeps has no copy to keep" \
+	    --model thread --parent-keeps 100
+	usage_error "$SERVER" "--model thread cannot --spawn: a fork in one thread copies every thread's connections" \
+	    --model thread --spawn true
+	usage_error "$SERVER" "--model thread cannot --end dup: a new descriptor could take a number that another thread's call still uses" \
+	    --model thread --end dup
+}
+
 @test "thread-close: the closer thread's close() sends nothing while the serving thread is in read(); its return does" {
 	linux_only
 	scenario thread-close
