@@ -76,13 +76,10 @@ converse(struct conn *c, int64_t end_at)
 void
 serve(struct conn *c)
 {
-	static pid_t me;
 	int64_t end_at = 0;
 
-	if (me == 0)
-		me = getpid();
 	log_batch(1);
-	holders_set(c->slot, CHILD, me);
+	holders_set(c->slot, CHILD, getpid());
 	log_sock(c->fd);
 	logev(c->id, EV_TAKE, "fd=%d holders=%d", c->fd, holders_count(c->slot));
 	if (opt.end_after != END_AT_PEER_EOF)
