@@ -25,7 +25,7 @@ struct conn {
 	int slot;		/* its entry in the holders table */
 	char id[CONNID_LEN];	/* the peer's address:port, as the client logs it */
 	struct guard *guard;	/* --model thread with a closer (threads.c), or NULL */
-	int calls;		/* at the closer's close: the serving thread's calls on it */
+	int closer;		/* this is the closer's: its calls are not the guard's to count */
 };
 
 /* A way for the worker to end a connection: one table entry per --end mode. */

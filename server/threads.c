@@ -39,8 +39,9 @@ struct guard {
 	pthread_mutex_t m;
 	int in_call;		/* the serving thread is in (or entering) a call on it */
 	long tid;		/* the serving thread's id */
-	int closed;		/* the closer has ended the connection */
-	int64_t closed_at;	/* when it began to */
+	int closed;		/* the closer has taken the connection over: no new call */
+	int64_t closed_at;	/* when the closer's close() was called, 0 before */
+	int held;		/* that close left a call out: the numbers are held for it */
 };
 
 struct job {
@@ -160,7 +161,7 @@ guard_enter(struct conn *c)
 	struct guard *g = c->guard;
 	int closed;
 
-	if (g == NULL)
+	if (g == NULL || c->closer)
 		return 1;
 	pthread_mutex_lock(&g->m);
 	if (!(closed = g->closed))
@@ -175,13 +176,16 @@ guard_leave(struct conn *c, int64_t returned)
 	struct guard *g = c->guard;
 	int r = GUARD_OPEN;
 
-	if (g == NULL)
+	if (g == NULL || c->closer)
 		return r;
 	pthread_mutex_lock(&g->m);
-	if (g->closed)
+	if (g->closed_at)
 		r = returned > g->closed_at ? GUARD_RELEASED : GUARD_CLOSED;
-	if (g->closed && g->in_call) {
+	else if (g->closed)
+		r = GUARD_CLOSED;
+	if (g->held) {
 		/* the closer held the numbers for this call: free them again */
+		g->held = 0;
 		hold_numbers(-1);
 		tell(-1);
 	}
@@ -221,36 +225,53 @@ in_call(long tid, int fd)
 #endif
 }
 
+int
+guard_close_begin(struct conn *c)
+{
+	struct guard *g = c->guard;
+	int64_t give_up = deadline(ENTER_MS);
+
+	if (g == NULL || !c->closer)
+		return 0;
+	/* a call the serving thread is entering: wait until it is in it */
+	for (;;) {
+		pthread_mutex_lock(&g->m);
+		if (!g->in_call || in_call(g->tid, c->fd) != 0 || now_ns() >= give_up)
+			break;
+		pthread_mutex_unlock(&g->m);
+		sleep_ms(1);
+	}
+	/* held until guard_close_end(): the call's return is told after the close */
+	g->closed_at = now_ns();
+	if ((g->held = g->in_call))
+		hold_numbers(1);
+	return g->in_call;
+}
+
+void
+guard_close_end(struct conn *c)
+{
+	if (c->guard && c->closer)
+		pthread_mutex_unlock(&c->guard->m);
+}
+
 /* The closer: at --end-after, end the connection the --end way, whatever the serving thread does. */
 static void *
 closer(void *arg)
 {
 	struct job *j = arg;
-	struct guard *g = &j->g;
 	struct conn c = j->c;	/* its own: the end sets its fd to -1 */
-
-	int64_t give_up;
 
 	log_thread("worker", thread_id());
 	log_batch(1);
 	sleep_ms(ms_until(j->end_at));
-	/* a call the serving thread is entering: wait until it is in it */
-	give_up = deadline(ENTER_MS);
-	for (;;) {
-		pthread_mutex_lock(&g->m);
-		if (!g->in_call || in_call(g->tid, c.fd) != 0 || now_ns() >= give_up)
-			break;
-		pthread_mutex_unlock(&g->m);
-		sleep_ms(1);
-	}
-	g->closed = 1;
-	g->closed_at = now_ns();
-	c.calls = g->in_call;
-	if (g->in_call)
-		hold_numbers(1);
+	/* from now on the serving thread starts no call */
+	pthread_mutex_lock(&j->g.m);
+	j->g.closed = 1;
+	pthread_mutex_unlock(&j->g.m);
+	c.closer = 1;
 	log_sock(c.fd);
 	opt.end->run(&c);
-	pthread_mutex_unlock(&g->m);
 	log_batch(0);
 	return NULL;
 }

@@ -34,8 +34,13 @@ void worker_recount(struct conn *c);
 /* threads.c: the serving thread's calls, against its closer's close. */
 /* Before a call on c: 0 if the closer has closed it (call nothing), else 1. */
 int guard_enter(struct conn *c);
-/* After it, returned at (ns): whether the closer closed it meanwhile. */
+/* After it, returned at (ns): whether the closer took it over (closed), or
+ * closed it before the call returned (released: the call held it). */
 enum { GUARD_OPEN, GUARD_CLOSED, GUARD_RELEASED };
 int guard_leave(struct conn *c, int64_t returned);
+/* The closer's close: just before it, how many calls of the serving thread
+ * it leaves out (0 for another's close); guard_close_end() just after. */
+int guard_close_begin(struct conn *c);
+void guard_close_end(struct conn *c);
 
 #endif
