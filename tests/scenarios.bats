@@ -439,6 +439,17 @@ lingered() {
 	    --model thread --end dup
 }
 
+@test "--model thread: a closer thread ends the connection in every --end mode it takes, while the serving thread reads" {
+	local end
+	for end in close shutdown abort linger shutdown-rd shutdown-rdwr lingering; do
+		start_server --model thread --end-after 200 --end "$end" --end-wait 200
+		client --send one --interval 2000 --send two --timeout 10000
+		[[ $output == *"result end=eof "* || $output == *"result end=rst "* ]] ||
+		    mistake "with --end $end the closer did not end the connection: '${lines[*]: -1}'"
+		stop_server
+	done
+}
+
 @test "thread-close: the closer thread's close() sends nothing while the serving thread is in read(); its return does" {
 	linux_only
 	scenario thread-close
