@@ -44,11 +44,11 @@
 	    "keep=0|timer|signal|exit|fork-failed|thread-failed dups= by=exit exited= err=", \
 	    "a close(): holders=before->after counted with it; unacked= the bytes the peer has " \
 	    "not acknowledged; linger=off|0|secs, and waited= the ms a lingering close took; " \
-	    "calls= the calls on it that another thread was in, or entering; " \
+	    "calls=1: a call of another thread's, blocked in it, held the socket through the close; " \
 	    "by=exit: a holder that exited") \
-	X(RELEASE, "release", "worker", "fd= call=read|write", \
-	    "a call that was in progress when another thread closed the descriptor returned: " \
-	    "the reference it held is dropped now") \
+	X(RELEASE, "release", "worker", "fd= call=read|write full=1", \
+	    "a call that held the socket through another thread's close (calls=1) returned, " \
+	    "stamped at its return: the reference it held went as it returned") \
 	X(TIMEOUT, "timeout", "client", "fd= ms=", "the client gave up waiting for the end") \
 	X(EXIT, "exit", "parent worker", "child= wire= helper= status= signal=", \
 	    "a child was reaped: how it ended") \

@@ -145,6 +145,10 @@ function log_sends(    c, e, to, h, seg) {
 			return ""
 		seg = log_call_held[c]
 		delete log_call_held[c]
+		# a read that filled its buffer may have left bytes unread: a FIN
+		# or an RST, which the log cannot tell
+		if (seg == "F" && log_got("full"))
+			return ""
 		if (seg == "F" && (c in log_server_fin))
 			return ""
 		log_server_fin[c] = 1

@@ -12,8 +12,8 @@
 #include "log.h"
 #include "util.h"
 
-static int logfd = -1;
-static int failed;
+static _Atomic int logfd = -1;	/* any thread may find it broken, and say so */
+static _Atomic int failed;
 static const char *logpath;
 static long logpid;
 
@@ -267,6 +267,22 @@ logev(const char *conn, enum event ev, const char *fmt, ...)
 	va_end(ap);
 	errno = err;
 	return t;
+}
+
+void
+logreturned(int64_t t, const char *conn, enum event ev, const char *fmt, ...)
+{
+	const char *state;
+	va_list ap;
+	int err = errno;
+
+	if (logfd == -1)
+		return;
+	state = state_now();
+	va_start(ap, fmt);
+	emit(t ? t : now_ns(), state, NULL, conn, ev, fmt, ap);
+	va_end(ap);
+	errno = err;
 }
 
 struct stamp

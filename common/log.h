@@ -51,6 +51,9 @@ void logat(int64_t t, const char *conn, enum event ev, const char *fmt, ...);
  */
 int64_t logev(const char *conn, enum event ev, const char *fmt, ...);
 
+/* logev() for a call that returned at t (ns; 0: now), stamped then. */
+void logreturned(int64_t t, const char *conn, enum event ev, const char *fmt, ...);
+
 /* The stamp of a call that sends, taken just before it, with the state. */
 struct stamp {
 	int64_t t;

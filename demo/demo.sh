@@ -229,7 +229,7 @@ forked child that calls shutdown() cuts its parent's connection this way
 	thread-close)
 		title="a thread close()s while another is in read(): no FIN until it returns"
 		sargs="--model thread --end-after $((2 * step)) --end close"
-		cargs="--send one --interval $((4 * step)) --send two"
+		cargs="--send one --interval $((6 * step)) --send two"
 		until='ev=release'
 		look="A thread serves the connection; a second thread, the closer, close()s it
 $((2 * step)) ms after the take. Threads share one descriptor table: there is
@@ -237,7 +237,7 @@ one descriptor, no copy, and the close drops it. Yet nothing is sent: the
 serving thread is blocked in read() on the socket, and a call in progress
 holds a reference of its own (Linux takes one for the call when threads
 share the table: fs/file.c). The FIN leaves when that read() returns, woken
-by the client's second message, $((2 * step)) ms after the close." ;;
+by the client's second message, $((4 * step)) ms after the close." ;;
 	thread-close-idle)
 		title="a thread close()s while the serving thread sleeps: FIN at once"
 		sargs="--model thread --end-after $((2 * step)) --end close --reply-delay $((4 * step))"

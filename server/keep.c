@@ -91,7 +91,7 @@ keep_release(int slot, const char *why)
 {
 	leave_line(slot);
 	parent_only_gone(held[slot].fd);
-	conn_close(slot, PARENT, held[slot].fd, holders_id(slot), why, 0);
+	conn_close(slot, PARENT, held[slot].fd, holders_id(slot), why, NULL);
 	if (held[slot].kept)
 		nkept--;
 	held[slot] = none;

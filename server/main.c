@@ -162,6 +162,12 @@ thread_options(void)
 	if (strcmp(opt.end->name, "dup") == 0)
 		opt_bad("--model thread cannot --end dup: a new descriptor could take "
 		    "a number that another thread's call still uses");
+#ifndef __linux__
+	/* the closer proves the serving thread's call from /proc/self/task */
+	if (opt.end_after != END_AT_PEER_EOF)
+		opt_bad("--model thread --end-after needs Linux, whose /proc shows "
+		    "each thread's call");
+#endif
 }
 
 static void

@@ -110,9 +110,6 @@ can_accept(void)
 	if (state != SERVING || accept_rests_until || holders_full() ||
 	    waiting + keep_count() >= maxconn)
 		return 0;
-	/* a closed number that a thread's call still uses is taken by no one */
-	if (opt.model == MODEL_THREAD && threads_hold())
-		return 0;
 	if (waiting < opt.queue)
 		return 1;
 	return waiting == 0 && pool_idle();
@@ -384,6 +381,8 @@ parent_stop(void)
 			wait_gone(STRAYS, deadline(KILL_AFTER_MS));
 	}
 	keep_release_all();
+	if (opt.model == MODEL_THREAD)
+		threads_exit();
 	/* the capture goes last, to see the last segments */
 	if (wirepid) {
 		kill(wirepid, SIGTERM);

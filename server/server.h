@@ -164,8 +164,8 @@ int threads_fd(void);
 int threads_ready(void);
 /* How many threads serve connections. */
 int threads_alive(void);
-/* Whether a call on a closed descriptor is out: no accept() may take its number. */
-int threads_hold(void);
+/* At the server's exit: each connection a thread still serves is closed by it (close by=exit). */
+void threads_exit(void);
 
 /* ends.c: the --end modes. */
 extern const struct end ends[];
@@ -173,8 +173,9 @@ extern const struct end ends[];
 /* closing.c: the logged close of one process's copy, and holders that exit. */
 /* close(fd) as who, counted in the holders table; logs what it sent,
  * naming the connection id (and, for the parent, why it let go now; for a
- * closer thread, the calls another thread was in on it). */
-int conn_close(int slot, int who, int fd, const char *id, const char *keep, int calls);
+ * closer thread, c, whether a call of the serving thread's held it through). */
+int conn_close(int slot, int who, int fd, const char *id, const char *keep,
+    const struct conn *c);
 /* Process pid has exited: the kernel closed its copies. Count them closed
  * in every slot it held. */
 void conn_holder_exited(pid_t pid);
@@ -216,6 +217,8 @@ struct tally {
 	void (*look)(int fd, struct tally *tl);
 	void (*looked)(struct tally *tl);
 	int64_t returned;	/* when close() returned */
+	const struct conn *conn;	/* a closer thread's connection, or NULL */
+	int calls;		/* its serving thread's call held the socket through the close */
 	int unread;
 	long unacked;		/* bytes the peer has not acknowledged, or -1 */
 	int linger;		/* SO_LINGER's seconds, or -1: off */

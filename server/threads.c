@@ -6,14 +6,20 @@
  *
  * With --end-after MS, a second thread, the closer, ends the connection MS
  * after it was taken, while the serving thread reads. A read() in progress
- * holds the socket as a descriptor does (the kernel takes a reference for
- * the call when the table is shared): the closer's close() then sends
- * nothing, and the FIN leaves when that read() returns. Before each call,
- * the serving thread notes it under its guard; once the closer has closed
- * the descriptor, it calls nothing on it again, for the number may belong
- * to another connection by then. While a read() that began before such a
- * close is still out, the parent accepts nothing, so that no new
- * connection takes that number under it.
+ * holds the socket as a descriptor does (Linux takes a reference for the
+ * call when the table is shared): the closer's close() then sends nothing,
+ * and the FIN leaves when that read() returns.
+ *
+ * What the log says of it is proved, not assumed. The serving thread
+ * notes each call under its guard, and starts none once the closer has
+ * taken the connection over. The closer closes only once the serving
+ * thread is out of its call, or blocked in it (Linux shows each thread's
+ * call and its arguments in /proc/self/task/TID/syscall); just after the
+ * close() it looks again: a call still blocked there, or one that
+ * returned after the close() did, held the socket through it (the close
+ * line's calls=1), and its return is the release. After the close the
+ * serving thread never uses the number again, which may be another's by
+ * then. Only Linux shows the calls: elsewhere main.c refuses the closer.
  */
 #ifdef __linux__
 #define _GNU_SOURCE		/* syscall(SYS_gettid) */
@@ -21,11 +27,11 @@
 #endif
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "../common/log.h"
@@ -37,11 +43,13 @@
 /* What the serving thread and the closer share. */
 struct guard {
 	pthread_mutex_t m;
-	int in_call;		/* the serving thread is in (or entering) a call on it */
 	long tid;		/* the serving thread's id */
+	int in_call;		/* it is in (or entering) a call on the socket */
 	int closed;		/* the closer has taken the connection over: no new call */
-	int64_t closed_at;	/* when the closer's close() was called, 0 before */
-	int held;		/* that close left a call out: the numbers are held for it */
+	int held_through;	/* a call held the socket through the closer's close() */
+	atomic_llong entered;	/* calls begun (under m) */
+	atomic_llong left;	/* calls returned, each stamping returned first */
+	atomic_llong returned;	/* when the last call returned (ns) */
 };
 
 struct job {
@@ -51,10 +59,8 @@ struct job {
 	int place;
 };
 
-static int done[2] = { -1, -1 };	/* the threads tell the parent: their place, or -1 */
-static int *busy;			/* places in use, --workers of them */
-static pthread_mutex_t held_m = PTHREAD_MUTEX_INITIALIZER;
-static int held;			/* reads out on closed descriptors */
+static int done[2] = { -1, -1 };	/* the threads tell the parent their place */
+static struct conn *busy;		/* the connection of each place, fd -1: free */
 
 int
 threads_open(void)
@@ -63,6 +69,8 @@ threads_open(void)
 
 	if ((busy = calloc(opt.workers, sizeof *busy)) == NULL || pipe(done) == -1)
 		return -1;
+	for (i = 0; i < opt.workers; i++)
+		busy[i].fd = -1;
 	for (i = 0; i < 2; i++) {
 		parent_only(done[i]);
 		if (fd_cloexec(done[i], 1) == -1)
@@ -85,34 +93,15 @@ thread_id(void)
 #endif
 }
 
-/* Tell the parent: a place is free (its index), or a held number is (-1). */
+/* Tell the parent that place is free. */
 static void
-tell(int what)
+tell(int place)
 {
 	ssize_t n;
 
 	do
-		n = write(done[1], &what, sizeof what);
+		n = write(done[1], &place, sizeof place);
 	while (n == -1 && errno == EINTR);
-}
-
-static void
-hold_numbers(int more)
-{
-	pthread_mutex_lock(&held_m);
-	held += more;
-	pthread_mutex_unlock(&held_m);
-}
-
-int
-threads_hold(void)
-{
-	int n;
-
-	pthread_mutex_lock(&held_m);
-	n = held;
-	pthread_mutex_unlock(&held_m);
-	return n > 0;
 }
 
 int
@@ -124,11 +113,11 @@ threads_fd(void)
 int
 threads_ready(void)
 {
-	int what, freed = 0;
+	int place, freed = 0;
 
-	while (read(done[0], &what, sizeof what) == (ssize_t)sizeof what)
-		if (what >= 0 && what < opt.workers && busy[what]) {
-			busy[what] = 0;
+	while (read(done[0], &place, sizeof place) == (ssize_t)sizeof place)
+		if (place >= 0 && place < opt.workers && busy[place].fd != -1) {
+			busy[place].fd = -1;
 			freed++;
 		}
 	return freed;
@@ -140,7 +129,7 @@ threads_idle(void)
 	int i;
 
 	for (i = 0; i < opt.workers; i++)
-		if (!busy[i])
+		if (busy[i].fd == -1)
 			return i;
 	return -1;
 }
@@ -151,8 +140,16 @@ threads_alive(void)
 	int i, n = 0;
 
 	for (i = 0; i < opt.workers; i++)
-		n += busy[i];
+		n += busy[i].fd != -1;
 	return n;
+}
+
+void
+threads_exit(void)
+{
+	/* the exit closes their descriptors: each a last close, by the exit */
+	if (threads_alive() > 0)
+		conn_holder_exited(getpid());
 }
 
 int
@@ -164,8 +161,10 @@ guard_enter(struct conn *c)
 	if (g == NULL || c->closer)
 		return 1;
 	pthread_mutex_lock(&g->m);
-	if (!(closed = g->closed))
+	if (!(closed = g->closed)) {
 		g->in_call = 1;
+		atomic_fetch_add(&g->entered, 1);
+	}
 	pthread_mutex_unlock(&g->m);
 	return !closed;
 }
@@ -174,33 +173,24 @@ int
 guard_leave(struct conn *c, int64_t returned)
 {
 	struct guard *g = c->guard;
-	int r = GUARD_OPEN;
+	int r;
 
 	if (g == NULL || c->closer)
-		return r;
+		return GUARD_OPEN;
+	/* before the lock, which the closer may hold: its look after the close needs it */
+	atomic_store(&g->returned, returned);
+	atomic_fetch_add(&g->left, 1);
 	pthread_mutex_lock(&g->m);
-	if (g->closed_at)
-		r = returned > g->closed_at ? GUARD_RELEASED : GUARD_CLOSED;
-	else if (g->closed)
-		r = GUARD_CLOSED;
-	if (g->held) {
-		/* the closer held the numbers for this call: free them again */
-		g->held = 0;
-		hold_numbers(-1);
-		tell(-1);
-	}
+	r = g->held_through ? GUARD_RELEASED : g->closed ? GUARD_CLOSED : GUARD_OPEN;
+	g->held_through = 0;
 	g->in_call = 0;
 	pthread_mutex_unlock(&g->m);
 	return r;
 }
 
-/* How long the closer waits for the serving thread to be in the call it is entering. */
-enum { ENTER_MS = 1000 };
-
 /*
- * Whether thread tid is in a read() or write() of fd, blocked there: 1, 0
- * not (running, or in another call), -1 unknown (not Linux). Linux gives
- * each thread's call and its arguments in /proc/self/task/TID/syscall.
+ * Whether thread tid is blocked in a read() or write() of fd: 1, 0 not
+ * (running, or in another call), -1 unknown (/proc cannot be read).
  */
 static int
 in_call(long tid, int fd)
@@ -225,27 +215,47 @@ in_call(long tid, int fd)
 #endif
 }
 
-int
+void
 guard_close_begin(struct conn *c)
 {
 	struct guard *g = c->guard;
-	int64_t give_up = deadline(ENTER_MS);
 
 	if (g == NULL || !c->closer)
-		return 0;
-	/* a call the serving thread is entering: wait until it is in it */
+		return;
+	/* until the serving thread is out of its call, or blocked in it: not entering it */
 	for (;;) {
 		pthread_mutex_lock(&g->m);
-		if (!g->in_call || in_call(g->tid, c->fd) != 0 || now_ns() >= give_up)
-			break;
+		if (!g->in_call || in_call(g->tid, c->fd) == 1)
+			return;
 		pthread_mutex_unlock(&g->m);
 		sleep_ms(1);
 	}
-	/* held until guard_close_end(): the call's return is told after the close */
-	g->closed_at = now_ns();
-	if ((g->held = g->in_call))
-		hold_numbers(1);
-	return g->in_call;
+}
+
+int
+guard_closed(const struct conn *c, int64_t returned)
+{
+	struct guard *g = c->guard;
+	int64_t ret;
+
+	if (g == NULL || !c->closer || !g->in_call)
+		return 0;
+	/*
+	 * It was blocked in its call before the close(). Still blocked there:
+	 * the call holds the socket. Returned since: as it stamped the return
+	 * (it cannot start another without the lock, which we hold).
+	 */
+	for (;;) {
+		if (in_call(g->tid, c->fd) == 1)
+			return g->held_through = 1;
+		if (atomic_load(&g->left) == atomic_load(&g->entered))
+			break;
+		sched_yield();
+	}
+	ret = atomic_load(&g->returned);
+	/* back before the close() had returned, the call let go first, or in
+	 * the same microseconds: the close() sent what was sent */
+	return g->held_through = ret > returned;
 }
 
 void
@@ -296,9 +306,9 @@ serving(void *arg)
 	serve(&j->c);
 	if (closing)
 		pthread_join(t, NULL);
-	tell(j->place);
 	if (guarded)
 		pthread_mutex_destroy(&j->g.m);
+	tell(j->place);
 	free(j);
 	return NULL;
 }
@@ -310,45 +320,44 @@ thread_start(int place, const struct conn *c)
 	pthread_attr_t a;
 	pthread_t t;
 	struct job *j;
-	int64_t at;
-	int err;
+	int64_t at = now_ns();
+	int err = 0;
 
-	if ((j = calloc(1, sizeof *j)) == NULL)
-		return -1;
-	j->c = *c;
-	j->place = place;
-	if (opt.end_after != END_AT_PEER_EOF) {
-		if ((err = pthread_mutex_init(&j->g.m, NULL)) != 0) {
-			free(j);
-			errno = err;
-			return -1;
-		}
-		j->c.guard = &j->g;
+	if ((j = calloc(1, sizeof *j)) == NULL) {
+		err = errno;
+	} else {
+		j->c = *c;
+		j->place = place;
+		if (opt.end_after != END_AT_PEER_EOF && (err = pthread_mutex_init(&j->g.m, NULL)) == 0)
+			j->c.guard = &j->g;
 	}
-	/* the thread serves the parent's one descriptor: the parent's holding
-	 * becomes the thread's, which is the process's still */
-	holders_set(c->slot, CHILD, getpid());
-	holders_set(c->slot, PARENT, 0);
-	/* the signals are the parent's loop's to take: the threads block them all */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &was);
-	pthread_attr_init(&a);
-	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	at = now_ns();
-	err = pthread_create(&t, &a, serving, j);
-	pthread_attr_destroy(&a);
-	pthread_sigmask(SIG_SETMASK, &was, NULL);
+	if (err == 0) {
+		/* the thread serves the parent's one descriptor: the parent's
+		 * holding becomes the thread's, which is the process's still */
+		holders_set(c->slot, CHILD, getpid());
+		holders_set(c->slot, PARENT, 0);
+		/* the signals are the parent's loop's to take: the threads block them all */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &was);
+		pthread_attr_init(&a);
+		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		err = pthread_create(&t, &a, serving, j);
+		pthread_attr_destroy(&a);
+		pthread_sigmask(SIG_SETMASK, &was, NULL);
+		if (err != 0) {
+			holders_set(c->slot, PARENT, getpid());
+			holders_set(c->slot, CHILD, 0);
+		}
+	}
 	if (err != 0) {
-		holders_set(c->slot, PARENT, getpid());
-		holders_set(c->slot, CHILD, 0);
-		if (j->c.guard)
+		if (j && j->c.guard)
 			pthread_mutex_destroy(&j->g.m);
 		free(j);
+		logat(at, c->id, EV_THREAD, "err=%s", errname(err));
 		errno = err;
-		logev(c->id, EV_THREAD, "err=%s", errname(errno));
 		return -1;
 	}
-	busy[place] = 1;
+	busy[place] = *c;
 	logat(at, c->id, EV_THREAD, "fd=%d holders=1", c->fd);
 	return 0;
 }

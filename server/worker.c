@@ -80,7 +80,8 @@ serve(struct conn *c)
 
 	log_batch(1);
 	holders_set(c->slot, CHILD, getpid());
-	log_sock(c->fd);
+	/* a thread whose closer may close the number asks no state through it */
+	log_sock(c->guard ? -1 : c->fd);
 	logev(c->id, EV_TAKE, "fd=%d holders=%d", c->fd, holders_count(c->slot));
 	if (opt.end_after != END_AT_PEER_EOF)
 		end_at = deadline(opt.end_after);

@@ -160,7 +160,8 @@ function say(r, ev, c,    h, e, sent) {
 	if (ev == "release")
 		return log_get("call") "() returns, after another thread's close(): the " \
 		    "reference the call held goes" (sent == "F" ? ", the last: FIN" : \
-		    sent == "R" ? ", the last: RST" : "")
+		    sent == "R" ? ", the last: RST" : log_got("full") ? ", the last: a FIN, or an " \
+		    "RST if the read, which filled its buffer, left bytes unread" : "")
 	if (ev == "spawn")
 		return e != "" ? "spawning the helper failed: " e \
 		    : log_get("inherits") == "yes" \
@@ -392,6 +393,9 @@ function ending(r, ev, ms, sent) {
 		client_ended(ev, ms)
 	else if (sent != "" && sent_kind == "")
 		server_sent(ev, ms, sent)
+	else if (ev == "release" && log_got("full") && sent_kind == "" && maybe_by == "")
+		maybe_by = sprintf("the return of %s %s's read() at %.3f ms, which filled its " \
+		    "buffer and may have left bytes unread", role[lane_of()], lane_of(), ms)
 }
 
 # A segment captured: the first FIN and RST from the server, by ms.
@@ -449,6 +453,11 @@ function run_sentence(    s) {
 		s = "no " sent_kind " from the server was captured, though the log counts " sent_by
 	else if (sent_kind != "")
 		s = "the " sent_kind " was sent by " sent_by
+	else if (maybe_by != "" && ("FIN" in wire_out || "RST" in wire_out))
+		s = sprintf("the %s left at %.3f ms, sent by %s", "RST" in wire_out ? "RST" : "FIN",
+		    "RST" in wire_out ? wire_out["RST"] : wire_out["FIN"], maybe_by)
+	else if (maybe_by != "")
+		s = "a FIN, or an RST, was sent by " maybe_by
 	else if (captured && ("FIN" in wire_out || "RST" in wire_out))
 		s = "the server's " ("FIN" in wire_out ? "FIN" : "RST") " was captured, though no call " \
 		    "in its log sent it"
