@@ -10,7 +10,7 @@ COMMON_OBJ = common/util.o common/opt.o common/log.o common/events.o common/sock
 SERVER_OBJ = server/main.o server/parent.o server/signals.o server/pool.o server/keep.o server/child.o \
 	server/connio.o server/helper.o \
 	server/worker.o server/ends.o server/closing.o server/handoff.o server/holders.o \
-	server/wire.o
+	server/wire.o server/threads.o
 CLIENT_OBJ = client/main.o client/exchange.o client/stats.o client/serverlog.o
 HOLDERS_OBJ = holders/main.o holders/snapshot.o holders/diagnose.o holders/report.o holders/metrics.o
 TRACE_OBJ = trace/main.o trace/bpfout.o trace/record.o trace/order.o trace/track.o
@@ -23,7 +23,11 @@ common/libcommon.a: $(COMMON_OBJ)
 
 bin/server: $(SERVER_OBJ) common/libcommon.a
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ $(SERVER_OBJ) common/libcommon.a
+	$(CC) $(LDFLAGS) $(THREADS) -o $@ $(SERVER_OBJ) common/libcommon.a
+
+# --model thread: POSIX threads
+server/threads.o: server/threads.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(THREADS) -c -o $@ server/threads.c
 
 bin/client: $(CLIENT_OBJ) common/libcommon.a
 	@mkdir -p bin

@@ -10,6 +10,9 @@ MANPREFIX = $(PREFIX)/share/man
 CPPFLAGS = -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE -DVERSION=\"$(VERSION)\"
 CFLAGS = -std=c11 -pedantic -Wall -Wextra -Werror -O2
 LDFLAGS =
+# the server's threads (--model thread): POSIX threads, where the C library
+# does not have them already
+THREADS = -pthread
 
 # compiler and linker
 CC = cc

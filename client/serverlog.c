@@ -1,6 +1,7 @@
 /*
  * serverlog.c: the server's side of each exchange, from its log: the line
- * that ended it, its shutdown that sent the FIN or its last close. The
+ * that ended it, its shutdown that sent the FIN, its last close, or the
+ * return of a call that held the socket after the last close. The
  * server writes that line just after the call, so maybe after our EOF
  * came: the log is read again until every line needed is there, or a
  * deadline. Only lines of this run count, stamped after its first
@@ -23,7 +24,7 @@ enum { SERVER_LOG_WAIT_MS = 5000, SERVER_LOG_LOOK_MS = 10 };
 struct mark {
 	int64_t t;
 	long group;		/* the first of the sorted exchanges with its id */
-	const char *what;	/* NULL: an accept; "shutdown" or "close": an end */
+	const char *what;	/* NULL: an accept; "shutdown", "close", "exit" or "release": an end */
 };
 
 /* Exchanges ordered by connection id, then by start: ports get reused. */
@@ -82,10 +83,16 @@ classify(const char *line, const struct logline *l, const char **what)
 			*what = events[EV_SHUTDOWN].name;
 		break;
 	case EV_CLOSE:
-		/* by=exit: the kernel sent the FIN at an exit, stamped only when reaped */
-		if (log_field(line, "holders", holders, sizeof holders) && strstr(holders, "->0"))
+		/* by=exit: the kernel sent the FIN at an exit, stamped only when
+		 * reaped; calls=: a call in another thread still held the socket,
+		 * and its return (release) ends it */
+		if (log_field(line, "holders", holders, sizeof holders) && strstr(holders, "->0") &&
+		    !log_field(line, "calls", how, sizeof how))
 			*what = log_field(line, "by", by, sizeof by) && strcmp(by, "exit") == 0
 			    ? "exit" : events[EV_CLOSE].name;
+		break;
+	case EV_RELEASE:
+		*what = events[EV_RELEASE].name;
 		break;
 	}
 	return *what != NULL;

@@ -108,9 +108,11 @@ print_server_latency(const struct exchange *ex, long n, const char *server_log)
 	for (i = 0; i < n; i++) {
 		if (!server_t[i] || (ex[i].end != END_EOF && ex[i].end != END_RST))
 			continue;
-		if (strcmp(what[i], "exit") == 0) {
-			/* the exit's own time is not in the log: no figure */
-			printf("fin conn=%s server=exit client=%s\n", ex[i].id, endnames[ex[i].end]);
+		if (strcmp(what[i], "exit") == 0 || strcmp(what[i], "release") == 0) {
+			/* the exit's own time is not in the log, nor the instant a
+			 * call's return dropped the socket (before it was stamped): no figure */
+			printf("fin conn=%s server=%s client=%s\n", ex[i].id, what[i],
+			    endnames[ex[i].end]);
 			continue;
 		}
 		lat[m++] = ex[i].end_t - server_t[i];

@@ -10,7 +10,7 @@
 #define EVENTS_H
 
 #define LOG_EVENTS(X) \
-	X(LISTEN, "listen", "parent", "addr= model=prefork|fork workers=", \
+	X(LISTEN, "listen", "parent", "addr= model=prefork|fork|thread workers=", \
 	    "the server listens; its workers start next") \
 	X(SPAWN, "spawn", "parent worker", "worker= wire= helper= inherits=yes|no holders= err=", \
 	    "a process started: a prefork worker or the capture (parent), a --spawn helper (worker)") \
@@ -20,6 +20,9 @@
 	    "the connection passed to a worker (SCM_RIGHTS)") \
 	X(FORK, "fork", "parent", "child= fd= holders= err=", \
 	    "a child forked for the connection, which it inherits") \
+	X(THREAD, "thread", "parent", "fd= holders= err=", \
+	    "a thread started for the connection (--model thread): it serves the parent's one " \
+	    "descriptor, for threads share the descriptor table") \
 	X(TAKE, "take", "worker", "fd= holders=", "the worker has the connection") \
 	X(CONNECT, "connect", "client", "fd= peer=", \
 	    "the client's connect(), stamped at the call; then= the state it reached") \
@@ -37,11 +40,15 @@
 	X(IDLE, "idle", "worker", "fd= ms= waiting=read|write", \
 	    "--idle-timeout ended a connection that sent nothing, or read nothing, for ms") \
 	X(CLOSE, "close", "parent worker client", \
-	    "fd= holders= unread= unacked= linger= waited= kernel= keep=0|timer|signal|exit|fork-failed " \
-	    "dups= by=exit exited= err=", \
+	    "fd= holders= unread= unacked= linger= waited= kernel= calls= " \
+	    "keep=0|timer|signal|exit|fork-failed|thread-failed dups= by=exit exited= err=", \
 	    "a close(): holders=before->after counted with it; unacked= the bytes the peer has " \
 	    "not acknowledged; linger=off|0|secs, and waited= the ms a lingering close took; " \
+	    "calls=1: a call of another thread's, blocked in it, held the socket through the close; " \
 	    "by=exit: a holder that exited") \
+	X(RELEASE, "release", "worker", "fd= call=read|write full=1", \
+	    "a call that held the socket through another thread's close (calls=1) returned, " \
+	    "stamped at its return: the reference it held went as it returned") \
 	X(TIMEOUT, "timeout", "client", "fd= ms=", "the client gave up waiting for the end") \
 	X(EXIT, "exit", "parent worker", "child= wire= helper= status= signal=", \
 	    "a child was reaped: how it ended") \

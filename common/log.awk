@@ -114,7 +114,7 @@ function log_sends(    c, e, to, h, seg) {
 	e = log_get("err")
 	if (e == "ECONNRESET" || e == "EPIPE" || log_ev == "rst")
 		log_reset[c] = 1
-	if (e != "" || (log_ev != "shutdown" && log_ev != "close"))
+	if (e != "" || (log_ev != "shutdown" && log_ev != "close" && log_ev != "release"))
 		return ""
 	if (log_role == "client") {
 		# its shutdown(SHUT_WR) or first close sends the FIN; a close with
@@ -138,6 +138,22 @@ function log_sends(    c, e, to, h, seg) {
 		log_server_fin[c] = 1
 		return "F"
 	}
+	# the return of a call that held the socket past its last close: what
+	# that close would have sent
+	if (log_ev == "release") {
+		if (!(c in log_call_held) || (c in log_reset))
+			return ""
+		seg = log_call_held[c]
+		delete log_call_held[c]
+		# a read that filled its buffer may have left bytes unread: a FIN
+		# or an RST, which the log cannot tell
+		if (seg == "F" && log_got("full"))
+			return ""
+		if (seg == "F" && (c in log_server_fin))
+			return ""
+		log_server_fin[c] = 1
+		return seg
+	}
 	# a close, only where it drops the last holder (holders=N->0, not a
 	# dup of the same process): a FIN, or an RST with SO_LINGER {1, 0} or
 	# data unread; nothing on a reset connection, nor a second FIN
@@ -148,6 +164,11 @@ function log_sends(    c, e, to, h, seg) {
 	if (to > 0 || (c in log_reset))
 		return ""
 	seg = log_get("linger") == "0" || log_get("unread") + 0 > 0 ? "R" : "F"
+	# a call of another thread's still holds it (calls=): the call's return sends it
+	if (log_got("calls")) {
+		log_call_held[c] = seg
+		return ""
+	}
 	if (seg == "F" && (c in log_server_fin))
 		return ""
 	log_server_fin[c] = 1

@@ -12,19 +12,23 @@
 #include "log.h"
 #include "util.h"
 
-static int logfd = -1;
-static int sockfd = -1;
-static int failed;
-static const char *logpath, *logrole = "?";
+static _Atomic int logfd = -1;	/* any thread may find it broken, and say so */
+static _Atomic int failed;
+static const char *logpath;
 static long logpid;
 
 /*
- * Lines that wait for log_flush(), with log_batch(1): at most PIPE_BUF
- * bytes, so that one write() of them is whole even on a pipe.
+ * Each thread's own: its role, its id (0: the process's first thread, or
+ * the only one), the socket it serves, and the lines that wait for
+ * log_flush(), with log_batch(1): at most PIPE_BUF bytes, so that one
+ * write() of them is whole even on a pipe.
  */
-static int batching;
-static char pending[PIPE_BUF];
-static size_t npending;
+static _Thread_local const char *logrole = "?";
+static _Thread_local long logtid;
+static _Thread_local int sockfd = -1;
+static _Thread_local int batching;
+static _Thread_local char pending[PIPE_BUF];
+static _Thread_local size_t npending;
 
 int
 log_open(const char *path, const char *role)
@@ -47,6 +51,13 @@ log_role(const char *role)
 {
 	logrole = role;
 	logpid = (long)getpid();
+}
+
+void
+log_thread(const char *role, long tid)
+{
+	logrole = role;
+	logtid = tid;
 }
 
 int
@@ -82,7 +93,8 @@ check_fields(enum event ev, const char *line)
 	for (p = strchr(p + 1, ' '); p != NULL; p = strchr(p + 1, ' ')) {
 		k = strcspn(p + 1, "= \n");
 		if ((k == 5 && strncmp(p + 1, "state", 5) == 0) ||
-		    (k == 4 && strncmp(p + 1, "then", 4) == 0))
+		    (k == 4 && strncmp(p + 1, "then", 4) == 0) ||
+		    (k == 3 && strncmp(p + 1, "tid", 3) == 0))
 			continue;
 		for (f = events[ev].fields; (f = strstr(f, "=")) != NULL; f++)
 			if ((size_t)(f - events[ev].fields) >= k && strncmp(f - k, p + 1, k) == 0 &&
@@ -166,6 +178,8 @@ log_vformat(char *line, size_t len, const struct loghead *h, const char *fmt, va
 
 	n = snprintf(line, len, "t=%lld pid=%ld role=%s conn=%s ev=%s", (long long)h->t, h->pid,
 	    h->role, h->conn ? h->conn : "-", events[h->ev].name);
+	if (h->tid && n > 0 && (size_t)n < len)
+		n += snprintf(line + n, len - n, " tid=%ld", h->tid);
 	if (fmt && *fmt && n > 0 && (size_t)n < len - 2) {
 		line[n++] = ' ';
 		m = vsnprintf(line + n, len - n, fmt, ap);
@@ -204,7 +218,7 @@ static void
 emit(int64_t t, const char *state, const char *then, const char *conn, enum event ev,
     const char *fmt, va_list ap)
 {
-	struct loghead h = { t, logpid, logrole, conn, ev, state, then };
+	struct loghead h = { t, logpid, logrole, conn, ev, state, then, logtid };
 	char line[1024];
 	size_t n = log_vformat(line, sizeof line, &h, fmt, ap);
 
@@ -253,6 +267,22 @@ logev(const char *conn, enum event ev, const char *fmt, ...)
 	va_end(ap);
 	errno = err;
 	return t;
+}
+
+void
+logreturned(int64_t t, const char *conn, enum event ev, const char *fmt, ...)
+{
+	const char *state;
+	va_list ap;
+	int err = errno;
+
+	if (logfd == -1)
+		return;
+	state = state_now();
+	va_start(ap, fmt);
+	emit(t ? t : now_ns(), state, NULL, conn, ev, fmt, ap);
+	va_end(ap);
+	errno = err;
 }
 
 struct stamp

@@ -12,6 +12,11 @@ int log_open(const char *path, const char *role);
 /* Change the role of this process, e.g. after fork(). */
 void log_role(const char *role);
 /*
+ * In a new thread: its role, and its id (the kernel's, where there is one),
+ * which its lines give as tid=. Its socket and batch are its own, too.
+ */
+void log_thread(const char *role, long tid);
+/*
  * Batch the lines (on: 1) until log_flush(), which a process that batches
  * calls before anything that may block it, and before fork(): a line is
  * never kept from a reader waiting for it, nor written twice. 0: a write()
@@ -46,6 +51,9 @@ void logat(int64_t t, const char *conn, enum event ev, const char *fmt, ...);
  */
 int64_t logev(const char *conn, enum event ev, const char *fmt, ...);
 
+/* logev() for a call that returned at t (ns; 0: now), stamped then. */
+void logreturned(int64_t t, const char *conn, enum event ev, const char *fmt, ...);
+
 /* The stamp of a call that sends, taken just before it, with the state. */
 struct stamp {
 	int64_t t;
@@ -69,6 +77,7 @@ struct loghead {
 	const char *role, *conn;	/* conn NULL: "-" */
 	enum event ev;
 	const char *state, *then;	/* NULL: left out; then also where it is state */
+	long tid;			/* a thread's id, 0: left out */
 };
 /*
  * The one format of a line, for a program that writes its own: into line

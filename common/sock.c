@@ -130,8 +130,10 @@ sock_accept(int lfd, struct sockaddr_storage *ss)
 	} while (fd == -1 && errno == EINTR);
 #ifndef __linux__
 	/*
-	 * This process has one thread, so nothing can fork between accept()
-	 * and FD_CLOEXEC. The BSDs pass O_NONBLOCK on from the listener.
+	 * Nothing forks between accept() and FD_CLOEXEC: the server forks in
+	 * its parent's one thread, and with --model thread only before its
+	 * threads start (the capture; --spawn is refused). The BSDs pass
+	 * O_NONBLOCK on from the listener.
 	 */
 	if (fd != -1 && (fd_cloexec(fd, 1) == -1 || fd_nonblock(fd, 0) == -1))
 		return fail_close(fd);

@@ -123,7 +123,7 @@ errname(int err)
 		{ ENETUNREACH, "ENETUNREACH" }, { EADDRINUSE, "EADDRINUSE" },
 		{ EADDRNOTAVAIL, "EADDRNOTAVAIL" },
 	};
-	static char num[16];
+	static _Thread_local char num[16];
 	size_t i;
 
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)

@@ -54,7 +54,7 @@ die() {
 NAMES="close-while-held shutdown-while-held orderly-release close-before-echo
 shutdown-rd shutdown-rdwr abort abort-while-held client-abort unread-close
 unread-while-held lingering linger-acked linger-timeout leak spawn-inherits spawn-cloexec dup
-fork-forgets-close child-shutdown"
+fork-forgets-close child-shutdown thread-close thread-close-idle"
 
 # scenario NAME: set what the scenario is and how it runs:
 #   title    one line, for the list
@@ -226,6 +226,29 @@ and child share, so the connection is over for the parent too: a write
 through its copy would now fail with EPIPE. A library's cleanup in a
 forked child that calls shutdown() cuts its parent's connection this way
 (redis-py issue 863); one that only calls close() leaves it alone." ;;
+	thread-close)
+		title="a thread close()s while another is in read(): no FIN until it returns"
+		sargs="--model thread --end-after $((2 * step)) --end close"
+		cargs="--send one --interval $((6 * step)) --send two"
+		until='ev=release'
+		look="A thread serves the connection; a second thread, the closer, close()s it
+$((2 * step)) ms after the take. Threads share one descriptor table: there is
+one descriptor, no copy, and the close drops it. Yet nothing is sent: the
+serving thread is blocked in read() on the socket, and a call in progress
+holds a reference of its own (Linux takes one for the call when threads
+share the table: fs/file.c). The FIN leaves when that read() returns, woken
+by the client's second message, $((4 * step)) ms after the close." ;;
+	thread-close-idle)
+		title="a thread close()s while the serving thread sleeps: FIN at once"
+		sargs="--model thread --end-after $((2 * step)) --end close --reply-delay $((4 * step))"
+		cargs="--send one"
+		look="The same close(), but the serving thread sleeps before its echo
+(--reply-delay) and is in no call on the socket: the close drops the last
+reference, and the FIN leaves at once. close() ends the connection for every
+thread of the process: the echo never comes. When the serving thread wakes,
+its descriptor is gone: closelab's thread sees that and stops; a program
+that called write() would get EBADF, or write into whatever connection
+has taken the number since." ;;
 	*)
 		return 1 ;;
 	esac

@@ -402,3 +402,42 @@ check_13() {
 	*) miss "in linger-timeout, the client's last line was 'client: result $(result)', not EOF with all its 65536 bytes" ;;
 	esac
 }
+
+# 14. Threads: one descriptor, and a call that holds it (make demo
+# SCENARIO="thread-close thread-close-idle" LOGS=1)
+check_14() {
+	scene thread-close || return
+	logged role=parent ev=thread holders=1 ||
+	    miss "in thread-close, the parent did not start a thread for the connection, one holder (no ev=thread holders=1)" || return
+	take=$(at role=worker ev=take holders=1) ||
+	    miss "in thread-close, the serving thread did not take the connection as the one holder (no ev=take holders=1)" || return
+	c=$(at role=worker ev=close 'holders=1->0' calls=1) ||
+	    miss "in thread-close, the closer's close was not the last descriptor's with the serving thread's read in progress (no ev=close holders=1->0 calls=1)" || return
+	# the closer closes two of the demo's steps (STEP_MS, 100) after the take
+	ge "$(elapsed "$take" "$c")" $((2 * ${STEP_MS:-100})) ||
+	    miss "in thread-close, the closer closed at $c ms, before its $((2 * ${STEP_MS:-100})) ms after the take" || return
+	w=$(nth 2 role=client ev=write) ||
+	    miss "in thread-close, the client did not write its second message" || return
+	lt "$c" "$w" ||
+	    miss "in thread-close, the close at $c ms came after the client's second message at $w ms: the read had returned already" || return
+	after "$c" role=worker ev=release call=read >/dev/null ||
+	    miss "in thread-close, the serving thread's read did not return after the close (no ev=release call=read)" || return
+	{ f=$(first_sent server F) && ge "$f" "$w"; } ||
+	    miss "in thread-close, the server's FIN left before the client's second message woke the read, at $w ms" || return
+	after "$f" role=client ev=eof >/dev/null ||
+	    miss "in thread-close, the client saw no EOF after the server's FIN" || return
+
+	scene thread-close-idle || return
+	c=$(at role=worker ev=close 'holders=1->0') ||
+	    miss "in thread-close-idle, the closer's close was not the last holder's (no ev=close holders=1->0)" || return
+	! logged role=worker ev=close calls= ||
+	    miss "in thread-close-idle, the close saw a call in progress (calls=), though the serving thread slept" || return
+	{ f=$(first_sent server F) && ge "$f" "$c"; } ||
+	    miss "in thread-close-idle, no FIN reached the client after the close" || return
+	after "$f" role=client ev=eof >/dev/null ||
+	    miss "in thread-close-idle, the client saw no EOF after the server's FIN" || return
+	case $(result) in
+	'end=eof '*' received=0 '*) ;;
+	*) miss "in thread-close-idle, the client's last line was 'client: result $(result)', not EOF without the echo" ;;
+	esac
+}

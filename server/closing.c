@@ -15,6 +15,7 @@
 #include "../common/log.h"
 #include "../common/util.h"
 #include "server.h"
+#include "worker.h"
 
 static const char kernel_key[] = " kernel=";
 enum { KERNEL_KEY_LEN = sizeof kernel_key - 1 };
@@ -64,7 +65,11 @@ static void
 looked(struct tally *tl)
 {
 	char after[sizeof tl->kernel / 2];
-	size_t n = strlen(tl->kernel);
+	size_t n;
+
+	/* first, while it is still so: a call of another thread's that held it through the close */
+	tl->calls = guard_closed(tl->conn, tl->returned);
+	n = strlen(tl->kernel);
 
 	if (n && kernel_list(tl->sock, after, sizeof after)[0])
 		snprintf(tl->kernel + n, sizeof tl->kernel - n, "->%s", after + KERNEL_KEY_LEN);
@@ -104,10 +109,10 @@ log_gone(int64_t t, const char *id, pid_t pid, int before, int after)
 }
 
 int
-conn_close(int slot, int who, int fd, const char *id, const char *keep)
+conn_close(int slot, int who, int fd, const char *id, const char *keep, const struct conn *c)
 {
-	struct tally tl = { .look = look, .looked = looked };
-	char linger[48], unacked[32];
+	struct tally tl = { .look = look, .looked = looked, .conn = c };
+	char linger[48], unacked[32], incall[24];
 	int r, i;
 
 	if (opt.log == NULL) {
@@ -131,9 +136,13 @@ conn_close(int slot, int who, int fd, const char *id, const char *keep)
 	unacked[0] = '\0';
 	if (tl.unacked > 0)
 		snprintf(unacked, sizeof unacked, " unacked=%ld", tl.unacked);
-	logat(tl.t, id, EV_CLOSE, "fd=%d holders=%d->%d unread=%d%s linger=%s%s%s%s%s%s", fd,
+	/* a call in another thread holds the socket as a descriptor does */
+	incall[0] = '\0';
+	if (tl.calls > 0)
+		snprintf(incall, sizeof incall, " calls=%d", tl.calls);
+	logat(tl.t, id, EV_CLOSE, "fd=%d holders=%d->%d unread=%d%s linger=%s%s%s%s%s%s%s", fd,
 	    tl.before, tl.after, tl.unread, unacked, linger_field(&tl, linger, sizeof linger),
-	    tl.kernel,
+	    tl.kernel, incall,
 	    tl.state ? " state=" : "", tl.state ? tl.state : "", keep ? " keep=" : "",
 	    keep ? keep : "");
 	return r;

@@ -25,10 +25,12 @@ holders_now(struct conn *c)
 static void
 close_copy(struct conn *c)
 {
+	guard_close_begin(c);
 	/* the close line tells the state before the close itself */
 	log_sock(-1);
 	worker_recount(c);
-	conn_close(c->slot, CHILD, c->fd, c->id, NULL);
+	conn_close(c->slot, CHILD, c->fd, c->id, NULL, c);
+	guard_close_end(c);
 	c->fd = -1;
 }
 

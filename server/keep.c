@@ -91,7 +91,7 @@ keep_release(int slot, const char *why)
 {
 	leave_line(slot);
 	parent_only_gone(held[slot].fd);
-	conn_close(slot, PARENT, held[slot].fd, holders_id(slot), why);
+	conn_close(slot, PARENT, held[slot].fd, holders_id(slot), why, NULL);
 	if (held[slot].kept)
 		nkept--;
 	held[slot] = none;
@@ -103,6 +103,12 @@ keep_after_handoff(int slot)
 	struct held *h = &held[slot];
 
 	leave_line(slot);
+	if (opt.model == MODEL_THREAD) {
+		/* the thread serves this very descriptor: nothing to keep or close */
+		parent_only_gone(h->fd);
+		*h = none;
+		return;
+	}
 	if (opt.parent_keeps == 0) {
 		keep_release(slot, "0");
 		return;

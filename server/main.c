@@ -34,7 +34,7 @@ struct options opt = {
 };
 
 /* Words for --model and --reads, in the order of their enums. */
-static const char *const models[] = { "prefork", "fork", NULL };
+static const char *const models[] = { "prefork", "fork", "thread", NULL };
 static const char *const readses[] = { "echo", "discard", "none", NULL };
 
 enum {
@@ -71,7 +71,7 @@ static const struct opt opts[] = {
 };
 
 static const char synopsis[] =
-	"[--addr A] [--port P] [--port-file FILE] [--model prefork|fork]\n"
+	"[--addr A] [--port P] [--port-file FILE] [--model prefork|fork|thread]\n"
 	"[--workers N] [--queue N] [--grace MS] [--idle-timeout MS]\n"
 	"[--parent-keeps 0|MS|never|signal]\n"
 	"[--reads echo|discard|none] [--reply-delay MS]\n"
@@ -95,8 +95,11 @@ help(void)
 	    "  --model prefork     fork the workers at start; the parent accepts and\n"
 	    "                      hands each connection to an idle one (SCM_RIGHTS)\n"
 	    "  --model fork        fork one child per connection, which inherits it\n"
-	    "  --workers N         prefork: workers in the pool; fork: most children\n"
-	    "                      at once (4, 1 to %d)\n"
+	    "  --model thread      start one thread per connection, which serves the\n"
+	    "                      parent's one descriptor; with --end-after MS a\n"
+	    "                      second thread ends it while the first reads\n"
+	    "  --workers N         prefork: workers in the pool; fork, thread: most\n"
+	    "                      children or threads at once (4, 1 to %d)\n"
 	    "  --queue N           connections the parent may accept and hold while\n"
 	    "                      every worker is busy; past that they wait in the\n"
 	    "                      listen backlog (0, up to 1000)\n"
@@ -140,6 +143,31 @@ help(void)
 	    "--parent-keeps signal. Exit status: 0 stopped by a signal, 1 runtime\n"
 	    "error, 2 usage error.\n");
 	exit(0);
+}
+
+/*
+ * --model thread: threads share one descriptor table. The parent keeps no
+ * copy, and no thread makes a descriptor, whose number could be one that
+ * another thread's call still uses.
+ */
+static void
+thread_options(void)
+{
+	if (opt.parent_keeps != 0)
+		opt_bad("--model thread: the thread serves the parent's one descriptor: "
+		    "--parent-keeps has no copy to keep");
+	if (opt.spawn)
+		opt_bad("--model thread cannot --spawn: a fork in one thread copies "
+		    "every thread's connections");
+	if (strcmp(opt.end->name, "dup") == 0)
+		opt_bad("--model thread cannot --end dup: a new descriptor could take "
+		    "a number that another thread's call still uses");
+#ifndef __linux__
+	/* the closer proves the serving thread's call from /proc/self/task */
+	if (opt.end_after != END_AT_PEER_EOF)
+		opt_bad("--model thread --end-after needs Linux, whose /proc shows "
+		    "each thread's call");
+#endif
 }
 
 static void
@@ -242,6 +270,8 @@ parse(char **argv)
 		opt_bad("--cloexec is about the helper of --spawn CMD: give --spawn too");
 	if (opt.reads == READS_NONE && opt.end_after == END_AT_PEER_EOF)
 		opt_bad("--reads none never sees the peer's EOF: give --end-after MS");
+	if (opt.model == MODEL_THREAD)
+		thread_options();
 }
 
 /*
@@ -343,7 +373,7 @@ main(int argc, char **argv)
 	/* with --port 0 the kernel chose the port: ask it */
 	sock_local(lfd, where, sizeof where);
 	logev(NULL, EV_LISTEN, "addr=%s model=%s workers=%ld", where,
-	    opt.model == MODEL_PREFORK ? "prefork" : "fork", opt.workers);
+	    models[opt.model], opt.workers);
 	/* a log that cannot be written is said before anything starts */
 	if (!log_ok())
 		return EXIT_RUNTIME;

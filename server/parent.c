@@ -93,7 +93,7 @@ dispatch(void)
 		if (r == 0)
 			keep_after_handoff(slot);
 		else	/* as s6 does: no child, no connection; never a leak */
-			keep_release(slot, "fork-failed");
+			keep_release(slot, opt.model == MODEL_THREAD ? "thread-failed" : "fork-failed");
 	}
 }
 
@@ -381,6 +381,8 @@ parent_stop(void)
 			wait_gone(STRAYS, deadline(KILL_AFTER_MS));
 	}
 	keep_release_all();
+	if (opt.model == MODEL_THREAD)
+		threads_exit();
 	/* the capture goes last, to see the last segments */
 	if (wirepid) {
 		kill(wirepid, SIGTERM);

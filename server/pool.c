@@ -43,6 +43,8 @@ pool_open(void)
 #endif
 	if ((workers = calloc(opt.workers, sizeof *workers)) == NULL)
 		return -1;
+	if (opt.model == MODEL_THREAD && threads_open() == -1)
+		return -1;
 	for (i = 0; i < opt.workers; i++)
 		workers[i] = (struct worker){ 0, -1, -1 };
 	return 0;
@@ -118,6 +120,8 @@ idle_worker(void)
 int
 pool_idle(void)
 {
+	if (opt.model == MODEL_THREAD)
+		return threads_idle() != -1;
 	return idle_worker() != NULL;
 }
 
@@ -170,10 +174,14 @@ fork_child(struct worker *w, struct conn *c)
 int
 pool_give(int slot, int fd)
 {
-	struct conn c = { fd, slot, "" };
+	struct conn c = { fd, slot, "", NULL, 0 };
 	struct worker *w;
 
 	memcpy(c.id, holders_id(slot), sizeof c.id);
+	if (opt.model == MODEL_THREAD) {
+		int place = threads_idle();
+		return place == -1 ? -1 : thread_start(place, &c) == 0 ? 0 : -2;
+	}
 	while ((w = idle_worker()) != NULL) {
 		if (opt.model == MODEL_FORK)
 			return fork_child(w, &c) == 0 ? 0 : -2;
@@ -189,6 +197,10 @@ pool_poll(struct pollfd *pfd)
 {
 	int i;
 
+	if (opt.model == MODEL_THREAD) {
+		pfd[0] = (struct pollfd){ threads_fd(), POLLIN, 0 };
+		return 1;
+	}
 	if (opt.model != MODEL_PREFORK)
 		return 0;
 	for (i = 0; i < opt.workers; i++)
@@ -203,6 +215,11 @@ pool_ready(const struct pollfd *pfd, int n)
 	ssize_t r;
 	int i;
 
+	if (opt.model == MODEL_THREAD) {
+		if (n == 1 && pfd[0].revents)
+			threads_ready();
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		struct worker *w = &workers[i];
 		if (!pfd[i].revents || w->chan != pfd[i].fd)
@@ -246,6 +263,8 @@ pool_alive(void)
 {
 	int i, n = 0;
 
+	if (opt.model == MODEL_THREAD)
+		return threads_alive();
 	for (i = 0; i < opt.workers; i++)
 		n += workers[i].pid != 0;
 	return n;
@@ -281,7 +300,8 @@ pool_signal(int sig)
 int
 pool_lingers(void)
 {
-	int i, n = pool_alive();
+	/* threads end with the process: no signal is theirs to wait for */
+	int i, n = opt.model == MODEL_THREAD ? 0 : pool_alive();
 
 	/* a process group is gone once its last member is */
 	for (i = 0; i < norphans; i++)

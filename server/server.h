@@ -8,7 +8,7 @@
 
 #include "../common/sock.h"
 
-enum model { MODEL_PREFORK, MODEL_FORK };
+enum model { MODEL_PREFORK, MODEL_FORK, MODEL_THREAD };
 enum reads { READS_ECHO, READS_DISCARD, READS_NONE };
 
 /* --parent-keeps and --end-after values that are not milliseconds */
@@ -24,6 +24,8 @@ struct conn {
 	int fd;
 	int slot;		/* its entry in the holders table */
 	char id[CONNID_LEN];	/* the peer's address:port, as the client logs it */
+	struct guard *guard;	/* --model thread with a closer (threads.c), or NULL */
+	int closer;		/* this is the closer's: its calls are not the guard's to count */
 };
 
 /* A way for the worker to end a connection: one table entry per --end mode. */
@@ -149,13 +151,31 @@ void worker_loop(int chan);
 /* Take the connection, read and answer as --reads says, end it as --end says. */
 void serve(struct conn *c);
 
+/* threads.c: --model thread, a thread of the parent's per connection. */
+/* Places for --workers threads, and the pipe they tell the parent on; -1 on error. */
+int threads_open(void);
+/* A free place, or -1. */
+int threads_idle(void);
+/* Start a thread in place to serve the connection; -1 on error (errno). */
+int thread_start(int place, const struct conn *c);
+/* The pipe to poll(): readable when a thread has ended, or a number is free. */
+int threads_fd(void);
+/* Read what the threads told; how many places are free again. */
+int threads_ready(void);
+/* How many threads serve connections. */
+int threads_alive(void);
+/* At the server's exit: each connection a thread still serves is closed by it (close by=exit). */
+void threads_exit(void);
+
 /* ends.c: the --end modes. */
 extern const struct end ends[];
 
 /* closing.c: the logged close of one process's copy, and holders that exit. */
 /* close(fd) as who, counted in the holders table; logs what it sent,
- * naming the connection id (and, for the parent, why it let go now). */
-int conn_close(int slot, int who, int fd, const char *id, const char *keep);
+ * naming the connection id (and, for the parent, why it let go now; for a
+ * closer thread, c, whether a call of the serving thread's held it through). */
+int conn_close(int slot, int who, int fd, const char *id, const char *keep,
+    const struct conn *c);
 /* Process pid has exited: the kernel closed its copies. Count them closed
  * in every slot it held. */
 void conn_holder_exited(pid_t pid);
@@ -197,6 +217,8 @@ struct tally {
 	void (*look)(int fd, struct tally *tl);
 	void (*looked)(struct tally *tl);
 	int64_t returned;	/* when close() returned */
+	const struct conn *conn;	/* a closer thread's connection, or NULL */
+	int calls;		/* its serving thread's call held the socket through the close */
 	int unread;
 	long unacked;		/* bytes the peer has not acknowledged, or -1 */
 	int linger;		/* SO_LINGER's seconds, or -1: off */

@@ -13,6 +13,7 @@
  * read or write that cannot be done at once, poll(), a sleep, waitpid() and
  * fork(). A line is never kept back from whoever waits for it.
  */
+#include <string.h>
 #include <unistd.h>
 
 #include "../common/log.h"
@@ -27,6 +28,7 @@ worker_loop(int chan)
 	struct conn c;
 	int r;
 
+	memset(&c, 0, sizeof c);
 	while ((r = handoff_recv(chan, &c)) == 1) {
 		serve(&c);
 		if (write(chan, &ready, 1) != 1)
@@ -74,19 +76,25 @@ converse(struct conn *c, int64_t end_at)
 void
 serve(struct conn *c)
 {
-	static pid_t me;
 	int64_t end_at = 0;
 
-	if (me == 0)
-		me = getpid();
 	log_batch(1);
-	holders_set(c->slot, CHILD, me);
-	log_sock(c->fd);
+	holders_set(c->slot, CHILD, getpid());
+	/* a thread whose closer may close the number asks no state through it */
+	log_sock(c->guard ? -1 : c->fd);
 	logev(c->id, EV_TAKE, "fd=%d holders=%d", c->fd, holders_count(c->slot));
 	if (opt.end_after != END_AT_PEER_EOF)
 		end_at = deadline(opt.end_after);
 	if (opt.spawn)
 		helper_spawn(c);
+	if (c->guard) {
+		/* --model thread: the closer ends it, while this thread reads */
+		if (opt.reads != READS_NONE)
+			converse(c, 0);
+		log_sock(-1);
+		log_batch(0);
+		return;
+	}
 	if (opt.reads != READS_NONE)
 		converse(c, end_at);
 	/* --end-after MS: end then, whatever the peer did meanwhile */

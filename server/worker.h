@@ -31,4 +31,23 @@ void helper_reap(struct conn *c, int wait);
 /* Before a count: a helper or parent that has exited holds nothing. */
 void worker_recount(struct conn *c);
 
+/* threads.c: the serving thread's calls, against its closer's close. */
+/* Before a call on c: 0 if the closer has closed it (call nothing), else 1. */
+int guard_enter(struct conn *c);
+/* After it, returned at (ns): whether the closer took it over (closed), or
+ * closed it while the call held the socket (released: the call's return
+ * dropped it). skipped: guarded_io() called nothing. */
+enum { GUARD_OPEN, GUARD_CLOSED, GUARD_RELEASED, GUARD_SKIPPED };
+int guard_leave(struct conn *c, int64_t returned);
+/*
+ * The closer's close() is bracketed by these: begin waits until the
+ * serving thread is out of its call or blocked in it, and keeps it from
+ * leaving until end; guard_closed(), just after the close() (which
+ * returned at returned, ns), says whether that call held the socket
+ * through it. For another close they do nothing, and say 0.
+ */
+void guard_close_begin(struct conn *c);
+int guard_closed(const struct conn *c, int64_t returned);
+void guard_close_end(struct conn *c);
+
 #endif

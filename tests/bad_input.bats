@@ -28,7 +28,12 @@ load test_helper
 }
 
 @test "server: bad words are usage errors" {
-	usage_error "$SERVER" "--model must be prefork or fork, not 'thread'" --model thread
+	# the contract's models are prefork and fork; closelab's server has thread too
+	HANG="$(who "$SERVER") hung on bad input instead of refusing it at once with exit 2" \
+	    run_program "$SERVER" --model green
+	assert_failure 2 || mistake "$(who "$SERVER") given '--model green' exited $status, not 2"
+	assert_line --index 0 --regexp "^server: --model must be prefork(,| or) fork( or thread)?, not 'green'$" ||
+	    mistake "$(who "$SERVER") given '--model green' did not say first that --model must be prefork or fork, not 'green'"
 	usage_error "$SERVER" "--reads must be echo, discard or none, not 'all'" --reads all
 	usage_error "$SERVER" "--end: no such mode 'slam' (see --help)" --end slam
 	usage_error "$SERVER" "--parent-keeps must be 0, MS up to 3600000, never or signal, not 'soon'" \

@@ -29,7 +29,7 @@ JAIL_C=$(sources jail)
 # the version as make builds it, for --version
 VERSION=$(sed -n 's/^VERSION = //p' "$top/config.mk")
 CFLAGS_STRICT="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DARWIN_C_SOURCE -DVERSION=\"$VERSION\"
-    -Wall -Wextra -Werror -pedantic"
+    -Wall -Wextra -Werror -pedantic -pthread"
 
 result() {
 	if [ "$1" -eq 0 ]; then

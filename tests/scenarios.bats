@@ -38,11 +38,11 @@ linux_only() {
 @test "the catalogue lists every scenario, and an unknown name is refused" {
 	run sh "$TOP/demo/demo.sh" list
 	assert_success || mistake "demo.sh list failed"
-	assert_equal "${#lines[@]}" 21 ||
-	    mistake "demo.sh list did not list the 21 scenarios, one a line"
+	assert_equal "${#lines[@]}" 23 ||
+	    mistake "demo.sh list did not list the 23 scenarios, one a line"
 	for name in orderly-release close-before-echo abort lingering linger-acked linger-timeout \
 	    leak dup fork-forgets-close \
-	    child-shutdown diagnose; do
+	    child-shutdown thread-close thread-close-idle diagnose; do
 		assert_line --regexp "^$name " || mistake "demo.sh list did not list the scenario $name"
 	done
 	run sh "$TOP/demo/demo.sh" no-such-thing
@@ -428,6 +428,65 @@ lingered() {
 	awk -v p="$parent" '/^CLOSE_WAIT / { cw = 1; next } /^[A-Z]/ { cw = 0 }
 	    cw && $1 == p { found = 1 } END { exit !found }' <<<"$output" ||
 	    mistake "bin/holders did not name the parent $parent as holding the CLOSE_WAIT socket"
+}
+
+@test "server: --model thread refuses what its threads cannot do safely" {
+	usage_error "$SERVER" "--model thread: the thread serves the parent's one descriptor: --parent-keeps has no copy to keep" \
+	    --model thread --parent-keeps 100
+	usage_error "$SERVER" "--model thread cannot --spawn: a fork in one thread copies every thread's connections" \
+	    --model thread --spawn true
+	usage_error "$SERVER" "--model thread cannot --end dup: a new descriptor could take a number that another thread's call still uses" \
+	    --model thread --end dup
+}
+
+@test "--model thread: a closer thread ends the connection in every --end mode it takes, while the serving thread reads" {
+	local end
+	for end in close shutdown abort linger shutdown-rd shutdown-rdwr lingering; do
+		start_server --model thread --end-after 200 --end "$end" --end-wait 200
+		client --send one --interval 2000 --send two --timeout 10000
+		[[ $output == *"result end=eof "* || $output == *"result end=rst "* ]] ||
+		    mistake "with --end $end the closer did not end the connection: '${lines[*]: -1}'"
+		stop_server
+	done
+}
+
+@test "thread-close: the closer thread's close() sends nothing while the serving thread is in read(); its return does" {
+	linux_only
+	scenario thread-close
+	[[ $RESULT == "result end=eof "* ]] || mistake "the connection did not end with EOF: '$RESULT'"
+	has_event "$SLOG" role=parent ev=thread holders=1 ||
+	    mistake "the parent did not start a thread for the connection with one holder ('ev=thread holders=1')"
+	take=$(t_of "$SLOG" role=worker ev=take) || mistake "the serving thread did not take the connection"
+	close=$(t_of "$SLOG" role=worker ev=close holders=1-\>0 calls=1) ||
+	    mistake "the closer's close was not the last descriptor's with a call in progress ('holders=1->0 calls=1')"
+	((close - take >= 2 * STEP_MS * MS)) ||
+	    mistake "the closer closed $(((close - take) / MS)) ms after the take, before its two steps"
+	second=$(NTH=2 t_of "$CLOG" ev=write) || mistake "the client did not write its second message"
+	release=$(t_of "$SLOG" role=worker ev=release call=read) ||
+	    mistake "the serving thread's read did not return after the close ('ev=release call=read')"
+	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
+	((close < second && second < release && second < eof)) ||
+	    mistake "not the order of a read that holds the socket: the close, the client's second message, the read's return and the EOF"
+	# the serving thread's lines say which thread they are; the closer is another
+	[ "$(values "$SLOG" tid role=worker ev=take)" != "$(values "$SLOG" tid role=worker ev=close)" ] ||
+	    mistake "the close was not the closer thread's (the same tid= as the take's)"
+}
+
+@test "thread-close-idle: the closer's close() sends the FIN at once while the serving thread is in no call" {
+	scenario thread-close-idle
+	[[ $RESULT == "result end=eof "*" received=0" ]] ||
+	    mistake "the connection did not end with EOF before the echo: '$RESULT'"
+	close=$(t_of "$SLOG" role=worker ev=close holders=1-\>0) ||
+	    mistake "the closer's close was not the last holder's ('holders=1->0')"
+	run has_event "$SLOG" role=worker ev=close calls=
+	assert_failure || mistake "the close saw a call in progress, though the serving thread was asleep"
+	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
+	take=$(t_of "$SLOG" role=worker ev=take) || mistake "the serving thread did not take the connection"
+	# the serving thread sleeps four steps before its echo, which never comes
+	((close < eof && eof < take + 4 * STEP_MS * MS)) ||
+	    mistake "the EOF did not come at the close, before the serving thread woke to echo"
+	run has_event "$SLOG" role=worker ev=write
+	assert_failure || mistake "the serving thread wrote after the connection was closed"
 }
 
 @test "child-shutdown: a child's shutdown() sends the FIN while the parent holds the socket, ending it for both" {

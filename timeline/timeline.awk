@@ -101,6 +101,10 @@ function server_close(c, sent,    h, hh, b, why) {
 		b = "close() its copy (keep: " log_get("keep") ")"
 	else
 		b = "close() fd " log_get("fd")
+	if (log_got("calls"))
+		return b ", holders " h ": no descriptor refers to the socket now, but a call " \
+		    "of another thread's on it, a read() or write() in progress, holds it: " \
+		    "nothing is sent until that call returns"
 	if (sent == "F")
 		return b ", holders " h ": last holder, FIN" (log_got("unacked") ? ", queued behind " \
 		    log_get("unacked") " bytes the peer has not acknowledged" : "") lingered(1)
@@ -147,8 +151,17 @@ function say(r, ev, c,    h, e, sent) {
 	if (ev == "fork")
 		return e != "" ? "fork() failed: " e \
 		    : "fork() child " log_get("child") ", which inherits fd " log_get("fd") "; holders " h
+	if (ev == "thread")
+		return e != "" ? "starting a thread failed: " e \
+		    : "start a thread, which serves fd " log_get("fd") " itself: threads share " \
+		    "one descriptor table, so nothing is handed over; holders " h
 	if (ev == "take")
 		return "take the connection as fd " log_get("fd") "; holders " h
+	if (ev == "release")
+		return log_get("call") "() returns, after another thread's close(): the " \
+		    "reference the call held goes" (sent == "F" ? ", the last: FIN" : \
+		    sent == "R" ? ", the last: RST" : log_got("full") ? ", the last: a FIN, or an " \
+		    "RST if the read, which filled its buffer, left bytes unread" : "")
 	if (ev == "spawn")
 		return e != "" ? "spawning the helper failed: " e \
 		    : log_get("inherits") == "yes" \
@@ -248,11 +261,17 @@ function traced(    s, why) {
 	return s ": nothing sent: the connection was over"
 }
 
+# The lane of the line: its process's pid, or "PID/TID" for a thread of
+# --model thread (a line with tid=), which has a lane of its own.
+function lane_of() {
+	return log_got("tid") ? log_pid "/" log_get("tid") : log_pid
+}
+
 # The first pass: every process's role, first and last row, and the rows
 # where each pool reaches a new number of lanes at once.
 function note(    p) {
 	rows++
-	p = log_pid
+	p = lane_of()
 	# the tracer's lines name processes of the other logs: no lane of their own
 	if (log_role == "trace")
 		return
@@ -374,6 +393,9 @@ function ending(r, ev, ms, sent) {
 		client_ended(ev, ms)
 	else if (sent != "" && sent_kind == "")
 		server_sent(ev, ms, sent)
+	else if (ev == "release" && log_got("full") && sent_kind == "" && maybe_by == "")
+		maybe_by = sprintf("the return of %s %s's read() at %.3f ms, which filled its " \
+		    "buffer and may have left bytes unread", role[lane_of()], lane_of(), ms)
 }
 
 # A segment captured: the first FIN and RST from the server, by ms.
@@ -400,8 +422,14 @@ function client_ended(ev, ms) {
 function server_sent(ev, ms, sent,    hh, p, left) {
 	sent_kind = sent == "F" ? "FIN" : "RST"
 	split(log_get("holders"), hh, "->")
-	p = log_get("by") == "exit" ? log_get("exited") : log_pid
+	p = log_get("by") == "exit" ? log_get("exited") : lane_of()
 	p = (p in role ? role[p] : "process") " " p
+	if (ev == "release") {
+		sent_by = sprintf("the return of %s's %s() at %.3f ms, whose reference was the " \
+		    "last: the close() before it had left the socket to that call", p,
+		    log_get("call"), ms)
+		return
+	}
 	# an exit is logged when its process is reaped, after the FIN it sent
 	sent_by = log_get("by") == "exit" ? sprintf("the exit of %s (seen at %.3f ms)", p, ms) \
 	    : sprintf("%s's %s at %.3f ms", p, ev == "shutdown" ? "shutdown(" log_get("how") ")" \
@@ -425,6 +453,11 @@ function run_sentence(    s) {
 		s = "no " sent_kind " from the server was captured, though the log counts " sent_by
 	else if (sent_kind != "")
 		s = "the " sent_kind " was sent by " sent_by
+	else if (maybe_by != "" && ("FIN" in wire_out || "RST" in wire_out))
+		s = sprintf("the %s left at %.3f ms, sent by %s", "RST" in wire_out ? "RST" : "FIN",
+		    "RST" in wire_out ? wire_out["RST"] : wire_out["FIN"], maybe_by)
+	else if (maybe_by != "")
+		s = "a FIN, or an RST, was sent by " maybe_by
 	else if (captured && ("FIN" in wire_out || "RST" in wire_out))
 		s = "the server's " ("FIN" in wire_out ? "FIN" : "RST") " was captured, though no call " \
 		    "in its log sent it"
@@ -448,7 +481,7 @@ function in_this_run(    nl, i, s, w) {
 # The second pass: one row per event, and its continuation lines.
 function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, cont, dir, fl, sent) {
 	row++
-	p = log_pid
+	p = lane_of()
 	r = log_role
 	ev = log_ev
 	c = log_conn

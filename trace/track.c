@@ -145,7 +145,7 @@ drop(const struct record *r, const struct record *sock, const char *call, const 
 	char how[16] = "", comm[4 * sizeof r->comm], at[1200];
 	size_t n;
 	struct loghead h = { r->t, (long)r->pid, "trace", conn, EV_DROP,
-	    r->state >= 0 ? tcp_state_name(r->state) : NULL, NULL };
+	    r->state >= 0 ? tcp_state_name(r->state) : NULL, NULL, 0 };
 
 	escape(comm, sizeof comm, r->comm, ESCAPE_LOG);
 	record_conn(sock, conn, sizeof conn);
