@@ -202,6 +202,12 @@ attack grab standby.c -DMODE=1
 expect grab 0 50 handoff "let go of it while it was served|standing in only while it was stopped"
 attack standd standby.c -DMODE=2
 expect standd 0 50 handoff "could not be stopped"
+# and two more of the sixth's: a keep half kept, the worker's copy in flight
+# for the rest; and twins born between the judge's look and its stop
+c halfkeep 32
+expect halfkeep 50 50 close-keep "without its copy"
+c twinrace 33
+expect twinrace 0 50 shutdown "no FIN came while the parent was stopped"
 mkdir -p "$dir/forger"
 cp "$src/forger.c" "$dir/forger/"
 printf 'server: forger.c\n\tcc -O2 -pthread -o server forger.c\n' >"$dir/forger/Makefile"
