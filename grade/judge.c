@@ -1394,9 +1394,13 @@ second_while_kept(void)
 		return;
 	}
 	if ((others = held_besides(w, k.inode)) > 0) {
+		/* the first connection's CLOSE_WAIT, then, is not the parent's alone: check 6 fails too */
 		evidence(MODEL, "pid %ld, serving a second connection while the parent kept the first (never), held %d other connection%s of the port",
 		    (long)w, others, others > 1 ? "s" : "");
+		evidence(NEVER, "pid %ld, serving a second connection, held the first too: the parent was not alone in holding it",
+		    (long)w);
 		judged(MODEL, M_OTHERS_HELD);
+		judged(NEVER, M_OTHERS_HELD);
 	}
 	shutdown(k.fd, SHUT_WR);
 	conn_wait(&k, deadline(wait_ms), 1);
