@@ -175,6 +175,23 @@ shutter(void *arg)
 }
 #endif
 
+#if MISTAKE == TWIN_SHUTS || MISTAKE == TWIN_GHOST || MISTAKE == TWIN_DECOY || \
+    MISTAKE == TWIN_65TH || MISTAKE == TWINRACE
+/* shut down each TCP connection of the table whose peer has ended */
+static void
+shut_ended(void)
+{
+	for (int fd = 3; fd < 64; fd++) {
+		struct sockaddr_in peer;
+		socklen_t len = sizeof peer;
+		struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+		if (getpeername(fd, (struct sockaddr *)&peer, &len) == 0 &&
+		    peer.sin_family == AF_INET && poll(&p, 1, 0) == 1 && (p.revents & POLLRDHUP))
+			shutdown(fd, SHUT_WR);
+	}
+}
+#endif
+
 #if MISTAKE == TWIN_SHUTS || MISTAKE == TWIN_GHOST || MISTAKE == TWIN_DECOY || MISTAKE == TWIN_65TH
 /* the parent's twin: shares its descriptor table, is not stopped with it,
  * and shuts down each connection of the table once the peer has ended */
@@ -192,14 +209,7 @@ twin(void *arg)
 #endif
 	(void)arg;
 	while (getppid() != 1) {
-		for (int fd = 3; fd < 64; fd++) {
-			struct sockaddr_in peer;
-			socklen_t len = sizeof peer;
-			struct pollfd p = { .fd = fd, .events = POLLRDHUP };
-			if (getpeername(fd, (struct sockaddr *)&peer, &len) == 0 &&
-			    peer.sin_family == AF_INET && poll(&p, 1, 0) == 1 && (p.revents & POLLRDHUP))
-				shutdown(fd, SHUT_WR);
-		}
+		shut_ended();
 		pause_ms(10);
 	}
 	return 0;
@@ -214,14 +224,7 @@ short_twin(void *arg)
 {
 	(void)arg;
 	for (int i = 0; i < 30; i++) {
-		for (int fd = 3; fd < 64; fd++) {
-			struct sockaddr_in peer;
-			socklen_t len = sizeof peer;
-			struct pollfd p = { .fd = fd, .events = POLLRDHUP };
-			if (getpeername(fd, (struct sockaddr *)&peer, &len) == 0 &&
-			    peer.sin_family == AF_INET && poll(&p, 1, 0) == 1 && (p.revents & POLLRDHUP))
-				shutdown(fd, SHUT_WR);
-		}
+		shut_ended();
 		pause_ms(1);
 	}
 	return 0;
