@@ -928,18 +928,35 @@ halt_parent(void)
 {
 	int64_t dl = deadline(wait_ms);
 	struct tasks family;
-	int n = scan(), all;
+	int all, more;
 
+	/*
+	 * The parent first: stopped, it makes no twin. Then its twins, looked
+	 * for again until a look finds none new, each stopped as it is found
+	 * (the sixth review's twinrace: a twin born between the look and the
+	 * parent's stop ran on, free).
+	 */
 	nhalted = 0;
 	halted[nhalted++] = parent;
-	live_tasks(parent, &family);
-	for (int i = 0; i < n && nhalted < MAXPROCS; i++)
-		if (procs[i].pid != parent && is_parent(procs[i].pid, &family))
-			halted[nhalted++] = procs[i].pid;
-	for (int i = 0; i < nhalted; i++)
-		if (kill(halted[i], SIGSTOP) == -1 && halted[i] == parent)
-			return 0;
-	all = all_stopped(halted, nhalted, dl);
+	if (kill(parent, SIGSTOP) == -1)
+		return 0;
+	all = all_stopped(halted, 1, dl);
+	do {
+		int n = scan();
+		more = 0;
+		live_tasks(parent, &family);
+		for (int i = 0; i < n && nhalted < MAXPROCS; i++) {
+			int known = 0;
+			for (int j = 0; j < nhalted && !known; j++)
+				known = procs[i].pid == halted[j];
+			if (!known && is_parent(procs[i].pid, &family)) {
+				halted[nhalted++] = procs[i].pid;
+				kill(procs[i].pid, SIGSTOP);
+				more = 1;
+			}
+		}
+		all = all_stopped(halted, nhalted, dl);
+	} while (all && more && ms_until(dl) > 0);
 	/* the counts, once a thread that has just stopped is switched out too */
 	for (nat_halt = switches(at_halt); all && ms_until(dl) > 0;) {
 		int n;
@@ -1210,6 +1227,7 @@ struct watch {
 	int64_t parent_alone, others_alone, shared_cw, hidden;	/* when first seen; 0 never */
 	int64_t others_after;	/* others without the parent, once it was seen alone */
 	int64_t parent_last;	/* when the parent was last seen holding it */
+	int64_t parent_gone;	/* the end of the first look that found the parent without it */
 	int64_t nobody;		/* since when nobody has been seen, 0 if someone was last */
 	pid_t other, other_after;
 };
@@ -1229,6 +1247,8 @@ watch(struct conn *c, int64_t dl, int stop_when_alone, struct watch *w)
 			n = holders(inode, pids, 16);
 			if (holds(pids, n, parent))
 				w->parent_last = now_ns();
+			else if (!w->parent_gone)
+				w->parent_gone = now_ns();
 			if (n > 0)
 				w->nobody = 0;
 			else if (!w->nobody)
@@ -1303,6 +1323,15 @@ run_close(void)
 		if (late && !w.hidden)
 			evidence(CLOSE_KEEP, "the FIN came %.1f ms after the parent was last seen holding the socket",
 			    ms(c.t_end - w.parent_last));
+		/*
+		 * the parent seen without its copy before its keep could be over,
+		 * whoever else kept the socket meanwhile (the sixth review's
+		 * halfkeep: the worker's copy, in flight, stood in for the rest)
+		 */
+		int gone_early = w.parent_gone && w.parent_gone < kept_until(&c, 1);
+		if (gone_early)
+			evidence(CLOSE_KEEP, "the parent (pid %ld) no longer held it %.1f ms after the connect, before its keep of %ld ms was over",
+			    (long)parent, ms(w.parent_gone - c.t_connect), keep_ms);
 		if (c.end == RST)
 			judged(CLOSE_KEEP, M_RST);
 		else if (c.end == EOF_ && holds(pids, n, parent))
@@ -1322,6 +1351,8 @@ run_close(void)
 			 * let go first, the parent let go too soon
 			 */
 			judged(CLOSE_KEEP, w.parent_alone ? M_SHORT_KEEP : M_NO_KEEP);
+		else if (gone_early)
+			judged(CLOSE_KEEP, M_NO_KEEP);
 		else if (let_go(&c, parent_held, w.others_alone) ||
 		    (c.end == EOF_ && !w.parent_alone && !w.shared_cw && let_go(&c, 0, c.t_end)))
 			judged(CLOSE_KEEP, M_NO_KEEP);
@@ -1363,9 +1394,13 @@ second_while_kept(void)
 		return;
 	}
 	if ((others = held_besides(w, k.inode)) > 0) {
+		/* the first connection's CLOSE_WAIT, then, is not the parent's alone: check 6 fails too */
 		evidence(MODEL, "pid %ld, serving a second connection while the parent kept the first (never), held %d other connection%s of the port",
 		    (long)w, others, others > 1 ? "s" : "");
+		evidence(NEVER, "pid %ld, serving a second connection, held the first too: the parent was not alone in holding it",
+		    (long)w);
 		judged(MODEL, M_OTHERS_HELD);
+		judged(NEVER, M_OTHERS_HELD);
 	}
 	shutdown(k.fd, SHUT_WR);
 	conn_wait(&k, deadline(wait_ms), 1);

@@ -62,6 +62,8 @@
 #define TWIN_65TH 29		/* TWIN_SHUTS, the twin sharing the table of the parent's 65th thread */
 #define KEEP_1500 30		/* a keep of 1500 ms for any keep it is told but 0 and never */
 #define BUSY 31			/* correct; idle threads by the hundred, the connection under 900 descriptors */
+#define HALFKEEP 32		/* --end close: the parent keeps 52% of the keep; the worker's copy, in flight, the rest */
+#define TWINRACE 33		/* the worker close()s; a thread of the parent's makes twins that shut down, without end */
 
 enum { WORKERS = 4 };
 static volatile sig_atomic_t stopping;
@@ -173,6 +175,23 @@ shutter(void *arg)
 }
 #endif
 
+#if MISTAKE == TWIN_SHUTS || MISTAKE == TWIN_GHOST || MISTAKE == TWIN_DECOY || \
+    MISTAKE == TWIN_65TH || MISTAKE == TWINRACE
+/* shut down each TCP connection of the table whose peer has ended */
+static void
+shut_ended(void)
+{
+	for (int fd = 3; fd < 64; fd++) {
+		struct sockaddr_in peer;
+		socklen_t len = sizeof peer;
+		struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+		if (getpeername(fd, (struct sockaddr *)&peer, &len) == 0 &&
+		    peer.sin_family == AF_INET && poll(&p, 1, 0) == 1 && (p.revents & POLLRDHUP))
+			shutdown(fd, SHUT_WR);
+	}
+}
+#endif
+
 #if MISTAKE == TWIN_SHUTS || MISTAKE == TWIN_GHOST || MISTAKE == TWIN_DECOY || MISTAKE == TWIN_65TH
 /* the parent's twin: shares its descriptor table, is not stopped with it,
  * and shuts down each connection of the table once the peer has ended */
@@ -190,17 +209,43 @@ twin(void *arg)
 #endif
 	(void)arg;
 	while (getppid() != 1) {
-		for (int fd = 3; fd < 64; fd++) {
-			struct sockaddr_in peer;
-			socklen_t len = sizeof peer;
-			struct pollfd p = { .fd = fd, .events = POLLRDHUP };
-			if (getpeername(fd, (struct sockaddr *)&peer, &len) == 0 &&
-			    peer.sin_family == AF_INET && poll(&p, 1, 0) == 1 && (p.revents & POLLRDHUP))
-				shutdown(fd, SHUT_WR);
-		}
+		shut_ended();
 		pause_ms(10);
 	}
 	return 0;
+}
+#endif
+
+#if MISTAKE == TWINRACE
+/* a twin of the parent's (CLONE_FILES): for 30 ms, shut down each
+ * connection of the table whose peer has ended, then exit */
+static int
+short_twin(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 30; i++) {
+		shut_ended();
+		pause_ms(1);
+	}
+	return 0;
+}
+
+/* a thread of the parent's: a new twin every millisecond, as fast as the
+ * judge can look, so that one is born between its look and its stop */
+static void *
+twin_maker(void *arg)
+{
+	static char stack[65536];
+	pid_t twins[64] = { 0 };
+
+	(void)arg;
+	for (unsigned k = 0;; k++) {
+		if (twins[k % 64] > 0)
+			waitpid(twins[k % 64], NULL, 0);
+		twins[k % 64] = clone(short_twin, stack + sizeof stack, CLONE_FILES | SIGCHLD, NULL);
+		pause_ms(1);
+	}
+	return NULL;
 }
 #endif
 
@@ -262,7 +307,7 @@ worker(int chan)
 	ssize_t r, w;
 	int fd, hide[2] = { -1, -1 };
 
-	if ((MISTAKE == INFLIGHT_WORKER || MISTAKE == INFLIGHT_SHORT) &&
+	if ((MISTAKE == INFLIGHT_WORKER || MISTAKE == INFLIGHT_SHORT || MISTAKE == HALFKEEP) &&
 	    socketpair(AF_UNIX, SOCK_DGRAM, 0, hide) == -1)
 		_exit(1);
 #if MISTAKE == BUSY
@@ -270,6 +315,8 @@ worker(int chan)
 #endif
 	while ((fd = recv_fd(chan)) != -1) {
 		int reads = 0;
+		struct timespec took;
+		clock_gettime(CLOCK_MONOTONIC, &took);
 #if MISTAKE == BUSY
 		int dups[DUPS], nd = 0;
 		for (int i = 0; i < DUPS; i++)
@@ -290,8 +337,19 @@ worker(int chan)
 		if ((end_shutdown || MISTAKE == ALWAYS_SHUTDOWN) && MISTAKE != CLOSE_ONLY &&
 		    MISTAKE != PARENT_SHUTS && MISTAKE != TWIN_SHUTS && MISTAKE != TWIN_GHOST &&
 		    MISTAKE != TWIN_DECOY && MISTAKE != UNSTOPPED_SHUTS && MISTAKE != GAP_SHUTS &&
-		    MISTAKE != TWIN_65TH)
+		    MISTAKE != TWIN_65TH && MISTAKE != TWINRACE)
 			shutdown(fd, SHUT_WR);
+		if (MISTAKE == HALFKEEP && !end_shutdown && keep > 0) {
+			/* its copy in flight, in no table, until 5 ms before the keep ends */
+			struct timespec now;
+			send_fd(hide[0], fd);
+			close(fd);
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			long spent = (now.tv_sec - took.tv_sec) * 1000 + (now.tv_nsec - took.tv_nsec) / 1000000;
+			if (keep - 5 > spent)
+				pause_ms(keep - 5 - spent);
+			fd = recv_fd(hide[1]);
+		}
 		if ((MISTAKE == INFLIGHT_WORKER || MISTAKE == INFLIGHT_SHORT) && !end_shutdown &&
 		    keep > 0) {
 			/* its copy in a message to itself: in no descriptor table */
@@ -401,6 +459,11 @@ serve_all(int argc, char *argv[])
 	if (end_shutdown && keep > 0)
 		helper = clone(twin, stack + sizeof stack, CLONE_FILES | SIGCHLD, NULL);
 #endif
+#if MISTAKE == TWINRACE
+	pthread_t maker;
+	if (end_shutdown && keep > 0 && pthread_create(&maker, NULL, twin_maker, NULL) != 0)
+		return 1;
+#endif
 #if MISTAKE == TWIN_DECOY
 	/* a thread with a table of its own, the first after the leader */
 	pthread_t decoy;
@@ -492,7 +555,8 @@ serve_all(int argc, char *argv[])
 #endif
 		if (MISTAKE != NO_KEEP && MISTAKE != LIAR)
 			pause_ms((MISTAKE == SHORT_KEEP || MISTAKE == WORKER_FOLLOWS) && keep > 30 ?
-			    30 : keep);
+			    30 : MISTAKE == HALFKEEP && !end_shutdown && keep > 0 ? keep * 52 / 100 :
+			    keep);
 		if (MISTAKE == PARENT_SHUTS && end_shutdown)
 			shutdown(fd, SHUT_WR);
 		kept_fd = -1;
