@@ -235,7 +235,7 @@ guard_close_begin(struct conn *c)
 int
 guard_closed(const struct conn *c, int64_t returned)
 {
-	struct guard *g = c->guard;
+	struct guard *g = c ? c->guard : NULL;
 	int64_t ret;
 
 	if (g == NULL || !c->closer || !g->in_call)

@@ -44,7 +44,8 @@ int guard_leave(struct conn *c, int64_t returned);
  * serving thread is out of its call or blocked in it, and keeps it from
  * leaving until end; guard_closed(), just after the close() (which
  * returned at returned, ns), says whether that call held the socket
- * through it. For another close they do nothing, and say 0.
+ * through it. For another close (c NULL: the parent's) they do nothing,
+ * and say 0.
  */
 void guard_close_begin(struct conn *c);
 int guard_closed(const struct conn *c, int64_t returned);

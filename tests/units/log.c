@@ -13,7 +13,7 @@
 static struct loghead
 head(const char *conn, const char *state, const char *then)
 {
-	struct loghead h = { 1, 2, "r", conn, EV_CLOSE, state, then };
+	struct loghead h = { 1, 2, "r", conn, EV_CLOSE, state, then, 0 };
 
 	return h;
 }
@@ -115,17 +115,21 @@ main(void)
 	log_format(out, sizeof out, &h, "");
 	CHECK(same(out, "t=1 pid=2 role=r conn=c ev=close state=X\n"),
 	    "a line without fields (fmt \"\") has no space before state=");
-	h = (struct loghead){ INT64_MAX, 4194304, "worker", "[::1]:80", EV_SHUTDOWN, NULL, NULL };
+	h = (struct loghead){ INT64_MAX, 4194304, "worker", "[::1]:80", EV_SHUTDOWN, NULL, NULL, 0 };
 	log_format(out, sizeof out, &h, "how=%s", "SHUT_WR");
 	CHECK(same(out, "t=9223372036854775807 pid=4194304 role=worker conn=[::1]:80 ev=shutdown "
 	    "how=SHUT_WR\n"), "the largest stamp is written whole, with the event's name");
+	h = head("c", "X", NULL);
+	h.tid = 77;
+	CHECK(same(formatted(h), "t=1 pid=2 role=r conn=c ev=close tid=77 fd=3 state=X\n"),
+	    "a thread's tid= comes first after ev=, before the fields and the state");
 	cut();
 
 	/* what log_format() wrote, read back, for every event of the vocabulary */
 	for (e = 0; e < NEVENTS; e++) {
 		char why[128];
 		h = (struct loghead){ 123456789, 42, "client", e % 2 ? NULL : "10.0.0.1:5", e,
-		    "X", "Y" };
+		    "X", "Y", 0 };
 		log_format(out, sizeof out, &h, "fd=%d", 3);
 		snprintf(why, sizeof why, "the line of ev=%s is read back: t, pid, role, conn, "
 		    "ev and the event", events[e].name);
