@@ -246,11 +246,16 @@ guard_closed(const struct conn *c, int64_t returned)
 	 * (it cannot start another without the lock, which we hold).
 	 */
 	for (;;) {
-		if (in_call(g->tid, c->fd) == 1)
+		int k = in_call(g->tid, c->fd);
+		if (k == 1)
 			return g->held_through = 1;
 		if (atomic_load(&g->left) == atomic_load(&g->entered))
 			break;
-		sched_yield();
+		/* on its way back, microseconds; or /proc unreadable: until it is back */
+		if (k == -1)
+			sleep_ms(1);
+		else
+			sched_yield();
 	}
 	ret = atomic_load(&g->returned);
 	/* back before the close() had returned, the call let go first, or in
