@@ -307,10 +307,11 @@ runid=${run##*/}
 . "$gradedir/grade/cgroup.sh"
 cg_init
 [ -z "$cg_why" ] || echo "$me: $cg_why" >&2
-# interrupted: every sandbox of this run and every process of its uids ends
+# interrupted (SIGINT, SIGTERM, SIGHUP): every sandbox of this run and
+# every process of its uids ends, and the run's files go
 # shellcheck disable=SC2317 # called by the trap
 abort() {
-	trap - INT TERM
+	trap - INT TERM HUP PIPE
 	for p in $pids; do
 		kill -KILL "$p" 2>/dev/null
 	done
@@ -323,9 +324,18 @@ abort() {
 	done
 	exit 130
 }
-pids=
+# the reader of its output gone (SIGPIPE): once the grades are written, the
+# summary alone is lost; before, the run ends as if interrupted
+# shellcheck disable=SC2317 # called by the trap
+reader_gone() {
+	[ -z "$graded" ] || exit "$status"
+	abort
+}
+pids=''
+graded=''
 trap 'rm -rf "$run"' EXIT
-trap abort INT TERM
+trap abort INT TERM HUP
+trap reader_gone PIPE
 # the sandbox's script as it is now: a tree changed while a class is graded
 # cannot change it under a running sandbox
 # (or, with --sandbox none, the script that does without one)
@@ -568,9 +578,14 @@ while IFS= read -r s; do
 	echo
 done <"$run/students" | LC_ALL=C awk -F '\t' -v csv="$outdir/grades.csv.tmp" \
     -v xml="$outdir/junit.xml.tmp" -v counts="$run/counts" -v outdir="$outdir" \
-    -v weights="$([ "$assignment" = full ] || echo "$run/weights")" -f "$gradedir/grade/report.awk" ||
-    status=1
+    -v weights="$([ "$assignment" = full ] || echo "$run/weights")" -f "$gradedir/grade/report.awk" \
+    >"$run/summary" || status=1
 : >>"$run/counts"
+mv "$outdir/grades.csv.tmp" "$outdir/grades.csv" && mv "$outdir/junit.xml.tmp" "$outdir/junit.xml" ||
+    status=1
+# the grades are written: a reader gone now loses the summary alone
+graded=1
+cat "$run/summary"
 printf '\n%d submissions graded in %d s, %d at once; the most common mistakes:\n' \
     "$n" "$(($(date +%s) - started))" "$jobs"
 if [ -s "$run/counts" ]; then
@@ -581,7 +596,5 @@ else
 	echo "  none"
 fi
 echo "Grades in $outdir/grades.csv and junit.xml; logs in $outdir/STUDENT/"
-mv "$outdir/grades.csv.tmp" "$outdir/grades.csv" && mv "$outdir/junit.xml.tmp" "$outdir/junit.xml" ||
-    status=1
 [ "$status" -eq 0 ] || echo "$me: a submission could not be graded in full: see its sandbox.log" >&2
 exit "$status"

@@ -111,6 +111,22 @@ one_of() {
 	[ -z "$left" ] || mistake "processes of the run's uids are left: $left"
 }
 
+@test "a grading whose reader has gone (a pipe closed) still writes the grades, and leaves no file of its run" {
+	graded
+	local class=$BATS_FILE_TMPDIR/pipe name=pipe-$$-$RANDOM left
+	mkdir -p "$class"
+	cp -R "$CLASS/prefork" "$class/$name"
+	# the summary's first write meets a pipe nobody reads: SIGPIPE
+	"$TOP/bin/grade" -j 1 -o "$BATS_FILE_TMPDIR/pipe-grades" "$class" 2>/dev/null 3>&- | true
+	# each run's directory lists its students: none may list this one
+	left=$(grep -lx "$name" /run/closelab-grade/run.*/students 2>/dev/null || true)
+	[ -z "$left" ] || mistake "the grading left its run's files when its reader went away: $left"
+	left=$(left_behind "$BATS_FILE_TMPDIR/pipe-grades")
+	[ -z "$left" ] || mistake "processes of the run's uids are left: $left"
+	grep -q "^$name,100," "$BATS_FILE_TMPDIR/pipe-grades/grades.csv" ||
+	    mistake "the grades were lost with the summary that nobody read"
+}
+
 @test "--require fork fails the pre-forking answer's model check, and prefork the forking one's" {
 	graded
 	local class=$BATS_FILE_TMPDIR/two
