@@ -7,7 +7,7 @@
  *   judge --uid UID [--port P] [--keep MS] [--wait MS]
  *         [--require prefork|fork|either] SERVER
  *
- * Starts SERVER four times (--end shutdown with a keep of twice MS, close
+ * Starts SERVER four times (--end shutdown with a keep of three times MS, close
  * with MS, close with never, shutdown with 0), each until SIGTERM, and
  * prints TAP:
  * one test a check, in the handout's order, what was seen as "# " lines,
@@ -83,6 +83,10 @@ static const char
     M_KEEP_LONG[] = "the FIN came long after --parent-keeps MS had passed: the parent must close its copy MS ms after the handoff, not later",
     M_UNTIMED[] = "the judge's looks at the server's processes took too long to time the parent's keep: its threads and descriptors by the hundred made each look slow",
     M_UNSTOPPED[] = "the parent did not stay stopped while the grader had it stopped (SIGSTOP): a process of the server continued it, so what the parent did cannot be told from what another did",
+    M_PARENT_EXITED[] = "the parent exited while the server was judged, before SIGTERM: it must run until then (a call that a stop interrupted may fail with EINTR, and must be retried)",
+    M_ENDED_AT_CONT[] = "the connection ended, unechoed, once the grader had stopped and continued the process serving it (SIGSTOP, SIGCONT): a call that a stop interrupts may fail with EINTR, and must be retried",
+    M_KEEP_SIGNALLED[] = "the kernel showed the parent with its copy of the socket before the grader stopped the process that held it beside it, and without it once that process was continued (SIGSTOP, SIGCONT), before its keep was over: a keep must outlast the signals this brings (SA_NOCLDSTOP, or a sleep resumed after EINTR)",
+    M_EARLY_FIN[] = "with --end shutdown the FIN came before the client's shutdown: the server must end the connection only once it reads the client's EOF",
     M_HIDDEN[] = "after the client's EOF no process held the socket, yet no FIN came: a copy was kept out of every descriptor table (in a message in flight), and the FIN waited for it",
     M_NOT_PREFORK[] = "the connections were not served by workers forked before them (pre-forking was asked for)",
     M_NOT_FORK[] = "the connections were not each served by a child forked for it (forking was asked for)",
@@ -819,7 +823,20 @@ stopped(pid_t pid)
 	return halted > 0 && running == 0;
 }
 
-/* Wait until each of pids[n] is stopped, or dl: 1 once they are, 0 if not. */
+/*
+ * Whether the parent has exited: no thread of it is left but a zombie (it
+ * is the judge's child, reaped by stop()). A leader gone alone, with
+ * pthread_exit(), leaves the parent running.
+ */
+static int
+parent_exited(void)
+{
+	struct tasks t;
+
+	return live_tasks(parent, &t) == 0;
+}
+
+/* Wait until each of pids[n] is stopped, or dl, or the parent's exit: 1 once they are, 0 if not. */
 static int
 all_stopped(const pid_t *pids, int n, int64_t dl)
 {
@@ -827,7 +844,7 @@ all_stopped(const pid_t *pids, int n, int64_t dl)
 		int all = 1;
 		for (int i = 0; i < n && all; i++)
 			all = stopped(pids[i]);
-		if (all || ms_until(dl) == 0)
+		if (all || ms_until(dl) == 0 || parent_exited())
 			return all;
 		sleep_ms(1);
 	}
@@ -837,27 +854,29 @@ all_stopped(const pid_t *pids, int n, int64_t dl)
 static pid_t halted[MAXPROCS];
 static int nhalted;
 
-/* A live thread of a process halted, and how often it has been switched out. */
+/* A live thread of a process halted: when it began, and how often it has been switched out. */
 struct switched {
 	pid_t tid;
+	unsigned long long start;
 	long long n;
 };
 static struct switched at_halt[MAXPROCS], now_seen[MAXPROCS];
 static int nat_halt;
 
 /*
- * Each live thread of the processes halted, and how often it has been
- * switched out (voluntary and not), from /proc, into s[MAXPROCS]: how many.
- * Once they are stopped, no count changes and no thread comes or goes,
- * unless one of them ran, continued by a process of the server's (SIGCONT):
- * a thread that ran and ended, or a new one, changes the list (the fifth
- * review's parent swapped a thread that had run for a new one, its count
- * made up to the sum of the old).
+ * Each live thread of the processes halted, when it began, and how often
+ * it has been switched out (voluntary and not), from /proc, into
+ * s[MAXPROCS]: how many. Once they are stopped, no count changes and no
+ * thread comes or goes, unless one of them ran, continued by a process of
+ * the server's (SIGCONT): a thread that ran and ended, or a new one,
+ * changes the list (the fifth review's parent swapped a thread that had
+ * run for a new one, its count made up to the sum of the old), and a tid
+ * used again begins at another time (the seventh review's).
  */
 static int
 switches(struct switched *s)
 {
-	char path[320], line[128];
+	char path[320], line[512], *close;
 	long long v;
 	struct tasks t;
 	int n = 0;
@@ -866,11 +885,20 @@ switches(struct switched *s)
 	for (int i = 0; i < nhalted; i++) {
 		live_tasks(halted[i], &t);
 		for (int j = 0; j < t.n && n < MAXPROCS; j++) {
+			snprintf(path, sizeof path, "/proc/%ld/task/%ld/stat", (long)halted[i],
+			    (long)t.tid[j]);
+			if (!(f = fopen(path, "re")))
+				continue;
+			s[n] = (struct switched){ t.tid[j], 0, 0 };
+			/* field 22, starttime: the 20th after the state, field 3 */
+			if (fgets(line, sizeof line, f) && (close = strrchr(line, ')')))
+				sscanf(close + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+				    &s[n].start);
+			fclose(f);
 			snprintf(path, sizeof path, "/proc/%ld/task/%ld/status", (long)halted[i],
 			    (long)t.tid[j]);
 			if (!(f = fopen(path, "re")))
 				continue;
-			s[n] = (struct switched){ t.tid[j], 0 };
 			while (fgets(line, sizeof line, f))
 				if (sscanf(line, "voluntary_ctxt_switches: %lld", &v) == 1 ||
 				    sscanf(line, "nonvoluntary_ctxt_switches: %lld", &v) == 1)
@@ -889,15 +917,18 @@ same_switches(const struct switched *a, int na, const struct switched *b, int nb
 	if (na != nb)
 		return 0;
 	for (int i = 0; i < na; i++)
-		if (a[i].tid != b[i].tid || a[i].n != b[i].n)
+		if (a[i].tid != b[i].tid || a[i].start != b[i].start || a[i].n != b[i].n)
 			return 0;
 	return 1;
 }
 
 /*
- * Whether the processes halted stayed stopped since halt_parent(): none of
- * them ran, and no other process shares the parent's descriptor table (a
- * twin made since, which the stop did not reach).
+ * Whether the processes halted stayed stopped since halt_parent(): each is
+ * stopped still, none of them ran, and no other process shares the
+ * parent's descriptor table (a twin made since, which the stop did not
+ * reach). A thread continued is switched out only once it blocks or is
+ * preempted: the seventh review's spinner, continued, shut the socket down
+ * and spun on, its count unchanged, until the judge looked.
  */
 static int
 still_halted(void)
@@ -905,6 +936,9 @@ still_halted(void)
 	struct tasks family;
 	int n;
 
+	for (int i = 0; i < nhalted; i++)
+		if (!stopped(halted[i]))
+			return 0;
 	if (!same_switches(at_halt, nat_halt, now_seen, switches(now_seen)))
 		return 0;
 	n = scan();
@@ -1023,9 +1057,16 @@ served_while_stopped(struct conn *c)
  * never came whole; -2 if none is left, or one would not stop (the sixth
  * review's: a stand-in that lets go and takes the socket again with
  * pidfd_getfd(), and one with a thread in vfork(), in state D), for then
- * the parent cannot be told from it. *other: one of them.
+ * the parent cannot be told from it; -3 if the connection ended, unechoed,
+ * once they were continued (the seventh review's eintr: a call with
+ * SO_RCVTIMEO fails with EINTR after a stop). *other: one of them.
+ * idle_let_go: whether the parent held c before, and not after (the
+ * seventh review's sigchld: the SIGCHLD of its worker's stop cut its
+ * sleep short).
  */
 enum { IDLE_MS = 300 };
+static int64_t idle_stop, idle_cont;	/* when parent_idle() stopped the others, and continued them */
+static int idle_let_go;			/* whether the parent held c before that, and not after */
 static int
 parent_idle(struct conn *c, pid_t *other)
 {
@@ -1033,7 +1074,9 @@ parent_idle(struct conn *c, pid_t *other)
 	int64_t dl = deadline(wait_ms);
 	size_t before;
 	char text[80];
-	int n = holders(c->inode, pids, 16), k = 0, result = 1;
+	int n = holders(c->inode, pids, 16), k = 0, result = 1, held = holds(pids, n, parent);
+
+	idle_let_go = 0;
 
 	for (int i = 0; i < n; i++)
 		if (pids[i] != parent)
@@ -1041,6 +1084,7 @@ parent_idle(struct conn *c, pid_t *other)
 	if (k == 0)
 		return -2;
 	*other = others[0];
+	idle_stop = now_ns();
 	for (int i = 0; i < k; i++)
 		kill(others[i], SIGSTOP);
 	random_words(text, sizeof text, "closelab judge: while the worker is stopped");
@@ -1056,21 +1100,25 @@ parent_idle(struct conn *c, pid_t *other)
 	}
 	for (int i = 0; i < k; i++)
 		kill(others[i], SIGCONT);
-	if (result != 1)
-		return result;
-	conn_wait(c, deadline(wait_ms), 0);
-	return echoed(c) ? 1 : -1;
+	idle_cont = now_ns();
+	if (result == 1) {
+		conn_wait(c, deadline(wait_ms), 0);
+		result = echoed(c) ? 1 : c->end != OPEN && c->t_end >= idle_cont ? -3 : -1;
+	}
+	n = holders(c->inode, pids, 16);
+	idle_let_go = held && !holds(pids, n, parent);
+	return result;
 }
 
 /*
- * Whether the kernel showed the parent without its copy before its keep
- * could have ended (the handoff comes after the connect): right after the
- * echo (parent_held), or at t (ns; 0: not seen).
+ * Whether the kernel showed the parent without its copy before its keep of
+ * times the keep could have ended (the handoff comes after the connect):
+ * right after the echo (parent_held), or at t (ns; 0: not seen).
  */
 static int
-let_go(const struct conn *c, int parent_held, int64_t t)
+let_go(const struct conn *c, int times, int parent_held, int64_t t)
 {
-	int64_t end = kept_until(c, 1);
+	int64_t end = kept_until(c, times);
 
 	return (!parent_held && c->t_served < end) || (t && t < end);
 }
@@ -1103,6 +1151,16 @@ parent_lets_go(const struct conn *c, int64_t dl, int64_t *held)
 /* How long a span parent_lets_go() may leave and still time the keep. */
 enum { SPAN_MS = 250 };
 
+/*
+ * The shutdown run's keep, in the close run's: a keep of the server's own
+ * cannot fit both, even one counted from the client's FIN, which comes
+ * later in this run than in that (the seventh review's eofkeep passed
+ * twice: the windows [1, 2) and [2, 4) keeps from the connect met once each
+ * was counted from its own FIN). Its windows [1, 2) and [3, 6) stay apart
+ * while the FINs' offsets differ by less than a keep.
+ */
+enum { SHUTDOWN_KEEPS = 3 };
+
 /* Check 1, 3 and 5: --end shutdown with a keep. */
 static void
 run_shutdown(void)
@@ -1112,8 +1170,7 @@ run_shutdown(void)
 	pid_t worker = 0, other = 0, pids[16];
 	int parent_held = 0, n, alone, idle = 1;
 
-	/* twice the close run's keep: a keep of the server's own cannot fit both */
-	if (!begin("shutdown", 2 * keep_ms, LISTENS))
+	if (!begin("shutdown", SHUTDOWN_KEEPS * keep_ms, LISTENS))
 		return;
 	judged(LISTENS, NULL);
 	if (conn_open(&c, "closelab judge: shutdown\n") == -1) {
@@ -1124,7 +1181,11 @@ run_shutdown(void)
 			evidence(HANDOFF, "once it echoed, only the parent (pid %ld) held the connection",
 			    (long)parent);
 			judged(HANDOFF, M_NO_HANDOFF);
-		} else if ((alone = served_while_stopped(&c)) == -1) {
+		} else if ((alone = served_while_stopped(&c)) != 1 && parent_exited()) {
+			evidence(HANDOFF, "pid %ld held the connection; the parent (pid %ld) exited before the echo with it stopped could be judged",
+			    (long)worker, (long)parent);
+			judged(HANDOFF, M_PARENT_EXITED);
+		} else if (alone == -1) {
 			evidence(HANDOFF, "pid %ld held the connection; the parent (pid %ld), stopped, ran before the echo could be judged",
 			    (long)worker, (long)parent);
 			judged(HANDOFF, M_UNSTOPPED);
@@ -1132,7 +1193,11 @@ run_shutdown(void)
 			evidence(HANDOFF, "pid %ld held the connection, but with the parent (pid %ld) stopped no echo came in %ld ms",
 			    (long)worker, (long)parent, wait_ms);
 			judged(HANDOFF, M_PARENT_SERVED);
-		} else if ((idle = parent_idle(&c, &other)) == 0) {
+		} else if ((idle = parent_idle(&c, &other)) != 1 && parent_exited()) {
+			evidence(HANDOFF, "with the parent (pid %ld) stopped the echo came; then the parent exited",
+			    (long)parent);
+			judged(HANDOFF, M_PARENT_EXITED);
+		} else if (idle == 0) {
 			evidence(HANDOFF, "with the parent (pid %ld) stopped the echo came, and with pid %ld stopped instead it came too, within %d ms",
 			    (long)parent, (long)other, IDLE_MS);
 			judged(HANDOFF, M_STANDIN);
@@ -1145,6 +1210,10 @@ run_shutdown(void)
 			evidence(HANDOFF, "with pid %ld stopped, then continued, the echo of a third message never came",
 			    (long)other);
 			judged(HANDOFF, M_NO_ECHO);
+		} else if (idle == -3) {
+			evidence(HANDOFF, "with pid %ld stopped, then continued, the connection ended (%s) %.1f ms after the continue, before the echo of a third message",
+			    (long)other, c.end == RST ? "RST" : "FIN", ms(c.t_end - idle_cont));
+			judged(HANDOFF, M_ENDED_AT_CONT);
 		} else {
 			evidence(HANDOFF, "pid %ld held the connection, and the parent (pid %ld) %s; with the parent stopped, the echo still came, and with pid %ld stopped it waited",
 			    (long)worker, (long)parent, parent_held ? "too" : "no longer", (long)other);
@@ -1175,10 +1244,14 @@ run_shutdown(void)
 		    !kept ? "the parent did not stay stopped" : during ?
 		    "the parent was stopped all along" : "the parent was stopped until then, and continued");
 		evidence(SHUTDOWN, "at the end %s held the socket", pidlist(pids, n, list, sizeof list));
-		if (c.end == TIMEOUT)
+		if (parent_exited())
+			judged(SHUTDOWN, M_PARENT_EXITED);
+		else if (c.end == TIMEOUT)
 			judged(SHUTDOWN, M_NO_END);
 		else if (c.end == RST)
 			judged(SHUTDOWN, M_RST);
+		else if (early)
+			judged(SHUTDOWN, M_EARLY_FIN);
 		else if (!kept)
 			judged(SHUTDOWN, M_UNSTOPPED);
 		else if (!during)
@@ -1186,7 +1259,7 @@ run_shutdown(void)
 		else if (holds(pids, n, parent)) {
 			/* and it lets go when its keep ends: no sooner, nor twice as late */
 			int64_t held = t;
-			let_go_at = parent_lets_go(&c, c.t_connect + 4 * keep_ns() + (int64_t)wait_ms * 1000000,
+			let_go_at = parent_lets_go(&c, c.t_connect + 2 * SHUTDOWN_KEEPS * keep_ns() + (int64_t)wait_ms * 1000000,
 			    &held);
 			if (!let_go_at) {
 				evidence(SHUTDOWN, "the parent still held it %.1f ms after the connect",
@@ -1194,17 +1267,23 @@ run_shutdown(void)
 				judged(SHUTDOWN, M_PARENT_NEVER);
 			} else {
 				evidence(SHUTDOWN, "the parent let go of it %.1f to %.1f ms after the connect (a keep of %ld ms)",
-				    ms(held - c.t_connect), ms(let_go_at - c.t_connect), 2 * keep_ms);
+				    ms(held - c.t_connect), ms(let_go_at - c.t_connect), SHUTDOWN_KEEPS * keep_ms);
 				/* too soon, too late, or a span too wide to tell across either bound */
-				int64_t long_at = c.t_connect + 4 * keep_ns();
+				int64_t long_at = c.t_connect + 2 * SHUTDOWN_KEEPS * keep_ns();
 				int wide = let_go_at - held > (int64_t)SPAN_MS * 1000000;
-				judged(SHUTDOWN, let_go_at < kept_until(&c, 2) ? M_NO_KEEP :
+				judged(SHUTDOWN, let_go_at < kept_until(&c, SHUTDOWN_KEEPS) ? M_NO_KEEP :
 				    held >= long_at ? M_KEEP_LONG :
-				    wide && (held < kept_until(&c, 2) || let_go_at >= long_at) ? M_UNTIMED :
+				    wide && (held < kept_until(&c, SHUTDOWN_KEEPS) || let_go_at >= long_at) ? M_UNTIMED :
 				    NULL);
 			}
+		} else if (!let_go(&c, SHUTDOWN_KEEPS, 0, c.t_end))
+			judged(SHUTDOWN, M_LATE);
+		else if (idle_let_go) {
+			evidence(SHUTDOWN, "the parent held it before pid %ld was stopped, %.1f ms after the connect, and no longer once it was continued, %.1f ms after",
+			    (long)other, ms(idle_stop - c.t_connect), ms(idle_cont - c.t_connect));
+			judged(SHUTDOWN, M_KEEP_SIGNALLED);
 		} else
-			judged(SHUTDOWN, let_go(&c, 0, c.t_end) ? M_NO_KEEP : M_LATE);
+			judged(SHUTDOWN, M_NO_KEEP);
 	}
 	conn_close(&c);
 	stop();
@@ -1225,7 +1304,7 @@ enum { HIDDEN_MS = 500 };
  */
 struct watch {
 	int64_t parent_alone, others_alone, shared_cw, hidden;	/* when first seen; 0 never */
-	int64_t others_after;	/* others without the parent, once it was seen alone */
+	int64_t others_after;	/* others, once the parent was seen alone */
 	int64_t parent_last;	/* when the parent was last seen holding it */
 	int64_t parent_gone;	/* the end of the first look that found the parent without it */
 	int64_t nobody;		/* since when nobody has been seen, 0 if someone was last */
@@ -1255,6 +1334,14 @@ watch(struct conn *c, int64_t dl, int stop_when_alone, struct watch *w)
 				w->nobody = now_ns();
 			else if (!w->hidden && now_ns() - w->nobody >= (int64_t)HIDDEN_MS * 1000000)
 				w->hidden = w->nobody;
+			/*
+			 * once the parent was alone, another holder, beside it or
+			 * not, is one that had let go and holds it again (the
+			 * seventh review's peekaboo: its worker's copy in flight
+			 * for a look, then back beside the parent's)
+			 */
+			if (w->parent_alone && !w->others_after && n > (holds(pids, n, parent) ? 1 : 0))
+				w->others_after = now_ns(), w->other_after = pids[pids[0] == parent ? 1 : 0];
 			if (n == 1 && pids[0] == parent) {
 				if (!w->parent_alone)
 					w->parent_alone = now_ns();
@@ -1263,8 +1350,6 @@ watch(struct conn *c, int64_t dl, int stop_when_alone, struct watch *w)
 			} else if (n > 0 && !holds(pids, n, parent)) {
 				if (!w->others_alone)
 					w->others_alone = now_ns(), w->other = pids[0];
-				if (w->parent_alone && !w->others_after)
-					w->others_after = now_ns(), w->other_after = pids[0];
 			} else if (n > 1 && !w->shared_cw) {
 				w->shared_cw = now_ns();
 				w->other = pids[pids[0] == parent ? 1 : 0];
@@ -1315,7 +1400,7 @@ run_close(void)
 			evidence(CLOSE_KEEP, "no process held it in CLOSE_WAIT from %.1f ms after the client's shutdown, for %d ms or more",
 			    ms(w.hidden - t), HIDDEN_MS);
 		if (w.others_after)
-			evidence(CLOSE_KEEP, "pid %ld held it in CLOSE_WAIT without the parent %.1f ms after the client's shutdown, after the parent had held it alone",
+			evidence(CLOSE_KEEP, "pid %ld held it in CLOSE_WAIT %.1f ms after the client's shutdown, after the parent had held it alone",
 			    (long)w.other_after, ms(w.others_after - t));
 		/* the FIN long after the parent, once alone, was last seen with it: a copy out of sight held it */
 		int late = c.end == EOF_ && w.parent_alone &&
@@ -1353,8 +1438,8 @@ run_close(void)
 			judged(CLOSE_KEEP, w.parent_alone ? M_SHORT_KEEP : M_NO_KEEP);
 		else if (gone_early)
 			judged(CLOSE_KEEP, M_NO_KEEP);
-		else if (let_go(&c, parent_held, w.others_alone) ||
-		    (c.end == EOF_ && !w.parent_alone && !w.shared_cw && let_go(&c, 0, c.t_end)))
+		else if (let_go(&c, 1, parent_held, w.others_alone) ||
+		    (c.end == EOF_ && !w.parent_alone && !w.shared_cw && let_go(&c, 1, 0, c.t_end)))
 			judged(CLOSE_KEEP, M_NO_KEEP);
 		else if (c.end == TIMEOUT)
 			judged(CLOSE_KEEP, w.parent_alone ? M_PARENT_NEVER : w.shared_cw ? M_WORKER_HELD :

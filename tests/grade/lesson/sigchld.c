@@ -1,40 +1,10 @@
-/*
- * sigchld.c: a CORRECT pre-forking answer to docs/assignment.md, written the
- * way a careful C student writes it, that the judge fails.
- *
- * What it does: the parent listens, forks four workers, and passes each
- * connection to one over a SOCK_SEQPACKET socketpair (SCM_RIGHTS). It waits
- * out each keep before it accepts the next connection, which the handout
- * allows ("It may wait out a keep before it accepts the next connection"),
- * with one nanosleep(). For item 6 ("Reap ... within a second, even when no
- * new connection comes") it reaps in a SIGCHLD handler, installed with
- * sigaction() and SA_RESTART so that accept() is restarted. The worker echoes
- * until EOF, then shutdown(SHUT_WR) (with --end shutdown) and close().
- * Nothing in the student's own testing ever interrupts the keep's
- * nanosleep: pre-forked workers never end, so no SIGCHLD comes during a keep.
- *
- * Which check it fails, and why: check 5 (shutdown), with the sentence
- * "the kernel showed the parent without its copy of the socket during its
- * keep" (M_NO_KEEP), and so a score capped at 50.
- *   - parent_idle() (judge.c 1030-1065) SIGSTOPs the worker (1045) and later
- *     SIGCONTs it (1058). The worker is the parent's child, and the parent's
- *     SIGCHLD handler has no SA_NOCLDSTOP: the kernel sends the parent
- *     SIGCHLD (CLD_STOPPED, then CLD_CONTINUED). The handler runs, and
- *     nanosleep() is never restarted after a handler, SA_RESTART or not
- *     (signal(7)): it returns EINTR about 25 ms into the 2000 ms keep, and
- *     the parent closes its copy then.
- *   - run_shutdown()'s last stop (1159-1167) then finds the parent without
- *     the socket, so 1207: let_go(&c, 0, c.t_end) is true (the client's EOF
- *     came some 340 ms after the connect, under kept_until(&c, 1), let_go() 1071-1077)
- *     and the check fails with M_NO_KEEP.
- *   - Check 3 passes (the parent stopped, the echo comes; the worker
- *     stopped, the parent echoes nothing), and runs 2 to 4 stop no worker,
- *     so checks 4, 6, 7 pass: 80 points, capped at 50 by shutdown's cap.
- * The handout says the grader stops "your parent ... which asks nothing of
- * your code"; it never says it stops the workers, whose stop is what cuts
- * the parent's keep short. The sentence blames the student's keep.
- *
- * Build: cc -std=c11 -O2 -pthread -o server sigchld.c
+/* sigchld.c: a correct pre-forking answer, as a careful student writes it.
+ * The parent waits out each keep with one nanosleep() before it accepts
+ * the next connection, and reaps in a SIGCHLD handler (SA_RESTART, no
+ * SA_NOCLDSTOP). The judge's stop and continue of a worker sends the
+ * parent a SIGCHLD each, and the first ends its sleep: the keep is cut
+ * short, as a worker's death would cut it. docs/assignment.md says so now.
+ * (the seventh review's; it fails check 5, which says why)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
