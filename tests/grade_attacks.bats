@@ -38,9 +38,9 @@ setup_file() {
 # them, leave a link to the secret among the files they keep (echo.bats has
 # a test that fails, so that they are kept); graded one at a time (-j 1):
 # the crash, then an honest submission in the same slot, then one that
-# spins on four processes until its CPU time (20 s here) is up: a share of
-# a sixth of a core for the file's 120 s, which two gradings at once beside
-# the sandboxes of another's leave it
+# spins on four processes until its CPU time (20 s here) is up: within the
+# file's 120 s, a sixth of a core is enough, which it gets even beside
+# another grading's sandboxes
 crash_run() {
 	local copy=$BATS_FILE_TMPDIR/grader status=0
 	mkdir -p "$copy" "$BATS_FILE_TMPDIR/crash-class/crash" "$BATS_FILE_TMPDIR/crash-class/spinner"
