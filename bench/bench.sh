@@ -182,10 +182,15 @@ cat "$work/s.log" "$work/c.log" | awk -v want="$events" '
 				out++
 			}
 	}' >"$work/big.log"
+# beside the least a timeline in awk does: sort the log, and read it once
+awk=$(command -v mawk || echo awk)
+r=$(now_ms)
+LC_ALL=C sort -t= -k2,2n "$work/big.log" | LC_ALL=C "$awk" 'END { print NR }' >/dev/null
+r=$(($(now_ms) - r))
 t=$(now_ms)
 "$bin/timeline" "$work/big.log" >/dev/null
 t=$(($(now_ms) - t))
-echo "timeline: $events events in $((t / 1000)).$((t / 100 % 10)) s"
+echo "timeline: $events events in $((t / 1000)).$((t / 100 % 10)) s (sorted and read once by ${awk##*/}: $((r / 1000)).$((r / 100 % 10)) s)"
 # its HTML page of 100,000 events, opened in chromium where it can be
 # (chromium, node and playwright-core, which tests/timeline_html.bats installs)
 deps=$TOP/tests/.deps/browser/node_modules

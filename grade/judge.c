@@ -85,7 +85,8 @@ static const char
     M_UNSTOPPED[] = "the parent did not stay stopped while the grader had it stopped (SIGSTOP): a process of the server continued it, so what the parent did cannot be told from what another did",
     M_PARENT_EXITED[] = "the parent exited while the server was judged, before SIGTERM: it must run until then (a call that a stop interrupted may fail with EINTR, and must be retried)",
     M_ENDED_AT_CONT[] = "the connection ended, unechoed, once the grader had stopped and continued the process serving it (SIGSTOP, SIGCONT): a call that a stop interrupts may fail with EINTR, and must be retried",
-    M_KEEP_SIGNALLED[] = "the kernel showed the parent with its copy of the socket before the grader stopped the process that held it beside it, and without it once that process was continued (SIGSTOP, SIGCONT), before its keep was over: a keep must outlast the signals this brings (SA_NOCLDSTOP, or a sleep resumed after EINTR)",
+    M_KEEP_SIGNALLED[] = "the kernel showed the parent, which catches SIGCHLD, with its copy of the socket before the grader stopped the process that held it beside it, and without it once that process was continued (SIGSTOP, SIGCONT), before its keep was over: a keep must outlast the SIGCHLD of each (SA_NOCLDSTOP, or a sleep resumed after EINTR)",
+    M_SLOW_EXCHANGE[] = "the exchanges before the client's shutdown took a keep or more longer in the shutdown run than in the close run, so the parent's keep could not be told from one counted from the client's FIN: each echo must come back at once",
     M_EARLY_FIN[] = "with --end shutdown the FIN came before the client's shutdown: the server must end the connection only once it reads the client's EOF",
     M_HIDDEN[] = "after the client's EOF no process held the socket, yet no FIN came: a copy was kept out of every descriptor table (in a message in flight), and the FIN waited for it",
     M_NOT_PREFORK[] = "the connections were not served by workers forked before them (pre-forking was asked for)",
@@ -1049,6 +1050,37 @@ served_while_stopped(struct conn *c)
 }
 
 /*
+ * The shutdown run's keep, in the close run's: a keep of the server's own
+ * cannot fit both, even one counted from the client's shutdown, which
+ * comes later in this run than in that (the seventh review's eofkeep
+ * passed twice: the windows [1, 2) and [2, 4) keeps from the connect met
+ * once each was counted from its own FIN). Its windows [1, 2) and [3, 6)
+ * stay apart while the two shutdowns' offsets from the connect differ by
+ * less than a keep, which check 5 asks too (a server whose echoes are slow
+ * sets it back, the eighth review's slowecho).
+ */
+enum { SHUTDOWN_KEEPS = 3 };
+static int64_t shutdown_offset[2];	/* the client's shutdown after the connect: run 1, run 2 */
+
+/* Whether process pid has a handler for SIGCHLD: SigCgt in /proc/PID/status. */
+static int
+catches_sigchld(pid_t pid)
+{
+	char path[64], line[128];
+	unsigned long long mask = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "SigCgt: %llx", &mask) == 1)
+			break;
+	fclose(f);
+	return (mask >> (SIGCHLD - 1)) & 1;
+}
+
+/*
  * The other half of the handoff: with every other process that holds c's
  * socket stopped, and the parent running, a third message gets no echo
  * for IDLE_MS (the parent does not serve it: the fifth review's stand-in
@@ -1060,13 +1092,15 @@ served_while_stopped(struct conn *c)
  * the parent cannot be told from it; -3 if the connection ended, unechoed,
  * once they were continued (the seventh review's eintr: a call with
  * SO_RCVTIMEO fails with EINTR after a stop). *other: one of them.
- * idle_let_go: whether the parent held c before, and not after (the
- * seventh review's sigchld: the SIGCHLD of its worker's stop cut its
- * sleep short).
+ * idle_let_go: whether the parent, which catches SIGCHLD, held c before,
+ * and not after, at idle_after, before its keep could be over (the seventh
+ * review's sigchld: the SIGCHLD of its worker's stop cut its sleep short;
+ * a parent that catches none was not woken by it, the eighth review's).
  */
 enum { IDLE_MS = 300 };
-static int64_t idle_stop, idle_cont;	/* when parent_idle() stopped the others, and continued them */
-static int idle_let_go;			/* whether the parent held c before that, and not after */
+static int64_t idle_stop, idle_cont, idle_after;	/* stopped, continued, looked again */
+static int idle_let_go;
+static int catches_sigchld(pid_t pid);
 static int
 parent_idle(struct conn *c, pid_t *other)
 {
@@ -1106,7 +1140,9 @@ parent_idle(struct conn *c, pid_t *other)
 		result = echoed(c) ? 1 : c->end != OPEN && c->t_end >= idle_cont ? -3 : -1;
 	}
 	n = holders(c->inode, pids, 16);
-	idle_let_go = held && !holds(pids, n, parent);
+	idle_after = now_ns();
+	idle_let_go = held && !holds(pids, n, parent) && idle_after < kept_until(c, SHUTDOWN_KEEPS) &&
+	    catches_sigchld(parent);
 	return result;
 }
 
@@ -1150,16 +1186,6 @@ parent_lets_go(const struct conn *c, int64_t dl, int64_t *held)
 
 /* How long a span parent_lets_go() may leave and still time the keep. */
 enum { SPAN_MS = 250 };
-
-/*
- * The shutdown run's keep, in the close run's: a keep of the server's own
- * cannot fit both, even one counted from the client's FIN, which comes
- * later in this run than in that (the seventh review's eofkeep passed
- * twice: the windows [1, 2) and [2, 4) keeps from the connect met once each
- * was counted from its own FIN). Its windows [1, 2) and [3, 6) stay apart
- * while the FINs' offsets differ by less than a keep.
- */
-enum { SHUTDOWN_KEEPS = 3 };
 
 /* Check 1, 3 and 5: --end shutdown with a keep. */
 static void
@@ -1226,6 +1252,7 @@ run_shutdown(void)
 		 */
 		int64_t t = now_ns(), let_go_at;
 		int kept = halt_parent(), during, early;
+		shutdown_offset[0] = t - c.t_connect;
 		/* a FIN there already came before the stop, while the parent ran */
 		if (!(early = conn_read(&c) == 1)) {
 			shutdown(c.fd, SHUT_WR);
@@ -1237,7 +1264,7 @@ run_shutdown(void)
 		continue_parent();
 		if (!early && !during) {
 			c.end = OPEN;
-			conn_wait(&c, deadline(keep_ms + wait_ms), 1);
+			conn_wait(&c, c.t_connect + SHUTDOWN_KEEPS * keep_ns() + (int64_t)wait_ms * 1000000, 1);
 		}
 		evidence(SHUTDOWN, "%s; %s", ended(&c, t, words, sizeof words),
 		    early ? "it came before the client's shutdown, while the parent ran" :
@@ -1276,11 +1303,12 @@ run_shutdown(void)
 				    wide && (held < kept_until(&c, SHUTDOWN_KEEPS) || let_go_at >= long_at) ? M_UNTIMED :
 				    NULL);
 			}
-		} else if (!let_go(&c, SHUTDOWN_KEEPS, 0, c.t_end))
+		} else if (!let_go(&c, SHUTDOWN_KEEPS, parent_held, c.t_end))
 			judged(SHUTDOWN, M_LATE);
 		else if (idle_let_go) {
-			evidence(SHUTDOWN, "the parent held it before pid %ld was stopped, %.1f ms after the connect, and no longer once it was continued, %.1f ms after",
-			    (long)other, ms(idle_stop - c.t_connect), ms(idle_cont - c.t_connect));
+			evidence(SHUTDOWN, "the parent held it before pid %ld was stopped, %.1f ms after the connect, and no longer %.1f ms after, once it was continued (at %.1f ms)",
+			    (long)other, ms(idle_stop - c.t_connect), ms(idle_after - c.t_connect),
+			    ms(idle_cont - c.t_connect));
 			judged(SHUTDOWN, M_KEEP_SIGNALLED);
 		} else
 			judged(SHUTDOWN, M_NO_KEEP);
@@ -1382,6 +1410,7 @@ run_close(void)
 	} else {
 		int64_t t = now_ns();
 		shutdown(c.fd, SHUT_WR);
+		shutdown_offset[1] = t - c.t_connect;
 		watch(&c, deadline(keep_ms + wait_ms), 0, &w);
 		n = holders(c.inode, pids, 16);
 		seen = now_ns();
@@ -1452,6 +1481,14 @@ run_close(void)
 			judged(CLOSE_KEEP, M_KEEP_LONG);
 		else
 			judged(CLOSE_KEEP, NULL);
+		/* check 5's keep against one counted from the client's shutdown (SHUTDOWN_KEEPS) */
+		int64_t apart = shutdown_offset[0] - shutdown_offset[1];
+		if (verdict[SHUTDOWN].ran && !verdict[SHUTDOWN].mistake && shutdown_offset[0] &&
+		    apart >= kept_until(&c, 1) - c.t_connect) {
+			evidence(SHUTDOWN, "the client's shutdown came %.1f ms after the connect in the shutdown run, and %.1f ms after it in the close run",
+			    ms(shutdown_offset[0]), ms(shutdown_offset[1]));
+			judged(SHUTDOWN, M_SLOW_EXCHANGE);
+		}
 	}
 	conn_close(&c);
 	stop();

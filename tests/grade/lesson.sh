@@ -226,6 +226,12 @@ attack peekaboo peekaboo.c
 expect peekaboo 50 50 close-keep "the worker still held its copy"
 attack spinner spinner.c
 expect spinner 50 50 shutdown "did not stay stopped"
+# and of an eighth: keeps counted from the client's FIN, which slow echoes
+# put later in the shutdown run than in the close run
+attack uniform uniform.c
+expect uniform 50 50 shutdown "took a keep or more longer in the shutdown run"
+attack stopslow stopslow.c
+expect stopslow 50 50 shutdown "took a keep or more longer in the shutdown run"
 mkdir -p "$dir/forger"
 cp "$src/forger.c" "$dir/forger/"
 printf 'server: forger.c\n\tcc -O2 -pthread -o server forger.c\n' >"$dir/forger/Makefile"
