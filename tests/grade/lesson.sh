@@ -228,9 +228,9 @@ attack spinner spinner.c
 expect spinner 50 50 shutdown "did not stay stopped"
 # and of an eighth: keeps counted from the client's FIN, which slow echoes
 # put later in the shutdown run than in the close run
-attack uniform uniform.c
+attack uniform eofkeep.c -DMODE=1
 expect uniform 50 50 shutdown "took a keep or more longer in the shutdown run"
-attack stopslow stopslow.c
+attack stopslow eofkeep.c -DMODE=2
 expect stopslow 50 50 shutdown "took a keep or more longer in the shutdown run"
 mkdir -p "$dir/forger"
 cp "$src/forger.c" "$dir/forger/"
