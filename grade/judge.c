@@ -1300,8 +1300,10 @@ run_shutdown(void)
 		kept = kept && still_halted();
 		continue_parent();
 		if (!early && !during) {
+			/* until the keep is over, and the wait after that, or after now */
+			int64_t over = c.t_connect + SHUTDOWN_KEEPS * keep_ns();
 			c.end = OPEN;
-			conn_wait(&c, c.t_connect + SHUTDOWN_KEEPS * keep_ns() + (int64_t)wait_ms * 1000000, 1);
+			conn_wait(&c, (over > now_ns() ? over : now_ns()) + (int64_t)wait_ms * 1000000, 1);
 		}
 		evidence(SHUTDOWN, "%s; %s", ended(&c, t, words, sizeof words),
 		    early ? "it came before the client's shutdown, while the parent ran" :
@@ -1430,20 +1432,23 @@ watch(struct conn *c, int64_t dl, int stop_when_alone, struct watch *w)
 
 /*
  * The shutdown run's steps before the client's shutdown, on c, the close
- * run's connection (SHUTDOWN_KEEPS), as far as that run went with a server
- * that serves as this one does: with the parent stopped a second message,
- * with the other holders stopped a third, then the parent stopped again
- * (continue_parent() after). What they show is check 3's, judged there.
- * Returns when that last stop was done.
+ * run's connection (SHUTDOWN_KEEPS): with the parent stopped a second
+ * message, with the other holders stopped a third, then the parent stopped
+ * again (continue_parent() after). What they show is check 3's, judged
+ * there; a server that failed it is held at that check's cap, which no
+ * keep of its own can raise, and takes none (the class's dummy-holder
+ * would wait out its keep for an echo). Returns when they were done.
  */
 static int64_t
-shutdown_run_steps(struct conn *c, pid_t worker)
+shutdown_run_steps(struct conn *c)
 {
 	pid_t other;
 
-	if (worker && served_while_stopped(c) == 1)
+	if (verdict[HANDOFF].ran && !verdict[HANDOFF].mistake) {
+		served_while_stopped(c);
 		parent_idle(c, 1, &other);
-	halt_parent();
+		halt_parent();
+	}
 	return now_ns();
 }
 
@@ -1463,7 +1468,7 @@ run_close(void)
 	if (conn_open(&c, KEPT_FIRST) == -1 || !served(&c, ECHO, &worker, &parent_held)) {
 		evidence(CLOSE_KEEP, "the server did not echo");
 		judged(CLOSE_KEEP, M_NO_ECHO);
-	} else if ((t = shutdown_run_steps(&c, worker)) >= kept_until(&c, 1)) {
+	} else if ((t = shutdown_run_steps(&c)) >= kept_until(&c, 1)) {
 		continue_parent();
 		evidence(CLOSE_KEEP, "the shutdown run's exchanges and stops, before the client's shutdown, took %.1f ms after the connect, past the keep",
 		    ms(t - c.t_connect));
