@@ -245,6 +245,10 @@ attack shortsig stepkeep.c -DMODE=4
 expect shortsig 50 50 close-keep "the FIN came before --parent-keeps MS had passed|without its copy"
 attack sigok stepkeep.c -DMODE=5
 expect sigok 100 100 - -
+# and of a tenth: the ninth's keep, and a worker whose copy, hidden at the
+# EOF, ends late: the judge kept one run's parent stopped longer
+attack latefin stepkeep.c -DMODE=6
+expect latefin 50 50 shutdown "no FIN came while the parent was stopped"
 mkdir -p "$dir/forger"
 cp "$src/forger.c" "$dir/forger/"
 printf 'server: forger.c\n\tcc -O2 -pthread -o server forger.c\n' >"$dir/forger/Makefile"

@@ -15,6 +15,12 @@
  *   MODE 5  sigok: a correct answer whose parent reaps in a SIGCHLD
  *           handler (SA_RESTART, no SA_NOCLDSTOP) and times its keeps with
  *           poll()
+ *   MODE 6  latefin: contkeep's parent, 1300 ms after its last continue,
+ *           and a worker that hides its copy at the client's EOF (in
+ *           flight, to itself) and ends it 1750 ms after it got it: the
+ *           judge kept the shutdown run's parent stopped until that FIN,
+ *           and continued the close run's once it was seen alone (the
+ *           tenth review's)
  */
 #ifndef MODE
 #define MODE 1
@@ -37,9 +43,10 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { WORKERS = 4, MAXKEPT = 512 };
+enum { WORKERS = 4, MAXKEPT = 512, CONT_MS = MODE == 6 ? 1300 : 2900 };
 static volatile sig_atomic_t stopping;
-static volatile long long last_cont;	/* MODE 1: when the parent was last continued (ms) */
+static volatile long long last_cont;	/* MODE 1, 6: when the parent was last continued (ms) */
+static long keep_asked;			/* MODE 6: --parent-keeps, -1 never */
 
 static long long
 now_ms(void)
@@ -128,6 +135,7 @@ worker(int chan, int end_shutdown)
 
 	while ((fd = recv_fd(chan)) != -1) {
 		struct report rep = { 0, 0 };
+		long long got = now_ms();
 		struct sockaddr_in peer;
 		socklen_t len = sizeof peer;
 
@@ -144,6 +152,24 @@ worker(int chan, int end_shutdown)
 			for (char *p = buf; r > 0; p += w, r -= w)
 				if ((w = write(fd, p, (size_t)r)) <= 0)
 					r = 0, w = 0;
+		}
+		if (MODE == 6 && keep_asked > 0) {
+			/* out of every table, in flight to itself, until 1750 ms after it got it */
+			int self[2];
+			struct timespec d = { 0, 0 };
+			long long left;
+			if (socketpair(AF_UNIX, SOCK_STREAM, 0, self) == 0 && send_fd(self[0], fd) == 0) {
+				close(fd);
+				if ((left = got + 1750 - now_ms()) > 0) {
+					d.tv_sec = left / 1000;
+					d.tv_nsec = left % 1000 * 1000000;
+					while (nanosleep(&d, &d) == -1 && errno == EINTR)
+						;
+				}
+				fd = recv_fd(self[1]);
+				close(self[0]);
+				close(self[1]);
+			}
 		}
 		if (end_shutdown)
 			shutdown(fd, SHUT_WR);
@@ -231,11 +257,11 @@ serve(int lfd, int chan, long keep)
 		p[n++] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 		p[n++] = (struct pollfd){ .fd = chan, .events = POLLIN };
 		for (int i = 0; i < nkept; i++) {
-			if (MODE == 1 && kept[i].due > 0) {
-				/* the keep of its own: 1700 ms, or 2900 after a continue during it */
+			if ((MODE == 1 || MODE == 6) && kept[i].due > 0) {
+				/* the keep of its own: 1700 ms, or CONT_MS after a continue during it */
 				long long d = kept[i].at + 1700;
-				if (last_cont > kept[i].at && last_cont + 2900 > d)
-					d = last_cont + 2900;
+				if (last_cont > kept[i].at && last_cont + CONT_MS > d)
+					d = last_cont + CONT_MS;
 				kept[i].due = d;
 			}
 			if (MODE == 2 && kept[i].due == 0) {
@@ -277,7 +303,7 @@ serve(int lfd, int chan, long keep)
 			kept[nkept].fd = fd;
 			kept[nkept].at = t;
 			kept[nkept].peer_port = ntohs(peer.sin_port);
-			kept[nkept].due = keep < 0 ? -1 : MODE == 1 ? t + 1700 : MODE == 4 ? t + keep / 10 : MODE == 5 ? t + keep : 0;
+			kept[nkept].due = keep < 0 ? -1 : MODE == 1 || MODE == 6 ? t + 1700 : MODE == 4 ? t + keep / 10 : MODE == 5 ? t + keep : 0;
 			nkept++;
 		}
 	}
@@ -298,7 +324,7 @@ main(int argc, char *argv[])
 		else if (strcmp(argv[i], "--end") == 0)
 			end_shutdown = strcmp(argv[i + 1], "shutdown") == 0;
 		else if (strcmp(argv[i], "--parent-keeps") == 0)
-			keep = strcmp(argv[i + 1], "never") == 0 ? -1 : atol(argv[i + 1]);
+			keep_asked = keep = strcmp(argv[i + 1], "never") == 0 ? -1 : atol(argv[i + 1]);
 	}
 	sa.sin_port = htons((unsigned short)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -318,7 +344,7 @@ main(int argc, char *argv[])
 	close(chan[1]);
 	sigemptyset(&term.sa_mask);
 	sigaction(SIGTERM, &term, NULL);	/* no SA_RESTART: poll() ends */
-	if (MODE == 1) {
+	if (MODE == 1 || MODE == 6) {
 		struct sigaction cont = { .sa_handler = on_cont };
 		sigemptyset(&cont.sa_mask);
 		sigaction(SIGCONT, &cont, NULL);
