@@ -231,14 +231,16 @@ graded_run() {
 # sandboxes ran as (graded_uids) that are still there; but those of
 # another grading run (a suite of another tree's), which took a uid once
 # this one let it go: they are in that run's cgroup. A process that is gone
-# by the time its cgroup is read was not left behind (another run's, ending).
+# by the time its cgroup is read was not left behind (another run's, ending),
+# nor one that is exiting: it has let go of its memory, and of its command
+# line with it (one was seen so beside a grading of another tree's).
 left_behind() {
 	local run u p cgroup cmd
 	run=$(graded_run "$1")
 	for u in $(graded_uids "$1"); do
 		for p in $(pgrep -u "$u"); do
 			if ! cgroup=$(cat "/proc/$p/cgroup" 2>/dev/null) ||
-			    ! cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline"); then
+			    ! cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline") || [ -z "$cmd" ]; then
 				continue
 			fi
 			if [[ $cgroup == *closelab-grade.run.* && $cgroup != *"closelab-grade.$run."* ]]; then
