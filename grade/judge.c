@@ -1104,7 +1104,7 @@ catches_sigchld(pid_t pid)
  * the SIGCHLD of its worker's stop cut its sleep short; not a keep that
  * ended in the while, the eighth and ninth reviews').
  */
-enum { IDLE_MS = 300, SIGNAL_MS = 20, ASLEEP_MS = 50 };
+enum { IDLE_MS = 300, SIGNAL_MS = 20, ASLEEP_MS = 500 };
 static int64_t idle_stop, idle_cont, idle_gone;	/* stopped, continued, seen without its copy */
 static int idle_let_go;
 static int catches_sigchld(pid_t pid);
@@ -1138,10 +1138,10 @@ parent_idle(struct conn *c, int times, pid_t *other)
 		return -2;
 	*other = others[0];
 	/*
-	 * each asleep first, for a little while at most, in a call that the
-	 * stop may interrupt, as it is between two messages: the stop then
-	 * finds it where it waits (the seventh review's eintr, whose worker
-	 * was stopped at times before it was back in recv(), at times after)
+	 * each asleep first (one that spins, ASLEEP_MS at most), in a call
+	 * that the stop may interrupt, as it is between two messages: the
+	 * stop then finds it where it waits (the seventh review's eintr,
+	 * whose worker was stopped at times before it was back in recv())
 	 */
 	for (int64_t asleep = deadline(ASLEEP_MS); ms_until(asleep) > 0; sleep_ms(1)) {
 		int all = 1;
