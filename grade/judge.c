@@ -82,7 +82,7 @@ static const char
     M_NEVER_LET_GO[] = "with --parent-keeps never the parent let go of its copy: it must keep it until it exits",
     M_KEEP_LONG[] = "the FIN came long after --parent-keeps MS had passed: the parent must close its copy MS ms after the handoff, not later",
     M_UNTIMED[] = "the judge's looks at the server's processes took too long to time the parent's keep: its threads and descriptors by the hundred made each look slow",
-    M_UNSTOPPED[] = "the parent did not stay stopped while the grader had it stopped (SIGSTOP): a process of the server continued it, so what the parent did cannot be told from what another did",
+    M_UNSTOPPED[] = "the parent did not stay stopped while the grader had it stopped (SIGSTOP): a process of the server continued it, or one sharing its descriptors ran on, so what the parent did cannot be told from what another did",
     M_PARENT_EXITED[] = "the parent exited while the server was judged, before SIGTERM: it must run until then (a call that a stop interrupted may fail with EINTR, and must be retried)",
     M_ENDED_AT_CONT[] = "the connection ended, unechoed, once the grader had stopped and continued the process serving it (SIGSTOP, SIGCONT): a call that a stop interrupts may fail with EINTR, and must be retried",
     M_KEEP_SIGNALLED[] = "the parent, which catches SIGCHLD, let go of its copy of the socket at once when the grader stopped or continued the process that held it beside it (SIGSTOP, SIGCONT), before its keep was over: a keep must outlast the SIGCHLD each one brings (SA_NOCLDSTOP, or a sleep resumed after EINTR)",
