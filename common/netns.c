@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#define NSFS_MAGIC 0x6e736673	/* linux/magic.h */
 #endif
 #include <errno.h>
 #include <sys/socket.h>
@@ -49,15 +51,20 @@ netns_socket(int netns, int domain, int type, int protocol)
 }
 
 #ifdef __linux__
-/* Add the namespace at path (its name, its pid) unless listed: 0, or -1 on ENOMEM. */
+/*
+ * Add the namespace at path (its name, its pid) unless listed: 0, or -1 on
+ * ENOMEM. A file under /run/netns is no namespace while `ip netns add` has
+ * yet to mount one on it, or once `ip netns del` has unmounted it: skipped.
+ */
 static int
 add(struct netns **out, size_t *n, size_t *cap, const char *path, const char *name, pid_t pid)
 {
 	struct netns *ns;
+	struct statfs sf;
 	struct stat st;
 	size_t i;
 
-	if (stat(path, &st) == -1)
+	if (stat(path, &st) == -1 || statfs(path, &sf) == -1 || sf.f_type != NSFS_MAGIC)
 		return 0;
 	for (i = 0; i < *n; i++)
 		if ((*out)[i].inode == (unsigned long)st.st_ino) {
@@ -136,7 +143,20 @@ fail:
 int
 netns_open(const struct netns *ns)
 {
-	return open(ns->path, O_RDONLY | O_CLOEXEC);
+	struct statfs sf;
+	struct stat st;
+	int fd;
+
+	if ((fd = open(ns->path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	/* its name deleted, or given to another, since it was listed: gone */
+	if (fstat(fd, &st) == -1 || fstatfs(fd, &sf) == -1 ||
+	    sf.f_type != NSFS_MAGIC || (unsigned long)st.st_ino != ns->inode) {
+		close(fd);
+		errno = ENOENT;
+		return -1;
+	}
+	return fd;
 }
 #else
 int

@@ -30,7 +30,7 @@ struct netns {
  * where not Linux.
  */
 int netns_list(struct netns **out, size_t *n, int *unread);
-/* Open ns for netns_socket(); -1 with errno. */
+/* Open ns for netns_socket(); -1 with errno, ENOENT if it is gone. */
 int netns_open(const struct netns *ns);
 
 #endif

@@ -17,6 +17,7 @@ holders() {
 	"$HOLDERS" --netns /proc/self/ns/net "$@"
 }
 WATCH_PID=
+NOT_NETNS=
 
 setup() {
 	if [ "$(uname -s)" != Linux ] && [[ $BATS_TEST_DESCRIPTION != *"not Linux"* ]] &&
@@ -32,6 +33,7 @@ teardown() {
 		kill -TERM "$WATCH_PID" 2>/dev/null || true
 		wait "$WATCH_PID" 2>/dev/null || true
 	fi
+	[ -z "$NOT_NETNS" ] || rm -f "$NOT_NETNS"
 	closelab_teardown
 }
 
@@ -615,6 +617,16 @@ print(sorted({r["round"] for r in rows})[:2])' "$BATS_TEST_TMPDIR/watch.out"
 	assert_success || mistake "bin/holders flagged the correct server in another network namespace"
 	assert_line --regexp "^LISTEN +127\.0\.0\.1:$PORT " ||
 	    mistake "bin/holders did not show the correct server's listener in its namespace"
+}
+
+@test "a name under /run/netns with no namespace on it yet (ip netns add or del half done) is passed over" {
+	[ "$(id -u)" = 0 ] || skip "writing in /run/netns needs root"
+	mkdir -p /run/netns
+	NOT_NETNS=/run/netns/closelab-not-netns-$$-$BATS_TEST_NUMBER
+	: >"$NOT_NETNS"
+	run "$HOLDERS" --port 1
+	assert_success || mistake "bin/holders failed on a file under /run/netns that is no namespace"
+	refute_output --partial closelab-not-netns || mistake "bin/holders listed a plain file as a network namespace"
 }
 
 @test "without root: a namespace it may not enter is said on stderr, not reported clean" {
