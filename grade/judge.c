@@ -1828,7 +1828,7 @@ run_echo(void)
 	char text[64];
 	int bad = 0, ended = 0, prefork = 1, forked = 1, repeat = 0, n;
 	pid_t served_by[ONE_BY_ONE];
-	unsigned long served_inode[ONE_BY_ONE];
+	unsigned long served_inode[ONE_BY_ONE] = { 0 };
 	static pid_t before[MAXPROCS];
 
 	if (!begin("shutdown", 0, ECHO)) {
@@ -1870,7 +1870,6 @@ run_echo(void)
 		snprintf(text, sizeof text, "closelab judge: connection %d of %d one by one\n", i + 1,
 		    ONE_BY_ONE);
 		served_by[i] = 0;
-		served_inode[i] = 0;
 		if (conn_open(&k, text) == -1 || !served(&k, ECHO, &w, &parent_held) || !w) {
 			conn_close(&k);
 			prefork = forked = 0;
