@@ -459,25 +459,35 @@ ended(const struct conn *c, int64_t t, char *buf, size_t len)
 	return buf;
 }
 
-/* Connect c to the server, and send text; -1 if it cannot connect. */
-static int
-conn_open(struct conn *c, const char *text)
+/* Start c's connect to the server, without waiting for it. */
+static void
+conn_start(struct conn *c)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	struct pollfd p;
-	int err = 0;
-	socklen_t len = sizeof err;
-	ssize_t w;
 
 	memset(c, 0, sizeof *c);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((c->fd = sock_stream(AF_INET, 1)) == -1)
 		die(EXIT_RUNTIME, "socket:");
 	c->t_connect = now_ns();
-	if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) == -1 && errno != EINPROGRESS)
-		goto failed;
-	p = (struct pollfd){ .fd = c->fd, .events = POLLOUT };
-	if (poll(&p, 1, (int)wait_ms) != 1 ||
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) == -1 && errno != EINPROGRESS) {
+		close(c->fd);
+		c->fd = -1;
+	}
+}
+
+/* Wait until dl (ns) for c's connect to be done, then send text; -1 if it was not. */
+static int
+conn_connected(struct conn *c, int64_t dl, const char *text)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+	int err = 0;
+	socklen_t len = sizeof err;
+	ssize_t w;
+
+	if (c->fd == -1)
+		return -1;
+	if (poll(&p, 1, ms_until(dl)) != 1 ||
 	    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 || err)
 		goto failed;
 	c->lport = sock_port(c->fd);
@@ -489,6 +499,14 @@ failed:
 	close(c->fd);
 	c->fd = -1;
 	return -1;
+}
+
+/* Connect c to the server, and send text; -1 if it cannot connect. */
+static int
+conn_open(struct conn *c, const char *text)
+{
+	conn_start(c);
+	return conn_connected(c, deadline(wait_ms), text);
 }
 
 /*
@@ -1785,33 +1803,43 @@ echo_block(void)
 
 /*
  * Check 7's last look: once the connections one by one have ended (their
- * server-side sockets inodes[n], 0 if not seen), no process may hold one,
- * within the wait: a worker that never closes a connection it served keeps
- * it, though sock_diag lists it no more.
+ * server-side sockets inodes[n], 0 if not seen), no process but the parent
+ * may hold one, within the wait: a worker that never closes a connection it
+ * served keeps it, though sock_diag lists it no more. (The parent's copies
+ * are checks 4 to 6's.)
  */
 static void
 ended_held(const unsigned long *inodes, int n)
 {
 	const struct procfd_holder *h;
 	struct procfd *t;
+	struct tasks family;
 	size_t nh;
-	int held;
+	int held, opened = 0;
 	pid_t who = 0;
 
+	for (int i = 0; i < n; i++)
+		opened += inodes[i] != 0;
 	for (int64_t dl = deadline(wait_ms);; sleep_ms(5)) {
 		if (!(t = procfd_scan(inodes, (size_t)n)))
 			die(EXIT_RUNTIME, "cannot scan /proc:");
+		live_tasks(parent, &family);
 		held = 0;
-		for (int i = 0; i < n; i++)
-			if (inodes[i] && (h = procfd_holders(t, inodes[i], &nh)) && nh > 0)
-				held++, who = h[0].pid;
+		for (int i = 0; i < n; i++) {
+			h = inodes[i] ? procfd_holders(t, inodes[i], &nh) : NULL;
+			for (size_t j = 0; h && j < nh; j++)
+				if (!is_parent(h[j].pid, &family)) {
+					held++, who = h[j].pid;
+					break;
+				}
+		}
 		procfd_free(t);
 		if (held == 0 || ms_until(dl) == 0)
 			break;
 	}
 	if (held) {
-		evidence(MODEL, "%d of the %d connections one by one still had their socket held %ld ms after they had ended (one by pid %ld)",
-		    held, n, wait_ms, (long)who);
+		evidence(MODEL, "%d of the %d connections one by one still had their socket held by another process than the parent %ld ms after they had ended (one by pid %ld)",
+		    held, opened, wait_ms, (long)who);
 		judged(MODEL, M_ENDED_HELD);
 	}
 }
@@ -1827,7 +1855,7 @@ run_echo(void)
 	struct conn c[AT_ONCE];
 	char text[64];
 	int bad = 0, ended = 0, prefork = 1, forked = 1, repeat = 0, n;
-	pid_t served_by[ONE_BY_ONE];
+	pid_t served_by[ONE_BY_ONE] = { 0 };
 	unsigned long served_inode[ONE_BY_ONE] = { 0 };
 	static pid_t before[MAXPROCS];
 
@@ -1836,13 +1864,19 @@ run_echo(void)
 		judged(REAPED, M_NOT_JUDGED);
 		return;
 	}
-	/* 20 at once: each sends, shuts down, and reads until the end */
+	/*
+	 * 20 at once: each connects, sends and shuts down, one after another
+	 * within one wait (a server that stops accepting would make each wait
+	 * for its own: the twelfth review's, 95 s); then each reads until the end
+	 */
+	int64_t dl = deadline(wait_ms);
 	for (int i = 0; i < AT_ONCE; i++) {
 		snprintf(text, sizeof text, "closelab judge: connection %d of %d at once\n", i + 1, AT_ONCE);
-		if (conn_open(&c[i], text) == 0)
+		conn_start(&c[i]);
+		if (conn_connected(&c[i], dl, text) == 0)
 			shutdown(c[i].fd, SHUT_WR);
 	}
-	int64_t dl = deadline(2 * wait_ms);
+	dl = deadline(2 * wait_ms);
 	for (int i = 0; i < AT_ONCE; i++) {
 		if (c[i].fd != -1)
 			conn_wait(&c[i], dl, 1);
@@ -1869,8 +1903,8 @@ run_echo(void)
 
 		snprintf(text, sizeof text, "closelab judge: connection %d of %d one by one\n", i + 1,
 		    ONE_BY_ONE);
-		served_by[i] = 0;
 		if (conn_open(&k, text) == -1 || !served(&k, ECHO, &w, &parent_held) || !w) {
+			evidence(MODEL, "connection %d of %d one by one was not served", i + 1, ONE_BY_ONE);
 			conn_close(&k);
 			prefork = forked = 0;
 			break;
@@ -1903,7 +1937,7 @@ run_echo(void)
 	else if (forked)
 		evidence(MODEL, "each of %d connections one by one was served by a new process",
 		    ONE_BY_ONE);
-	else
+	else if (served_by[ONE_BY_ONE - 1])
 		evidence(MODEL, "%d connections one by one were served neither all by processes there before them nor all by new ones",
 		    ONE_BY_ONE);
 	if (strcmp(require, "prefork") == 0)

@@ -260,6 +260,10 @@ c never-hidden 36
 expect never-hidden 50 50 never "kept out of every descriptor table"
 py reap-late reap-late
 expect reap-late 95 95 reaped "a child that had ended was not reaped"
+# and of a twelfth: a server that stops accepting, which the judge once
+# waited for 5 s a connection, past the sandbox's deadline
+c stops-accepting 37
+expect stops-accepting 85 85 echo "did not echo every byte"
 mkdir -p "$dir/forger"
 cp "$src/forger.c" "$dir/forger/"
 printf 'server: forger.c\n\tcc -O2 -pthread -o server forger.c\n' >"$dir/forger/Makefile"

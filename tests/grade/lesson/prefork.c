@@ -67,6 +67,7 @@
 #define KEEPS_SERVED 34		/* --end shutdown: the worker shuts down, and never closes */
 #define STRLEN_ECHO 35		/* the worker echoes what it read up to its first NUL byte */
 #define NEVER_HIDDEN 36		/* with never, the parent keeps its copy in a message to itself */
+#define STOPS_ACCEPTING 37	/* with --parent-keeps 0, two connections, then none (a queue of 1) */
 
 enum { WORKERS = 4 };
 static volatile sig_atomic_t stopping;
@@ -433,7 +434,7 @@ serve_all(int argc, char *argv[])
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
 	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1 ||
-	    bind(lfd, (struct sockaddr *)&sa, sizeof sa) == -1 || listen(lfd, 64) == -1 ||
+	    bind(lfd, (struct sockaddr *)&sa, sizeof sa) == -1 || listen(lfd, MISTAKE == STOPS_ACCEPTING ? 1 : 64) == -1 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, chan) == -1 ||
 	    (MISTAKE == WORKER_FOLLOWS && pipe(parent_closed) == -1) ||
 	    (MISTAKE == GAP_SHUTS && pipe(echoed_twice) == -1) ||
@@ -514,10 +515,16 @@ serve_all(int argc, char *argv[])
 		_exit(0);
 #endif
 	sigaction(SIGTERM, &act, NULL);		/* no SA_RESTART: accept() returns EINTR */
+	int accepted = 0;
 	while (!stopping) {
+		if (MISTAKE == STOPS_ACCEPTING && keep == 0 && accepted == 2) {
+			pause();
+			continue;
+		}
 		int fd = accept(lfd, NULL, NULL);
 		if (fd == -1)
 			continue;
+		accepted++;
 #if MISTAKE == DUMMY_HOLDER || MISTAKE == UNSTOPPED_SERVES
 		if (fork() == 0) {
 			struct pollfd p = { .fd = fd, .events = POLLRDHUP };
