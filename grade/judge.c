@@ -92,6 +92,7 @@ static const char
     M_NOT_FORK[] = "the connections were not each served by a child forked for it (forking was asked for)",
     M_NO_MODEL[] = "the connections were served neither by workers forked before them nor each by a child forked for it",
     M_OTHERS_HELD[] = "a worker held another connection's socket besides its own: a connection ends only when every copy is closed",
+    M_ENDED_HELD[] = "a process of the server kept the socket of a connection that had ended: a worker or child must close() each connection once it is done with it",
     M_ZOMBIE[] = "a child that had ended was not reaped (a zombie): the parent must waitpid() for its children",
     M_LEFT[] = "after SIGTERM a process of the server was still running: SIGTERM must end them all";
 
@@ -458,25 +459,35 @@ ended(const struct conn *c, int64_t t, char *buf, size_t len)
 	return buf;
 }
 
-/* Connect c to the server, and send text; -1 if it cannot connect. */
-static int
-conn_open(struct conn *c, const char *text)
+/* Start c's connect to the server, without waiting for it. */
+static void
+conn_start(struct conn *c)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	struct pollfd p;
-	int err = 0;
-	socklen_t len = sizeof err;
-	ssize_t w;
 
 	memset(c, 0, sizeof *c);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((c->fd = sock_stream(AF_INET, 1)) == -1)
 		die(EXIT_RUNTIME, "socket:");
 	c->t_connect = now_ns();
-	if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) == -1 && errno != EINPROGRESS)
-		goto failed;
-	p = (struct pollfd){ .fd = c->fd, .events = POLLOUT };
-	if (poll(&p, 1, (int)wait_ms) != 1 ||
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) == -1 && errno != EINPROGRESS) {
+		close(c->fd);
+		c->fd = -1;
+	}
+}
+
+/* Wait until dl (ns) for c's connect to be done, then send text; -1 if it was not. */
+static int
+conn_connected(struct conn *c, int64_t dl, const char *text)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+	int err = 0;
+	socklen_t len = sizeof err;
+	ssize_t w;
+
+	if (c->fd == -1)
+		return -1;
+	if (poll(&p, 1, ms_until(dl)) != 1 ||
 	    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 || err)
 		goto failed;
 	c->lport = sock_port(c->fd);
@@ -488,6 +499,14 @@ failed:
 	close(c->fd);
 	c->fd = -1;
 	return -1;
+}
+
+/* Connect c to the server, and send text; -1 if it cannot connect. */
+static int
+conn_open(struct conn *c, const char *text)
+{
+	conn_start(c);
+	return conn_connected(c, deadline(wait_ms), text);
 }
 
 /*
@@ -1461,6 +1480,14 @@ shutdown_run_steps(struct conn *c)
 	return now_ns();
 }
 
+/* Check c's evidence of a copy hidden (w.hidden), t the client's shutdown. */
+static void
+evidence_hidden(enum check c, const struct watch *w, int64_t t)
+{
+	evidence(c, "no process held it in CLOSE_WAIT from %.1f ms after the client's shutdown, for %d ms or more",
+	    ms(w->hidden - t), HIDDEN_MS);
+}
+
 /* How long before the keep is over the close run's look at the parent alone may begin. */
 enum { LOOK_MS = 50 };
 
@@ -1507,8 +1534,7 @@ run_close(void)
 			evidence(CLOSE_KEEP, "pid %ld still held it in CLOSE_WAIT beside the parent %.1f ms after the client's shutdown",
 			    (long)w.other, ms(w.shared_cw - t));
 		if (w.hidden)
-			evidence(CLOSE_KEEP, "no process held it in CLOSE_WAIT from %.1f ms after the client's shutdown, for %d ms or more",
-			    ms(w.hidden - t), HIDDEN_MS);
+			evidence_hidden(CLOSE_KEEP, &w, t);
 		if (w.others_after)
 			evidence(CLOSE_KEEP, "pid %ld held it in CLOSE_WAIT %.1f ms after the client's shutdown, after the parent had held it alone",
 			    (long)w.other_after, ms(w.others_after - t));
@@ -1567,7 +1593,7 @@ run_close(void)
 	stop();
 }
 
-static int held_besides(pid_t w, unsigned long mine);
+static int held_besides(pid_t w, unsigned long mine, const unsigned long *ended, int nended);
 
 /*
  * Check 7's other half: a second connection while the parent keeps the
@@ -1588,7 +1614,7 @@ second_while_kept(void)
 		conn_close(&k);
 		return;
 	}
-	if ((others = held_besides(w, k.inode)) > 0) {
+	if ((others = held_besides(w, k.inode, NULL, 0)) > 0) {
 		/* the first connection's CLOSE_WAIT, then, is not the parent's alone: check 6 fails too */
 		evidence(MODEL, "pid %ld, serving a second connection while the parent kept the first (never), held %d other connection%s of the port",
 		    (long)w, others, others > 1 ? "s" : "");
@@ -1650,13 +1676,20 @@ run_never(void)
 		} else if (c.end == EOF_ || c.end == RST) {
 			evidence(NEVER, "%s", ended(&c, t, words, sizeof words));
 			judged(NEVER, M_NEVER_ENDED);
+		} else if (w.hidden) {
+			evidence_hidden(NEVER, &w, t);
+			judged(NEVER, M_HIDDEN);
 		} else if (w.others_alone) {
 			evidence(NEVER, "pid %ld held it in CLOSE_WAIT, and the parent no longer", (long)w.other);
 			judged(NEVER, M_NO_KEEP);
-		} else {
+		} else if (w.other) {
 			evidence(NEVER, "%ld ms after the client's shutdown, pid %ld still held it beside the parent",
 			    wait_ms, (long)w.other);
 			judged(NEVER, M_WORKER_HELD);
+		} else {
+			evidence(NEVER, "%ld ms after the client's shutdown the parent had not been seen holding it alone",
+			    wait_ms);
+			judged(NEVER, M_NO_KEEP);
 		}
 	}
 	conn_close(&c);
@@ -1665,10 +1698,13 @@ run_never(void)
 
 /*
  * How many of the judge's connections (127.0.0.1:port to 127.0.0.1) other
- * than the one of socket mine process w holds: one scan of /proc for all.
+ * than the one of socket mine process w holds: those sock_diag lists, and
+ * the sockets ended[nended] of connections that have ended, which it lists
+ * no more once closed on both sides, though a descriptor still holds them
+ * (the eleventh review's worker that never closes). One scan of /proc.
  */
 static int
-held_besides(pid_t w, unsigned long mine)
+held_besides(pid_t w, unsigned long mine, const unsigned long *ended, int nended)
 {
 	struct tcpsock *s;
 	struct procfd *t;
@@ -1679,13 +1715,20 @@ held_besides(pid_t w, unsigned long mine)
 
 	if (diag_dump(-1, TCPS_ALL & ~(1u << TCPS_LISTEN), port, &s, &ns) == -1)
 		die(EXIT_RUNTIME, "sock_diag:");
-	if (!(inodes = calloc(ns + 1, sizeof *inodes)))
+	if (!(inodes = calloc(ns + (size_t)nended + 1, sizeof *inodes)))
 		die(EXIT_RUNTIME, "calloc:");
 	for (size_t j = 0; j < ns; j++)
 		if (s[j].sport == port && s[j].inode && s[j].inode != mine &&
 		    loopback(&s[j], 0, 0) && loopback(&s[j], 1, 0))
 			inodes[n++] = s[j].inode;
 	free(s);
+	for (int j = 0; j < nended; j++) {
+		size_t i = 0;
+		while (i < n && inodes[i] != ended[j])
+			i++;
+		if (i == n && ended[j] && ended[j] != mine)
+			inodes[n++] = ended[j];
+	}
 	if (n == 0) {
 		free(inodes);
 		return 0;
@@ -1705,6 +1748,105 @@ held_besides(pid_t w, unsigned long mine)
 	return others;
 }
 
+/*
+ * Check 2's bytes: one connection sends BLOCK random bytes, NUL bytes among
+ * them and no newline at the end, shuts down once they are written, and
+ * reads until the end, writing and reading as the server lets it: every
+ * byte must come back, in order (the eleventh review's echo up to a NUL).
+ */
+enum { BLOCK = 65536 };
+#define BLOCK_SENT "a block of 65536 random bytes, NUL bytes among them and no newline at its end"
+static void
+echo_block(void)
+{
+	static unsigned char out[BLOCK];
+	unsigned char in[4096];
+	size_t sent = 0, got = 0, differs = 0;	/* differs: the first byte that did, from 1 */
+	ssize_t r;
+	int shut = 0;
+	struct conn c;
+
+	for (size_t n = 0; n < BLOCK; n += (size_t)r)
+		if ((r = getrandom(out + n, BLOCK - n, 0)) == -1) {
+			if (errno != EINTR)
+				die(EXIT_RUNTIME, "getrandom:");
+			r = 0;
+		}
+	out[BLOCK / 2] = out[BLOCK - 1] = '\0';
+	if (conn_open(&c, "") == -1) {
+		evidence(ECHO, "%s: the judge could not connect", BLOCK_SENT);
+		judged(ECHO, M_NO_ECHO);
+		return;
+	}
+	for (int64_t dl = deadline(2 * wait_ms); !differs && c.end == OPEN && ms_until(dl) > 0;) {
+		struct pollfd p = { .fd = c.fd, .events = POLLIN | (sent < BLOCK ? POLLOUT : 0) };
+		poll(&p, 1, ms_until(dl));
+		if (sent < BLOCK && (r = write(c.fd, out + sent, BLOCK - sent)) > 0)
+			sent += (size_t)r;
+		if (sent == BLOCK && !shut)
+			shut = shutdown(c.fd, SHUT_WR) == 0;
+		while (!differs && (r = read(c.fd, in, sizeof in)) > 0)
+			for (size_t i = 0; i < (size_t)r && !differs; i++, got++)
+				if (got >= BLOCK || in[i] != out[got])
+					differs = got + 1;
+		if (r == 0 || (r == -1 && errno != EAGAIN && errno != EINTR))
+			c.end = r == 0 ? EOF_ : RST;
+	}
+	conn_close(&c);
+	if (differs)
+		evidence(ECHO, "%s: what came back differed from it at byte %zu", BLOCK_SENT, differs);
+	else
+		evidence(ECHO, "%s: %zu of its bytes came back, the same, then %s", BLOCK_SENT, got,
+		    c.end == EOF_ ? "a FIN" : c.end == RST ? "a reset" : "nothing");
+	judged(ECHO, differs || got < BLOCK ? M_NO_ECHO : c.end != EOF_ ? M_NO_END : NULL);
+}
+
+/*
+ * Check 7's last look: once the connections one by one have ended (their
+ * server-side sockets inodes[n], 0 if not seen), no process but the parent
+ * may hold one, within the wait: a worker that never closes a connection it
+ * served keeps it, though sock_diag lists it no more. (The parent's copies
+ * are checks 4 to 6's.)
+ */
+static void
+ended_held(const unsigned long *inodes, int n)
+{
+	const struct procfd_holder *h;
+	struct procfd *t;
+	struct tasks family;
+	size_t nh;
+	int held, opened = 0;
+	pid_t who = 0;
+
+	for (int i = 0; i < n; i++)
+		opened += inodes[i] != 0;
+	for (int64_t dl = deadline(wait_ms);; sleep_ms(5)) {
+		if (!(t = procfd_scan(inodes, (size_t)n)))
+			die(EXIT_RUNTIME, "cannot scan /proc:");
+		live_tasks(parent, &family);
+		held = 0;
+		for (int i = 0; i < n; i++) {
+			h = inodes[i] ? procfd_holders(t, inodes[i], &nh) : NULL;
+			for (size_t j = 0; h && j < nh; j++)
+				if (!is_parent(h[j].pid, &family)) {
+					held++, who = h[j].pid;
+					break;
+				}
+		}
+		procfd_free(t);
+		if (held == 0 || ms_until(dl) == 0)
+			break;
+	}
+	if (held) {
+		evidence(MODEL, "%d of the %d connections one by one still had their socket held by another process than the parent %ld ms after they had ended (one by pid %ld)",
+		    held, opened, wait_ms, (long)who);
+		judged(MODEL, M_ENDED_HELD);
+	}
+}
+
+/* Check 8: how long after the last connection's end a child may be a zombie. */
+enum { REAP_MS = 1500 };
+
 /* Checks 2, 7 and 8: --end shutdown --parent-keeps 0. */
 static void
 run_echo(void)
@@ -1713,7 +1855,8 @@ run_echo(void)
 	struct conn c[AT_ONCE];
 	char text[64];
 	int bad = 0, ended = 0, prefork = 1, forked = 1, repeat = 0, n;
-	pid_t served_by[ONE_BY_ONE];
+	pid_t served_by[ONE_BY_ONE] = { 0 };
+	unsigned long served_inode[ONE_BY_ONE] = { 0 };
 	static pid_t before[MAXPROCS];
 
 	if (!begin("shutdown", 0, ECHO)) {
@@ -1721,13 +1864,19 @@ run_echo(void)
 		judged(REAPED, M_NOT_JUDGED);
 		return;
 	}
-	/* 20 at once: each sends, shuts down, and reads until the end */
+	/*
+	 * 20 at once: each connects, sends and shuts down, one after another
+	 * within one wait (a server that stops accepting would make each wait
+	 * for its own: the twelfth review's, 95 s); then each reads until the end
+	 */
+	int64_t dl = deadline(wait_ms);
 	for (int i = 0; i < AT_ONCE; i++) {
 		snprintf(text, sizeof text, "closelab judge: connection %d of %d at once\n", i + 1, AT_ONCE);
-		if (conn_open(&c[i], text) == 0)
+		conn_start(&c[i]);
+		if (conn_connected(&c[i], dl, text) == 0)
 			shutdown(c[i].fd, SHUT_WR);
 	}
-	int64_t dl = deadline(2 * wait_ms);
+	dl = deadline(2 * wait_ms);
 	for (int i = 0; i < AT_ONCE; i++) {
 		if (c[i].fd != -1)
 			conn_wait(&c[i], dl, 1);
@@ -1740,6 +1889,8 @@ run_echo(void)
 	evidence(ECHO, "%d connections at once: %d echoed exactly, %d ended with a FIN", AT_ONCE,
 	    AT_ONCE - bad, ended);
 	judged(ECHO, bad ? M_NO_ECHO : ended < AT_ONCE ? M_NO_END : NULL);
+	if (!bad && ended == AT_ONCE)
+		echo_block();
 
 	/* one by one: who serves each, whether it was there before, what else it holds */
 	for (int i = 0; i < ONE_BY_ONE; i++) {
@@ -1752,13 +1903,14 @@ run_echo(void)
 
 		snprintf(text, sizeof text, "closelab judge: connection %d of %d one by one\n", i + 1,
 		    ONE_BY_ONE);
-		served_by[i] = 0;
 		if (conn_open(&k, text) == -1 || !served(&k, ECHO, &w, &parent_held) || !w) {
+			evidence(MODEL, "connection %d of %d one by one was not served", i + 1, ONE_BY_ONE);
 			conn_close(&k);
 			prefork = forked = 0;
 			break;
 		}
 		served_by[i] = w;
+		served_inode[i] = k.inode;
 		for (int j = 0; j < nbefore; j++)
 			was |= w && before[j] == w;
 		const struct proc *p = find(w, scan());
@@ -1769,7 +1921,7 @@ run_echo(void)
 		for (int j = 0; j < i; j++)
 			if (w && served_by[j] == w)
 				repeat = 1;
-		others = held_besides(w, k.inode);
+		others = held_besides(w, k.inode, served_inode, i);
 		if (others) {
 			evidence(MODEL, "pid %ld, serving connection %d, held %d other connection%s of the port",
 			    (long)w, i + 1, others, others > 1 ? "s" : "");
@@ -1785,7 +1937,7 @@ run_echo(void)
 	else if (forked)
 		evidence(MODEL, "each of %d connections one by one was served by a new process",
 		    ONE_BY_ONE);
-	else
+	else if (served_by[ONE_BY_ONE - 1])
 		evidence(MODEL, "%d connections one by one were served neither all by processes there before them nor all by new ones",
 		    ONE_BY_ONE);
 	if (strcmp(require, "prefork") == 0)
@@ -1795,8 +1947,8 @@ run_echo(void)
 	else
 		judged(MODEL, prefork || forked ? NULL : M_NO_MODEL);
 
-	/* zombies: the kernel's state Z, until none is left (at most wait_ms) */
-	dl = deadline(wait_ms);
+	/* zombies: the kernel's state Z, until none is left (at most REAP_MS) */
+	dl = deadline(REAP_MS);
 	int64_t t0 = now_ns();
 	do {
 		int zombies = 0;
@@ -1809,13 +1961,14 @@ run_echo(void)
 			break;
 		}
 		if (ms_until(dl) == 0) {
-			evidence(REAPED, "%d zombie%s still there %ld ms after the last connection ended",
-			    zombies, zombies > 1 ? "s were" : " was", wait_ms);
+			evidence(REAPED, "%d zombie%s still there %d ms after the last connection ended",
+			    zombies, zombies > 1 ? "s were" : " was", REAP_MS);
 			judged(REAPED, M_ZOMBIE);
 			break;
 		}
 		sleep_ms(5);
 	} while (1);
+	ended_held(served_inode, ONE_BY_ONE);
 	stop();
 }
 

@@ -29,6 +29,12 @@ csv_field() {
 	grep "^$1," "$GRADES/grades.csv" | cut -d , -f "$2"
 }
 
+# failed_checks STUDENT: what the judge saw in each check it failed, on
+# stderr, which bats shows with a test that fails
+failed_checks() {
+	awk '/^not ok/ { on = 1 } /^ok/ { on = 0 } on' "$GRADES/$1/lesson.tap" >&2
+}
+
 # the checks of grade/lesson.tsv, in order
 checks() {
 	grep -v '^#' "$TOP/grade/lesson.tsv" | cut -f 1
@@ -58,8 +64,10 @@ one_of() {
 	local name low high check phrase score result reason
 	while IFS="$(printf '\t')" read -r name low high check phrase; do
 		score=$(csv_field "$name" 2)
-		((score >= low && score <= high)) ||
-		    mistake "$name scored $score, not $low to $high: $(csv_field "$name" 6)"
+		((score >= low && score <= high)) || {
+			failed_checks "$name"
+			mistake "$name scored $score, not $low to $high: $(csv_field "$name" 6)"
+		}
 		[ "$check" != - ] || continue
 		IFS="$(printf '\t')" read -r _ _ result reason _ < <(awk -F '\t' -v c="$check" \
 		    '$2 == c' "$GRADES/$name/results.tsv")
@@ -71,6 +79,8 @@ one_of() {
 
 @test "the correct answers pass every check, from what the kernel showed" {
 	graded
+	failed_checks prefork
+	failed_checks forking
 	run grep -c '^ok ' "$GRADES/prefork/lesson.tap" "$GRADES/forking/lesson.tap"
 	assert_output "$(printf '%s:9\n' "$GRADES/prefork/lesson.tap" "$GRADES/forking/lesson.tap")"
 	grep -q '^# the parent (pid [0-9]*) alone held it in CLOSE_WAIT' "$GRADES/prefork/lesson.tap" ||

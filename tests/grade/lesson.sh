@@ -250,6 +250,20 @@ expect sigok 100 100 - -
 # EOF, ends late: the judge kept one run's parent stopped longer
 attack latefin stepkeep.c -DMODE=6
 expect latefin 50 50 shutdown "no FIN came while the parent was stopped"
+# and of an eleventh: a worker that keeps every socket it served, an echo
+# that stops at a NUL byte, the never run's copy in flight, a late reaper
+c keeps-served 34
+expect keeps-served 95 95 model "held another connection's socket"
+c strlen-echo 35
+expect strlen-echo 90 90 echo "did not echo every byte"
+c never-hidden 36
+expect never-hidden 50 50 never "kept out of every descriptor table"
+py reap-late reap-late
+expect reap-late 95 95 reaped "a child that had ended was not reaped"
+# and of a twelfth: a server that stops accepting, which the judge once
+# waited for 5 s a connection, past the sandbox's deadline
+c stops-accepting 37
+expect stops-accepting 85 85 echo "did not echo every byte"
 mkdir -p "$dir/forger"
 cp "$src/forger.c" "$dir/forger/"
 printf 'server: forger.c\n\tcc -O2 -pthread -o server forger.c\n' >"$dir/forger/Makefile"

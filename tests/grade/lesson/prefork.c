@@ -64,6 +64,10 @@
 #define BUSY 31			/* correct; idle threads by the hundred, the connection under 900 descriptors */
 #define HALFKEEP 32		/* --end close: the parent keeps 52% of the keep; the worker's copy, in flight, the rest */
 #define TWINRACE 33		/* the worker close()s; a thread of the parent's makes twins that shut down, without end */
+#define KEEPS_SERVED 34		/* --end shutdown: the worker shuts down, and never closes */
+#define STRLEN_ECHO 35		/* the worker echoes what it read up to its first NUL byte */
+#define NEVER_HIDDEN 36		/* with never, the parent keeps its copy in a message to itself */
+#define STOPS_ACCEPTING 37	/* with --parent-keeps 0, two connections, then none (a queue of 1) */
 
 enum { WORKERS = 4 };
 static volatile sig_atomic_t stopping;
@@ -324,6 +328,8 @@ worker(int chan)
 				nd++;
 #endif
 		while ((r = read(fd, buf, sizeof buf)) > 0) {
+			if (MISTAKE == STRLEN_ECHO)
+				r = (ssize_t)strnlen(buf, (size_t)r);
 			for (char *p = buf; r > 0; p += w, r -= w)
 				if ((w = write(fd, p, (size_t)r)) <= 0)
 					r = 0, w = 0;
@@ -339,6 +345,8 @@ worker(int chan)
 		    MISTAKE != TWIN_DECOY && MISTAKE != UNSTOPPED_SHUTS && MISTAKE != GAP_SHUTS &&
 		    MISTAKE != TWIN_65TH && MISTAKE != TWINRACE)
 			shutdown(fd, SHUT_WR);
+		if (MISTAKE == KEEPS_SERVED && end_shutdown)
+			continue;
 		if (MISTAKE == HALFKEEP && !end_shutdown && keep > 0) {
 			/* its copy in flight, in no table, until 5 ms before the keep ends */
 			struct timespec now;
@@ -408,7 +416,7 @@ serve_all(int argc, char *argv[])
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	struct sigaction act = { .sa_handler = on_term };
 	pid_t workers[WORKERS], helper = 0;
-	int lfd, chan[2], one = 1, port = 0;
+	int lfd, chan[2], one = 1, port = 0, hidden[2] = { -1, -1 };
 
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--port") == 0)
@@ -426,10 +434,11 @@ serve_all(int argc, char *argv[])
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
 	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1 ||
-	    bind(lfd, (struct sockaddr *)&sa, sizeof sa) == -1 || listen(lfd, 64) == -1 ||
+	    bind(lfd, (struct sockaddr *)&sa, sizeof sa) == -1 || listen(lfd, MISTAKE == STOPS_ACCEPTING ? 1 : 64) == -1 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, chan) == -1 ||
 	    (MISTAKE == WORKER_FOLLOWS && pipe(parent_closed) == -1) ||
-	    (MISTAKE == GAP_SHUTS && pipe(echoed_twice) == -1)) {
+	    (MISTAKE == GAP_SHUTS && pipe(echoed_twice) == -1) ||
+	    (MISTAKE == NEVER_HIDDEN && socketpair(AF_UNIX, SOCK_DGRAM, 0, hidden) == -1)) {
 		perror("server");
 		return 1;
 	}
@@ -506,10 +515,16 @@ serve_all(int argc, char *argv[])
 		_exit(0);
 #endif
 	sigaction(SIGTERM, &act, NULL);		/* no SA_RESTART: accept() returns EINTR */
+	int accepted = 0;
 	while (!stopping) {
+		if (MISTAKE == STOPS_ACCEPTING && keep == 0 && accepted == 2) {
+			pause();
+			continue;
+		}
 		int fd = accept(lfd, NULL, NULL);
 		if (fd == -1)
 			continue;
+		accepted++;
 #if MISTAKE == DUMMY_HOLDER || MISTAKE == UNSTOPPED_SERVES
 		if (fork() == 0) {
 			struct pollfd p = { .fd = fd, .events = POLLRDHUP };
@@ -528,6 +543,11 @@ serve_all(int argc, char *argv[])
 				shutdown(fd, SHUT_WR);
 		} else {
 			send_fd(chan[0], fd);
+		}
+		if (MISTAKE == NEVER_HIDDEN && keep == -1) {
+			send_fd(hidden[0], fd);		/* in flight for ever, in no table */
+			close(fd);
+			continue;
 		}
 		if (MISTAKE == PARENT_NEVER || (keep == -1 && MISTAKE != NO_KEEP))
 			continue;	/* kept until exit */
