@@ -6,6 +6,11 @@
  * Podman (libpod-ID.scope), a pod (podUID, or kubepods-...-podUID.slice
  * with '_' for '-'), and systemd's units (NAME.service, NAME.scope).
  */
+#ifdef __linux__
+#define _GNU_SOURCE		/* open_by_handle_at() */
+#include <fcntl.h>
+#include <unistd.h>
+#endif
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +198,76 @@ cgroup_cached(pid_t pid, unsigned long epoch)
 	memo[i].epoch = epoch;
 	return memo[i].ok ? &memo[i].o : NULL;
 }
+
+#ifdef __linux__
+/* The unified hierarchy's mount point (/proc/self/mountinfo) into buf: -1 if none. */
+static int
+unified_mount(char *buf, size_t len)
+{
+	char line[4096], point[1024];
+	FILE *f;
+	int found = -1;
+
+	if ((f = fopen("/proc/self/mountinfo", "re")) == NULL)
+		return -1;
+	while (found == -1 && fgets(line, sizeof line, f))
+		if (strstr(line, " - cgroup2 ") && sscanf(line, "%*s %*s %*s %*s %1023s", point) == 1)
+			found = snprintf(buf, len, "%s", point) < (int)len ? 0 : -1;
+	fclose(f);
+	return found;
+}
+
+const struct owner *
+cgroup_by_id(unsigned long long id)
+{
+	static struct { unsigned long long id; int ok; struct owner o; } memo[64];
+	static unsigned next;
+	static char point[1024];
+	static int mnt = -2;
+	union { struct file_handle fh; char room[sizeof(struct file_handle) + sizeof id]; } h;
+	char link[64], path[1024], *rel;
+	size_t i;
+	ssize_t n;
+	int fd;
+
+	if (id == 0)
+		return NULL;
+	for (i = 0; i < sizeof memo / sizeof *memo; i++)
+		if (memo[i].id == id)
+			return memo[i].ok ? &memo[i].o : NULL;
+	if (mnt == -2)
+		mnt = unified_mount(point, sizeof point) == -1 ? -1 :
+		    open(point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	i = next++ % (sizeof memo / sizeof *memo);
+	memo[i].id = id;
+	memo[i].ok = 0;
+	if (mnt == -1)
+		return NULL;
+	/* a cgroup's id is its kernfs file handle (FILEID_KERNFS) */
+	h.fh.handle_bytes = sizeof id;
+	h.fh.handle_type = 0xfe;
+	memcpy(h.fh.f_handle, &id, sizeof id);
+	if ((fd = open_by_handle_at(mnt, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return NULL;
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof path - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	path[n] = '\0';
+	rel = strncmp(path, point, strlen(point)) == 0 ? path + strlen(point) : path;
+	cgroup_owner(*rel ? rel : "/", &memo[i].o);
+	memo[i].ok = 1;
+	return &memo[i].o;
+}
+#else
+const struct owner *
+cgroup_by_id(unsigned long long id)
+{
+	(void)id;
+	return NULL;
+}
+#endif
 
 void
 cgroup_words(const struct owner *o, char *buf, size_t len)

@@ -29,6 +29,13 @@ int cgroup_of(pid_t pid, struct owner *o);
  * until the next call.
  */
 const struct owner *cgroup_cached(pid_t pid, unsigned long epoch);
+/*
+ * The owner of the cgroup (v2) whose id is id, read once (a process's id
+ * as an eBPF probe saw it: the process may have exited since); NULL if it
+ * cannot be found (gone, no unified hierarchy, not Linux). Valid until the
+ * next call.
+ */
+const struct owner *cgroup_by_id(unsigned long long id);
 /* o in a few words for a person: "docker 0123456789ab", "pod UID", "unit x.service", the path. */
 void cgroup_words(const struct owner *o, char *buf, size_t len);
 

@@ -513,7 +513,7 @@ ended_with_tracer() {
 }
 
 @test "a leaking server in a network namespace and a cgroup named like a Docker container: trace and holders name both" {
-	local id=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef inode client
+	local id=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef inode client quick
 	in_netns leaky
 	make_cgroup "system.slice/docker-$id.scope"
 	inode=$(stat -L -c %i "/run/netns/$NETNS")
@@ -530,6 +530,16 @@ ended_with_tracer() {
 	    mistake "bin/trace did not name the socket's network namespace, $inode"
 	assert_equal "$(field "$held" container)" "docker:${id:0:12}" ||
 	    mistake "bin/trace did not name the worker's container, docker:${id:0:12}"
+	# a process of the container that closes and exits at once, long before
+	# its record is read: named from the cgroup the probe saw it in
+	"$SERVER_WRAP" ip netns exec "$NETNS" python3 -c 'import os, socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.close()
+os._exit(0)' "$PORT" || mistake "a client in the container could not connect"
+	quick=$(traced ev=drop call=close comm=python3) ||
+	    mistake "bin/trace did not log the close of a process that exited at once"
+	assert_equal "$(field "$quick" container)" "docker:${id:0:12}" ||
+	    mistake "bin/trace did not name the container of a process gone before its record was read"
 	run "$HOLDERS" --port "$PORT" --state close-wait
 	assert_failure 1 || mistake "bin/holders with no option did not flag the CLOSE_WAIT in the namespace"
 	assert_line "    network namespace $inode ($NETNS)"

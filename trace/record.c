@@ -117,11 +117,11 @@ record_parse(char *line, struct record *r)
 	r->how = -1;
 	/* the command comes last, after so many words, and may hold spaces */
 	if (strncmp(line, "exit ", 5) == 0)
-		words = 3;
+		words = 4;
 	else if (strncmp(line, "close ", 6) == 0 || strncmp(line, "shutdown ", 9) == 0)
-		words = 16;
+		words = 17;
 	else if (strncmp(line, "fin ", 4) == 0 || strncmp(line, "rst ", 4) == 0)
-		words = 13;
+		words = 14;
 	else if (strncmp(line, "tick ", 5) == 0)
 		words = 3;
 	else
@@ -135,6 +135,7 @@ record_parse(char *line, struct record *r)
 		return 0;
 	}
 	r->pid = (pid_t)strtol(w[2], NULL, 10);
+	r->cgroup = strtoull(w[words - 1], NULL, 10);
 	snprintf(r->comm, sizeof r->comm, "%s", rest);
 	switch (w[0][0]) {
 	case 'e':

@@ -36,6 +36,7 @@ struct record {
 	unsigned lport, rport;
 	unsigned char laddr[16], raddr[16];	/* IPv4 in the first 4 bytes */
 	unsigned long netns;			/* the socket's network namespace; 0: an exit */
+	unsigned long long cgroup;		/* the process's cgroup (v2) id, at the time */
 	char comm[64];				/* raw, as the process named itself */
 };
 
