@@ -2,6 +2,7 @@
 # make lab-check: each exercise of docs/lab.md run with the handout's own
 # command, and what it tells the student to observe, checked on this machine.
 
+bats_require_minimum_version 1.5.0
 load test_helper
 
 @test "the lab's exercises but the tenth show what the handout says: a line each, none failed" {
@@ -11,19 +12,28 @@ load test_helper
 	# that exercises 2 and 3 number, nor the closes of 8, 11 and 12, nor the
 	# client's read after the linger in 13, nor the close and the client's
 	# second message in 14.
-	local exercises="1 2 3 4 5 6 7 8 9 11 12 13 14" n i=0
+	local exercises="1 2 3 4 5 6 7 8 9 11 12 13 14" n i kept
 	# shellcheck disable=SC2086 # the exercises, one a word
-	REPLY_DELAY=1000 STEP_MS=1000 run timeout -k 5 600 sh "$TOP/demo/labcheck.sh" $exercises
+	LAB_KEEP=1 TMPDIR=$BATS_TEST_TMPDIR REPLY_DELAY=1000 STEP_MS=1000 \
+	    run --separate-stderr timeout -k 5 600 sh "$TOP/demo/labcheck.sh" $exercises
 	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
 		mistake "make lab-check was still running after 600 s: each exercise's command should end in seconds"
 	fi
 	failures=$(grep '^FAIL ' <<<"$output" || true)
-	[ -z "$failures" ] ||
-	    mistake "an exercise of docs/lab.md does not show what its handout says: $(head -n 1 <<<"$failures")"
+	if [ -n "$failures" ]; then
+		# what each failed exercise's command printed, its log lines too
+		kept=$(sed -n 's/^labcheck: the commands.* kept in //p' <<<"$stderr")
+		for n in $(cut -d ' ' -f 2 <<<"$failures"); do
+			echo "--- exercise $n's output" >&2
+			cat "$kept/out.$n" >&2 || true
+		done
+		mistake "an exercise of docs/lab.md does not show what its handout says: $(head -n 1 <<<"$failures")"
+	fi
 	[ "$status" -eq 0 ] ||
 	    mistake "make lab-check exited with status $status, though no exercise failed"
 	[ "${#lines[@]}" -eq 13 ] ||
 	    mistake "make lab-check printed ${#lines[@]} lines for 13 exercises, not one line each"
+	i=0
 	for n in $exercises; do
 		[[ ${lines[i]} =~ ^(ok|skip)\ $n\ [A-Z] ]] ||
 		    mistake "make lab-check's line for exercise $n was '${lines[i]}', not 'ok $n title' (or skip, without root)"
