@@ -106,10 +106,13 @@ parse_sock(char **w, struct record *r)
 	return r->family == AF_INET || r->family == AF_INET6 ? 0 : -1;
 }
 
+/* The most words before the command: a close's or a shutdown's. */
+enum { MAXWORDS = 17 };
+
 int
 record_parse(char *line, struct record *r)
 {
-	char *w[16], *rest;
+	char *w[MAXWORDS], *rest;
 	int n, words;
 
 	memset(r, 0, sizeof *r);
@@ -119,7 +122,7 @@ record_parse(char *line, struct record *r)
 	if (strncmp(line, "exit ", 5) == 0)
 		words = 4;
 	else if (strncmp(line, "close ", 6) == 0 || strncmp(line, "shutdown ", 9) == 0)
-		words = 17;
+		words = MAXWORDS;
 	else if (strncmp(line, "fin ", 4) == 0 || strncmp(line, "rst ", 4) == 0)
 		words = 14;
 	else if (strncmp(line, "tick ", 5) == 0)
