@@ -22,11 +22,12 @@ load test_helper
 	failures=$(grep '^FAIL ' <<<"$output" || true)
 	if [ -n "$failures" ]; then
 		# what each failed exercise's command printed, its log lines too
+		# shellcheck disable=SC2154 # stderr: set by run --separate-stderr
 		kept=$(sed -n 's/^labcheck: the commands.* kept in //p' <<<"$stderr")
-		for n in $(cut -d ' ' -f 2 <<<"$failures"); do
+		while read -r _ n _; do
 			echo "--- exercise $n's output" >&2
 			cat "$kept/out.$n" >&2 || true
-		done
+		done <<<"$failures"
 		mistake "an exercise of docs/lab.md does not show what its handout says: $(head -n 1 <<<"$failures")"
 	fi
 	[ "$status" -eq 0 ] ||
