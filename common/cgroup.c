@@ -12,6 +12,7 @@
 #include <unistd.h>
 #endif
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,35 +226,41 @@ cgroup_by_id(unsigned long long id)
 	static char point[1024];
 	static int mnt = -2;
 	union { struct file_handle fh; char room[sizeof(struct file_handle) + sizeof id]; } h;
-	char link[64], path[1024], *rel;
+	char link[64], path[4096], *rel;
 	size_t i;
 	ssize_t n;
 	int fd;
 
-	if (id == 0)
-		return NULL;
-	for (i = 0; i < sizeof memo / sizeof *memo; i++)
-		if (memo[i].id == id)
-			return memo[i].ok ? &memo[i].o : NULL;
 	if (mnt == -2)
 		mnt = unified_mount(point, sizeof point) == -1 ? -1 :
 		    open(point, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (id == 0 || mnt == -1) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	errno = ENOENT;
+	for (i = 0; i < sizeof memo / sizeof *memo; i++)
+		if (memo[i].id == id)
+			return memo[i].ok ? &memo[i].o : NULL;
 	i = next++ % (sizeof memo / sizeof *memo);
 	memo[i].id = id;
 	memo[i].ok = 0;
-	if (mnt == -1)
-		return NULL;
 	/* a cgroup's id is its kernfs file handle (FILEID_KERNFS) */
 	h.fh.handle_bytes = sizeof id;
 	h.fh.handle_type = 0xfe;
 	memcpy(h.fh.f_handle, &id, sizeof id);
-	if ((fd = open_by_handle_at(mnt, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	if ((fd = open_by_handle_at(mnt, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		errno = ENOENT;
 		return NULL;
+	}
 	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
 	n = readlink(link, path, sizeof path - 1);
 	close(fd);
-	if (n <= 0)
+	/* a path cut short could end in what looks like a container's name */
+	if (n <= 0 || (size_t)n >= sizeof path - 1) {
+		errno = ENOENT;
 		return NULL;
+	}
 	path[n] = '\0';
 	rel = strncmp(path, point, strlen(point)) == 0 ? path + strlen(point) : path;
 	cgroup_owner(*rel ? rel : "/", &memo[i].o);
@@ -265,6 +272,7 @@ const struct owner *
 cgroup_by_id(unsigned long long id)
 {
 	(void)id;
+	errno = ENOSYS;
 	return NULL;
 }
 #endif

@@ -31,9 +31,10 @@ int cgroup_of(pid_t pid, struct owner *o);
 const struct owner *cgroup_cached(pid_t pid, unsigned long epoch);
 /*
  * The owner of the cgroup (v2) whose id is id, read once (a process's id
- * as an eBPF probe saw it: the process may have exited since); NULL if it
- * cannot be found (gone, no unified hierarchy, not Linux). Valid until the
- * next call.
+ * as an eBPF probe saw it: the process may have exited since); NULL with
+ * errno ENOENT if that cgroup is gone (or its path is too long to trust),
+ * ENOSYS if no id can be looked up (id 0, no unified hierarchy, not
+ * Linux). Valid until the next call.
  */
 const struct owner *cgroup_by_id(unsigned long long id);
 /* o in a few words for a person: "docker 0123456789ab", "pod UID", "unit x.service", the path. */

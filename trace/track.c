@@ -104,9 +104,9 @@ put(const char *line, size_t n)
 /*
  * Where r's process and sock's socket are, as fields: netns= for a socket
  * outside trace's own network namespace, and the container=, pod= or
- * unit= of the process, from the cgroup the probe saw it in (which a
- * process that exits at once leaves before its record is read), else from
- * /proc (while it runs: the name=systemd hierarchy too).
+ * unit= of the process, from the cgroup (v2) the probe saw it in, which a
+ * process leaves when it exits or moves; nothing if that cgroup is gone.
+ * From /proc only where no cgroup can be looked up by its id.
  */
 static void
 where(const struct record *r, const struct record *sock, char *buf, size_t len)
@@ -122,7 +122,7 @@ where(const struct record *r, const struct record *sock, char *buf, size_t len)
 		own = (unsigned long)st.st_ino;
 	if (sock->netns && sock->netns != own)
 		n += (size_t)snprintf(buf + n, len - n, " netns=%lu", sock->netns);
-	if ((o = cgroup_by_id(r->cgroup)) == NULL || strcmp(o->path, "/") == 0)
+	if ((o = cgroup_by_id(r->cgroup)) == NULL && errno == ENOSYS)
 		o = cgroup_cached(r->pid, batch);
 	if (o == NULL)
 		return;

@@ -264,6 +264,9 @@ expect reap-late 95 95 reaped "a child that had ended was not reaped"
 # waited for 5 s a connection, past the sandbox's deadline
 c stops-accepting 37
 expect stops-accepting 85 85 echo "did not echo every byte"
+# and of a thirteenth: a parent that keeps its copies when told 0
+c keeps-at-0 38
+expect keeps-at-0 95 95 model "with --parent-keeps 0 the parent still held"
 mkdir -p "$dir/forger"
 cp "$src/forger.c" "$dir/forger/"
 printf 'server: forger.c\n\tcc -O2 -pthread -o server forger.c\n' >"$dir/forger/Makefile"

@@ -68,6 +68,7 @@
 #define STRLEN_ECHO 35		/* the worker echoes what it read up to its first NUL byte */
 #define NEVER_HIDDEN 36		/* with never, the parent keeps its copy in a message to itself */
 #define STOPS_ACCEPTING 37	/* with --parent-keeps 0, two connections, then none (a queue of 1) */
+#define KEEPS_AT_0 38		/* with --parent-keeps 0, the parent keeps its copy until it exits */
 
 enum { WORKERS = 4 };
 static volatile sig_atomic_t stopping;
@@ -549,7 +550,8 @@ serve_all(int argc, char *argv[])
 			close(fd);
 			continue;
 		}
-		if (MISTAKE == PARENT_NEVER || (keep == -1 && MISTAKE != NO_KEEP))
+		if (MISTAKE == PARENT_NEVER || (keep == -1 && MISTAKE != NO_KEEP) ||
+		    (MISTAKE == KEEPS_AT_0 && keep == 0))
 			continue;	/* kept until exit */
 		kept_fd = fd;
 #if MISTAKE == UNSTOPPED_SHUTS
