@@ -93,7 +93,7 @@ static const char
     M_NO_MODEL[] = "the connections were served neither by workers forked before them nor each by a child forked for it",
     M_OTHERS_HELD[] = "a worker held another connection's socket besides its own: a connection ends only when every copy is closed",
     M_ENDED_HELD[] = "a process of the server kept the socket of a connection that had ended: a worker or child must close() each connection once it is done with it",
-    M_PARENT_KEPT[] = "with --parent-keeps 0 the parent still held the socket of a connection that had ended: 0 closes its copy at once after the handoff",
+    M_PARENT_KEPT[] = "the parent still held the socket of a connection that had ended, though told to close its copy at once after the handoff",
     M_ZOMBIE[] = "a child that had ended was not reaped (a zombie): the parent must waitpid() for its children",
     M_LEFT[] = "after SIGTERM a process of the server was still running: SIGTERM must end them all";
 

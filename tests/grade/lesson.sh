@@ -266,7 +266,7 @@ c stops-accepting 37
 expect stops-accepting 85 85 echo "did not echo every byte"
 # and of a thirteenth: a parent that keeps its copies when told 0
 c keeps-at-0 38
-expect keeps-at-0 95 95 model "with --parent-keeps 0 the parent still held"
+expect keeps-at-0 95 95 model "though told to close its copy at once"
 mkdir -p "$dir/forger"
 cp "$src/forger.c" "$dir/forger/"
 printf 'server: forger.c\n\tcc -O2 -pthread -o server forger.c\n' >"$dir/forger/Makefile"
