@@ -1810,16 +1810,6 @@ echo_block(void)
  * --parent-keeps 0, neither may the parent (or a worker that hands the
  * sockets back to it).
  */
-/* Whether the parent, or a twin of its, is among the holders h[n]. */
-static int
-holds_parent(const struct procfd_holder *h, size_t n, const struct tasks *family)
-{
-	for (size_t j = 0; j < n; j++)
-		if (is_parent(h[j].pid, family))
-			return 1;
-	return 0;
-}
-
 static void
 ended_held(const unsigned long *inodes, int n)
 {
@@ -1838,13 +1828,15 @@ ended_held(const unsigned long *inodes, int n)
 		live_tasks(parent, &family);
 		held = by_parent = 0;
 		for (int i = 0; i < n; i++) {
+			int other = 0, mine = 0;
 			h = inodes[i] ? procfd_holders(t, inodes[i], &nh) : NULL;
 			for (size_t j = 0; h && j < nh; j++)
-				if (!is_parent(h[j].pid, &family)) {
-					held++, who = h[j].pid;
-					break;
-				}
-			by_parent += h && nh > 0 && holds_parent(h, nh, &family);
+				if (is_parent(h[j].pid, &family))
+					mine = 1;
+				else if (!other)
+					other = 1, who = h[j].pid;
+			held += other;
+			by_parent += mine;
 		}
 		procfd_free(t);
 		if ((held == 0 && by_parent == 0) || ms_until(dl) == 0)
