@@ -250,7 +250,19 @@ cgroup_by_id(unsigned long long id)
 	h.fh.handle_type = 0xfe;
 	memcpy(h.fh.f_handle, &id, sizeof id);
 	if ((fd = open_by_handle_at(mnt, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		errno = ENOENT;
+		if (errno == ESTALE || errno == ENOENT) {	/* the cgroup is gone */
+			errno = ENOENT;
+			return NULL;
+		}
+		/*
+		 * not allowed (no CAP_DAC_READ_SEARCH, a seccomp filter), not
+		 * built in, or out of descriptors: no answer, so none is kept,
+		 * and the caller asks /proc
+		 */
+		if (errno == EPERM || errno == ENOSYS || errno == EOPNOTSUPP)
+			close(mnt), mnt = -1;
+		memo[i].id = 0;
+		errno = ENOSYS;
 		return NULL;
 	}
 	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);

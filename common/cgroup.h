@@ -34,7 +34,7 @@ const struct owner *cgroup_cached(pid_t pid, unsigned long epoch);
  * as an eBPF probe saw it: the process may have exited since); NULL with
  * errno ENOENT if that cgroup is gone (or its path is too long to trust),
  * ENOSYS if no id can be looked up (id 0, no unified hierarchy, not
- * Linux). Valid until the next call.
+ * Linux, not allowed to: no CAP_DAC_READ_SEARCH). Valid until the next call.
  */
 const struct owner *cgroup_by_id(unsigned long long id);
 /* o in a few words for a person: "docker 0123456789ab", "pod UID", "unit x.service", the path. */

@@ -540,6 +540,45 @@ os._exit(0)' "$PORT" || mistake "a client in the container could not connect"
 	    mistake "bin/trace did not log the close of a process that exited at once"
 	assert_equal "$(field "$quick" container)" "docker:${id:0:12}" ||
 	    mistake "bin/trace did not name the container of a process gone before its record was read"
+	# three holders in the container; one is moved out of it, to a cgroup of
+	# no container, and exits while another still holds the socket: its
+	# exit's line names where it was, not where the first close was
+	mkdir "$CGROUP_TOP/elsewhere"
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	"$SERVER_WRAP" ip netns exec "$NETNS" python3 -c 'import os, socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+go = open(sys.argv[2], "rb", buffering=0)
+q_go, r_go = os.pipe(), os.pipe()
+q = os.fork()
+if q == 0:
+    os.read(q_go[0], 1)
+    os._exit(0)
+r = os.fork()
+if r == 0:
+    os.read(r_go[0], 1)
+    s.close()
+    os._exit(0)
+print(q, flush=True)
+s.close()
+go.read(1)
+os.write(q_go[1], b"x")
+os.waitpid(q, 0)
+go.read(1)
+os.write(r_go[1], b"x")
+os.waitpid(r, 0)' "$PORT" "$BATS_TEST_TMPDIR/go" >"$BATS_TEST_TMPDIR/moved" 3>&- &
+	exec 4>"$BATS_TEST_TMPDIR/go"
+	traced ev=drop call=close comm=python3 sent=none why=held >/dev/null ||
+	    mistake "bin/trace did not log the first of three holders' close as sending nothing"
+	cat "$BATS_TEST_TMPDIR/moved" >"$CGROUP_TOP/elsewhere/cgroup.procs" ||
+	    mistake "could not move a holder out of the container's cgroup"
+	echo >&4	# the one moved out exits
+	moved=$(traced ev=drop call=exit comm=python3 sent=none why=held) ||
+	    mistake "bin/trace did not log the exit of a holder that left the socket held"
+	echo >&4	# the last one closes
+	exec 4>&-
+	wait $! || mistake "the three holders in the container did not end well"
+	assert_equal "$(field "$moved" container)" "" ||
+	    mistake "bin/trace named the container of the first close on the exit of a process that had left it"
 	run "$HOLDERS" --port "$PORT" --state close-wait
 	assert_failure 1 || mistake "bin/holders with no option did not flag the CLOSE_WAIT in the namespace"
 	assert_line "    network namespace $inode ($NETNS)"

@@ -60,3 +60,7 @@ unit() {
 @test "cgroup_owner names the container, pod or unit of a cgroup path as Docker, containerd, CRI-O, Podman and systemd write it" {
 	unit cgroup common/cgroup.c
 }
+
+@test "cgroup_by_id finds a cgroup by its id; one that is gone is ENOENT, and no right to look is ENOSYS, not gone" {
+	unit cgroup_id common/cgroup.c
+}

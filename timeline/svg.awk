@@ -2,7 +2,7 @@
 # which calls svg_row() for each row it draws and svg_end() at its end).
 #
 # A lane a process, from the first row that concerns it to the last (a
-# helper from its spawn to its exit); a lane is free again after its
+# child from its fork, a helper from its spawn); a lane is free again after its
 # process, for another of the same side. Clients are on the left, then
 # the kernel's end of each side with the wire between them, then the
 # server's processes. A call is a dot on its process's lane. A segment is
@@ -18,8 +18,9 @@
 # The rows go to rows_path() as they come, one a line, tab-separated; the
 # file is written at the end, once its size is known. p: the process whose
 # lane has the row ("" for a segment or a note); sent: F or R, what the
-# call sent, as say() found it; also: a helper the row speaks of; raw: the
-# log line; held: its holders= (a->b); st: the socket's state after it.
+# call sent, as say() found it; also: the child or helper the row forks or
+# spawns, whose lane begins there; raw: the log line; held: its holders=
+# (a->b); st: the socket's state after it.
 function svg_row(t, ms, p, r, ev, c, dir, fl, len, seq, sent, also, text, raw, held, st) {
 	gsub(/\t/, " ", text)
 	gsub(/\t/, " ", raw)

@@ -3,10 +3,10 @@
 # the first pass finds each process's first and last event and how many
 # lanes the processes need at once; the second draws a row per event.
 #
-# A process holds a lane from its first event to its last, and the lane is
-# free again after it for another process of its role: a fork-model log of
-# a hundred thousand children needs as many worker lanes as children lived
-# at once. The lanes go parent, workers, helpers, clients, from the left.
+# A process holds a lane from its first event (a child from its fork, a
+# helper from its spawn) to its last, and the lane is free again after it
+# for another process of its role: a fork-model log of a hundred thousand
+# children needs as many worker lanes as children lived at once. The lanes go parent, workers, helpers, clients, from the left.
 # Nothing is kept per event but the SVG's rows, which go to a file as they
 # are drawn (svg.awk).
 #
@@ -288,27 +288,38 @@ function note(    p) {
 		server_logged = 1
 	if (log_ev == "spawn" && log_got("helper"))
 		role[log_get("helper")] = "helper"
+	# a child's lane begins at its fork, a helper's at its spawn, though
+	# the child logs its first line later (after another has exited, on a
+	# loaded machine): plan() moves its start there
+	if (log_ev == "fork" && log_got("child"))
+		born[log_get("child")] = rows
+	else if (log_ev == "spawn" && log_got("helper"))
+		born[log_get("helper")] = rows
 	if (log_role == "wire") {
 		captured = 1
 		return
 	}
-	if (!(p in first)) {
+	if (!(p in first))
 		first[p] = rows
-		starts[rows] = p
-	}
 	last[p] = rows
 }
 
 # Between the passes: how many lanes each role needs at once, and who comes
 # first in each; then the columns, role by role.
-function plan(    i, k, n, p, r, busy, ends, endp, order, lw) {
-	for (p in last)
+function plan(    i, k, n, p, r, busy, ends, endp, sp, order, lw) {
+	for (p in last) {
+		if ((p in born) && born[p] < first[p])
+			first[p] = born[p]
+		starts[first[p]] = starts[first[p]] " " p
 		ends[last[p]] = ends[last[p]] " " p
+	}
 	nroles = split("parent worker helper client", order, " ")
 	for (r = 1; r <= nroles; r++)
 		seen[order[r]] = r
 	for (i = 1; i <= rows; i++) {
-		if ((p = starts[i]) != "") {
+		n = split(starts[i], sp, " ")
+		for (k = 1; k <= n; k++) {
+			p = sp[k]
 			r = role[p]
 			if (!(r in seen))
 				order[seen[r] = ++nroles] = r
@@ -479,8 +490,12 @@ function in_this_run(    nl, i, s, w) {
 }
 
 # The second pass: one row per event, and its continuation lines.
-function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, cont, dir, fl, sent) {
+function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, cont, dir, fl, sent, sp) {
 	row++
+	# the lanes that begin here: a process's first line, a child's fork
+	nl = split(starts[row], sp, " ")
+	for (i = 1; i <= nl; i++)
+		take_lane(sp[i])
 	p = lane_of()
 	r = log_role
 	ev = log_ev
@@ -510,8 +525,6 @@ function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, 
 		w = ""
 		me = 0
 	} else {
-		if (first[p] == row)
-			take_lane(p)
 		me = col[p]
 		# a copy passed over SCM_RIGHTS and not yet taken: a reference
 		# that no process holds, until the worker takes it or is gone
@@ -559,7 +572,7 @@ function draw(    p, r, ev, c, t, ms, w, text, me, st, side, kh, kt, nl, i, wp, 
 	if (svg != "" || html != "")
 		# a close by an exit is drawn on the lane of the process that exited
 		svg_row(t, ms, !me ? "" : log_got("exited") ? log_get("exited") : p, r, ev, c, dir, fl, \
-		    log_get("len"), log_get("seq"), sent, log_get("helper"), text, $0, \
+		    log_get("len"), log_get("seq"), sent, ev == "fork" ? log_get("child") : log_get("helper"), text, $0, \
 		    log_get("holders"), log_got("then") ? log_get("then") : log_get("state"))
 	# the lane is free after its process's last event
 	if (me && last[p] == row) {

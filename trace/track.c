@@ -41,6 +41,7 @@ struct holder {
 	pid_t pid;
 	char comm[sizeof ((struct record *)0)->comm];
 	int64_t exit_t;		/* 0: not exiting */
+	unsigned long long cgroup;	/* at its exit: the cgroup the probe saw it in */
 	char *others;		/* at its exit: the holders= fields of the rest */
 };
 
@@ -359,6 +360,7 @@ exit_sent_nothing(struct pending *p, size_t i)
 	line.kind = R_EXIT;
 	line.t = h->exit_t;
 	line.pid = h->pid;
+	line.cgroup = h->cgroup;
 	line.fd = -1;
 	line.state = -1;	/* not known at an exit */
 	memcpy(line.comm, h->comm, sizeof line.comm);
@@ -572,6 +574,7 @@ exited(const struct record *r, size_t nlater, const struct procfd *scan)
 		held_fields(p, r->pid, held, sizeof held);
 		h = &p->held[at];
 		h->exit_t = r->t;
+		h->cgroup = r->cgroup;
 		memcpy(h->comm, r->comm, sizeof h->comm);
 		if ((h->others = strdup(held)) == NULL)
 			die(EXIT_RUNTIME, "cannot remember the holders of a socket:");
