@@ -466,6 +466,11 @@ make_cgroup() {
 	SERVER_WRAP=$BATS_TEST_TMPDIR/in-cgroup
 }
 
+# cgroup_empty DIR: no process is left in the cgroup DIR, or beneath it
+cgroup_empty() {
+	grep -qx 'populated 0' "$1/cgroup.events"
+}
+
 closelab_teardown() {
 	local failed=0 f
 	if [ -n "${CLIENT_PID:-}" ]; then
@@ -480,9 +485,16 @@ closelab_teardown() {
 		kill -TERM -- "-$PROG_PID" 2>/dev/null || true
 		wait "$PROG_PID" 2>/dev/null || true
 	fi
-	# the test's namespace and cgroups (deepest first): its programs have ended
+	# the test's namespace, and its cgroups, deepest first: what is left in
+	# one (a failed test's processes, the server's children still exiting)
+	# is killed, and it is removed once the kernel says it is empty
 	[ -z "${NETNS:-}" ] || ip netns del "$NETNS" 2>/dev/null || :
-	[ -z "${CGROUP_TOP:-}" ] || find "$CGROUP_TOP" -depth -type d -exec rmdir {} + 2>/dev/null || :
+	if [ -n "${CGROUP_TOP:-}" ]; then
+		while read -r f; do
+			echo 1 >"$f/cgroup.kill" 2>/dev/null || :
+			wait_until "$f to be empty" cgroup_empty "$f" && rmdir "$f" || failed=1
+		done < <(find "$CGROUP_TOP" -depth -type d 2>/dev/null)
+	fi
 	# a grading run: whatever the programs under test left behind ends here,
 	# then the logs are kept
 	if [ -n "${CLOSELAB_SANDBOX_UID:-}" ]; then
