@@ -491,7 +491,11 @@ closelab_teardown() {
 	[ -z "${NETNS:-}" ] || ip netns del "$NETNS" 2>/dev/null || :
 	if [ -n "${CGROUP_TOP:-}" ]; then
 		while read -r f; do
-			echo 1 >"$f/cgroup.kill" 2>/dev/null || :
+			if [ -e "$f/cgroup.kill" ]; then
+				echo 1 >"$f/cgroup.kill"
+			else	# before Linux 5.14
+				xargs -r kill -KILL <"$f/cgroup.procs"
+			fi 2>/dev/null || :
 			wait_until "$f to be empty" cgroup_empty "$f" && rmdir "$f" || failed=1
 		done < <(find "$CGROUP_TOP" -depth -type d 2>/dev/null)
 	fi

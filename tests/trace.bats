@@ -566,7 +566,8 @@ os.waitpid(q, 0)
 go.read(1)
 os.write(r_go[1], b"x")
 os.waitpid(r, 0)' "$PORT" "$BATS_TEST_TMPDIR/go" >"$BATS_TEST_TMPDIR/moved" 3>&- &
-	exec 4>"$BATS_TEST_TMPDIR/go"
+	# read and write: opened at once, whether python has opened it yet or not
+	exec 4<>"$BATS_TEST_TMPDIR/go"
 	traced ev=drop call=close comm=python3 sent=none why=held >/dev/null ||
 	    mistake "bin/trace did not log the first of three holders' close as sending nothing"
 	cat "$BATS_TEST_TMPDIR/moved" >"$CGROUP_TOP/elsewhere/cgroup.procs" ||

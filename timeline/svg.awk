@@ -2,8 +2,8 @@
 # which calls svg_row() for each row it draws and svg_end() at its end).
 #
 # A lane a process, from the first row that concerns it to the last (a
-# child from its fork, a helper from its spawn); a lane is free again after its
-# process, for another of the same side. Clients are on the left, then
+# child from its fork, a helper from its spawn); a lane is free again after
+# its process, for another of the same side. Clients are on the left, then
 # the kernel's end of each side with the wire between them, then the
 # server's processes. A call is a dot on its process's lane. A segment is
 # an arrow from the lane of the process whose call put it on the wire (its

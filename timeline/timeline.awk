@@ -6,7 +6,8 @@
 # A process holds a lane from its first event (a child from its fork, a
 # helper from its spawn) to its last, and the lane is free again after it
 # for another process of its role: a fork-model log of a hundred thousand
-# children needs as many worker lanes as children lived at once. The lanes go parent, workers, helpers, clients, from the left.
+# children needs as many worker lanes as children lived at once. The lanes
+# go parent, workers, helpers, clients, from the left.
 # Nothing is kept per event but the SVG's rows, which go to a file as they
 # are drawn (svg.awk).
 #
@@ -267,6 +268,15 @@ function lane_of() {
 	return log_got("tid") ? log_pid "/" log_get("tid") : log_pid
 }
 
+# Process p is forked (or spawned) at this row, in role r until it says:
+# its first birth only (a pid used again later is another process's).
+function birth(p, r) {
+	if (!(p in role))
+		role[p] = r
+	if (!(p in born) && !(p in first))
+		born[p] = rows
+}
+
 # The first pass: every process's role, first and last row, and the rows
 # where each pool reaches a new number of lanes at once.
 function note(    p) {
@@ -286,15 +296,13 @@ function note(    p) {
 		manyconns = 1
 	if (log_role != "client" && log_role != "wire")
 		server_logged = 1
-	if (log_ev == "spawn" && log_got("helper"))
-		role[log_get("helper")] = "helper"
 	# a child's lane begins at its fork, a helper's at its spawn, though
 	# the child logs its first line later (after another has exited, on a
 	# loaded machine): plan() moves its start there
 	if (log_ev == "fork" && log_got("child"))
-		born[log_get("child")] = rows
+		birth(log_get("child"), "worker")
 	else if (log_ev == "spawn" && log_got("helper"))
-		born[log_get("helper")] = rows
+		birth(log_get("helper"), "helper")
 	if (log_role == "wire") {
 		captured = 1
 		return
