@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,11 +93,31 @@ echoed(const char *buf, size_t n, long long from)
 	return n == 0;	/* more than was sent cannot be an echo */
 }
 
-/* Whether --read-after lets the exchange read now. */
+/* Set by SIGUSR1: the wait of --read-after is over, for every exchange. */
+static volatile sig_atomic_t read_now;
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	read_now = 1;
+}
+
+void
+read_on_usr1(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+
+	/* no SA_RESTART: poll() returns, and the loop reads */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* Whether --read-after (or SIGUSR1 since) lets the exchange read now. */
 static int
 may_read(const struct exchange *x)
 {
-	return x->read_from == 0 || now_ns() >= x->read_from;
+	return x->read_from == 0 || read_now || now_ns() >= x->read_from;
 }
 
 /* Read what is there; note the end at EOF or a reset. */

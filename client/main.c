@@ -88,8 +88,9 @@ help(void)
 	    "  --timeout MS        stop reading after MS (10000)\n"
 	    "  --rcvbuf BYTES      set SO_RCVBUF to BYTES before connect(): a small\n"
 	    "                      receive window (the system's)\n"
-	    "  --read-after MS     read nothing until MS after connect(): the server's\n"
-	    "                      replies wait, unacknowledged once the window is full (0)\n"
+	    "  --read-after MS     read nothing until MS after connect(), or SIGUSR1: the\n"
+	    "                      server's replies wait, unacknowledged once the window\n"
+	    "                      is full (0)\n"
 	    "  --repeat N          run the exchange N times, and print statistics (1)\n"
 	    "  --concurrency C     with C exchanges in flight at once (1)\n"
 	    "  --server-log FILE   the server's log (same host): the time from its\n"
@@ -249,6 +250,7 @@ main(int argc, char **argv)
 	long i;
 
 	opt_program(argv[0], synopsis);
+	read_on_usr1();
 	parse(argc, argv);
 	check_limits();
 	resolve();

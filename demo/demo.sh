@@ -31,11 +31,13 @@ reply_delay=${REPLY_DELAY:-250}
 # unread scenarios ends one step after it takes the connection (the parent,
 # keeping nothing, has let go by then); the client writes again three steps
 # after its first write (or ends two after it), two steps before the
-# worker's second read; the spawn scenarios' helper lives three steps. The
-# tests take steps of a second, so that a loaded machine's delays cannot
-# reorder them.
+# worker's second read; the spawn scenarios' helper lives three steps after
+# the worker's close. The tests take steps of a second, so that a loaded
+# machine's delays cannot reorder them.
 step=${STEP_MS:-100}
-helper="sleep $((3 * step / 1000)).$(printf '%03d' $((3 * step % 1000)))"
+# the helper stops itself, and the demo continues it at the worker's close
+# (a cue, not a time: a loaded machine can hold the close back for seconds)
+helper="kill -STOP \$\$; sleep $((3 * step / 1000)).$(printf '%03d' $((3 * step % 1000)))"
 # every wait for the server (its port, a log line, its exit) may take the
 # usual deadline past the scenario's own waits, which are at most twenty
 # steps: a deadline the waits themselves would use up measures nothing
@@ -63,8 +65,14 @@ fork-forgets-close child-shutdown thread-close thread-close-idle"
 #   look     what to look at, printed under the timeline
 #   until    the server's event that ends the run (KEY=VALUE pairs)
 #   inspect  what to show of the live connection before the server stops
+#   gate     the server's event at which the demo gives its cue (a time
+#            would not do: a loaded machine can delay the server past it)
+#   cue      the cue: read_now (the client, waiting with --read-after, is
+#            sent SIGUSR1) or continue_helper (the stopped helper goes on)
 scenario() {
 	until='ev=close holders=*->0'
+	gate=
+	cue=
 	inspect=
 	case $1 in
 	close-while-held)
@@ -164,12 +172,15 @@ last close waits: one that leaves the socket held returns at once." ;;
 	linger-timeout)
 		title="SO_LINGER {1, 1}: the linger runs out, and Linux sends on"
 		sargs="--end-after $step --end linger --end-wait 1000"
-		cargs="--send-bytes 65536 --rcvbuf 2048 --read-after $((1000 + 3 * step))"
-		look="The same, but the client reads only after the linger's one second. The
-close() returns when it runs out, the data and the FIN still in the send
-queue. Linux neither resets the connection nor drops them: the kernel, on
-its own, delivers both once the client reads, and the client gets every
-byte and EOF. SO_LINGER bounds how long close() blocks, not how long the
+		cargs="--send-bytes 65536 --rcvbuf 2048 --read-after 3600000"
+		gate='ev=close holders=*->0'
+		cue=read_now
+		look="The same, but the client reads only once the close has returned, after the
+linger's one second (the demo sends it SIGUSR1 then). The close() returns
+when the linger runs out, the data and the FIN still in the send queue.
+Linux neither resets the connection nor drops them: the kernel, on its
+own, delivers both once the client reads, and the client gets every byte
+and EOF. SO_LINGER bounds how long close() blocks, not how long the
 connection lives. Compare abort, SO_LINGER {1, 0}." ;;
 	leak)
 		title="the worker never closes: CLOSE_WAIT and FIN_WAIT2 remain"
@@ -185,7 +196,11 @@ the client gives up (timeout, exit 4). Only the worker's exit ends it." ;;
 		sargs="--spawn '$helper'"
 		cargs="--send hello"
 		until='ev=close by=exit'
-		look="The worker runs a helper (sh -c '$helper'), as a CGI server would. The
+		gate='role=worker ev=close fd='
+		cue=continue_helper
+		look="The worker runs a helper, as a CGI server would:
+  sh -c '$helper'
+It stops itself, and the demo continues it at the worker's close. The
 socket is not close-on-exec, so the helper holds it too: the worker's
 close() sends nothing, and the FIN leaves only when the last holder lets
 go, the helper's exit unless the parent kept its copy longer (named above,
@@ -195,6 +210,8 @@ for this run)." ;;
 		sargs="--spawn '$helper' --cloexec"
 		cargs="--send hello"
 		until='ev=exit helper='
+		gate='role=worker ev=close fd='
+		cue=continue_helper
 		look="With FD_CLOEXEC the helper never holds the socket: only the worker and
 the parent do, and whichever closes last sends the FIN at once (named
 above, for this run)." ;;
@@ -278,6 +295,30 @@ show_states() {
 	fi
 }
 
+# read_now: the client reads now (SIGUSR1 ends its --read-after)
+read_now() {
+	kill -USR1 "$client_pid" 2>/dev/null
+}
+
+# continue_helper: the worker's helper, once it has stopped itself and the
+# parent too has closed its copy, goes on: its exit is the last holder's
+continue_helper() {
+	wait_until "the parent's close" has_event "$slog" role=parent ev=close fd= ||
+	    die "the parent never closed its copy"
+	h=$(values "$slog" helper role=worker ev=spawn | head -n 1)
+	wait_until "the helper $h to stop itself" helper_stopped "$h" ||
+	    die "the helper $h did not stop itself"
+	kill -CONT "$h"
+}
+
+# helper_stopped PID: the process is stopped (ps: state T)
+helper_stopped() {
+	case $(ps -o stat= -p "$1" 2>/dev/null) in
+	T*) return 0 ;;
+	esac
+	return 1
+}
+
 # run NAME: run one scenario and print its timeline; sets $result
 run() {
 	name=$1
@@ -294,7 +335,20 @@ run() {
 	echo "   bin/client $cargs"
 	eval "set -- $cargs"
 	status=0
-	"$client_bin" --port "$PORT" --log "$clog" "$@" >"$logs/$name.client.out" || status=$?
+	if [ -z "$gate" ]; then
+		"$client_bin" --port "$PORT" --log "$clog" "$@" >"$logs/$name.client.out" || status=$?
+	else
+		"$client_bin" --port "$PORT" --log "$clog" "$@" >"$logs/$name.client.out" &
+		client_pid=$!
+		# shellcheck disable=SC2086 # the pairs, one a word
+		if ! wait_until "the cue ($gate)" has_event "$slog" $gate; then
+			kill "$client_pid" 2>/dev/null
+			wait "$client_pid"
+			die "the server never logged the event of the cue ($gate)"
+		fi
+		"$cue"
+		wait "$client_pid" || status=$?
+	fi
 	# let the server finish its part (a timer, a helper), so the timeline is whole
 	# shellcheck disable=SC2086 # the pairs, one a word
 	wait_until "the end of the connection" has_event "$slog" $until ||

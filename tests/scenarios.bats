@@ -14,9 +14,10 @@ load test_helper
 # The article's experiments wait this long before each echo: 10 times the
 # client's 100 ms steps, so that a loaded machine cannot reorder them. The
 # half-closing and unread scenarios take steps of STEP_MS (the demo's are
-# 100 ms), and the spawn scenarios' helper lives three of them, for the same
-# reason: a parent that closes its copy just after the handoff must have
-# done so a step later.
+# 100 ms), for the same reason: a parent that closes its copy just after
+# the handoff must have done so a step later. The spawn scenarios' helper
+# lives three of them after the demo's cue, the worker's and the parent's
+# closes.
 REPLY_DELAY_MS=1000
 STEP_MS=1000
 
@@ -321,6 +322,24 @@ lingered() {
 	assert_failure || mistake "the client saw a reset: a linger of S > 0 sends none"
 }
 
+@test "the client's --read-after waits for its time or a SIGUSR1, the demo's cue to linger-timeout: the echo is read only after it" {
+	start_server
+	start_client --send hello --read-after 3600000 --log "$CLOG"
+	# the server has echoed and closed, and the client has read nothing
+	wait_for_event "$SLOG" role=worker ev=close ||
+	    mistake "the worker did not close after the client's shutdown"
+	close=$(t_of "$SLOG" role=worker ev=close)
+	# the client itself, not the timeout that bounds it, gets the cue
+	pkill -USR1 -P "$CLIENT_PID" || mistake "the client was not running to get SIGUSR1"
+	wait_client
+	assert_success || mistake "the client did not end well once it was sent SIGUSR1"
+	assert_line --regexp '^result end=eof ms=[0-9.]+ sent=5 received=5$' ||
+	    mistake "after SIGUSR1 the client did not read its echo and EOF"
+	read=$(t_of "$CLOG" ev=read) || mistake "the client logged no read"
+	((read > close)) ||
+	    mistake "the client read before the cue, though --read-after was an hour"
+}
+
 @test "linger-timeout: the close returns when the linger runs out, and the client still gets every byte" {
 	linux_only
 	scenario linger-timeout
@@ -366,8 +385,8 @@ lingered() {
 	has_event "$SLOG" role=worker ev=close by=exit holders=1-\>0 ||
 	    mistake "the helper's exit was not logged as the last holder's close ('by=exit holders=1->0')"
 	eof=$(t_of "$CLOG" ev=eof) || mistake "the client logged no EOF"
-	((worker_close < eof && eof - spawn >= 3 * STEP_MS * MS)) ||
-	    mistake "the client's EOF did not wait for the helper's $((3 * STEP_MS)) ms after the spawn"
+	((spawn < worker_close && eof - worker_close >= 3 * STEP_MS * MS)) ||
+	    mistake "the client's EOF did not wait for the helper's $((3 * STEP_MS)) ms after the worker's close"
 }
 
 @test "spawn-cloexec: EOF at the worker's close, before the helper exits" {
