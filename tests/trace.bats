@@ -309,7 +309,9 @@ after_is() {
 }
 
 @test "Popen(close_fds=False): the server's close sends nothing, held by sleep; sleep's exit sends the FIN" {
-	start_program popen_inherits.py --keep 1
+	# sleep lives until the test ends it, once the close is logged: a
+	# tracer that reads its records late still finds it holding the socket
+	start_program popen_inherits.py --keep 600
 	start_trace
 	start_client --send hello --timeout 9000
 	held=$(traced ev=drop call=close pid="$PROG_PID" sent=none why=held) ||
@@ -317,6 +319,7 @@ after_is() {
 	[[ $(field "$held" holders) =~ ^([0-9]+)\(sleep\)$ ]] ||
 	    mistake "the helper alone should hold the socket at the server's close"
 	sleeper=${BASH_REMATCH[1]}
+	kill "$sleeper" || mistake "sleep had exited before the test ended it"
 	fin=$(traced ev=drop call=exit pid="$sleeper" sent=fin first="$PROG_PID") ||
 	    mistake "bin/trace did not log sleep's exit as what sent the FIN, after the server's close"
 	assert_equal "$(field "$fin" comm)" sleep ||
