@@ -523,7 +523,8 @@ ended_with_tracer() {
 	SERVER_WRAP="$SERVER_WRAP ip netns exec $NETNS" start_server --parent-keeps never --end close
 	parent=$SERVER_PID
 	start_trace
-	ip netns exec "$NETNS" "$TOP/bin/client" --port "$PORT" --send hello --timeout 9000 \
+	# it waits for the server's stop, after every step of the test
+	ip netns exec "$NETNS" "$TOP/bin/client" --port "$PORT" --send hello --timeout 120000 \
 	    >/dev/null 2>&1 3>&- &
 	client=$!
 	worker=$(worker_of_take)
