@@ -303,12 +303,10 @@ read_now() {
 # continue_helper: the worker's helper, once it has stopped itself and the
 # parent too has closed its copy, goes on: its exit is the last holder's
 continue_helper() {
-	wait_until "the parent's close" has_event "$slog" role=parent ev=close fd= ||
-	    die "the parent never closed its copy"
-	h=$(values "$slog" helper role=worker ev=spawn | head -n 1)
-	wait_until "the helper $h to stop itself" helper_stopped "$h" ||
-	    die "the helper $h did not stop itself"
-	kill -CONT "$h"
+	wait_until "the parent's close" has_event "$slog" role=parent ev=close fd= &&
+	    h=$(values "$slog" helper role=worker ev=spawn | head -n 1) &&
+	    wait_until "the helper $h to stop itself" helper_stopped "$h" &&
+	    kill -CONT "$h"
 }
 
 # helper_stopped PID: the process is stopped (ps: state T)
@@ -341,12 +339,11 @@ run() {
 		"$client_bin" --port "$PORT" --log "$clog" "$@" >"$logs/$name.client.out" &
 		client_pid=$!
 		# shellcheck disable=SC2086 # the pairs, one a word
-		if ! wait_until "the cue ($gate)" has_event "$slog" $gate; then
+		if ! wait_until "the cue ($gate)" has_event "$slog" $gate || ! "$cue"; then
 			kill "$client_pid" 2>/dev/null
 			wait "$client_pid"
-			die "the server never logged the event of the cue ($gate)"
+			die "the cue ($cue at $gate) could not be given"
 		fi
-		"$cue"
 		wait "$client_pid" || status=$?
 	fi
 	# let the server finish its part (a timer, a helper), so the timeline is whole
