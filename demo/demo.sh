@@ -35,8 +35,9 @@ reply_delay=${REPLY_DELAY:-250}
 # the worker's close. The tests take steps of a second, so that a loaded
 # machine's delays cannot reorder them.
 step=${STEP_MS:-100}
-# the helper stops itself, and the demo continues it at the worker's close
-# (a cue, not a time: a loaded machine can hold the close back for seconds)
+# the helper stops itself, and the demo continues it once the worker and the
+# parent have closed their copies (a cue, not a time: a loaded machine can
+# hold a close back for seconds)
 helper="kill -STOP \$\$; sleep $((3 * step / 1000)).$(printf '%03d' $((3 * step % 1000)))"
 # every wait for the server (its port, a log line, its exit) may take the
 # usual deadline past the scenario's own waits, which are at most twenty
@@ -200,11 +201,11 @@ the client gives up (timeout, exit 4). Only the worker's exit ends it." ;;
 		cue=continue_helper
 		look="The worker runs a helper, as a CGI server would:
   sh -c '$helper'
-It stops itself, and the demo continues it at the worker's close. The
-socket is not close-on-exec, so the helper holds it too: the worker's
-close() sends nothing, and the FIN leaves only when the last holder lets
-go, the helper's exit unless the parent kept its copy longer (named above,
-for this run)." ;;
+It stops itself, and the demo continues it once the worker and the parent
+have closed their copies. The socket is not close-on-exec, so the helper
+holds it too: the worker's close() sends nothing, and the FIN leaves only
+when the last holder lets go, at the helper's exit (named above, for this
+run)." ;;
 	spawn-cloexec)
 		title="the same helper with close-on-exec: EOF at once"
 		sargs="--spawn '$helper' --cloexec"
