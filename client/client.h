@@ -65,8 +65,8 @@ struct exchange {
  * (opt.repeat of them). With print, show what is received as it comes.
  */
 void run_exchanges(struct exchange *ex, int print);
-/* From now on, SIGUSR1 ends the wait of --read-after at once. */
-void read_on_usr1(void);
+/* From now on, SIGUSR1 ends the waits of --interval and --read-after: -1 on error. */
+int cue_on_usr1(void);
 
 /* stats.c: the summary of many exchanges, and the server's view of them. */
 void print_stats(const struct exchange *ex, long n, int64_t wall_ns);

@@ -16,6 +16,7 @@
 
 #include "../common/kernel.h"
 #include "../common/log.h"
+#include "../common/sock.h"
 #include "../common/util.h"
 #include "client.h"
 
@@ -93,31 +94,43 @@ echoed(const char *buf, size_t n, long long from)
 	return n == 0;	/* more than was sent cannot be an echo */
 }
 
-/* Set by SIGUSR1: the wait of --read-after is over, for every exchange. */
-static volatile sig_atomic_t read_now;
+/*
+ * SIGUSR1 is a cue: from then on --interval and --read-after wait no more,
+ * for every exchange. The handler also writes a byte into a pipe that the
+ * loop polls, so that a cue that comes just before poll() still wakes it.
+ */
+static volatile sig_atomic_t cued;
+static int cue_pipe[2] = { -1, -1 };
 
 static void
 on_usr1(int sig)
 {
+	int err = errno;
+
 	(void)sig;
-	read_now = 1;
+	cued = 1;
+	if (write(cue_pipe[1], "", 1) == -1) {
+		/* the pipe is full: a wake-up is pending anyway */
+	}
+	errno = err;
 }
 
-void
-read_on_usr1(void)
+int
+cue_on_usr1(void)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
 
-	/* no SA_RESTART: poll() returns, and the loop reads */
+	if (wake_pipe(cue_pipe) == -1)
+		return -1;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
+	return sigaction(SIGUSR1, &sa, NULL);
 }
 
-/* Whether --read-after (or SIGUSR1 since) lets the exchange read now. */
+/* Whether --read-after (or a cue since) lets the exchange read now. */
 static int
 may_read(const struct exchange *x)
 {
-	return x->read_from == 0 || read_now || now_ns() >= x->read_from;
+	return x->read_from == 0 || cued || now_ns() >= x->read_from;
 }
 
 /* Read what is there; note the end at EOF or a reset. */
@@ -332,7 +345,7 @@ advance(struct exchange *x, short revents, int print)
 				time_out(x);	/* no room for --timeout */
 				return;
 			}
-			if (!x->blocked && x->off == 0 && now < x->wake)
+			if (!x->blocked && x->off == 0 && now < x->wake && !cued)
 				return;		/* --interval */
 			if (send_some(x) == -1)
 				return;		/* the socket is full: wait for POLLOUT */
@@ -406,8 +419,10 @@ run_exchanges(struct exchange *ex, int print)
 	long *slot;		/* which exchange each pollfd serves */
 	long started = 0, done = 0, c = opt.concurrency, i, k;
 	int64_t wake;
+	char b;
 
-	pfd = calloc(c, sizeof *pfd);
+	/* one pollfd a slot, and the cue's pipe last */
+	pfd = calloc(c + 1, sizeof *pfd);
 	slot = calloc(c, sizeof *slot);
 	if (pfd == NULL || slot == NULL)
 		die(EXIT_RUNTIME, "out of memory");
@@ -427,8 +442,12 @@ run_exchanges(struct exchange *ex, int print)
 			if ((pfd[k].events = wants(&ex[slot[k]], &wake)) != 0)
 				pfd[k].fd = ex[slot[k]].fd;
 		}
-		if (poll(pfd, c, wake ? ms_until(wake) : -1) == -1 && errno != EINTR)
+		pfd[c] = (struct pollfd){ cue_pipe[0], POLLIN, 0 };
+		if (poll(pfd, c + 1, wake ? ms_until(wake) : -1) == -1 && errno != EINTR)
 			die(EXIT_RUNTIME, "poll:");
+		/* cued is set: the waits below are over */
+		while ((pfd[c].revents & POLLIN) && read(cue_pipe[0], &b, 1) == 1)
+			;
 		for (k = 0; k < c; k++) {
 			if ((i = slot[k]) == -1)
 				continue;

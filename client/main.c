@@ -78,7 +78,7 @@ help(void)
 	    "  --send TEXT         send TEXT; repeat for several messages\n"
 	    "  --send-bytes N      send N bytes of 0123456789... as a message (up to\n"
 	    "                      %ld)\n"
-	    "  --interval MS       wait MS between two messages (0)\n"
+	    "  --interval MS       wait MS between two messages, or until SIGUSR1 (0)\n"
 	    "  --after MS          wait MS after the last message (0)\n"
 	    "  --then shutdown     then shutdown(SHUT_WR) and read until the end\n"
 	    "                      (default)\n"
@@ -250,7 +250,8 @@ main(int argc, char **argv)
 	long i;
 
 	opt_program(argv[0], synopsis);
-	read_on_usr1();
+	if (cue_on_usr1() == -1)
+		die(EXIT_RUNTIME, "cannot take SIGUSR1:");
 	parse(argc, argv);
 	check_limits();
 	resolve();

@@ -194,3 +194,16 @@ fd_nonblock(int fd, int on)
 	fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
 	return fcntl(fd, F_SETFL, fl);
 }
+
+int
+wake_pipe(int fds[2])
+{
+	int i;
+
+	if (pipe(fds) == -1)
+		return -1;
+	for (i = 0; i < 2; i++)
+		if (fd_cloexec(fds[i], 1) == -1 || fd_nonblock(fds[i], 1) == -1)
+			return -1;
+	return 0;
+}

@@ -47,4 +47,10 @@ int sock_timeouts(int fd, long ms);
 int fd_cloexec(int fd, int on);
 int fd_nonblock(int fd, int on);
 
+/*
+ * A pipe for a signal handler to wake a poll() through: both ends
+ * close-on-exec and non-blocking. -1 on error, errno kept.
+ */
+int wake_pipe(int fds[2]);
+
 #endif

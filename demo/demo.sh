@@ -68,8 +68,9 @@ fork-forgets-close child-shutdown thread-close thread-close-idle"
 #   inspect  what to show of the live connection before the server stops
 #   gate     the server's event at which the demo gives its cue (a time
 #            would not do: a loaded machine can delay the server past it)
-#   cue      the cue: read_now (the client, waiting with --read-after, is
-#            sent SIGUSR1) or continue_helper (the stopped helper goes on)
+#   cue      the cue: signal_client (the client, waiting with --interval or
+#            --read-after, is sent SIGUSR1) or continue_helper (the stopped
+#            helper goes on)
 scenario() {
 	until='ev=close holders=*->0'
 	gate=
@@ -91,15 +92,22 @@ client's EOF comes at once, about $((5 * step)) ms before the parent lets go." ;
 	orderly-release)
 		title="the article's experiment 1: half-close, both echoes, EOF"
 		sargs="--reply-delay $reply_delay"
-		cargs="--send ABCDEFG --interval 100 --send 1234567 --after 100 --then shutdown"
-		look="The client's FIN (shutdown) leaves before either echo; the server keeps
-answering on its half of the connection. Both echoes arrive, then EOF:
+		cargs="--send ABCDEFG --interval 3600000 --send 1234567 --after 100 --then shutdown"
+		gate='role=worker ev=read bytes=7'
+		cue=signal_client
+		look="The client sends its second message once the worker has read the first
+(the demo sends it SIGUSR1 then), and its FIN (shutdown) 100 ms later, before
+either echo; the server keeps answering on its half of the connection. Both echoes arrive, then EOF:
 as in the 15 segments of the article, the server's FIN last." ;;
 	close-before-echo)
 		title="the article's experiment 2: close(), the echo meets RST"
 		sargs="--reply-delay $reply_delay"
-		cargs="--send ABCDEFG --interval 100 --send 1234567 --after 100 --then close"
-		look="The client close()s before the first echo. That echo reaches a socket
+		cargs="--send ABCDEFG --interval 3600000 --send 1234567 --after 100 --then close"
+		gate='role=worker ev=read bytes=7'
+		cue=signal_client
+		look="The client sends its second message once the worker has read the first
+(the demo sends it SIGUSR1 then), and close()s 100 ms later, before the
+first echo. That echo reaches a socket
 nobody holds: the client's kernel answers RST. Linux still hands the
 worker the data already queued, and its next write fails with EPIPE
 (a reset in CLOSE_WAIT is reported as EPIPE, not ECONNRESET)." ;;
@@ -175,7 +183,7 @@ last close waits: one that leaves the socket held returns at once." ;;
 		sargs="--end-after $step --end linger --end-wait 1000"
 		cargs="--send-bytes 65536 --rcvbuf 2048 --read-after 3600000"
 		gate='ev=close holders=*->0'
-		cue=read_now
+		cue=signal_client
 		look="The same, but the client reads only once the close has returned, after the
 linger's one second (the demo sends it SIGUSR1 then). The close() returns
 when the linger runs out, the data and the FIN still in the send queue.
@@ -296,8 +304,9 @@ show_states() {
 	fi
 }
 
-# read_now: the client reads now (SIGUSR1 ends its --read-after)
-read_now() {
+# signal_client: the client goes on now (SIGUSR1 ends its --interval and
+# its --read-after)
+signal_client() {
 	kill -USR1 "$client_pid" 2>/dev/null
 }
 

@@ -49,13 +49,8 @@ handle(void (*handler)(int))
 int
 signals_open(void)
 {
-	int i;
-
-	if (pipe(selfpipe) == -1)
+	if (wake_pipe(selfpipe) == -1)
 		return -1;
-	for (i = 0; i < 2; i++)
-		if (fd_cloexec(selfpipe[i], 1) == -1 || fd_nonblock(selfpipe[i], 1) == -1)
-			return -1;
 	/* a write to a reset connection fails with EPIPE, in every child too */
 	signal(SIGPIPE, SIG_IGN);
 	handle(on_signal);

@@ -88,11 +88,24 @@ t_seg() {
 	assert_output 0 || mistake "the server sent a FIN, though it closed with data unread"
 }
 
-# The article's experiments: the echoes wait 1000 ms, 10 times the client's
-# steps, so that a loaded machine cannot reorder the segments.
+# The article's experiments: the client sends its second message once the
+# worker has read the first (SIGUSR1 ends its --interval: a fixed wait let a
+# loaded server read both at once), and ends 100 ms later; the echoes wait
+# 1000 ms, 10 times that, so that a loaded machine cannot reorder the
+# segments.
+article_client() {
+	start_client --send ABCDEFG --interval 3600000 --send 1234567 --after 100 \
+	    --then "$1" --log "$CLOG"
+	wait_for_event "$SLOG" role=worker ev=read bytes=7 ||
+	    mistake "the worker never read the client's first message"
+	# the client itself, not the timeout that bounds it, gets the cue
+	pkill -USR1 -P "$CLIENT_PID" || mistake "the client was not running to get SIGUSR1"
+	wait_client
+}
+
 @test "the article's first experiment: the client's FIN, both echoes, then the server's FIN" {
 	start_wire --reply-delay 1000
-	client --send ABCDEFG --interval 100 --send 1234567 --after 100 --then shutdown
+	article_client shutdown
 	assert_success || mistake "after its half-close the client did not get both echoes and EOF"
 	stop_server
 	# all but the pure ACKs, in order: as segments 4, 6, 8, 10, 12 and 14 of the article
@@ -104,7 +117,7 @@ t_seg() {
 
 @test "the article's second experiment: the client's close, an echo, and its RST" {
 	start_wire --reply-delay 1000
-	client --send ABCDEFG --interval 100 --send 1234567 --after 100 --then close
+	article_client close
 	assert_success || mistake "the client did not close cleanly after sending (--then close)"
 	# the worker goes on after the client has gone: wait for its end
 	wait_for_event "$SLOG" ev=close holders=1-\>0 ||
