@@ -118,7 +118,8 @@ on_usr1(int sig)
 int
 cue_on_usr1(void)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
+	/* SA_RESTART: a write to stdout goes on; poll() is woken by the pipe */
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
 
 	if (wake_pipe(cue_pipe) == -1)
 		return -1;
@@ -419,7 +420,7 @@ run_exchanges(struct exchange *ex, int print)
 	long *slot;		/* which exchange each pollfd serves */
 	long started = 0, done = 0, c = opt.concurrency, i, k;
 	int64_t wake;
-	char b;
+	char drain[64];
 
 	/* one pollfd a slot, and the cue's pipe last */
 	pfd = calloc(c + 1, sizeof *pfd);
@@ -446,7 +447,7 @@ run_exchanges(struct exchange *ex, int print)
 		if (poll(pfd, c + 1, wake ? ms_until(wake) : -1) == -1 && errno != EINTR)
 			die(EXIT_RUNTIME, "poll:");
 		/* cued is set: the waits below are over */
-		while ((pfd[c].revents & POLLIN) && read(cue_pipe[0], &b, 1) == 1)
+		while ((pfd[c].revents & POLLIN) && read(cue_pipe[0], drain, sizeof drain) > 0)
 			;
 		for (k = 0; k < c; k++) {
 			if ((i = slot[k]) == -1)

@@ -97,8 +97,9 @@ client's EOF comes at once, about $((5 * step)) ms before the parent lets go." ;
 		cue=signal_client
 		look="The client sends its second message once the worker has read the first
 (the demo sends it SIGUSR1 then), and its FIN (shutdown) 100 ms later, before
-either echo; the server keeps answering on its half of the connection. Both echoes arrive, then EOF:
-as in the 15 segments of the article, the server's FIN last." ;;
+either echo; the server keeps answering on its half of the connection. Both
+echoes arrive, then EOF: as in the 15 segments of the article, the server's
+FIN last." ;;
 	close-before-echo)
 		title="the article's experiment 2: close(), the echo meets RST"
 		sargs="--reply-delay $reply_delay"
@@ -107,10 +108,10 @@ as in the 15 segments of the article, the server's FIN last." ;;
 		cue=signal_client
 		look="The client sends its second message once the worker has read the first
 (the demo sends it SIGUSR1 then), and close()s 100 ms later, before the
-first echo. That echo reaches a socket
-nobody holds: the client's kernel answers RST. Linux still hands the
-worker the data already queued, and its next write fails with EPIPE
-(a reset in CLOSE_WAIT is reported as EPIPE, not ECONNRESET)." ;;
+first echo. That echo reaches a socket nobody holds: the client's kernel
+answers RST. Linux still hands the worker the data already queued, and its
+next write fails with EPIPE (a reset in CLOSE_WAIT is reported as EPIPE,
+not ECONNRESET)." ;;
 	shutdown-rd)
 		title="shutdown(SHUT_RD): nothing sent; Linux still takes data"
 		sargs="--reads discard --end-after $step --end shutdown-rd --end-wait $((4 * step))"
@@ -319,6 +320,19 @@ continue_helper() {
 	    kill -CONT "$h"
 }
 
+# client_ended OUT: the client, in the background, printed its result line
+# to OUT, or has exited
+client_ended() {
+	grep -q '^result ' "$1" || gone "$client_pid"
+}
+
+# stop_client: the client in the background is killed and waited for
+stop_client() {
+	kill "$client_pid" 2>/dev/null || :
+	wait "$client_pid" 2>/dev/null || :
+	client_pid=
+}
+
 # helper_stopped PID: the process is stopped (ps: state T)
 helper_stopped() {
 	case $(ps -o stat= -p "$1" 2>/dev/null) in
@@ -350,11 +364,15 @@ run() {
 		client_pid=$!
 		# shellcheck disable=SC2086 # the pairs, one a word
 		if ! wait_until "the cue ($gate)" has_event "$slog" $gate || ! "$cue"; then
-			kill "$client_pid" 2>/dev/null
-			wait "$client_pid"
+			stop_client
 			die "the cue ($cue at $gate) could not be given"
 		fi
+		if ! wait_until "the client's result" client_ended "$logs/$name.client.out"; then
+			stop_client
+			die "the client did not end after its cue ($cue)"
+		fi
 		wait "$client_pid" || status=$?
+		client_pid=
 	fi
 	# let the server finish its part (a timer, a helper), so the timeline is whole
 	# shellcheck disable=SC2086 # the pairs, one a word
@@ -432,7 +450,9 @@ leak() {
 # the container case's network namespace and cgroup; removed at exit
 container_ns=
 container_cgroup=
+client_pid=
 demo_cleanup() {
+	[ -z "$client_pid" ] || stop_client
 	server_cleanup
 	[ -z "$container_ns" ] || ip netns delete "$container_ns" 2>/dev/null || :
 	[ -z "$container_cgroup" ] ||

@@ -329,8 +329,7 @@ lingered() {
 	wait_for_event "$SLOG" role=worker ev=close ||
 	    mistake "the worker did not close after the client's shutdown"
 	close=$(t_of "$SLOG" role=worker ev=close)
-	# the client itself, not the timeout that bounds it, gets the cue
-	pkill -USR1 -P "$CLIENT_PID" || mistake "the client was not running to get SIGUSR1"
+	cue_client || mistake "the client was not running to get SIGUSR1"
 	wait_client
 	assert_success || mistake "the client did not end well once it was sent SIGUSR1"
 	assert_line --regexp '^result end=eof ms=[0-9.]+ sent=5 received=5$' ||

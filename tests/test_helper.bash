@@ -328,6 +328,14 @@ wait_client() {
 	fi
 }
 
+# cue_client: SIGUSR1 to the client of start_client, which must log to
+# $CLOG: its pid is taken from its log, whatever runs it
+cue_client() {
+	local pid
+	pid=$(values "$CLOG" pid ev=connect | head -n 1)
+	[ -n "$pid" ] && kill -USR1 "$pid"
+}
+
 # wait_for_event FILE KEY=VALUE...: wait until FILE logs such an event.
 wait_for_event() {
 	wait_until "'${*:2}' in $(basename "$1")" has_event "$@"
@@ -474,7 +482,8 @@ cgroup_empty() {
 closelab_teardown() {
 	local failed=0 f
 	if [ -n "${CLIENT_PID:-}" ]; then
-		kill -KILL "$CLIENT_PID" 2>/dev/null || true
+		# timeout(1) leads a process group of its own: the client is in it
+		kill -KILL -- "-$CLIENT_PID" 2>/dev/null || kill -KILL "$CLIENT_PID" 2>/dev/null || true
 		wait "$CLIENT_PID" 2>/dev/null || true
 	fi
 	if [ -n "${SERVER_PID:-}" ]; then

@@ -98,8 +98,7 @@ article_client() {
 	    --then "$1" --log "$CLOG"
 	wait_for_event "$SLOG" role=worker ev=read bytes=7 ||
 	    mistake "the worker never read the client's first message"
-	# the client itself, not the timeout that bounds it, gets the cue
-	pkill -USR1 -P "$CLIENT_PID" || mistake "the client was not running to get SIGUSR1"
+	cue_client || mistake "the client was not running to get SIGUSR1"
 	wait_client
 }
 
