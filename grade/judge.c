@@ -863,6 +863,25 @@ parent_exited(void)
 	return live_tasks(parent, &t) == 0;
 }
 
+/*
+ * Wait until each of pids[n] is asleep in a call (each thread in state S
+ * or D) or has exited, or dl: a process just continued has had its turn
+ * then, and what the stop made it do is done.
+ */
+static void
+wait_asleep(const pid_t *pids, int n, int64_t dl)
+{
+	struct tasks t;
+
+	for (; ms_until(dl) > 0; sleep_ms(1)) {
+		int all = 1;
+		for (int i = 0; i < n && all; i++)
+			all = all_in(pids[i], "SD") || live_tasks(pids[i], &t) == 0;
+		if (all)
+			return;
+	}
+}
+
 /* Wait until each of pids[n] is stopped, or dl, or the parent's exit: 1 once they are, 0 if not. */
 static int
 all_stopped(const pid_t *pids, int n, int64_t dl)
@@ -1072,6 +1091,12 @@ served_while_stopped(struct conn *c)
 		ok = still_halted() ? echoed(c) : -1;
 	}
 	continue_parent();
+	/*
+	 * its turn after the continue, so that parent_exited() tells (the
+	 * record's eintr-epoll, under load, exited only after the handoff
+	 * had been judged)
+	 */
+	wait_asleep(&parent, 1, deadline(wait_ms));
 	return ok;
 }
 
@@ -1163,13 +1188,7 @@ parent_idle(struct conn *c, int times, pid_t *other)
 	 * stop then finds it where it waits (the seventh review's eintr,
 	 * whose worker was stopped at times before it was back in recv())
 	 */
-	for (int64_t asleep = deadline(ASLEEP_MS); ms_until(asleep) > 0; sleep_ms(1)) {
-		int all = 1;
-		for (int i = 0; i < k && all; i++)
-			all = all_in(others[i], "SD");
-		if (all)
-			break;
-	}
+	wait_asleep(others, k, deadline(ASLEEP_MS));
 	held = parent_holds(c);
 	idle_stop = now_ns();
 	for (int i = 0; i < k; i++)
@@ -1300,6 +1319,10 @@ run_shutdown(void)
 			evidence(HANDOFF, "with pid %ld stopped, then continued, the connection ended (%s) %.1f ms after the continue, before the echo of a third message",
 			    (long)other, c.end == RST ? "RST" : "FIN", ms(c.t_end - idle_cont));
 			judged(HANDOFF, M_ENDED_AT_CONT);
+		} else if (parent_exited()) {
+			evidence(HANDOFF, "with the parent (pid %ld) stopped the echo came, and with pid %ld stopped it waited; then the parent exited",
+			    (long)parent, (long)other);
+			judged(HANDOFF, M_PARENT_EXITED);
 		} else {
 			evidence(HANDOFF, "pid %ld held the connection, and the parent (pid %ld) %s; with the parent stopped, the echo still came, and with pid %ld stopped it waited",
 			    (long)worker, (long)parent, parent_held ? "too" : "no longer", (long)other);

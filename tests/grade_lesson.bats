@@ -71,7 +71,10 @@ one_of() {
 		[ "$check" != - ] || continue
 		IFS="$(printf '\t')" read -r _ _ result reason _ < <(awk -F '\t' -v c="$check" \
 		    '$2 == c' "$GRADES/$name/results.tsv")
-		[ "$result" = fail ] || mistake "$name did not fail the check $check"
+		[ "$result" = fail ] || {
+			failed_checks "$name"
+			mistake "$name did not fail the check $check"
+		}
 		[ "$phrase" = - ] || one_of "$reason" "$phrase" || {
 			failed_checks "$name"
 			mistake "$name: the check $check's sentence is '$reason', not one with '$phrase'"
