@@ -863,11 +863,10 @@ parent_exited(void)
 	return live_tasks(parent, &t) == 0;
 }
 
-/*
- * Wait until each of pids[n] is asleep in a call (each thread in state S
- * or D) or has exited, or dl: a process just continued has had its turn
- * then, and what the stop made it do is done.
- */
+/* The waits of parent_idle() and wait_turn(), in ms. */
+enum { IDLE_MS = 300, SIGNAL_MS = 20, ASLEEP_MS = 500 };
+
+/* Wait until each of pids[n] is asleep in a call (each thread in state S or D) or has exited, or dl. */
 static void
 wait_asleep(const pid_t *pids, int n, int64_t dl)
 {
@@ -1072,31 +1071,75 @@ random_words(char *buf, size_t len, const char *text)
 }
 
 /*
+ * How long process pid's live threads have run, in ns, from
+ * /proc/PID/task/TID/schedstat (0 for a thread whose count the kernel
+ * does not keep).
+ */
+static long long
+ran_ns(pid_t pid)
+{
+	char path[320];
+	long long sum = 0, v;
+	struct tasks t;
+	FILE *f;
+
+	live_tasks(pid, &t);
+	for (int i = 0; i < t.n; i++) {
+		snprintf(path, sizeof path, "/proc/%ld/task/%ld/schedstat", (long)pid, (long)t.tid[i]);
+		if (!(f = fopen(path, "re")))
+			continue;
+		if (fscanf(f, "%lld", &v) == 1)
+			sum += v;
+		fclose(f);
+	}
+	return sum;
+}
+
+/*
+ * Wait, after the parent's continue, until it has had its turn: it has
+ * exited, or each of its threads is asleep in a call again (right after
+ * SIGCONT each shows R), or it has run TURN_NS since (one that polls never
+ * sleeps); dl at most. ran: ran_ns() before the continue. What the stop
+ * made it do is then done or under way (the record's eintr-epoll, whose
+ * epoll_wait() failed with EINTR, had not run when the judge asked whether
+ * it had exited: the handoff passed).
+ */
+enum { TURN_NS = 1000000 };
+
+static void
+wait_turn(long long ran, int64_t dl)
+{
+	while (!parent_exited() && !all_in(parent, "SD") && ran_ns(parent) - ran < TURN_NS &&
+	    ms_until(dl) > 0)
+		sleep_ms(1);
+}
+
+/*
  * Whether another process than the parent serves c: with the parent
  * stopped (SIGSTOP, which no process can block or catch), a second
- * message still comes back (1; 0 if not, -1 if a process of the server
- * continued the parent meanwhile). The parent is continued after.
+ * message still comes back (1; 0 if not, -1 if the parent could not be
+ * stopped, or a process of the server continued it meanwhile). The parent
+ * is continued after, and given its turn.
  */
 static int
 served_while_stopped(struct conn *c)
 {
 	char text[80];
+	long long ran;
 	int ok;
 
 	random_words(text, sizeof text, "closelab judge: while the parent is stopped");
-	ok = halt_parent() && conn_send(c, text) == 0;
-
-	if (ok) {
+	if (!halt_parent())
+		ok = -1;
+	else if (conn_send(c, text) == -1)
+		ok = 0;
+	else {
 		conn_wait(c, deadline(wait_ms), 0);
 		ok = still_halted() ? echoed(c) : -1;
 	}
+	ran = ran_ns(parent);
 	continue_parent();
-	/*
-	 * its turn after the continue, so that parent_exited() tells (the
-	 * record's eintr-epoll, under load, exited only after the handoff
-	 * had been judged)
-	 */
-	wait_asleep(&parent, 1, deadline(wait_ms));
+	wait_turn(ran, deadline(ASLEEP_MS));
 	return ok;
 }
 
@@ -1149,7 +1192,6 @@ catches_sigchld(pid_t pid)
  * the SIGCHLD of its worker's stop cut its sleep short; not a keep that
  * ended in the while, the eighth and ninth reviews').
  */
-enum { IDLE_MS = 300, SIGNAL_MS = 20, ASLEEP_MS = 500 };
 static int64_t idle_stop, idle_cont, idle_gone;	/* stopped, continued, seen without its copy */
 static int idle_let_go;
 static int catches_sigchld(pid_t pid);
@@ -1286,12 +1328,12 @@ run_shutdown(void)
 			evidence(HANDOFF, "once it echoed, only the parent (pid %ld) held the connection",
 			    (long)parent);
 			judged(HANDOFF, M_NO_HANDOFF);
-		} else if ((alone = served_while_stopped(&c)) != 1 && parent_exited()) {
-			evidence(HANDOFF, "pid %ld held the connection; the parent (pid %ld) exited before the echo with it stopped could be judged",
+		} else if ((alone = served_while_stopped(&c)) == -1 && parent_exited()) {
+			evidence(HANDOFF, "pid %ld held the connection; the echo with the parent (pid %ld) stopped could not be judged, and the parent exited",
 			    (long)worker, (long)parent);
 			judged(HANDOFF, M_PARENT_EXITED);
 		} else if (alone == -1) {
-			evidence(HANDOFF, "pid %ld held the connection; the parent (pid %ld), stopped, ran before the echo could be judged",
+			evidence(HANDOFF, "pid %ld held the connection; the parent (pid %ld) would not stop, or ran while stopped, before the echo could be judged",
 			    (long)worker, (long)parent);
 			judged(HANDOFF, M_UNSTOPPED);
 		} else if (!alone) {
@@ -1320,7 +1362,7 @@ run_shutdown(void)
 			    (long)other, c.end == RST ? "RST" : "FIN", ms(c.t_end - idle_cont));
 			judged(HANDOFF, M_ENDED_AT_CONT);
 		} else if (parent_exited()) {
-			evidence(HANDOFF, "with the parent (pid %ld) stopped the echo came, and with pid %ld stopped it waited; then the parent exited",
+			evidence(HANDOFF, "with the parent (pid %ld) stopped the echo came, and with pid %ld stopped it waited; by the check's end the parent had exited",
 			    (long)parent, (long)other);
 			judged(HANDOFF, M_PARENT_EXITED);
 		} else {

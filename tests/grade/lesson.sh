@@ -223,8 +223,6 @@ attack eintr eintr.c
 expect eintr 45 50 handoff "a call that a stop interrupts may fail with EINTR"
 attack eintr-epoll eintr.c -DEPOLL_PARENT
 expect eintr-epoll 0 50 handoff "the parent exited while the server was judged|let go of it while it was served"
-attack eintr-slow eintr.c "-DEPOLL_PARENT -DSLOW_EXIT"
-expect eintr-slow 0 50 handoff "the parent exited while the server was judged|let go of it while it was served"
 attack eofkeep eofkeep.c
 expect eofkeep 50 50 shutdown "without its copy"
 attack peekaboo peekaboo.c
@@ -271,6 +269,11 @@ expect stops-accepting 85 85 echo "did not echo every byte"
 # and of a thirteenth: a parent that keeps its copies when told 0
 c keeps-at-0 38
 expect keeps-at-0 95 95 model "though told to close its copy at once"
+# and of the record's eintr-epoll: a correct parent whose keep spins, never
+# asleep, which a judge that waited for it to sleep after a continue held
+# past its keep
+c polling 39
+expect polling 100 100 - -
 mkdir -p "$dir/forger"
 cp "$src/forger.c" "$dir/forger/"
 printf 'server: forger.c\n\tcc -O2 -pthread -o server forger.c\n' >"$dir/forger/Makefile"

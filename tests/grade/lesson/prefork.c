@@ -69,6 +69,7 @@
 #define NEVER_HIDDEN 36		/* with never, the parent keeps its copy in a message to itself */
 #define STOPS_ACCEPTING 37	/* with --parent-keeps 0, two connections, then none (a queue of 1) */
 #define KEEPS_AT_0 38		/* with --parent-keeps 0, the parent keeps its copy until it exits */
+#define POLLING 39		/* correct; its waits spin (sched_yield()), never asleep */
 
 enum { WORKERS = 4 };
 static volatile sig_atomic_t stopping;
@@ -114,9 +115,19 @@ on_term(int sig)
 static void
 pause_ms(long ms)
 {
+#if MISTAKE == POLLING
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		sched_yield();
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (!stopping && (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+#else
 	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR && !stopping)
 		;
+#endif
 }
 
 static int
