@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/diag.h"
@@ -82,7 +83,7 @@ static const char
     M_NEVER_LET_GO[] = "with --parent-keeps never the parent let go of its copy: it must keep it until it exits",
     M_KEEP_LONG[] = "the FIN came long after --parent-keeps MS had passed: the parent must close its copy MS ms after the handoff, not later",
     M_UNTIMED[] = "the judge's looks at the server's processes took too long to time the parent's keep: its threads and descriptors by the hundred made each look slow",
-    M_UNSTOPPED[] = "the parent did not stay stopped while the grader had it stopped (SIGSTOP): a process of the server continued it, or one sharing its descriptors ran on, so what the parent did cannot be told from what another did",
+    M_UNSTOPPED[] = "the parent would not stop, or did not stay stopped, while the grader stopped it (SIGSTOP): a process of the server continued it, one sharing its descriptors ran on, or one of its threads could not be stopped, so what the parent did cannot be told from what another did",
     M_PARENT_EXITED[] = "the parent exited while the server was judged, before SIGTERM: it must run until then (a call that a stop interrupted may fail with EINTR, and must be retried)",
     M_ENDED_AT_CONT[] = "the connection ended, unechoed, once the grader had stopped and continued the process serving it (SIGSTOP, SIGCONT): a call that a stop interrupts may fail with EINTR, and must be retried",
     M_KEEP_SIGNALLED[] = "the parent, which catches SIGCHLD, let go of its copy of the socket at once when the grader stopped or continued the process that held it beside it (SIGSTOP, SIGCONT), before its keep was over: a keep must outlast the SIGCHLD each one brings (SA_NOCLDSTOP, or a sleep resumed after EINTR)",
@@ -1070,47 +1071,35 @@ random_words(char *buf, size_t len, const char *text)
 	    r[4], r[5], r[6], r[7]);
 }
 
-/*
- * How long process pid's live threads have run, in ns, from
- * /proc/PID/task/TID/schedstat (0 for a thread whose count the kernel
- * does not keep).
- */
+/* The CPU time process pid has had, every thread's, in ns (its POSIX CPU clock); -1 if none. */
 static long long
-ran_ns(pid_t pid)
+cpu_ns(pid_t pid)
 {
-	char path[320];
-	long long sum = 0, v;
-	struct tasks t;
-	FILE *f;
+	struct timespec t;
+	clockid_t clock;
 
-	live_tasks(pid, &t);
-	for (int i = 0; i < t.n; i++) {
-		snprintf(path, sizeof path, "/proc/%ld/task/%ld/schedstat", (long)pid, (long)t.tid[i]);
-		if (!(f = fopen(path, "re")))
-			continue;
-		if (fscanf(f, "%lld", &v) == 1)
-			sum += v;
-		fclose(f);
-	}
-	return sum;
+	if (clock_getcpuclockid(pid, &clock) != 0 || clock_gettime(clock, &t) == -1)
+		return -1;
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
 /*
  * Wait, after the parent's continue, until it has had its turn: it has
  * exited, or each of its threads is asleep in a call again (right after
  * SIGCONT each shows R), or it has run TURN_NS since (one that polls never
- * sleeps); dl at most. ran: ran_ns() before the continue. What the stop
+ * sleeps); dl at most. ran: cpu_ns() before the continue. What the stop
  * made it do is then done or under way (the record's eintr-epoll, whose
  * epoll_wait() failed with EINTR, had not run when the judge asked whether
  * it had exited: the handoff passed).
  */
-enum { TURN_NS = 1000000 };
-
 static void
 wait_turn(long long ran, int64_t dl)
 {
-	while (!parent_exited() && !all_in(parent, "SD") && ran_ns(parent) - ran < TURN_NS &&
-	    ms_until(dl) > 0)
+	enum { TURN_NS = 1000000 };
+	long long now;
+
+	while (!parent_exited() && !all_in(parent, "SD") && (now = cpu_ns(parent)) != -1 &&
+	    now - ran < TURN_NS && ms_until(dl) > 0)
 		sleep_ms(1);
 }
 
@@ -1137,7 +1126,7 @@ served_while_stopped(struct conn *c)
 		conn_wait(c, deadline(wait_ms), 0);
 		ok = still_halted() ? echoed(c) : -1;
 	}
-	ran = ran_ns(parent);
+	ran = cpu_ns(parent);
 	continue_parent();
 	wait_turn(ran, deadline(ASLEEP_MS));
 	return ok;
