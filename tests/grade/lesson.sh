@@ -223,8 +223,6 @@ attack eintr eintr.c
 expect eintr 45 50 handoff "a call that a stop interrupts may fail with EINTR"
 attack eintr-epoll eintr.c -DEPOLL_PARENT
 expect eintr-epoll 0 50 handoff "the parent exited while the server was judged|let go of it while it was served"
-attack eintr-slow eintr.c "-DEPOLL_PARENT -DSLOW_EXIT"
-expect eintr-slow 0 50 handoff "the parent exited while the server was judged"
 attack eofkeep eofkeep.c
 expect eofkeep 50 50 shutdown "without its copy"
 attack peekaboo peekaboo.c

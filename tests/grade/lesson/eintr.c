@@ -7,9 +7,6 @@
  *                  ends the connection unechoed
  *   -DEPOLL_PARENT the parent is an epoll_wait() loop, left when the call
  *                  fails: the judge's stop of the parent makes it exit
- *   -DSLOW_EXIT    and it spins 100 ms first, then exits leaving its
- *                  workers: it has run when the judge goes on, and exits
- *                  during the rest of the handoff's check
  * (the seventh review's; both were told false sentences once)
  */
 #define _GNU_SOURCE
@@ -116,15 +113,6 @@ serve(int lfd, int chan, long keep)
 			/* EINTR: SIGTERM, which set stopping */
 			if (!stopping)
 				perror("epoll_wait");
-#ifdef SLOW_EXIT
-			struct timespec t0, t;
-			clock_gettime(CLOCK_MONOTONIC, &t0);
-			do
-				clock_gettime(CLOCK_MONOTONIC, &t);
-			while (!stopping && (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < 100);
-			if (!stopping)
-				_exit(0);
-#endif
 			break;
 		}
 		for (int i = 0; i < n; i++) {
