@@ -390,6 +390,49 @@ END {
 EOF
 	fail=$(awk -v n="$n" -f "$TOP/common/log.awk" -f "$BATS_TEST_TMPDIR/check.awk" "$TRACE_LOG")
 	[ -z "$fail" ] || mistake "$fail"
+	run grep -v '^Attaching' "$BATS_TEST_TMPDIR/trace.err"
+	assert_output "" || mistake "bin/trace said something wrong on stderr"
+}
+
+@test "a socket that waits for its FIN while 1,100 others come and go still names its first drop" {
+	local first conn fin
+	start_server --workers 4
+	start_trace
+	start_client --send hello --interval 3600000 --send bye --log "$BATS_TEST_TMPDIR/first.log"
+	first=$(traced ev=drop call=close why=held) ||
+	    mistake "bin/trace did not log the parent's close of the first connection as held by its worker"
+	conn=$(field "$first" conn)
+	client --send hello --repeat 1100 --concurrency 8
+	assert_success || mistake "the client's 1,100 exchanges did not all end well"
+	CLOG=$BATS_TEST_TMPDIR/first.log cue_client || mistake "the first client was not running to get SIGUSR1"
+	wait_client
+	assert_success || mistake "the first client did not end well"
+	fin=$(traced ev=drop sent=fin conn="$conn" comm=server) ||
+	    mistake "bin/trace did not log the FIN of the first connection"
+	assert_equal "$(field "$fin" first)" "$(field "$first" pid)" ||
+	    mistake "the first connection's FIN did not name its first drop, the parent's close, 1,100 held closes later: $fin"
+	run grep -v '^Attaching' "$BATS_TEST_TMPDIR/trace.err"
+	assert_output "" || mistake "bin/trace said that it forgot sockets, with fewer than ten waiting at once"
+}
+
+@test "a stop that bpftrace cannot catch up with waits a second for it, then says from when records may be missing" {
+	local bpf asked
+	start_server
+	start_trace
+	client --send hello
+	bpf=$(pgrep -P "$TRACER_PID" -x bpftrace) || mistake "bin/trace has no bpftrace child"
+	kill -STOP "$bpf"
+	asked=$(now_us)
+	kill -TERM "$TRACER_PID"
+	wait_until "the tracer's word that it stopped early" \
+	    grep -q 'stopped before bpftrace' "$BATS_TEST_TMPDIR/trace.err" ||
+	    { kill -CONT "$bpf"; mistake "bin/trace did not say that bpftrace had not caught up"; }
+	(($(now_us) - asked >= 1000000)) ||
+	    { kill -CONT "$bpf"; mistake "bin/trace gave up on bpftrace within a second of the stop"; }
+	kill -CONT "$bpf"
+	trace_stop
+	run grep -v '^Attaching' "$BATS_TEST_TMPDIR/trace.err"
+	assert_output --regexp '^trace: stopped before bpftrace had caught up: records from t=[0-9]+ on may be missing$'
 }
 
 @test "a command name forges no line: a newline, t=, spaces and control bytes stay inside comm=, escaped" {

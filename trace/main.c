@@ -30,7 +30,8 @@
 #define TRACEFS "/sys/kernel/tracing"
 #define HOLD_MS 50	/* how old a record that needs /proc gets before it is taken */
 #define PACE_MS 10	/* reads at most this often: a busy bpftrace wakes us less */
-#define DRAIN_MS 1000	/* a stop waits at most this long for the CPUs' ticks */
+#define DRAIN_MS 1000	/* a stop waits this long for the CPUs' ticks to move on */
+#define DRAIN_MAX_MS 30000	/* and this long in all */
 #define MAXHELD (1 << 18)	/* records read and not yet taken, at most */
 
 struct options opt;
@@ -327,7 +328,9 @@ keep(const struct record *r)
  * closes that follow it may yet name its holders, and one scan serves the
  * batch; while an exit waits for its outcome, an empty batch every HOLD_MS
  * reads /proc again. After a stop signal, bpftrace is stopped once every
- * CPU has ticked past it, so that no record written before it is lost.
+ * CPU has ticked past it, so that no record written before it is lost; or,
+ * said on stderr, once its ticks have not moved on for DRAIN_MS, or after
+ * DRAIN_MAX_MS.
  */
 static int
 run(int in)
@@ -335,7 +338,7 @@ run(int in)
 	static char buf[1 << 16];
 	char error[256] = "", text[1024], *line, *nl;
 	struct pollfd p = { .fd = in, .events = POLLIN };
-	int64_t last = 0, batch_at = 0, now, until;
+	int64_t last = 0, batch_at = 0, moved_at = 0, moved_to = 0, now, until;
 	size_t have = 0, m, known;
 	ssize_t got;
 	int ready = 0, told = 0;
@@ -344,9 +347,20 @@ run(int in)
 	for (;;) {
 		now = now_ns();
 		until = order_read_until(now);
-		if (stopping && !told && (until >= stop_at || now >= stop_at + DRAIN_MS * 1000000LL)) {
-			kill(tracer, SIGINT);
-			told = 1;
+		if (stopping && !told) {
+			if (until > moved_to || moved_at == 0) {
+				moved_to = until;
+				moved_at = now;
+			}
+			/* while bpftrace catches up, its ticks move on: wait */
+			if (until >= stop_at || now >= moved_at + DRAIN_MS * 1000000LL ||
+			    now >= stop_at + DRAIN_MAX_MS * 1000000LL) {
+				if (until < stop_at)
+					warn("stopped before bpftrace had caught up: records from t=%lld on may be missing",
+					    (long long)until);
+				kill(tracer, SIGINT);
+				told = 1;
+			}
 		}
 		known = order_sort(recs, nrecs, until);
 		if ((m = track_ready(recs, known, until - HOLD_MS * 1000000LL)) > 0) {

@@ -61,7 +61,6 @@ struct pending {
 };
 
 static struct pending pending[NPENDING];
-static size_t next_slot;
 /* Which batch this is: a process's cgroup is read once in each. */
 static unsigned long batch;
 
@@ -253,17 +252,25 @@ forget(struct pending *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* A slot for a socket: the next in turn, which may forget the oldest. */
+/* A slot for a socket: a free one, else the oldest drop's, which is forgotten. */
 static struct pending *
 remember(const struct record *r)
 {
-	struct pending *p = &pending[next_slot];
+	struct pending *p = NULL, *oldest = &pending[0];
 	static int said;
+	size_t i;
 
-	next_slot = (next_slot + 1) % NPENDING;
-	if (p->sk && !said++)
-		warn("more than %d sockets wait for their FIN at once: the oldest are forgotten, "
-		    "and their later lines name no first drop or holders", NPENDING);
+	for (i = 0; i < NPENDING && p == NULL; i++)
+		if (pending[i].sk == 0)
+			p = &pending[i];
+		else if (pending[i].t < oldest->t)
+			oldest = &pending[i];
+	if (p == NULL) {
+		p = oldest;
+		if (!said++)
+			warn("more than %d sockets wait for their FIN at once: the oldest are forgotten, "
+			    "and their later lines name no first drop or holders", NPENDING);
+	}
 	forget(p);
 	p->sk = r->sk;
 	p->inode = r->inode;
