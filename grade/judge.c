@@ -66,6 +66,7 @@ static const char
     M_NOT_JUDGED[] = "this could not be judged, for the server did not listen",
     M_NOT_ECHOED[] = "this could not be judged, for the server did not echo",
     M_LATE[] = "this could not be judged, for the parent's keep had ended before the judge could look",
+    M_UNRUN[] = "this could not be judged, for the parent of a zombie did not get its turn to run while the judge waited",
     M_NO_ECHO[] = "the server did not echo every byte it was sent",
     M_NO_END[] = "the connection never ended after the client's EOF: a process of the server still held the socket",
     M_RST[] = "the connection ended with a reset (RST), not a FIN",
@@ -1087,11 +1088,12 @@ cpu_ns(pid_t pid)
  * Wait until pid has had its turn: it has exited, or each of its threads
  * is asleep in a call (right after SIGCONT each shows R), or it has run
  * TURN_NS since ran, an earlier cpu_ns() (one that polls never sleeps); dl
- * at most. What it was woken for (a continue, a SIGCHLD) is then done or
- * under way: the record's eintr-epoll, whose epoll_wait() failed with EINTR
- * at the continue, had not run when the judge asked whether it had exited.
+ * at most: 1 if it had, 0 if not. What it was woken for (a continue, a
+ * SIGCHLD) is then done or under way: the record's eintr-epoll, whose
+ * epoll_wait() failed with EINTR at the continue, had not run when the
+ * judge asked whether it had exited.
  */
-static void
+static int
 wait_turn(pid_t pid, long long ran, int64_t dl)
 {
 	enum { TURN_NS = 1000000 };
@@ -1099,8 +1101,12 @@ wait_turn(pid_t pid, long long ran, int64_t dl)
 	long long now;
 
 	while (live_tasks(pid, &t) != 0 && !all_in(pid, "SD") && (now = cpu_ns(pid)) != -1 &&
-	    now - ran < TURN_NS && ms_until(dl) > 0)
-		sleep_ms(1);
+	    now - ran < TURN_NS)
+		if (ms_until(dl) == 0)
+			return 0;
+		else
+			sleep_ms(1);
+	return 1;
 }
 
 /*
@@ -1911,20 +1917,32 @@ ended_held(const unsigned long *inodes, int n)
 /* Check 8: how long after the last connection's end a child may be a zombie. */
 enum { REAP_MS = 1500 };
 
-/* Each parent of a zombie of procs[n] (but the judge) has its turn, ASLEEP_MS in all. */
-static void
+/*
+ * Each parent of a zombie of procs[n] (but the judge) has its turn, ASLEEP_MS
+ * in all: the pid of one that had not, or 0.
+ */
+static pid_t
 reapers_turn(int n)
 {
+	pid_t reaper[MAXPROCS];
+	long long ran[MAXPROCS];
 	int64_t dl = deadline(ASLEEP_MS);
+	int k = 0;
 
-	for (int i = 0; i < n && ms_until(dl) > 0; i++) {
+	for (int i = 0; i < n; i++) {
 		pid_t r = procs[i].ppid;
 		int seen = !zombie(&procs[i]) || r <= 1 || r == getpid();
-		for (int j = 0; j < i && !seen; j++)
-			seen = zombie(&procs[j]) && procs[j].ppid == r;
-		if (!seen)
-			wait_turn(r, cpu_ns(r), dl);
+		for (int j = 0; j < k && !seen; j++)
+			seen = reaper[j] == r;
+		if (!seen) {
+			reaper[k] = r;
+			ran[k++] = cpu_ns(r);
+		}
 	}
+	for (int j = 0; j < k; j++)
+		if (!wait_turn(reaper[j], ran[j], dl))
+			return reaper[j];
+	return 0;
 }
 
 /* Checks 2, 7 and 8: --end shutdown --parent-keeps 0. */
@@ -2041,6 +2059,7 @@ run_echo(void)
 	dl = deadline(REAP_MS);
 	int64_t t0 = now_ns();
 	int turned = 0;
+	pid_t unrun = 0;
 	do {
 		int zombies = 0;
 		n = scan();
@@ -2052,14 +2071,17 @@ run_echo(void)
 			break;
 		}
 		if (ms_until(dl) == 0 && !turned) {
-			reapers_turn(n);
+			unrun = reapers_turn(n);
 			turned = 1;
 			continue;
 		}
 		if (ms_until(dl) == 0) {
 			evidence(REAPED, "%d zombie%s still there %.0f ms after the last connection ended",
 			    zombies, zombies > 1 ? "s were" : " was", ms(now_ns() - t0));
-			judged(REAPED, M_ZOMBIE);
+			if (unrun)
+				evidence(REAPED, "the parent of one, pid %ld, was neither asleep nor had run 1 ms in the %d ms after",
+				    (long)unrun, ASLEEP_MS);
+			judged(REAPED, unrun ? M_UNRUN : M_ZOMBIE);
 			break;
 		}
 		sleep_ms(5);

@@ -30,7 +30,7 @@
 #define TRACEFS "/sys/kernel/tracing"
 #define HOLD_MS 50	/* how old a record that needs /proc gets before it is taken */
 #define PACE_MS 10	/* reads at most this often: a busy bpftrace wakes us less */
-#define DRAIN_MS 1000	/* a stop waits this long for the CPUs' ticks to move on */
+#define DRAIN_MS 1000	/* a stop waits this long for bpftrace's next output */
 #define DRAIN_MAX_MS 30000	/* and this long in all */
 #define MAXHELD (1 << 18)	/* records read and not yet taken, at most */
 
@@ -321,6 +321,21 @@ keep(const struct record *r)
 	recs[nrecs++] = *r;
 }
 
+/* After a stop: if some CPU had not ticked past it, say that records may be missing, once. */
+static void
+behind(int64_t until)
+{
+	static int said;
+
+	if (until >= stop_at || said++)
+		return;
+	if (until > 0)
+		warn("stopped before bpftrace had caught up: records from t=%lld on may be missing",
+		    (long long)until);
+	else
+		warn("stopped before bpftrace had caught up: records may be missing (not every CPU had ticked)");
+}
+
 /*
  * Read bpftrace's output until it ends. Records are taken in time order,
  * once every CPU has ticked past them (order.c), batch by batch, to
@@ -329,7 +344,7 @@ keep(const struct record *r)
  * batch; while an exit waits for its outcome, an empty batch every HOLD_MS
  * reads /proc again. After a stop signal, bpftrace is stopped once every
  * CPU has ticked past it, so that no record written before it is lost; or,
- * said on stderr, once its ticks have not moved on for DRAIN_MS, or after
+ * said on stderr, once nothing has come from it for DRAIN_MS, or after
  * DRAIN_MAX_MS.
  */
 static int
@@ -338,7 +353,7 @@ run(int in)
 	static char buf[1 << 16];
 	char error[256] = "", text[1024], *line, *nl;
 	struct pollfd p = { .fd = in, .events = POLLIN };
-	int64_t last = 0, batch_at = 0, moved_at = 0, moved_to = 0, now, until;
+	int64_t last = 0, batch_at = 0, read_at = 0, moved_at = 0, now, until;
 	size_t have = 0, m, known;
 	ssize_t got;
 	int ready = 0, told = 0;
@@ -348,16 +363,12 @@ run(int in)
 		now = now_ns();
 		until = order_read_until(now);
 		if (stopping && !told) {
-			if (until > moved_to || moved_at == 0) {
-				moved_to = until;
+			if (read_at > moved_at || moved_at == 0)
 				moved_at = now;
-			}
-			/* while bpftrace catches up, its ticks move on: wait */
-			if (until >= stop_at || now >= moved_at + DRAIN_MS * 1000000LL ||
+			if (!ready || until >= stop_at || now >= moved_at + DRAIN_MS * 1000000LL ||
 			    now >= stop_at + DRAIN_MAX_MS * 1000000LL) {
-				if (until < stop_at)
-					warn("stopped before bpftrace had caught up: records from t=%lld on may be missing",
-					    (long long)until);
+				if (ready)
+					behind(until);
 				kill(tracer, SIGINT);
 				told = 1;
 			}
@@ -384,6 +395,7 @@ run(int in)
 			continue;
 		if (got <= 0)
 			break;
+		read_at = last;
 		have += (size_t)got;
 		buf[have] = '\0';
 		for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
@@ -405,7 +417,9 @@ run(int in)
 			have = 0;	/* no line is that long: drop it */
 	}
 	take(nrecs, order_sort(recs, nrecs, INT64_MAX));
-	if (!ready)
+	if (stopping && ready)
+		behind(order_read_until(now_ns()));	/* stopped at once, or ended meanwhile */
+	if (!ready && !stopping)
 		die(EXIT_RUNTIME, "bpftrace could not trace%s%s", error[0] ? ": " : "", error);
 	return 0;
 }

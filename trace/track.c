@@ -268,7 +268,7 @@ remember(const struct record *r)
 	if (p == NULL) {
 		p = oldest;
 		if (!said++)
-			warn("more than %d sockets wait for their FIN at once: the oldest are forgotten, "
+			warn("%d sockets are remembered as waiting for their FIN: the oldest are forgotten, "
 			    "and their later lines name no first drop or holders", NPENDING);
 	}
 	forget(p);
