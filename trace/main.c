@@ -383,8 +383,8 @@ run(int in)
 			track_batch(recs, 0, 0);	/* /proc may tell how an exit ended */
 			batch_at = now;
 		}
-		/* woken for the next tick, the end of a hold, a waiting exit */
-		if (poll(&p, 1, PACE_MS) == 0)
+		/* woken for the next tick, the end of a hold, a waiting exit, a stop */
+		if (poll(&p, 1, PACE_MS) <= 0)
 			continue;
 		/* the pipe holds what comes meanwhile, bpftrace's buffers the rest */
 		if (last && now_ns() < last + PACE_MS * 1000000LL)
