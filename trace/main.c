@@ -38,6 +38,8 @@ struct options opt;
 static pid_t tracer;
 static volatile sig_atomic_t stopping;
 static volatile int64_t stop_at;	/* when the stop signal came */
+/* Whether bpftrace's probes are attached; and were when the stop came. */
+static volatile sig_atomic_t ready, armed;
 
 enum { O_PORT = 1, O_PID, O_COMM, O_LOG, O_HELP, O_VERSION };
 
@@ -213,14 +215,23 @@ start(const char *bt)
 {
 	char port[16], pid[16];
 	pid_t self = getpid();
+	sigset_t stops, old;
 	int p[2];
 
 	snprintf(port, sizeof port, "%ld", opt.port);
 	snprintf(pid, sizeof pid, "%ld", opt.pid);
+	/* a stop that comes before the exec is bpftrace's, not stop()'s */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stops, &old);
 	if (pipe(p) == -1 || (tracer = fork()) == -1)
 		die(EXIT_RUNTIME, "cannot start bpftrace:");
 	if (tracer == 0) {
 		tracer = -1;	/* end_tracer() is the parent's */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 #ifdef __linux__
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != self)
 			_exit(127);
@@ -239,6 +250,7 @@ start(const char *bt)
 		    opt.comm ? opt.comm : "-", (char *)NULL);
 		_exit(127);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(p[1]);
 	return p[0];
 }
@@ -253,8 +265,10 @@ stop(int sig)
 	(void)sig;
 	if (stopping && tracer > 0)
 		kill(tracer, SIGINT);	/* a second one: at once */
-	if (!stopping)
+	if (!stopping) {
 		stop_at = now_ns();
+		armed = ready;
+	}
 	stopping = 1;
 }
 
@@ -264,20 +278,20 @@ stop(int sig)
  * on once BEGIN says they all are.
  */
 static void
-message(const char *line, int *ready, char *error, size_t len)
+message(const char *line, char *error, size_t len)
 {
 	static char attaching[64];
 
 	if (strncmp(line, "Attaching ", 10) == 0) {
 		snprintf(attaching, sizeof attaching, "%.63s", line);
-	} else if (strcmp(line, "ready") == 0 && !*ready) {
-		*ready = 1;
+	} else if (strcmp(line, "ready") == 0 && !ready) {
+		ready = 1;
 		fprintf(stderr, "%s\n", attaching[0] ? attaching : "Attaching probes...");
 	} else if (strncmp(line, "ERROR: ", 7) == 0 && !strstr(line, "RLIMIT_MEMLOCK")) {
 		snprintf(error, len, "%.200s", line + 7);
-		if (*ready)
+		if (ready)
 			warn("bpftrace: %s", line + 7);
-	} else if (*ready && strncmp(line, "Lost ", 5) == 0) {
+	} else if (ready && strncmp(line, "Lost ", 5) == 0) {
 		warn("bpftrace: %s", line);
 	}
 }
@@ -321,19 +335,17 @@ keep(const struct record *r)
 	recs[nrecs++] = *r;
 }
 
-/* After a stop: if some CPU had not ticked past it, say that records may be missing, once. */
+/* bpftrace has ended after a stop, and some CPU's ticks had not passed it: say so. */
 static void
 behind(int64_t until)
 {
-	static int said;
-
-	if (until >= stop_at || said++)
+	if (until >= stop_at)
 		return;
 	if (until > 0)
-		warn("stopped before bpftrace had caught up: records from t=%lld on may be missing",
+		warn("bpftrace ended before it had caught up with the stop: records from t=%lld on may be missing",
 		    (long long)until);
 	else
-		warn("stopped before bpftrace had caught up: records may be missing (not every CPU had ticked)");
+		warn("bpftrace ended before it had caught up with the stop: records may be missing (not every CPU had ticked)");
 }
 
 /*
@@ -343,9 +355,10 @@ behind(int64_t until)
  * closes that follow it may yet name its holders, and one scan serves the
  * batch; while an exit waits for its outcome, an empty batch every HOLD_MS
  * reads /proc again. After a stop signal, bpftrace is stopped once every
- * CPU has ticked past it, so that no record written before it is lost; or,
- * said on stderr, once nothing has come from it for DRAIN_MS, or after
- * DRAIN_MAX_MS.
+ * CPU has ticked past it, or once nothing has come from it for DRAIN_MS, or
+ * after DRAIN_MAX_MS (it may then write out what its buffers hold), killed
+ * if it has not ended DRAIN_MAX_MS later. Should it end before every CPU
+ * has ticked past the stop (killed, or a second signal), that is said.
  */
 static int
 run(int in)
@@ -353,25 +366,29 @@ run(int in)
 	static char buf[1 << 16];
 	char error[256] = "", text[1024], *line, *nl;
 	struct pollfd p = { .fd = in, .events = POLLIN };
-	int64_t last = 0, batch_at = 0, read_at = 0, moved_at = 0, now, until;
+	int64_t last = 0, batch_at = 0, read_at = 0, moved_at = 0, told = 0, now, until;
 	size_t have = 0, m, known;
 	ssize_t got;
-	int ready = 0, told = 0;
+	int caught = 0;
 	struct record r;
 
 	for (;;) {
 		now = now_ns();
 		until = order_read_until(now);
+		if (stopping && until >= stop_at)
+			caught = 1;
 		if (stopping && !told) {
 			if (read_at > moved_at || moved_at == 0)
 				moved_at = now;
-			if (!ready || until >= stop_at || now >= moved_at + DRAIN_MS * 1000000LL ||
+			if (!ready || caught || now >= moved_at + DRAIN_MS * 1000000LL ||
 			    now >= stop_at + DRAIN_MAX_MS * 1000000LL) {
-				if (ready)
-					behind(until);
 				kill(tracer, SIGINT);
-				told = 1;
+				/* one stopped by another hand must run to end */
+				kill(tracer, SIGCONT);
+				told = now;
 			}
+		} else if (told && now >= told + DRAIN_MAX_MS * 1000000LL) {
+			kill(tracer, SIGKILL);	/* it would not end */
 		}
 		known = order_sort(recs, nrecs, until);
 		if ((m = track_ready(recs, known, until - HOLD_MS * 1000000LL)) > 0) {
@@ -401,7 +418,7 @@ run(int in)
 		for (line = buf; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
 			*nl = '\0';
 			if (bpfout_line(line, text, sizeof text) != 1 || record_parse(text, &r) == -1) {
-				message(text, &ready, error, sizeof error);
+				message(text, error, sizeof error);
 				continue;
 			}
 			if (r.kind == R_TICK) {
@@ -417,8 +434,8 @@ run(int in)
 			have = 0;	/* no line is that long: drop it */
 	}
 	take(nrecs, order_sort(recs, nrecs, INT64_MAX));
-	if (stopping && ready)
-		behind(order_read_until(now_ns()));	/* stopped at once, or ended meanwhile */
+	if (stopping && armed && !caught)
+		behind(order_read_until(now_ns()));
 	if (!ready && !stopping)
 		die(EXIT_RUNTIME, "bpftrace could not trace%s%s", error[0] ? ": " : "", error);
 	return 0;
